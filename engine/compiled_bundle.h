@@ -1,0 +1,72 @@
+// A policy bundle after loading: immutable, evaluated from every RPC thread.
+#ifndef ENGINE_COMPILED_BUNDLE_H_
+#define ENGINE_COMPILED_BUNDLE_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "refund/v1/policy.pb.h"
+#include "refund/v1/refund.pb.h"
+#include "refund/v1/service.pb.h"
+
+namespace refund {
+
+class BundleInternals;  // engine-private compiled form (see compiled_bundle.cc)
+
+// What one rule's condition evaluated to, sub-expression by sub-expression,
+// for `refundctl explain`.
+struct RuleTrace {
+  std::string rule_id;
+  int priority = 0;
+  std::string when;     // the condition's text
+  std::string outcome;  // "true", "false" or "error: ..."
+  // Sub-expressions of the condition with their values, depth-first;
+  // `depth` is the nesting level, for indentation.
+  struct Step {
+    int depth = 0;
+    std::string text;
+    std::string value;
+  };
+  std::vector<Step> steps;
+};
+
+class CompiledBundle {
+ public:
+  ~CompiledBundle();
+  CompiledBundle(const CompiledBundle&) = delete;
+  CompiledBundle& operator=(const CompiledBundle&) = delete;
+
+  const std::string& name() const;
+  // Lower-case hex SHA-256 of canonical_text().
+  const std::string& version() const;
+  // The bundle merged into one PolicyBundle in text format, rules sorted by
+  // id, catalogs by code: what the decision log stores and replay reloads.
+  const std::string& canonical_text() const;
+  const v1::PolicyBundle& definition() const;
+
+  // Evaluates a request that passed ValidateRefundRequest. Fills every field
+  // of the Decision but decision_id and decided_at. Deterministic: reads no
+  // clock and no global state. Errors only for an invalid request
+  // (INVALID_ARGUMENT naming the field).
+  absl::StatusOr<v1::Decision> Decide(const v1::RefundRequest& request) const;
+
+  // Every rule's condition result on `request`, sub-expression by
+  // sub-expression, in evaluation order.
+  std::vector<RuleTrace> Explain(const v1::RefundRequest& request) const;
+
+  // Name, version and rule list (GetPolicyBundle).
+  v1::PolicyBundleInfo Info() const;
+
+  // Engine-private.
+  explicit CompiledBundle(std::unique_ptr<BundleInternals> internals);
+  const BundleInternals& internals() const { return *internals_; }
+
+ private:
+  std::unique_ptr<BundleInternals> internals_;
+};
+
+}  // namespace refund
+
+#endif  // ENGINE_COMPILED_BUNDLE_H_

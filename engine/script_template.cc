@@ -1,0 +1,170 @@
+#include "engine/script_template.h"
+
+#include <cstdlib>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+
+namespace refund {
+namespace {
+
+constexpr std::pair<std::string_view, ScriptValue> kValueNames[] = {
+    {"order_id", ScriptValue::kOrderId},
+    {"refund_id", ScriptValue::kRefundId},
+    {"shop_id", ScriptValue::kShopId},
+    {"requested_amount", ScriptValue::kRequestedAmount},
+    {"refund_amount", ScriptValue::kRefundAmount},
+    {"respond_by", ScriptValue::kRespondBy},
+    {"missing_evidence", ScriptValue::kMissingEvidence},
+};
+
+struct EvidenceNames {
+  v1::EvidenceKind kind;
+  std::string_view zh;
+  std::string_view en;
+};
+
+constexpr EvidenceNames kEvidenceNames[] = {
+    {v1::EVIDENCE_KIND_PRODUCT_PHOTOS, "商品照片", "product photos"},
+    {v1::EVIDENCE_KIND_WAYBILL_WITH_PRODUCT_PHOTO, "快递面单与商品合照",
+     "photo of the waybill with the goods"},
+    {v1::EVIDENCE_KIND_UNBOXING_VIDEO, "开箱视频", "unboxing video"},
+    {v1::EVIDENCE_KIND_CHAT_RECORD, "聊天记录", "chat record"},
+    {v1::EVIDENCE_KIND_LOGISTICS_TRACE, "物流轨迹", "logistics trace"},
+    {v1::EVIDENCE_KIND_COURIER_CERTIFICATE, "物流公司盖章证明",
+     "courier's stamped certificate"},
+    {v1::EVIDENCE_KIND_DELIVERY_SIGNATURE, "签收记录", "delivery signature"},
+    {v1::EVIDENCE_KIND_RETURN_TRACKING_NUMBER, "退货物流单号",
+     "return tracking number"},
+    {v1::EVIDENCE_KIND_NEGOTIATION_AGREEMENT, "协商一致证明",
+     "proof of the agreement with the buyer"},
+    {v1::EVIDENCE_KIND_QUALIFICATION_DOCUMENTS, "资质/质检报告",
+     "qualification or inspection documents"},
+    {v1::EVIDENCE_KIND_FORCE_MAJEURE_FILING, "不可抗力报备记录",
+     "force majeure filing"},
+    {v1::EVIDENCE_KIND_PROMOTION_TERMS, "活动规则说明", "promotion terms"},
+};
+
+constexpr std::string_view kReviewInducements[] = {
+    "好评返现", "返现", "返红包", "好评红包", "好评有礼", "好评送",
+    "cashback", "cash back", "for a good review", "for a positive review",
+    "for a 5-star review", "for a five-star review", "review reward",
+};
+
+}  // namespace
+
+std::string FormatYuan(int64_t minor_units) {
+  const bool negative = minor_units < 0;
+  // Work in unsigned to survive INT64_MIN.
+  uint64_t magnitude = negative ? 0 - static_cast<uint64_t>(minor_units)
+                                : static_cast<uint64_t>(minor_units);
+  return absl::StrFormat("%s¥%d.%02d", negative ? "-" : "", magnitude / 100,
+                         magnitude % 100);
+}
+
+std::string FormatLocalTime(absl::Time t, absl::TimeZone zone) {
+  return absl::FormatTime("%Y-%m-%d %H:%M", t, zone);
+}
+
+std::string EvidenceKindName(v1::EvidenceKind kind, std::string_view locale) {
+  for (const EvidenceNames& names : kEvidenceNames) {
+    if (names.kind == kind) {
+      return std::string(locale == "en" ? names.en : names.zh);
+    }
+  }
+  return v1::EvidenceKind_Name(kind);
+}
+
+bool ScriptTemplate::Parse(std::string_view text, ScriptTemplate* out,
+                           std::vector<Issue>* issues) {
+  out->pieces_.clear();
+  bool ok = true;
+  std::string literal;
+  size_t i = 0;
+  while (i < text.size()) {
+    if (text.compare(i, 2, "{{") != 0) {
+      literal.push_back(text[i++]);
+      continue;
+    }
+    const size_t close = text.find("}}", i + 2);
+    if (close == std::string_view::npos) {
+      issues->push_back({static_cast<int>(i), "unclosed \"{{\" in script"});
+      return false;
+    }
+    std::string_view name = absl::StripAsciiWhitespace(text.substr(i + 2, close - i - 2));
+    bool known = false;
+    for (const auto& [value_name, value] : kValueNames) {
+      if (name == value_name) {
+        if (!literal.empty()) out->pieces_.push_back({false, std::move(literal)});
+        literal.clear();
+        out->pieces_.push_back({true, "", value});
+        known = true;
+      }
+    }
+    if (!known) {
+      std::vector<std::string_view> names;
+      for (const auto& entry : kValueNames) names.push_back(entry.first);
+      issues->push_back(
+          {static_cast<int>(i),
+           absl::StrCat("unknown placeholder \"{{", name,
+                        "}}\"; a script can name: ", absl::StrJoin(names, ", "))});
+      ok = false;
+    }
+    i = close + 2;
+  }
+  if (!literal.empty()) out->pieces_.push_back({false, std::move(literal)});
+  return ok;
+}
+
+std::string ScriptTemplate::Render(const ScriptContext& context) const {
+  std::string out;
+  for (const Piece& piece : pieces_) {
+    if (!piece.is_value) {
+      out += piece.literal;
+      continue;
+    }
+    const v1::RefundRequest& request = *context.request;
+    switch (piece.value) {
+      case ScriptValue::kOrderId:
+        out += request.order().order_id();
+        break;
+      case ScriptValue::kRefundId:
+        out += request.refund_id();
+        break;
+      case ScriptValue::kShopId:
+        out += request.shop_id();
+        break;
+      case ScriptValue::kRequestedAmount:
+        out += FormatYuan(request.requested_amount().minor_units());
+        break;
+      case ScriptValue::kRefundAmount:
+        out += FormatYuan(context.refund_amount);
+        break;
+      case ScriptValue::kRespondBy:
+        out += FormatLocalTime(context.respond_by, context.zone);
+        break;
+      case ScriptValue::kMissingEvidence: {
+        std::vector<std::string> names;
+        for (v1::EvidenceKind kind : context.missing_evidence) {
+          names.push_back(EvidenceKindName(kind, context.locale));
+        }
+        out += absl::StrJoin(names, context.locale == "en" ? ", " : "、");
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+std::string_view FindReviewInducement(std::string_view script) {
+  const std::string lower = absl::AsciiStrToLower(script);
+  for (std::string_view phrase : kReviewInducements) {
+    if (lower.find(phrase) != std::string::npos) return phrase;
+  }
+  return {};
+}
+
+}  // namespace refund
