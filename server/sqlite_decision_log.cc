@@ -1,0 +1,560 @@
+#include "server/sqlite_decision_log.h"
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <set>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "engine/status_macros.h"
+#include "server/deterministic_serialization.h"
+#include "server/page_token.h"
+#include "server/row_hash.h"
+#include "server/sqlite_connection.h"
+
+namespace refund::server {
+namespace {
+
+// Schema version 1. decided_at and stored_at are microseconds since the Unix
+// epoch; verdict is the refund.v1.Verdict number; request and decision are
+// the deterministic protobuf serializations that row_hash covers.
+constexpr char kSchemaV1[] = R"sql(
+CREATE TABLE bundles (
+  version   TEXT PRIMARY KEY,
+  name      TEXT NOT NULL,
+  text      TEXT NOT NULL,
+  stored_at INTEGER NOT NULL
+);
+CREATE TABLE decisions (
+  seq            INTEGER PRIMARY KEY,
+  decision_id    TEXT NOT NULL UNIQUE,
+  request_id     TEXT NOT NULL UNIQUE,
+  refund_id      TEXT NOT NULL,
+  shop_id        TEXT NOT NULL,
+  verdict        INTEGER NOT NULL,
+  decided_at     INTEGER NOT NULL,
+  bundle_version TEXT NOT NULL REFERENCES bundles(version),
+  request        BLOB NOT NULL,
+  decision       BLOB NOT NULL,
+  request_sha256 BLOB NOT NULL,
+  prev_hash      BLOB NOT NULL,
+  row_hash       BLOB NOT NULL
+);
+CREATE INDEX decisions_by_refund_id ON decisions(refund_id);
+CREATE INDEX decisions_by_shop_id ON decisions(shop_id);
+CREATE INDEX decisions_by_decided_at ON decisions(decided_at);
+CREATE TABLE decision_rules (
+  seq     INTEGER NOT NULL REFERENCES decisions(seq),
+  rule_id TEXT NOT NULL,
+  PRIMARY KEY (seq, rule_id)
+) WITHOUT ROWID;
+CREATE INDEX decision_rules_by_rule_id ON decision_rules(rule_id, seq);
+)sql";
+
+// The migration hook: step i brings the schema from version i to i + 1.
+// A later schema appends a step here and bumps kSchemaVersion; steps run in
+// one transaction each, so a crash leaves the database at a whole version.
+struct Migration {
+  int to_version;
+  const char* sql;
+};
+constexpr Migration kMigrations[] = {
+    {1, kSchemaV1},
+};
+static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) ==
+                  SqliteDecisionLog::kSchemaVersion,
+              "one migration step per schema version");
+
+absl::Status Migrate(SqliteConnection& db) {
+  for (const Migration& step : kMigrations) {
+    // Re-read the version inside the write transaction: another process may
+    // have migrated the file in the meantime.
+    RETURN_IF_ERROR(db.Execute("BEGIN IMMEDIATE"));
+    absl::StatusOr<int64_t> version = db.QueryInt64("PRAGMA user_version");
+    absl::Status status = version.status();
+    if (status.ok() && *version > SqliteDecisionLog::kSchemaVersion) {
+      status = absl::FailedPreconditionError(absl::StrCat(
+          "decision log: schema version ", *version,
+          " is newer than this build's ", SqliteDecisionLog::kSchemaVersion));
+    }
+    if (status.ok() && *version < step.to_version) {
+      status = db.Execute(step.sql);
+      if (status.ok()) {
+        status =
+            db.Execute(absl::StrCat("PRAGMA user_version = ", step.to_version));
+      }
+    }
+    if (status.ok()) status = db.Execute("COMMIT");
+    if (!status.ok()) {
+      if (db.InTransaction()) db.Execute("ROLLBACK").IgnoreError();
+      return status;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ConfigureWriter(SqliteConnection& db,
+                             const SqliteDecisionLogOptions& options) {
+  RETURN_IF_ERROR(db.Execute(
+      absl::StrCat("PRAGMA busy_timeout = ", options.busy_timeout_ms)));
+  ASSIGN_OR_RETURN(std::string mode, db.QueryText("PRAGMA journal_mode = WAL"));
+  if (mode != "wal") {
+    return absl::UnavailableError(
+        absl::StrCat("decision log: cannot use WAL mode (got ", mode, ")"));
+  }
+  RETURN_IF_ERROR(db.Execute("PRAGMA synchronous = FULL"));
+  RETURN_IF_ERROR(db.Execute("PRAGMA foreign_keys = ON"));
+  if (options.max_page_count > 0) {
+    RETURN_IF_ERROR(db.QueryInt64(absl::StrCat("PRAGMA max_page_count = ",
+                                               options.max_page_count))
+                        .status());
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ReadLastHash(SqliteConnection& db) {
+  ASSIGN_OR_RETURN(SqliteStatement stmt,
+                   db.Prepare("SELECT row_hash FROM decisions "
+                              "ORDER BY seq DESC LIMIT 1"));
+  ASSIGN_OR_RETURN(bool found, stmt.Step());
+  if (!found) return GenesisHash();
+  std::string hash = stmt.ColumnBytes(0);
+  if (hash.size() != kSha256Size) {
+    return absl::DataLossError("decision log: last row_hash is malformed");
+  }
+  return hash;
+}
+
+// Resets a statement when leaving a scope, so that no statement keeps a
+// read transaction open or bindings alive, on any path.
+class ResetOnExit {
+ public:
+  explicit ResetOnExit(SqliteStatement& stmt) : stmt_(stmt) {}
+  ~ResetOnExit() { stmt_.Reset(); }
+  ResetOnExit(const ResetOnExit&) = delete;
+  ResetOnExit& operator=(const ResetOnExit&) = delete;
+
+ private:
+  SqliteStatement& stmt_;
+};
+
+// Columns: seq, decision, request, bundle_version.
+constexpr char kStoredColumns[] = "seq, decision, request, bundle_version";
+
+absl::StatusOr<StoredDecision> ReadStoredRow(const SqliteStatement& stmt) {
+  StoredDecision stored;
+  stored.seq = stmt.ColumnInt64(0);
+  if (!stored.decision.ParseFromString(stmt.ColumnBytes(1))) {
+    return absl::DataLossError(absl::StrCat(
+        "decision log: stored decision at seq ", stored.seq, " is corrupt"));
+  }
+  stored.request_bytes = stmt.ColumnBytes(2);
+  stored.bundle_version = stmt.ColumnBytes(3);
+  return stored;
+}
+
+}  // namespace
+
+// A read connection borrowed from the pool; returned when destroyed.
+class SqliteDecisionLog::ReaderLease {
+ public:
+  ReaderLease(SqliteDecisionLog* log, std::unique_ptr<SqliteConnection> db)
+      : log_(log), db_(std::move(db)) {}
+  ReaderLease(ReaderLease&& other) = default;
+  ReaderLease& operator=(ReaderLease&&) = delete;
+  ~ReaderLease() {
+    if (db_ != nullptr) log_->ReleaseReader(std::move(db_));
+  }
+  SqliteConnection& db() { return *db_; }
+
+ private:
+  SqliteDecisionLog* log_;
+  std::unique_ptr<SqliteConnection> db_;
+};
+
+absl::StatusOr<std::unique_ptr<SqliteDecisionLog>> SqliteDecisionLog::Open(
+    const std::string& path, const SqliteDecisionLogOptions& options) {
+  std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) {
+    std::error_code error;
+    std::filesystem::create_directories(parent, error);
+    if (error) {
+      return absl::UnavailableError(
+          absl::StrCat("decision log: cannot create directory ",
+                       parent.string(), ": ", error.message()));
+    }
+  }
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<SqliteConnection> writer,
+      SqliteConnection::Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                       SQLITE_OPEN_NOMUTEX));
+  RETURN_IF_ERROR(ConfigureWriter(*writer, options));
+  RETURN_IF_ERROR(Migrate(*writer));
+  ASSIGN_OR_RETURN(std::string last_hash, ReadLastHash(*writer));
+
+  ASSIGN_OR_RETURN(SqliteStatement find_request,
+                   writer->Prepare("SELECT request, decision FROM decisions "
+                                   "WHERE request_id = ?1"));
+  ASSIGN_OR_RETURN(
+      SqliteStatement insert_decision,
+      writer->Prepare(
+          "INSERT INTO decisions (decision_id, request_id, refund_id, "
+          "shop_id, verdict, decided_at, bundle_version, request, decision, "
+          "request_sha256, prev_hash, row_hash) "
+          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"));
+  ASSIGN_OR_RETURN(SqliteStatement insert_rule,
+                   writer->Prepare("INSERT OR IGNORE INTO decision_rules "
+                                   "(seq, rule_id) VALUES (?1, ?2)"));
+  ASSIGN_OR_RETURN(SqliteStatement insert_bundle,
+                   writer->Prepare("INSERT OR IGNORE INTO bundles "
+                                   "(version, name, text, stored_at) "
+                                   "VALUES (?1, ?2, ?3, ?4)"));
+  WriterStatements statements{std::move(find_request),
+                              std::move(insert_decision),
+                              std::move(insert_rule), std::move(insert_bundle)};
+  return std::unique_ptr<SqliteDecisionLog>(
+      new SqliteDecisionLog(path, options, std::move(writer),
+                            std::move(statements), std::move(last_hash)));
+}
+
+SqliteDecisionLog::SqliteDecisionLog(std::string path,
+                                     SqliteDecisionLogOptions options,
+                                     std::unique_ptr<SqliteConnection> writer,
+                                     WriterStatements statements,
+                                     std::string last_hash)
+    : path_(std::move(path)),
+      options_(options),
+      writer_(std::move(writer)),
+      statements_(std::move(statements)),
+      last_hash_(std::move(last_hash)) {
+  writer_thread_ = std::thread(&SqliteDecisionLog::WriterLoop, this);
+}
+
+SqliteDecisionLog::~SqliteDecisionLog() { Close(); }
+
+void SqliteDecisionLog::Close() {
+  absl::MutexLock close_lock(&close_mu_);
+  {
+    absl::MutexLock lock(&mu_);
+    closing_ = true;
+  }
+  if (writer_thread_.joinable()) writer_thread_.join();
+}
+
+void SqliteDecisionLog::Append(DecisionLogEntry entry, AppendCallback done) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!closing_) {
+      queue_.push_back(AppendJob{std::move(entry), std::move(done)});
+      return;
+    }
+  }
+  done(absl::UnavailableError("decision log: closed"));
+}
+
+absl::Status SqliteDecisionLog::PutBundle(const std::string& version,
+                                          const std::string& name,
+                                          const std::string& canonical_text) {
+  absl::Status status;
+  absl::Notification done;
+  {
+    absl::MutexLock lock(&mu_);
+    if (closing_) return absl::UnavailableError("decision log: closed");
+    queue_.push_back(BundleJob{version, name, canonical_text, &status, &done});
+  }
+  done.WaitForNotification();
+  return status;
+}
+
+bool SqliteDecisionLog::HasWorkOrClosing() const {
+  return !queue_.empty() || closing_;
+}
+
+void SqliteDecisionLog::WriterLoop() {
+  const size_t max_batch =
+      static_cast<size_t>(options_.max_batch > 0 ? options_.max_batch : 1);
+  for (;;) {
+    std::vector<Job> batch;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(this, &SqliteDecisionLog::HasWorkOrClosing));
+      // Closing with nothing left: everything queued before Close is stored.
+      if (queue_.empty()) return;
+      while (!queue_.empty() && batch.size() < max_batch) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    CommitBatch(batch);
+  }
+}
+
+void SqliteDecisionLog::CommitBatch(std::vector<Job>& batch) {
+  const std::string start_hash = last_hash_;
+  std::vector<absl::StatusOr<v1::Decision>> outcomes(
+      batch.size(), absl::InternalError("decision log: not processed"));
+
+  absl::Status txn = writer_->Execute("BEGIN IMMEDIATE");
+  for (size_t i = 0; txn.ok() && i < batch.size(); ++i) {
+    if (auto* append = std::get_if<AppendJob>(&batch[i])) {
+      txn = StoreEntry(append->entry, &outcomes[i]);
+    } else {
+      txn = StoreBundle(std::get<BundleJob>(batch[i]));
+    }
+  }
+  if (txn.ok()) txn = writer_->Execute("COMMIT");
+  if (!txn.ok()) {
+    // SQLite may already have rolled back (e.g. after SQLITE_FULL); roll back
+    // what remains so that nothing of this batch is kept.
+    if (writer_->InTransaction()) writer_->Execute("ROLLBACK").IgnoreError();
+    last_hash_ = start_hash;
+    absl::Status failed = absl::UnavailableError(txn.message());
+    for (auto& outcome : outcomes) outcome = failed;
+    for (Job& job : batch) {
+      if (auto* bundle = std::get_if<BundleJob>(&job)) *bundle->status = failed;
+    }
+  }
+
+  // Only now, with the batch durable (or wholly rolled back), answer.
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (auto* append = std::get_if<AppendJob>(&batch[i])) {
+      append->done(std::move(outcomes[i]));
+    } else {
+      std::get<BundleJob>(batch[i]).done->Notify();
+    }
+  }
+}
+
+absl::Status SqliteDecisionLog::StoreEntry(
+    const DecisionLogEntry& entry, absl::StatusOr<v1::Decision>* outcome) {
+  if (entry.request_id.empty() || entry.decision.decision_id().empty()) {
+    *outcome = absl::InvalidArgumentError(
+        "decision log: an entry needs a request_id and a decision_id");
+    return absl::OkStatus();
+  }
+
+  {
+    SqliteStatement& find = statements_.find_request;
+    ResetOnExit reset(find);
+    find.BindText(1, entry.request_id);
+    ASSIGN_OR_RETURN(bool found, find.Step());
+    if (found) {
+      if (find.ColumnBytes(0) != entry.request_bytes) {
+        *outcome = absl::AlreadyExistsError(
+            absl::StrCat("request_id \"", entry.request_id,
+                         "\" was already decided for a different request"));
+        return absl::OkStatus();
+      }
+      v1::Decision stored;
+      if (!stored.ParseFromString(find.ColumnBytes(1))) {
+        *outcome = absl::DataLossError(
+            absl::StrCat("decision log: stored decision for request_id \"",
+                         entry.request_id, "\" is corrupt"));
+        return absl::OkStatus();
+      }
+      *outcome = std::move(stored);
+      return absl::OkStatus();
+    }
+  }
+
+  const std::string decision_bytes = SerializeDeterministically(entry.decision);
+  std::string row_hash =
+      ComputeRowHash(entry.request_bytes, decision_bytes, entry.bundle_version,
+                     entry.decided_at_micros, last_hash_);
+  {
+    SqliteStatement& insert = statements_.insert_decision;
+    ResetOnExit reset(insert);
+    insert.BindText(1, entry.decision.decision_id());
+    insert.BindText(2, entry.request_id);
+    insert.BindText(3, entry.refund_id);
+    insert.BindText(4, entry.shop_id);
+    insert.BindInt64(5, static_cast<int64_t>(entry.verdict));
+    insert.BindInt64(6, entry.decided_at_micros);
+    insert.BindText(7, entry.bundle_version);
+    insert.BindBlob(8, entry.request_bytes);
+    insert.BindBlob(9, decision_bytes);
+    insert.BindBlob(10, Sha256(entry.request_bytes));
+    insert.BindBlob(11, last_hash_);
+    insert.BindBlob(12, row_hash);
+    absl::Status inserted = insert.Run();
+    // A constraint failure undoes only this statement; the batch goes on.
+    if (absl::IsAlreadyExists(inserted)) {
+      *outcome = absl::AlreadyExistsError(
+          absl::StrCat("decision_id \"", entry.decision.decision_id(),
+                       "\" is already stored"));
+      return absl::OkStatus();
+    }
+    if (absl::IsFailedPrecondition(inserted)) {
+      *outcome = absl::FailedPreconditionError(
+          absl::StrCat("decision log: bundle version \"", entry.bundle_version,
+                       "\" was not stored (PutBundle) before this decision"));
+      return absl::OkStatus();
+    }
+    RETURN_IF_ERROR(inserted);
+  }
+
+  const int64_t seq = writer_->LastInsertRowId();
+  std::set<absl::string_view> rule_ids(entry.rule_ids.begin(),
+                                       entry.rule_ids.end());
+  for (absl::string_view rule_id : rule_ids) {
+    SqliteStatement& insert = statements_.insert_rule;
+    ResetOnExit reset(insert);
+    insert.BindInt64(1, seq);
+    insert.BindText(2, rule_id);
+    RETURN_IF_ERROR(insert.Run());
+  }
+  last_hash_ = std::move(row_hash);
+  *outcome = entry.decision;
+  return absl::OkStatus();
+}
+
+absl::Status SqliteDecisionLog::StoreBundle(const BundleJob& job) {
+  SqliteStatement& insert = statements_.insert_bundle;
+  ResetOnExit reset(insert);
+  insert.BindText(1, job.version);
+  insert.BindText(2, job.name);
+  insert.BindText(3, job.text);
+  insert.BindInt64(4, absl::ToUnixMicros(absl::Now()));
+  absl::Status status = insert.Run();
+  if (status.ok()) *job.status = absl::OkStatus();
+  return status;
+}
+
+absl::StatusOr<SqliteDecisionLog::ReaderLease>
+SqliteDecisionLog::AcquireReader() {
+  {
+    absl::MutexLock lock(&readers_mu_);
+    if (!idle_readers_.empty()) {
+      std::unique_ptr<SqliteConnection> db = std::move(idle_readers_.back());
+      idle_readers_.pop_back();
+      return ReaderLease(this, std::move(db));
+    }
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> db,
+                   SqliteConnection::Open(
+                       path_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX));
+  RETURN_IF_ERROR(db->Execute(
+      absl::StrCat("PRAGMA busy_timeout = ", options_.busy_timeout_ms)));
+  RETURN_IF_ERROR(db->Execute("PRAGMA query_only = ON"));
+  return ReaderLease(this, std::move(db));
+}
+
+void SqliteDecisionLog::ReleaseReader(std::unique_ptr<SqliteConnection> db) {
+  absl::MutexLock lock(&readers_mu_);
+  if (static_cast<int>(idle_readers_.size()) < options_.max_idle_readers) {
+    idle_readers_.push_back(std::move(db));
+  }
+}
+
+absl::StatusOr<StoredDecision> SqliteDecisionLog::GetDecision(
+    const std::string& decision_id) {
+  ASSIGN_OR_RETURN(ReaderLease reader, AcquireReader());
+  ASSIGN_OR_RETURN(SqliteStatement stmt,
+                   reader.db().Prepare(
+                       absl::StrCat("SELECT ", kStoredColumns,
+                                    " FROM decisions WHERE decision_id = ?1")));
+  stmt.BindText(1, decision_id);
+  ASSIGN_OR_RETURN(bool found, stmt.Step());
+  if (!found) {
+    return absl::NotFoundError(
+        absl::StrCat("decision \"", decision_id, "\" not found"));
+  }
+  return ReadStoredRow(stmt);
+}
+
+absl::StatusOr<DecisionPage> SqliteDecisionLog::ListDecisions(
+    const DecisionFilter& filter) {
+  if (filter.page_size < 0) {
+    return absl::InvalidArgumentError("page_size: must not be negative");
+  }
+  const int page_size = filter.page_size == 0
+                            ? kDefaultPageSize
+                            : std::min(filter.page_size, kMaxPageSize);
+  int64_t after_seq = 0;
+  if (!filter.page_token.empty()) {
+    ASSIGN_OR_RETURN(after_seq, DecodePageToken(filter.page_token, filter));
+  }
+
+  // Placeholders are numbered in the order the conditions are added.
+  std::string sql = absl::StrCat("SELECT ", kStoredColumns,
+                                 " FROM decisions d WHERE d.seq > ?1");
+  int next_param = 2;
+  auto add_condition = [&](absl::string_view condition) {
+    absl::StrAppend(&sql, " AND ", condition, next_param++);
+  };
+  if (!filter.refund_id.empty()) add_condition("d.refund_id = ?");
+  if (!filter.shop_id.empty()) add_condition("d.shop_id = ?");
+  if (filter.verdict != v1::VERDICT_UNSPECIFIED) add_condition("d.verdict = ?");
+  if (filter.decided_from_micros) add_condition("d.decided_at >= ?");
+  if (filter.decided_to_micros) add_condition("d.decided_at < ?");
+  if (!filter.rule_id.empty()) {
+    absl::StrAppend(&sql,
+                    " AND EXISTS (SELECT 1 FROM decision_rules r "
+                    "WHERE r.seq = d.seq AND r.rule_id = ?",
+                    next_param++, ")");
+  }
+  // One row more than the page tells whether another page follows.
+  absl::StrAppend(&sql, " ORDER BY d.seq LIMIT ?", next_param);
+
+  ASSIGN_OR_RETURN(ReaderLease reader, AcquireReader());
+  ASSIGN_OR_RETURN(SqliteStatement stmt, reader.db().Prepare(sql));
+  int param = 1;
+  stmt.BindInt64(param++, after_seq);
+  if (!filter.refund_id.empty()) stmt.BindText(param++, filter.refund_id);
+  if (!filter.shop_id.empty()) stmt.BindText(param++, filter.shop_id);
+  if (filter.verdict != v1::VERDICT_UNSPECIFIED) {
+    stmt.BindInt64(param++, static_cast<int64_t>(filter.verdict));
+  }
+  if (filter.decided_from_micros) {
+    stmt.BindInt64(param++, *filter.decided_from_micros);
+  }
+  if (filter.decided_to_micros) {
+    stmt.BindInt64(param++, *filter.decided_to_micros);
+  }
+  if (!filter.rule_id.empty()) stmt.BindText(param++, filter.rule_id);
+  stmt.BindInt64(param, page_size + 1);
+
+  DecisionPage page;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool has_row, stmt.Step());
+    if (!has_row) break;
+    if (static_cast<int>(page.decisions.size()) == page_size) {
+      page.next_page_token = EncodePageToken(page.decisions.back().seq, filter);
+      break;
+    }
+    ASSIGN_OR_RETURN(StoredDecision stored, ReadStoredRow(stmt));
+    page.decisions.push_back(std::move(stored));
+  }
+  return page;
+}
+
+absl::StatusOr<std::string> SqliteDecisionLog::GetBundleText(
+    const std::string& version) {
+  ASSIGN_OR_RETURN(ReaderLease reader, AcquireReader());
+  ASSIGN_OR_RETURN(
+      SqliteStatement stmt,
+      reader.db().Prepare("SELECT text FROM bundles WHERE version = ?1"));
+  stmt.BindText(1, version);
+  ASSIGN_OR_RETURN(bool found, stmt.Step());
+  if (!found) {
+    return absl::NotFoundError(
+        absl::StrCat("bundle version \"", version, "\" not stored"));
+  }
+  return stmt.ColumnBytes(0);
+}
+
+}  // namespace refund::server

@@ -1,0 +1,147 @@
+// The embedded decision log: one SQLite file in WAL mode.
+//
+// Durability: `synchronous=FULL`, so a COMMIT returns only after the WAL is
+// fsynced; Append's callback runs only after the COMMIT of the batch holding
+// its entry returned OK. A failed batch is rolled back and every entry in it
+// answers UNAVAILABLE. A killed process loses only unacknowledged entries
+// (SQLite's WAL recovery), never a committed one, and never leaves a torn row.
+//
+// Batching: one writer thread owns the only write connection. It takes
+// everything queued (up to `max_batch` jobs) and stores it in one
+// BEGIN IMMEDIATE ... COMMIT, so that one fsync covers many decisions under
+// load while a lone request still commits at once.
+//
+// Hash chain: each row's prev_hash is the row_hash of the row before it (32
+// zero bytes for the first); row_hash is ComputeRowHash (server/row_hash.h).
+// The writer keeps the latest hash in memory, read at Open, and restores it
+// when a batch fails.
+//
+// Reads (GetDecision, ListDecisions, GetBundleText) use a small pool of
+// read-only connections, so they never wait for the writer (WAL).
+#ifndef SERVER_SQLITE_DECISION_LOG_H_
+#define SERVER_SQLITE_DECISION_LOG_H_
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "server/decision_log.h"
+#include "server/sqlite_connection.h"
+
+namespace refund::server {
+
+struct SqliteDecisionLogOptions {
+  // Most jobs (appends, bundle puts) committed in one transaction.
+  int max_batch = 512;
+  // When > 0, the database may not grow beyond this many pages (SQLite's
+  // `max_page_count`); appends beyond it fail with UNAVAILABLE, as on a full
+  // disk. 0 keeps SQLite's limit.
+  int64_t max_page_count = 0;
+  // How long a statement waits for a lock held by another process.
+  int busy_timeout_ms = 5000;
+  // Idle read connections kept open.
+  int max_idle_readers = 8;
+};
+
+class SqliteDecisionLog final : public DecisionLog {
+ public:
+  // The schema this code writes (PRAGMA user_version).
+  static constexpr int kSchemaVersion = 1;
+
+  // Opens (creating the file and any missing directories) and migrates the
+  // database at `path`, then starts the writer thread. UNAVAILABLE when the
+  // file cannot be opened or set up; FAILED_PRECONDITION when it was written
+  // by a newer schema version.
+  static absl::StatusOr<std::unique_ptr<SqliteDecisionLog>> Open(
+      const std::string& path, const SqliteDecisionLogOptions& options = {});
+
+  // Close()s.
+  ~SqliteDecisionLog() override;
+
+  void Append(DecisionLogEntry entry, AppendCallback done) override;
+  absl::Status PutBundle(const std::string& version, const std::string& name,
+                         const std::string& canonical_text) override;
+  absl::StatusOr<StoredDecision> GetDecision(
+      const std::string& decision_id) override;
+  absl::StatusOr<DecisionPage> ListDecisions(
+      const DecisionFilter& filter) override;
+  absl::StatusOr<std::string> GetBundleText(
+      const std::string& version) override;
+  void Close() override;
+
+ private:
+  struct AppendJob {
+    DecisionLogEntry entry;
+    AppendCallback done;
+  };
+  struct BundleJob {
+    std::string version;
+    std::string name;
+    std::string text;
+    // Owned by the PutBundle call, which waits for `done`.
+    absl::Status* status;
+    absl::Notification* done;
+  };
+  using Job = std::variant<AppendJob, BundleJob>;
+
+  // The writer connection's prepared statements.
+  struct WriterStatements {
+    SqliteStatement find_request;
+    SqliteStatement insert_decision;
+    SqliteStatement insert_rule;
+    SqliteStatement insert_bundle;
+  };
+
+  // Returns a read connection to the pool when destroyed.
+  class ReaderLease;
+
+  SqliteDecisionLog(std::string path, SqliteDecisionLogOptions options,
+                    std::unique_ptr<SqliteConnection> writer,
+                    WriterStatements statements, std::string last_hash);
+
+  bool HasWorkOrClosing() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void WriterLoop();
+  void CommitBatch(std::vector<Job>& batch);
+  // Stores one entry inside the open transaction. A non-OK return is a
+  // storage failure that fails the whole batch; otherwise `outcome` is the
+  // entry's own answer.
+  absl::Status StoreEntry(const DecisionLogEntry& entry,
+                          absl::StatusOr<v1::Decision>* outcome);
+  absl::Status StoreBundle(const BundleJob& job);
+
+  absl::StatusOr<ReaderLease> AcquireReader();
+  void ReleaseReader(std::unique_ptr<SqliteConnection> reader);
+
+  const std::string path_;
+  const SqliteDecisionLogOptions options_;
+
+  // Used only by the writer thread once it runs.
+  std::unique_ptr<SqliteConnection> writer_;
+  WriterStatements statements_;
+  std::string last_hash_;
+
+  absl::Mutex mu_;
+  std::deque<Job> queue_ ABSL_GUARDED_BY(mu_);
+  bool closing_ ABSL_GUARDED_BY(mu_) = false;
+
+  // Serializes Close() (joins the writer once).
+  absl::Mutex close_mu_;
+  std::thread writer_thread_ ABSL_GUARDED_BY(close_mu_);
+
+  absl::Mutex readers_mu_;
+  std::vector<std::unique_ptr<SqliteConnection>> idle_readers_
+      ABSL_GUARDED_BY(readers_mu_);
+};
+
+}  // namespace refund::server
+
+#endif  // SERVER_SQLITE_DECISION_LOG_H_

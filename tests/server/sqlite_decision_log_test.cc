@@ -1,0 +1,629 @@
+#include "server/sqlite_decision_log.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/decision_log.h"
+#include "server/deterministic_serialization.h"
+#include "server/row_hash.h"
+#include "server/sqlite_connection.h"
+
+namespace refund::server {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+
+constexpr char kVersion[] = "v-one";
+constexpr int64_t kBaseMicros = 1'700'000'000'000'000;
+
+MATCHER_P2(StatusIs, code, message_matcher, "") {
+  const absl::Status& status = arg;
+  if (status.code() != code) {
+    *result_listener << "status is " << status;
+    return false;
+  }
+  return ::testing::ExplainMatchResult(
+      message_matcher, std::string(status.message()), result_listener);
+}
+
+struct EntrySpec {
+  std::string request_id;
+  std::string refund_id = "refund-1";
+  std::string shop_id = "shop-1";
+  v1::Verdict verdict = v1::VERDICT_APPROVE;
+  int64_t decided_at_offset_seconds = 0;
+  std::vector<std::string> rule_ids = {"rule.a"};
+  int64_t requested_minor_units = 100;
+  std::string padding;  // makes the request bigger
+  std::string bundle_version = kVersion;
+
+  EntrySpec& Refund(std::string id) {
+    refund_id = std::move(id);
+    return *this;
+  }
+  EntrySpec& Shop(std::string id) {
+    shop_id = std::move(id);
+    return *this;
+  }
+  EntrySpec& Verdict(v1::Verdict v) {
+    verdict = v;
+    return *this;
+  }
+  EntrySpec& At(int64_t seconds) {
+    decided_at_offset_seconds = seconds;
+    return *this;
+  }
+  EntrySpec& Rules(std::vector<std::string> ids) {
+    rule_ids = std::move(ids);
+    return *this;
+  }
+  EntrySpec& Amount(int64_t minor_units) {
+    requested_minor_units = minor_units;
+    return *this;
+  }
+  EntrySpec& Padding(std::string text) {
+    padding = std::move(text);
+    return *this;
+  }
+  EntrySpec& Bundle(std::string version) {
+    bundle_version = std::move(version);
+    return *this;
+  }
+};
+
+// DecisionFilter with chained setters (C++17 has no designated initializers).
+struct FilterSpec {
+  DecisionFilter filter;
+  FilterSpec& Refund(std::string id) {
+    filter.refund_id = std::move(id);
+    return *this;
+  }
+  FilterSpec& Shop(std::string id) {
+    filter.shop_id = std::move(id);
+    return *this;
+  }
+  FilterSpec& Verdict(v1::Verdict v) {
+    filter.verdict = v;
+    return *this;
+  }
+  FilterSpec& From(int64_t micros) {
+    filter.decided_from_micros = micros;
+    return *this;
+  }
+  FilterSpec& To(int64_t micros) {
+    filter.decided_to_micros = micros;
+    return *this;
+  }
+  FilterSpec& Rule(std::string id) {
+    filter.rule_id = std::move(id);
+    return *this;
+  }
+  FilterSpec& PageSize(int size) {
+    filter.page_size = size;
+    return *this;
+  }
+  FilterSpec& Token(std::string token) {
+    filter.page_token = std::move(token);
+    return *this;
+  }
+  operator DecisionFilter() const { return filter; }  // NOLINT
+};
+
+EntrySpec Spec(std::string request_id) {
+  EntrySpec spec;
+  spec.request_id = std::move(request_id);
+  return spec;
+}
+
+FilterSpec Filter() { return FilterSpec(); }
+
+DecisionLogEntry MakeEntry(const EntrySpec& spec) {
+  v1::RefundRequest request;
+  request.set_request_id(spec.request_id);
+  request.set_refund_id(spec.refund_id);
+  request.set_shop_id(spec.shop_id);
+  request.mutable_requested_amount()->set_minor_units(
+      spec.requested_minor_units);
+  if (!spec.padding.empty())
+    request.mutable_order()->set_order_id(spec.padding);
+
+  const int64_t decided_at =
+      kBaseMicros + spec.decided_at_offset_seconds * 1'000'000;
+  DecisionLogEntry entry;
+  entry.request_bytes = SerializeDeterministically(request);
+  entry.decision.set_decision_id(absl::StrCat("d-", spec.request_id));
+  entry.decision.set_request_id(spec.request_id);
+  entry.decision.set_refund_id(spec.refund_id);
+  entry.decision.set_verdict(spec.verdict);
+  entry.decision.mutable_decided_at()->set_seconds(decided_at / 1'000'000);
+  entry.decision.mutable_policy()->set_version(spec.bundle_version);
+  for (const std::string& rule_id : spec.rule_ids) {
+    entry.decision.add_matched_rules()->set_rule_id(rule_id);
+  }
+  entry.request_id = spec.request_id;
+  entry.refund_id = spec.refund_id;
+  entry.shop_id = spec.shop_id;
+  entry.verdict = spec.verdict;
+  entry.decided_at_micros = decided_at;
+  entry.bundle_version = spec.bundle_version;
+  entry.rule_ids = spec.rule_ids;
+  return entry;
+}
+
+absl::StatusOr<v1::Decision> AppendAndWait(DecisionLog& log,
+                                           DecisionLogEntry entry) {
+  absl::StatusOr<v1::Decision> result;
+  absl::Notification done;
+  log.Append(std::move(entry), [&](absl::StatusOr<v1::Decision> outcome) {
+    result = std::move(outcome);
+    done.Notify();
+  });
+  done.WaitForNotification();
+  return result;
+}
+
+std::vector<std::string> DecisionIds(const DecisionPage& page) {
+  std::vector<std::string> ids;
+  for (const StoredDecision& stored : page.decisions) {
+    ids.push_back(stored.decision.decision_id());
+  }
+  return ids;
+}
+
+SqliteDecisionLogOptions FullDiskOptions(int64_t max_pages) {
+  SqliteDecisionLogOptions options;
+  options.max_page_count = max_pages;
+  return options;
+}
+
+class SqliteDecisionLogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "decision_log_XXXXXX")
+            .string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+    path_ = (std::filesystem::path(dir_) / "log" / "decisions.db").string();
+  }
+
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::unique_ptr<SqliteDecisionLog> OpenLog(
+      const SqliteDecisionLogOptions& options = {}) {
+    absl::StatusOr<std::unique_ptr<SqliteDecisionLog>> log =
+        SqliteDecisionLog::Open(path_, options);
+    EXPECT_TRUE(log.ok()) << log.status();
+    if (!log.ok()) return nullptr;
+    EXPECT_TRUE((*log)->PutBundle(kVersion, "test", "bundle text").ok());
+    return std::move(*log);
+  }
+
+  std::unique_ptr<SqliteConnection> RawConnection() {
+    absl::StatusOr<std::unique_ptr<SqliteConnection>> db =
+        SqliteConnection::Open(path_, SQLITE_OPEN_READWRITE);
+    EXPECT_TRUE(db.ok()) << db.status();
+    return db.ok() ? std::move(*db) : nullptr;
+  }
+
+  // Recomputes every row's hash and checks the links; returns the row count.
+  int64_t VerifyChain() {
+    std::unique_ptr<SqliteConnection> db = RawConnection();
+    absl::StatusOr<SqliteStatement> stmt = db->Prepare(
+        "SELECT seq, request, decision, bundle_version, decided_at, "
+        "prev_hash, row_hash, request_sha256 FROM decisions ORDER BY seq");
+    EXPECT_TRUE(stmt.ok()) << stmt.status();
+    std::string prev = GenesisHash();
+    int64_t rows = 0;
+    for (;;) {
+      absl::StatusOr<bool> row = stmt->Step();
+      EXPECT_TRUE(row.ok()) << row.status();
+      if (!row.ok() || !*row) break;
+      ++rows;
+      const int64_t seq = stmt->ColumnInt64(0);
+      const std::string request = stmt->ColumnBytes(1);
+      EXPECT_EQ(stmt->ColumnBytes(5), prev) << "prev_hash at seq " << seq;
+      EXPECT_EQ(stmt->ColumnBytes(7), Sha256(request)) << "seq " << seq;
+      const std::string expected =
+          ComputeRowHash(request, stmt->ColumnBytes(2), stmt->ColumnBytes(3),
+                         stmt->ColumnInt64(4), prev);
+      EXPECT_EQ(stmt->ColumnBytes(6), expected) << "row_hash at seq " << seq;
+      prev = stmt->ColumnBytes(6);
+    }
+    return rows;
+  }
+
+  std::string dir_;
+  std::string path_;
+};
+
+TEST_F(SqliteDecisionLogTest, OpenCreatesMissingDirectory) {
+  std::unique_ptr<SqliteDecisionLog> log = OpenLog();
+  ASSERT_NE(log, nullptr);
+  EXPECT_TRUE(std::filesystem::exists(path_));
+}
+
+TEST_F(SqliteDecisionLogTest, AppendThenGetReturnsStoredDecision) {
+  std::unique_ptr<SqliteDecisionLog> log = OpenLog();
+  DecisionLogEntry entry = MakeEntry(Spec("r1"));
+  const v1::Decision decision = entry.decision;
+  const std::string request_bytes = entry.request_bytes;
+
+  absl::StatusOr<v1::Decision> stored = AppendAndWait(*log, std::move(entry));
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(stored->SerializeAsString(), decision.SerializeAsString());
+
+  absl::StatusOr<StoredDecision> got = log->GetDecision("d-r1");
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->decision.SerializeAsString(), decision.SerializeAsString());
+  EXPECT_EQ(got->request_bytes, request_bytes);
+  EXPECT_EQ(got->bundle_version, kVersion);
+  EXPECT_EQ(got->seq, 1);
+}
+
+TEST_F(SqliteDecisionLogTest, GetUnknownDecisionIsNotFound) {
+  std::unique_ptr<SqliteDecisionLog> log = OpenLog();
+  EXPECT_THAT(log->GetDecision("nope").status(),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("nope")));
+}
+
+TEST_F(SqliteDecisionLogTest, SameRequestIdAndBodyReturnsStoredDecision) {
+  std::unique_ptr<SqliteDecisionLog> log = OpenLog();
+  ASSERT_TRUE(AppendAndWait(*log, MakeEntry(Spec("r1"))).ok());
+
+  // A retry is evaluated again (new decision_id, new time); the log answers
+  // with the first decision.
+  DecisionLogEntry retry = MakeEntry(Spec("r1"));
+  retry.decision.set_decision_id("d-retry");
+  retry.decided_at_micros += 5'000'000;
+  absl::StatusOr<v1::Decision> answer = AppendAndWait(*log, std::move(retry));
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  EXPECT_EQ(answer->decision_id(), "d-r1");
+  EXPECT_THAT(log->GetDecision("d-retry").status(),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("d-retry")));
+  EXPECT_EQ(VerifyChain(), 1);
+}
+
+TEST_F(SqliteDecisionLogTest, SameRequestIdDifferentBodyIsAlreadyExists) {
+  std::unique_ptr<SqliteDecisionLog> log = OpenLog();
+  ASSERT_TRUE(AppendAndWait(*log, MakeEntry(Spec("r1"))).ok());
+  DecisionLogEntry changed = MakeEntry(Spec("r1").Amount(999));
+  changed.decision.set_decision_id("d-changed");
+  EXPECT_THAT(AppendAndWait(*log, std::move(changed)).status(),
+              StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("r1")));
+  EXPECT_EQ(VerifyChain(), 1);
+}
+
+TEST_F(SqliteDecisionLogTest, DecisionWithUnstoredBundleIsRefused) {
+  std::unique_ptr<SqliteDecisionLog> log = OpenLog();
+  EXPECT_THAT(
+      AppendAndWait(*log, MakeEntry(Spec("r1").Bundle("unknown"))).status(),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("unknown")));
+  // The refusal does not disturb the chain or later appends.
+  ASSERT_TRUE(AppendAndWait(*log, MakeEntry(Spec("r2"))).ok());
+  EXPECT_EQ(VerifyChain(), 1);
+}
+
+TEST_F(SqliteDecisionLogTest, ListFiltersEachField) {
+  std::unique_ptr<SqliteDecisionLog> log = OpenLog();
+  const std::vector<EntrySpec> specs = {
+      Spec("a")
+          .Refund("R1")
+          .Shop("S1")
+          .Verdict(v1::VERDICT_APPROVE)
+          .At(0)
+          .Rules({"seven_day"}),
+      Spec("b")
+          .Refund("R1")
+          .Shop("S2")
+          .Verdict(v1::VERDICT_NEGOTIATE)
+          .At(10)
+          .Rules({"empty_parcel", "collect"}),
+      Spec("c")
+          .Refund("R2")
+          .Shop("S1")
+          .Verdict(v1::VERDICT_REJECT)
+          .At(20)
+          .Rules({"collect"}),
+      Spec("d")
+          .Refund("R3")
+          .Shop("S2")
+          .Verdict(v1::VERDICT_NEGOTIATE)
+          .At(30)
+          .Rules({}),
+  };
+  for (const EntrySpec& spec : specs) {
+    ASSERT_TRUE(AppendAndWait(*log, MakeEntry(spec)).ok());
+  }
+  auto list = [&](DecisionFilter filter) {
+    absl::StatusOr<DecisionPage> page = log->ListDecisions(filter);
+    EXPECT_TRUE(page.ok()) << page.status();
+    return page.ok() ? DecisionIds(*page) : std::vector<std::string>();
+  };
+
+  EXPECT_THAT(list(Filter()), ElementsAre("d-a", "d-b", "d-c", "d-d"));
+  EXPECT_THAT(list(Filter().Refund("R1")), ElementsAre("d-a", "d-b"));
+  EXPECT_THAT(list(Filter().Shop("S2")), ElementsAre("d-b", "d-d"));
+  EXPECT_THAT(list(Filter().Verdict(v1::VERDICT_NEGOTIATE)),
+              ElementsAre("d-b", "d-d"));
+  EXPECT_THAT(
+      list(
+          Filter().From(kBaseMicros + 10'000'000).To(kBaseMicros + 30'000'000)),
+      ElementsAre("d-b", "d-c"));
+  EXPECT_THAT(list(Filter().Rule("collect")), ElementsAre("d-b", "d-c"));
+  EXPECT_THAT(list(Filter().Shop("S1").Rule("collect")), ElementsAre("d-c"));
+  EXPECT_THAT(list(Filter().Refund("none")), IsEmpty());
+}
+
+TEST_F(SqliteDecisionLogTest, ListPaginatesOldestFirst) {
+  std::unique_ptr<SqliteDecisionLog> log = OpenLog();
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(
+        AppendAndWait(*log, MakeEntry(Spec(absl::StrCat("r", i)))).ok());
+  }
+  DecisionFilter filter = Filter().Refund("refund-1").PageSize(2);
+  std::vector<std::string> seen;
+  int pages = 0;
+  for (;;) {
+    absl::StatusOr<DecisionPage> page = log->ListDecisions(filter);
+    ASSERT_TRUE(page.ok()) << page.status();
+    ++pages;
+    for (const std::string& id : DecisionIds(*page)) seen.push_back(id);
+    if (page->next_page_token.empty()) break;
+    filter.page_token = page->next_page_token;
+  }
+  EXPECT_EQ(pages, 3);
+  EXPECT_THAT(seen, ElementsAre("d-r0", "d-r1", "d-r2", "d-r3", "d-r4"));
+}
+
+TEST_F(SqliteDecisionLogTest, ListExactlyOnePageHasNoNextToken) {
+  std::unique_ptr<SqliteDecisionLog> log = OpenLog();
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(
+        AppendAndWait(*log, MakeEntry(Spec(absl::StrCat("r", i)))).ok());
+  }
+  absl::StatusOr<DecisionPage> page = log->ListDecisions(Filter().PageSize(2));
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(page->decisions.size(), 2u);
+  EXPECT_THAT(page->next_page_token, IsEmpty());
+}
+
+TEST_F(SqliteDecisionLogTest, ListRejectsBadPageTokenAndPageSize) {
+  std::unique_ptr<SqliteDecisionLog> log = OpenLog();
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(
+        AppendAndWait(*log, MakeEntry(Spec(absl::StrCat("r", i)))).ok());
+  }
+  EXPECT_THAT(
+      log->ListDecisions(Filter().Token("garbage!")).status(),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_token")));
+  EXPECT_THAT(
+      log->ListDecisions(Filter().Token("djEuMQ")).status(),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_token")));
+
+  absl::StatusOr<DecisionPage> first =
+      log->ListDecisions(Filter().Shop("shop-1").PageSize(1));
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_THAT(first->next_page_token, Not(IsEmpty()));
+  // A token only continues the query it was made for.
+  EXPECT_THAT(
+      log->ListDecisions(Filter().Shop("shop-2").Token(first->next_page_token))
+          .status(),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("different filter")));
+  // The page size may change between pages.
+  absl::StatusOr<DecisionPage> rest = log->ListDecisions(
+      Filter().Shop("shop-1").PageSize(10).Token(first->next_page_token));
+  ASSERT_TRUE(rest.ok()) << rest.status();
+  EXPECT_THAT(DecisionIds(*rest), ElementsAre("d-r1", "d-r2"));
+
+  EXPECT_THAT(
+      log->ListDecisions(Filter().PageSize(-1)).status(),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_size")));
+}
+
+TEST_F(SqliteDecisionLogTest, PageSizeDefaultsToFiftyAndIsCappedAtThousand) {
+  std::unique_ptr<SqliteDecisionLog> log = OpenLog();
+  constexpr int kCount = kMaxPageSize + 5;
+  std::atomic<int> ok_count{0};
+  for (int i = 0; i < kCount; ++i) {
+    log->Append(MakeEntry(Spec(absl::StrCat("r", i))),
+                [&](absl::StatusOr<v1::Decision> outcome) {
+                  if (outcome.ok()) ++ok_count;
+                });
+  }
+  log->Close();  // drains the queue
+  EXPECT_EQ(ok_count.load(), kCount);
+  log = OpenLog();
+
+  absl::StatusOr<DecisionPage> page = log->ListDecisions(Filter());
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(page->decisions.size(), static_cast<size_t>(kDefaultPageSize));
+  page = log->ListDecisions(Filter().PageSize(100000));
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(page->decisions.size(), static_cast<size_t>(kMaxPageSize));
+  EXPECT_THAT(page->next_page_token, Not(IsEmpty()));
+}
+
+TEST_F(SqliteDecisionLogTest, BundleTextIsStoredOncePerVersion) {
+  std::unique_ptr<SqliteDecisionLog> log = OpenLog();
+  ASSERT_TRUE(log->PutBundle("v2", "b", "first text").ok());
+  ASSERT_TRUE(log->PutBundle("v2", "b", "second text").ok());
+  absl::StatusOr<std::string> text = log->GetBundleText("v2");
+  ASSERT_TRUE(text.ok()) << text.status();
+  EXPECT_EQ(*text, "first text");
+  EXPECT_THAT(log->GetBundleText("v3").status(),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("v3")));
+  log->Close();
+
+  std::unique_ptr<SqliteConnection> db = RawConnection();
+  absl::StatusOr<int64_t> rows =
+      db->QueryInt64("SELECT COUNT(*) FROM bundles WHERE version = 'v2'");
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  EXPECT_EQ(*rows, 1);
+}
+
+TEST_F(SqliteDecisionLogTest, ReopenReadsOldDecisionsAndContinuesChain) {
+  std::string first_bytes;
+  {
+    std::unique_ptr<SqliteDecisionLog> log = OpenLog();
+    for (int i = 0; i < 3; ++i) {
+      absl::StatusOr<v1::Decision> stored =
+          AppendAndWait(*log, MakeEntry(Spec(absl::StrCat("r", i))));
+      ASSERT_TRUE(stored.ok()) << stored.status();
+      if (i == 0) first_bytes = stored->SerializeAsString();
+    }
+  }  // destroyed: closed
+  {
+    std::unique_ptr<SqliteDecisionLog> log = OpenLog();
+    absl::StatusOr<StoredDecision> old = log->GetDecision("d-r0");
+    ASSERT_TRUE(old.ok()) << old.status();
+    EXPECT_EQ(old->decision.SerializeAsString(), first_bytes);
+    // Idempotency holds across a restart too.
+    absl::StatusOr<v1::Decision> retry =
+        AppendAndWait(*log, MakeEntry(Spec("r1")));
+    ASSERT_TRUE(retry.ok()) << retry.status();
+    EXPECT_EQ(retry->decision_id(), "d-r1");
+    ASSERT_TRUE(AppendAndWait(*log, MakeEntry(Spec("r3"))).ok());
+  }
+  EXPECT_EQ(VerifyChain(), 4);
+}
+
+TEST_F(SqliteDecisionLogTest, SchemaVersionIsRecordedAndNewerIsRefused) {
+  OpenLog().reset();
+  std::unique_ptr<SqliteConnection> db = RawConnection();
+  absl::StatusOr<int64_t> version = db->QueryInt64("PRAGMA user_version");
+  ASSERT_TRUE(version.ok()) << version.status();
+  EXPECT_EQ(*version, SqliteDecisionLog::kSchemaVersion);
+  ASSERT_TRUE(db->Execute("PRAGMA user_version = 99").ok());
+  db.reset();
+  EXPECT_THAT(
+      SqliteDecisionLog::Open(path_).status(),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("newer")));
+}
+
+TEST_F(SqliteDecisionLogTest, FailedWriteAnswersUnavailableAndLosesNothing) {
+  {
+    std::unique_ptr<SqliteDecisionLog> log = OpenLog();
+    for (int i = 0; i < 3; ++i) {
+      ASSERT_TRUE(
+          AppendAndWait(*log, MakeEntry(Spec(absl::StrCat("r", i)))).ok());
+    }
+  }
+  int64_t pages = 0;
+  {
+    std::unique_ptr<SqliteConnection> db = RawConnection();
+    absl::StatusOr<int64_t> count = db->QueryInt64("PRAGMA page_count");
+    ASSERT_TRUE(count.ok()) << count.status();
+    pages = *count;
+  }
+  {
+    // A database that may not grow: what SQLite reports on a full disk.
+    std::unique_ptr<SqliteDecisionLog> log = OpenLog(FullDiskOptions(pages));
+    const std::string big(64 * 1024, 'x');
+    std::vector<absl::StatusOr<v1::Decision>> outcomes(4);
+    absl::Notification all_done;
+    std::atomic<int> remaining{4};
+    for (int i = 0; i < 4; ++i) {
+      log->Append(MakeEntry(Spec(absl::StrCat("big", i)).Padding(big)),
+                  [&, i](absl::StatusOr<v1::Decision> outcome) {
+                    outcomes[i] = std::move(outcome);
+                    if (--remaining == 0) all_done.Notify();
+                  });
+    }
+    all_done.WaitForNotification();
+    for (const auto& outcome : outcomes) {
+      EXPECT_THAT(outcome.status(),
+                  StatusIs(absl::StatusCode::kUnavailable, HasSubstr("full")));
+    }
+    // What was stored before is intact and readable.
+    for (int i = 0; i < 3; ++i) {
+      EXPECT_TRUE(log->GetDecision(absl::StrCat("d-r", i)).ok());
+    }
+    EXPECT_THAT(log->GetDecision("d-big0").status(),
+                StatusIs(absl::StatusCode::kNotFound, HasSubstr("big0")));
+  }
+  EXPECT_EQ(VerifyChain(), 3);
+  {
+    // Once there is room again the chain continues where it stopped.
+    std::unique_ptr<SqliteDecisionLog> log = OpenLog();
+    absl::StatusOr<v1::Decision> stored =
+        AppendAndWait(*log, MakeEntry(Spec("big0").Padding("small")));
+    ASSERT_TRUE(stored.ok()) << stored.status();
+  }
+  EXPECT_EQ(VerifyChain(), 4);
+}
+
+TEST_F(SqliteDecisionLogTest, ConcurrentAppendsAllLand) {
+  std::unique_ptr<SqliteDecisionLog> log = OpenLog();
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 150;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        absl::StatusOr<v1::Decision> stored =
+            AppendAndWait(*log, MakeEntry(Spec(absl::StrCat("t", t, "-", i))
+                                              .Shop(absl::StrCat("shop", t))));
+        if (!stored.ok()) ++failures;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+
+  std::set<std::string> ids;
+  DecisionFilter filter = Filter().PageSize(1000);
+  for (;;) {
+    absl::StatusOr<DecisionPage> page = log->ListDecisions(filter);
+    ASSERT_TRUE(page.ok()) << page.status();
+    for (const std::string& id : DecisionIds(*page)) ids.insert(id);
+    if (page->next_page_token.empty()) break;
+    filter.page_token = page->next_page_token;
+  }
+  EXPECT_EQ(ids.size(), static_cast<size_t>(kThreads * kPerThread));
+  log->Close();
+  EXPECT_EQ(VerifyChain(), kThreads * kPerThread);
+}
+
+TEST_F(SqliteDecisionLogTest, CloseDrainsQueueThenRefusesAppends) {
+  std::unique_ptr<SqliteDecisionLog> log = OpenLog();
+  std::atomic<int> stored{0};
+  for (int i = 0; i < 100; ++i) {
+    log->Append(MakeEntry(Spec(absl::StrCat("r", i))),
+                [&](absl::StatusOr<v1::Decision> outcome) {
+                  if (outcome.ok()) ++stored;
+                });
+  }
+  log->Close();
+  EXPECT_EQ(stored.load(), 100);
+  EXPECT_THAT(AppendAndWait(*log, MakeEntry(Spec("late"))).status(),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("closed")));
+  EXPECT_THAT(log->PutBundle("v9", "b", "t"),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("closed")));
+  log->Close();  // idempotent
+  log.reset();
+  EXPECT_EQ(VerifyChain(), 100);
+}
+
+}  // namespace
+}  // namespace refund::server
