@@ -1,3 +1,4 @@
+#include "absl/strings/string_view.h"
 #include "engine/bundle_canonicalizer.h"
 
 #include <openssl/evp.h>
@@ -83,7 +84,7 @@ std::string Sha256Hex(const std::string& bytes) {
   EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(),
              nullptr);
   return absl::BytesToHexString(
-      std::string_view(reinterpret_cast<const char*>(digest), length));
+      absl::string_view(reinterpret_cast<const char*>(digest), length));
 }
 
 }  // namespace refund

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "engine/expr/expression.h"
 #include "engine/script_template.h"
@@ -77,7 +78,7 @@ struct BundleInternals {
   int escalate_action = -1;          // index of ESCALATE_TO_OWNER
 
   // Index of `locale` in `locales`, or -1.
-  int LocaleIndex(std::string_view locale) const {
+  int LocaleIndex(absl::string_view locale) const {
     for (size_t i = 0; i < locales.size(); ++i) {
       if (locales[i] == locale) return static_cast<int>(i);
     }

@@ -1,3 +1,4 @@
+#include "absl/strings/string_view.h"
 #include "engine/bundle_loader.h"
 
 #include <algorithm>
@@ -84,14 +85,14 @@ class IssueReporter {
   explicit IssueReporter(std::vector<PolicyIssue>* issues) : issues_(issues) {}
 
   // At value `index` (-1 when singular) of `field` of the element.
-  void At(const Origin& origin, std::string_view field, int index,
+  void At(const Origin& origin, absl::string_view field, int index,
           std::string message) {
     Push(origin, Offset(origin, field, index), std::move(message));
   }
 
   // At byte `offset` inside the string value of `field` (an expression or a
   // script), so the column points into the expression.
-  void InString(const Origin& origin, std::string_view field, int index,
+  void InString(const Origin& origin, absl::string_view field, int index,
                 int offset, std::string message) {
     std::optional<size_t> start = Offset(origin, field, index);
     if (start.has_value()) {
@@ -112,7 +113,7 @@ class IssueReporter {
 
  private:
   static std::optional<size_t> Offset(const Origin& origin,
-                                      std::string_view field, int index) {
+                                      absl::string_view field, int index) {
     if (origin.tree == nullptr || origin.type == nullptr) return std::nullopt;
     const FieldDescriptor* descriptor =
         origin.type->FindFieldByName(std::string(field));
@@ -139,7 +140,7 @@ class IssueReporter {
   std::vector<PolicyIssue>* issues_;
 };
 
-bool IsUpperSnake(std::string_view code) {
+bool IsUpperSnake(absl::string_view code) {
   if (code.empty() || !absl::ascii_isupper(code[0])) return false;
   for (char c : code) {
     if (!absl::ascii_isupper(c) && !absl::ascii_isdigit(c) && c != '_') {
@@ -149,7 +150,7 @@ bool IsUpperSnake(std::string_view code) {
   return true;
 }
 
-bool IsRuleId(std::string_view id) {
+bool IsRuleId(absl::string_view id) {
   if (id.empty() || !absl::ascii_islower(id[0])) return false;
   for (char c : id) {
     if (!absl::ascii_islower(c) && !absl::ascii_isdigit(c) && c != '_' &&
@@ -161,8 +162,8 @@ bool IsRuleId(std::string_view id) {
 }
 
 // "HH:MM" -> minutes after midnight.
-std::optional<int> ParseClock(std::string_view text) {
-  std::vector<std::string_view> parts = absl::StrSplit(text, ':');
+std::optional<int> ParseClock(absl::string_view text) {
+  std::vector<absl::string_view> parts = absl::StrSplit(text, ':');
   int hours = 0;
   int minutes = 0;
   if (parts.size() != 2 || parts[0].size() != 2 || parts[1].size() != 2 ||
@@ -207,7 +208,7 @@ class BundleCompiler {
   void ResolveCodes(const Origin& origin, const char* field,
                     const google::protobuf::RepeatedPtrField<std::string>& codes,
                     const std::map<std::string, int>& index_by_code,
-                    std::string_view catalog, std::vector<int>* out);
+                    absl::string_view catalog, std::vector<int>* out);
 
   const std::vector<std::unique_ptr<ParsedFile>>& files_;
   IssueReporter report_;
@@ -507,7 +508,7 @@ void BundleCompiler::CompileCatalog() {
                            absl::StrCat(spec.code(), ": ", issue.message));
         }
       }
-      std::string_view inducement = FindReviewInducement(texts[locale]);
+      absl::string_view inducement = FindReviewInducement(texts[locale]);
       if (!inducement.empty()) {
         report_.At(script_origin, "text", -1,
                    absl::StrCat(spec.code(), ": script offers something for a "
@@ -543,7 +544,7 @@ void BundleCompiler::CompileCatalog() {
 void BundleCompiler::ResolveCodes(
     const Origin& origin, const char* field,
     const google::protobuf::RepeatedPtrField<std::string>& codes,
-    const std::map<std::string, int>& index_by_code, std::string_view catalog,
+    const std::map<std::string, int>& index_by_code, absl::string_view catalog,
     std::vector<int>* out) {
   for (int i = 0; i < codes.size(); ++i) {
     auto it = index_by_code.find(codes[i]);

@@ -1,3 +1,4 @@
+#include "absl/strings/string_view.h"
 #include "engine/request_validator.h"
 
 #include <string>
@@ -20,11 +21,11 @@ constexpr int64_t kMaxTimestampSeconds = 253402300799;
 class FieldPath {
  public:
   explicit FieldPath(std::string path) : path_(std::move(path)) {}
-  FieldPath Child(std::string_view name) const {
+  FieldPath Child(absl::string_view name) const {
     return FieldPath(absl::StrCat(path_, ".", name));
   }
   FieldPath Index(int i) const { return FieldPath(absl::StrCat(path_, "[", i, "]")); }
-  absl::Status Error(std::string_view message) const {
+  absl::Status Error(absl::string_view message) const {
     return absl::InvalidArgumentError(absl::StrCat(path_, ": ", message));
   }
   const std::string& str() const { return path_; }
@@ -79,7 +80,7 @@ bool Before(const Timestamp& a, const Timestamp& b) {
 
 // `later` (when set) must not be before `earlier` (when set).
 absl::Status CheckOrder(const FieldPath& later_path, bool has_later,
-                        const Timestamp& later, std::string_view earlier_name,
+                        const Timestamp& later, absl::string_view earlier_name,
                         bool has_earlier, const Timestamp& earlier) {
   if (has_later && has_earlier && Before(later, earlier)) {
     return later_path.Error(absl::StrCat("before ", earlier_name));
@@ -200,7 +201,7 @@ absl::Status CheckBuyer(const FieldPath& path, const v1::BuyerProfile& buyer) {
 }  // namespace
 
 absl::Status ValidateRefundRequest(const v1::RefundRequest& request,
-                                   std::string_view prefix) {
+                                   absl::string_view prefix) {
   const FieldPath root{std::string(prefix)};
   RETURN_IF_ERROR(CheckText(root.Child("request_id"), request.request_id(),
                             kMaxIdLength, true));

@@ -3,7 +3,7 @@
 #ifndef ENGINE_REQUEST_VALIDATOR_H_
 #define ENGINE_REQUEST_VALIDATOR_H_
 
-#include <string_view>
+#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
 #include "refund/v1/refund.pb.h"
@@ -23,7 +23,7 @@ inline constexpr int64_t kMaxQuantity = 1'000'000;
 // OK, or INVALID_ARGUMENT whose message starts with the offending field's
 // path under `prefix` ("request.order.delivered_at: after requested_at").
 absl::Status ValidateRefundRequest(const v1::RefundRequest& request,
-                                   std::string_view prefix = "request");
+                                   absl::string_view prefix = "request");
 
 }  // namespace refund
 

@@ -1,3 +1,4 @@
+#include "absl/strings/string_view.h"
 #include "engine/script_template.h"
 
 #include <cstdlib>
@@ -11,7 +12,7 @@
 namespace refund {
 namespace {
 
-constexpr std::pair<std::string_view, ScriptValue> kValueNames[] = {
+constexpr std::pair<absl::string_view, ScriptValue> kValueNames[] = {
     {"order_id", ScriptValue::kOrderId},
     {"refund_id", ScriptValue::kRefundId},
     {"shop_id", ScriptValue::kShopId},
@@ -23,8 +24,8 @@ constexpr std::pair<std::string_view, ScriptValue> kValueNames[] = {
 
 struct EvidenceNames {
   v1::EvidenceKind kind;
-  std::string_view zh;
-  std::string_view en;
+  absl::string_view zh;
+  absl::string_view en;
 };
 
 constexpr EvidenceNames kEvidenceNames[] = {
@@ -48,7 +49,7 @@ constexpr EvidenceNames kEvidenceNames[] = {
     {v1::EVIDENCE_KIND_PROMOTION_TERMS, "活动规则说明", "promotion terms"},
 };
 
-constexpr std::string_view kReviewInducements[] = {
+constexpr absl::string_view kReviewInducements[] = {
     "好评返现", "返现", "返红包", "好评红包", "好评有礼", "好评送",
     "cashback", "cash back", "for a good review", "for a positive review",
     "for a 5-star review", "for a five-star review", "review reward",
@@ -69,7 +70,7 @@ std::string FormatLocalTime(absl::Time t, absl::TimeZone zone) {
   return absl::FormatTime("%Y-%m-%d %H:%M", t, zone);
 }
 
-std::string EvidenceKindName(v1::EvidenceKind kind, std::string_view locale) {
+std::string EvidenceKindName(v1::EvidenceKind kind, absl::string_view locale) {
   for (const EvidenceNames& names : kEvidenceNames) {
     if (names.kind == kind) {
       return std::string(locale == "en" ? names.en : names.zh);
@@ -78,7 +79,7 @@ std::string EvidenceKindName(v1::EvidenceKind kind, std::string_view locale) {
   return v1::EvidenceKind_Name(kind);
 }
 
-bool ScriptTemplate::Parse(std::string_view text, ScriptTemplate* out,
+bool ScriptTemplate::Parse(absl::string_view text, ScriptTemplate* out,
                            std::vector<Issue>* issues) {
   out->pieces_.clear();
   bool ok = true;
@@ -90,11 +91,11 @@ bool ScriptTemplate::Parse(std::string_view text, ScriptTemplate* out,
       continue;
     }
     const size_t close = text.find("}}", i + 2);
-    if (close == std::string_view::npos) {
+    if (close == absl::string_view::npos) {
       issues->push_back({static_cast<int>(i), "unclosed \"{{\" in script"});
       return false;
     }
-    std::string_view name = absl::StripAsciiWhitespace(text.substr(i + 2, close - i - 2));
+    absl::string_view name = absl::StripAsciiWhitespace(text.substr(i + 2, close - i - 2));
     bool known = false;
     for (const auto& [value_name, value] : kValueNames) {
       if (name == value_name) {
@@ -105,7 +106,7 @@ bool ScriptTemplate::Parse(std::string_view text, ScriptTemplate* out,
       }
     }
     if (!known) {
-      std::vector<std::string_view> names;
+      std::vector<absl::string_view> names;
       for (const auto& entry : kValueNames) names.push_back(entry.first);
       issues->push_back(
           {static_cast<int>(i),
@@ -159,10 +160,10 @@ std::string ScriptTemplate::Render(const ScriptContext& context) const {
   return out;
 }
 
-std::string_view FindReviewInducement(std::string_view script) {
+absl::string_view FindReviewInducement(absl::string_view script) {
   const std::string lower = absl::AsciiStrToLower(script);
-  for (std::string_view phrase : kReviewInducements) {
-    if (lower.find(phrase) != std::string::npos) return phrase;
+  for (absl::string_view phrase : kReviewInducements) {
+    if (absl::string_view(lower).find(phrase) != std::string::npos) return phrase;
   }
   return {};
 }

@@ -5,7 +5,7 @@
 #define ENGINE_SCRIPT_TEMPLATE_H_
 
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/time/time.h"
@@ -41,7 +41,7 @@ std::string FormatYuan(int64_t minor_units);
 std::string FormatLocalTime(absl::Time t, absl::TimeZone zone);
 
 // The display name of an evidence kind in `locale` ("zh-CN" or "en").
-std::string EvidenceKindName(v1::EvidenceKind kind, std::string_view locale);
+std::string EvidenceKindName(v1::EvidenceKind kind, absl::string_view locale);
 
 class ScriptTemplate {
  public:
@@ -52,7 +52,7 @@ class ScriptTemplate {
 
   // Parses `text`; unknown placeholder names and unclosed `{{` are issues.
   // Returns false when there were issues (appended to `issues`).
-  static bool Parse(std::string_view text, ScriptTemplate* out,
+  static bool Parse(absl::string_view text, ScriptTemplate* out,
                     std::vector<Issue>* issues);
 
   std::string Render(const ScriptContext& context) const;
@@ -69,7 +69,7 @@ class ScriptTemplate {
 // Phrases that promise something for a review (好评返现): a script that
 // contains one is refused by the loader and reported by lint. Returns the
 // phrase found, or an empty view.
-std::string_view FindReviewInducement(std::string_view script);
+absl::string_view FindReviewInducement(absl::string_view script);
 
 }  // namespace refund
 

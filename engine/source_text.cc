@@ -1,3 +1,4 @@
+#include "absl/strings/string_view.h"
 #include "engine/source_text.h"
 
 #include <algorithm>
@@ -14,7 +15,7 @@ bool IsHex(char c) {
 
 }  // namespace
 
-SourceText::SourceText(std::string_view content) : content_(content) {
+SourceText::SourceText(absl::string_view content) : content_(content) {
   line_starts_.push_back(0);
   for (size_t i = 0; i < content_.size(); ++i) {
     if (content_[i] == '\n') line_starts_.push_back(i + 1);
@@ -44,6 +45,7 @@ std::pair<int, int> SourceText::LineColumnOf(size_t offset) const {
 
 std::vector<size_t> SourceText::StringValueOffsets(size_t field_offset) const {
   std::vector<size_t> offsets;
+  bool found_literal = false;
   size_t i = field_offset;
   const size_t n = content_.size();
   // Skip the field name, then ':' and blanks up to the first literal.
@@ -63,6 +65,7 @@ std::vector<size_t> SourceText::StringValueOffsets(size_t field_offset) const {
       }
     }
     if (i >= n || (content_[i] != '"' && content_[i] != '\'')) break;
+    found_literal = true;
     const char quote = content_[i++];
     while (i < n && content_[i] != quote && content_[i] != '\n') {
       const size_t start = i;
@@ -91,6 +94,7 @@ std::vector<size_t> SourceText::StringValueOffsets(size_t field_offset) const {
     }
     if (i < n && content_[i] == quote) ++i;
   }
+  if (!found_literal) return {};
   offsets.push_back(std::min(i, n));
   return offsets;
 }

@@ -5,7 +5,7 @@
 #define ENGINE_SOURCE_TEXT_H_
 
 #include <cstddef>
-#include <string_view>
+#include "absl/strings/string_view.h"
 #include <utility>
 #include <vector>
 
@@ -14,7 +14,7 @@ namespace refund {
 class SourceText {
  public:
   // `content` must outlive this object.
-  explicit SourceText(std::string_view content);
+  explicit SourceText(absl::string_view content);
 
   // Offset of a position as protobuf's tokenizer reports it (0-based line,
   // 0-based column where a tab advances to the next multiple of 8).
@@ -29,7 +29,7 @@ class SourceText {
   std::vector<size_t> StringValueOffsets(size_t field_offset) const;
 
  private:
-  std::string_view content_;
+  absl::string_view content_;
   std::vector<size_t> line_starts_;
 };
 

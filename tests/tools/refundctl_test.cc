@@ -1,0 +1,110 @@
+#include "tools/refundctl.h"
+
+#include <sstream>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/tools/temp_dir.h"
+
+namespace refund {
+namespace {
+
+using ::testing::HasSubstr;
+
+struct Run {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+Run Refundctl(const std::vector<std::string>& args) {
+  std::ostringstream out, err;
+  int code = RunRefundctl(args, out, err);
+  return {code, out.str(), err.str()};
+}
+
+constexpr char kSevenDayRequest[] = R"({
+  "request_id": "req-cli-1", "refund_id": "rf-1", "shop_id": "shop-1",
+  "platform": "PLATFORM_DOUYIN", "type": "REQUEST_TYPE_RETURN_AND_REFUND",
+  "reason": "REASON_NO_REASON",
+  "requested_amount": {"currency": "CNY", "minor_units": "12900"},
+  "order": {"order_id": "ord-1", "paid_amount": {"currency": "CNY", "minor_units": "12900"},
+            "paid_at": "2026-04-28T01:00:00Z", "shipped_at": "2026-04-29T01:00:00Z",
+            "delivered_at": "2026-05-01T04:00:00Z",
+            "items": [{"sku": "dress", "quantity": "1",
+                       "unit_price": {"currency": "CNY", "minor_units": "12900"}}]},
+  "requested_at": "2026-05-03T02:00:00Z"
+})";
+
+TEST(RefundctlTest, ShippedPolicyTestsPass) {
+  Run run = Refundctl({"test", REFUND_POLICIES_DIR});
+  EXPECT_EQ(run.code, 0) << run.out << run.err;
+  EXPECT_THAT(run.out, HasSubstr("policy tests passed"));
+}
+
+TEST(RefundctlTest, ShippedBundleIsLintClean) {
+  Run run = Refundctl({"lint", REFUND_POLICIES_DIR});
+  EXPECT_EQ(run.code, 0) << run.out << run.err;
+}
+
+TEST(RefundctlTest, DecideInProcessPrintsTheDecisionAsJson) {
+  testing::TempDir dir;
+  dir.Write("request.json", kSevenDayRequest);
+  Run run = Refundctl({"decide", "--policies=" REFUND_POLICIES_DIR,
+                       dir.path() + "/request.json"});
+  EXPECT_EQ(run.code, 0) << run.err;
+  EXPECT_THAT(run.out, HasSubstr("\"verdict\": \"VERDICT_APPROVE\""));
+  EXPECT_THAT(run.out, HasSubstr("\"request_id\": \"req-cli-1\""));
+}
+
+TEST(RefundctlTest, DecideRefusesAnInvalidRequestNamingTheField) {
+  testing::TempDir dir;
+  std::string request = kSevenDayRequest;
+  request.replace(request.find("\"req-cli-1\""), 11, "\"\"");
+  dir.Write("request.json", request);
+  Run run = Refundctl({"decide", "--policies=" REFUND_POLICIES_DIR,
+                       dir.path() + "/request.json"});
+  EXPECT_EQ(run.code, 1);
+  EXPECT_THAT(run.err, HasSubstr("request.request_id: required"));
+}
+
+TEST(RefundctlTest, ExplainShowsEachRulesOutcome) {
+  testing::TempDir dir;
+  dir.Write("request.json", kSevenDayRequest);
+  Run run = Refundctl({"explain", "--policies=" REFUND_POLICIES_DIR,
+                       dir.path() + "/request.json"});
+  EXPECT_EQ(run.code, 0) << run.err;
+  EXPECT_THAT(run.out, HasSubstr("rules, in evaluation order"));
+  EXPECT_THAT(run.out, HasSubstr(": true"));
+  EXPECT_THAT(run.out, HasSubstr(": false"));
+  EXPECT_THAT(run.out, HasSubstr("=>"));
+}
+
+TEST(RefundctlTest, FailingPolicyTestExitsNonZero) {
+  testing::TempDir dir;
+  // A copy of the shipped bundle with one test that expects the wrong verdict.
+  std::filesystem::copy(REFUND_POLICIES_DIR, dir.path(),
+                        std::filesystem::copy_options::recursive);
+  dir.Write("tests/zz_wrong.json", std::string(R"({"cases": [{"name": "wrong",
+    "request": )") + kSevenDayRequest + R"(, "expect": {"verdict": "VERDICT_REJECT"}}]})");
+  Run run = Refundctl({"test", dir.path()});
+  EXPECT_EQ(run.code, 1);
+  EXPECT_THAT(run.out, HasSubstr("FAIL zz_wrong.json: wrong"));
+  EXPECT_THAT(run.out, HasSubstr("want VERDICT_REJECT, got VERDICT_APPROVE"));
+}
+
+TEST(RefundctlTest, BrokenBundleReportsFileLineColumn) {
+  testing::TempDir dir;
+  dir.Write("bundle.textproto", "name: \"x\"\nrules { id: \"a\" when: \"request.nope\" }\n");
+  Run run = Refundctl({"lint", dir.path()});
+  EXPECT_EQ(run.code, 1);
+  EXPECT_THAT(run.err, HasSubstr("bundle.textproto:2:"));
+}
+
+TEST(RefundctlTest, UnknownCommandIsUsageError) {
+  EXPECT_EQ(Refundctl({"frobnicate"}).code, 2);
+  EXPECT_EQ(Refundctl({}).code, 2);
+}
+
+}  // namespace
+}  // namespace refund

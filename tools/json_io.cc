@@ -1,0 +1,43 @@
+#include "tools/json_io.h"
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace refund {
+
+absl::Status ParseJson(const std::string& json, const std::string& source,
+                       google::protobuf::Message* out) {
+  const auto status = google::protobuf::util::JsonStringToMessage(json, out);
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ": ", status.message().ToString()));
+  }
+  return absl::OkStatus();
+}
+
+std::string ToJson(const google::protobuf::Message& message) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.preserve_proto_field_names = true;
+  std::string json;
+  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
+  return json;
+}
+
+absl::StatusOr<std::string> ReadFileOrStdin(const std::string& path) {
+  std::stringstream content;
+  if (path.empty() || path == "-") {
+    content << std::cin.rdbuf();
+    return content.str();
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
+  content << in.rdbuf();
+  return content.str();
+}
+
+}  // namespace refund

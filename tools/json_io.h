@@ -1,0 +1,26 @@
+// Protobuf JSON in and out for the command line, with protobuf's util::Status
+// wrapped into absl::Status at this boundary.
+#ifndef TOOLS_JSON_IO_H_
+#define TOOLS_JSON_IO_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "google/protobuf/message.h"
+
+namespace refund {
+
+// Parses protobuf JSON into `out`; INVALID_ARGUMENT naming `source` on error.
+absl::Status ParseJson(const std::string& json, const std::string& source,
+                       google::protobuf::Message* out);
+
+// Pretty-printed protobuf JSON with the proto field names.
+std::string ToJson(const google::protobuf::Message& message);
+
+// The contents of `path`, or of standard input when `path` is "-" or empty.
+absl::StatusOr<std::string> ReadFileOrStdin(const std::string& path);
+
+}  // namespace refund
+
+#endif  // TOOLS_JSON_IO_H_

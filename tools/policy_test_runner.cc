@@ -1,0 +1,181 @@
+#include "tools/policy_test_runner.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "google/protobuf/util/time_util.h"
+#include "tools/json_io.h"
+
+namespace refund {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+template <typename Items, typename Key>
+std::vector<std::string> Keys(const Items& items, Key key) {
+  std::vector<std::string> keys;
+  for (const auto& item : items) keys.push_back(key(item));
+  return keys;
+}
+
+bool Has(const std::vector<std::string>& values, const std::string& value) {
+  return std::find(values.begin(), values.end(), value) != values.end();
+}
+
+}  // namespace
+
+std::vector<std::string> CheckExpectation(const v1::PolicyExpectation& expect,
+                                          const v1::Decision& decision) {
+  std::vector<std::string> failures;
+  if (expect.verdict() != v1::VERDICT_UNSPECIFIED &&
+      expect.verdict() != decision.verdict()) {
+    failures.push_back(absl::StrCat("verdict: want ",
+                                    v1::Verdict_Name(expect.verdict()),
+                                    ", got ",
+                                    v1::Verdict_Name(decision.verdict())));
+  }
+  if (expect.has_refund_amount() &&
+      expect.refund_amount().minor_units() !=
+          decision.refund_amount().minor_units()) {
+    failures.push_back(absl::StrCat(
+        "refund_amount: want ", expect.refund_amount().minor_units(),
+        ", got ", decision.refund_amount().minor_units()));
+  }
+  const std::vector<std::string> evidence =
+      Keys(decision.required_evidence(), [](const auto& e) {
+        return v1::EvidenceKind_Name(e.kind());
+      });
+  for (int kind : expect.evidence()) {
+    std::string name = v1::EvidenceKind_Name(kind);
+    if (!Has(evidence, name)) {
+      failures.push_back(absl::StrCat("evidence: want ", name, " among [",
+                                      absl::StrJoin(evidence, ", "), "]"));
+    }
+  }
+  for (int kind : expect.evidence_absent()) {
+    std::string name = v1::EvidenceKind_Name(kind);
+    if (Has(evidence, name)) {
+      failures.push_back(absl::StrCat("evidence: ", name, " should be absent"));
+    }
+  }
+  const std::vector<std::string> actions =
+      Keys(decision.actions(), [](const auto& a) { return a.code(); });
+  size_t from = 0;
+  for (const std::string& code : expect.actions()) {
+    auto it = std::find(actions.begin() + std::min(from, actions.size()),
+                        actions.end(), code);
+    if (it == actions.end()) {
+      failures.push_back(absl::StrCat(
+          "actions: want ", code,
+          Has(actions, code) ? " later in the order" : "", " in [",
+          absl::StrJoin(actions, ", "), "]"));
+    } else {
+      from = static_cast<size_t>(it - actions.begin()) + 1;
+    }
+  }
+  for (const std::string& code : expect.actions_absent()) {
+    if (Has(actions, code)) {
+      failures.push_back(absl::StrCat("actions: ", code, " should be absent"));
+    }
+  }
+  if (!expect.first_action().empty() &&
+      (actions.empty() || actions.front() != expect.first_action())) {
+    failures.push_back(absl::StrCat("first action: want ",
+                                    expect.first_action(), " in [",
+                                    absl::StrJoin(actions, ", "), "]"));
+  }
+  const std::vector<std::string> forbidden =
+      Keys(decision.forbidden(), [](const auto& f) { return f.code(); });
+  for (const std::string& code : expect.forbidden()) {
+    if (!Has(forbidden, code)) {
+      failures.push_back(absl::StrCat("forbidden: want ", code, " in [",
+                                      absl::StrJoin(forbidden, ", "), "]"));
+    }
+  }
+  const std::vector<std::string> risks =
+      Keys(decision.risks(), [](const auto& r) { return r.code(); });
+  for (const std::string& code : expect.risks()) {
+    if (!Has(risks, code)) {
+      failures.push_back(absl::StrCat("risks: want ", code, " in [",
+                                      absl::StrJoin(risks, ", "), "]"));
+    }
+  }
+  const std::vector<std::string> matched =
+      Keys(decision.matched_rules(), [](const auto& m) { return m.rule_id(); });
+  for (const std::string& id : expect.matched_rules()) {
+    if (!Has(matched, id)) {
+      failures.push_back(absl::StrCat("matched_rules: want ", id, " in [",
+                                      absl::StrJoin(matched, ", "), "]"));
+    }
+  }
+  for (const std::string& id : expect.matched_rules_absent()) {
+    if (Has(matched, id)) {
+      failures.push_back(
+          absl::StrCat("matched_rules: ", id, " should not match"));
+    }
+  }
+  if (expect.has_respond_by() && expect.respond_by() != decision.respond_by()) {
+    failures.push_back(
+        absl::StrCat("respond_by: want ", TimeUtil::ToString(expect.respond_by()),
+                     ", got ", TimeUtil::ToString(decision.respond_by())));
+  }
+  return failures;
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, v1::PolicyTestFile>>>
+ReadPolicyTests(const std::string& tests_directory) {
+  namespace fs = std::filesystem;
+  std::vector<std::pair<std::string, v1::PolicyTestFile>> files;
+  std::error_code error;
+  if (!fs::is_directory(tests_directory, error)) {
+    return absl::NotFoundError(
+        absl::StrCat("no policy tests: \"", tests_directory,
+                     "\" is not a directory"));
+  }
+  std::vector<fs::path> paths;
+  for (const auto& entry : fs::directory_iterator(tests_directory, error)) {
+    if (entry.is_regular_file() && entry.path().extension() == ".json") {
+      paths.push_back(entry.path());
+    }
+  }
+  std::sort(paths.begin(), paths.end());
+  for (const fs::path& path : paths) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream content;
+    content << in.rdbuf();
+    v1::PolicyTestFile file;
+    absl::Status parsed = ParseJson(content.str(), path.string(), &file);
+    if (!parsed.ok()) return parsed;
+    files.emplace_back(path.filename().string(), std::move(file));
+  }
+  return files;
+}
+
+std::vector<PolicyTestResult> RunPolicyTests(
+    const CompiledBundle& bundle,
+    const std::vector<std::pair<std::string, v1::PolicyTestFile>>& files) {
+  std::vector<PolicyTestResult> results;
+  for (const auto& [file_name, file] : files) {
+    for (const v1::PolicyTestCase& test : file.cases()) {
+      PolicyTestResult result;
+      result.file = file_name;
+      result.name = test.name();
+      absl::StatusOr<v1::Decision> decision = bundle.Decide(test.request());
+      if (!decision.ok()) {
+        result.failures.push_back(
+            absl::StrCat("request rejected: ", decision.status().message()));
+      } else {
+        result.failures = CheckExpectation(test.expect(), *decision);
+      }
+      result.passed = result.failures.empty();
+      results.push_back(std::move(result));
+    }
+  }
+  return results;
+}
+
+}  // namespace refund

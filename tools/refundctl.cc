@@ -1,0 +1,233 @@
+#include "tools/refundctl.h"
+
+#include <map>
+#include <memory>
+#include <optional>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "engine/bundle_loader.h"
+#include "engine/request_validator.h"
+#include "grpcpp/grpcpp.h"
+#include "refund/v1/service.grpc.pb.h"
+#include "tools/json_io.h"
+#include "tools/policy_linter.h"
+#include "tools/policy_test_runner.h"
+
+namespace refund {
+namespace {
+
+constexpr char kUsage[] = R"(usage: refundctl <command> [flags] [args]
+
+commands:
+  decide  [--policies=DIR | --server=HOST:PORT] [REQUEST.json|-]
+          Decides a RefundRequest (protobuf JSON, a file or stdin; a
+          DecideRequest {"request": {...}} is accepted too) and prints the
+          Decision as JSON. In-process on a bundle directory (default
+          ./policies), or against a running refund-server.
+  explain [--policies=DIR] [REQUEST.json|-]
+          The decision, then every rule's condition result, sub-expression by
+          sub-expression where it did not match.
+  test    [DIR]     Runs the policy tests in DIR/tests/*.json (default
+          ./policies). Exit 1 when any fails.
+  lint    [DIR]     Loads the bundle and reports rules that can never match,
+          shadowed rules, conflicting rules, unused catalog entries. Exit 1 on
+          any finding.
+)";
+
+struct Args {
+  std::map<std::string, std::string> flags;
+  std::vector<std::string> positional;
+};
+
+Args ParseArgs(const std::vector<std::string>& args, size_t from) {
+  Args parsed;
+  for (size_t i = from; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (absl::StartsWith(arg, "--")) {
+      size_t eq = arg.find('=');
+      if (eq == std::string::npos) {
+        parsed.flags[arg.substr(2)] = "true";
+      } else {
+        parsed.flags[arg.substr(2, eq - 2)] = arg.substr(eq + 1);
+      }
+    } else {
+      parsed.positional.push_back(arg);
+    }
+  }
+  return parsed;
+}
+
+std::string Flag(const Args& args, const std::string& name,
+                 const std::string& fallback) {
+  auto it = args.flags.find(name);
+  return it == args.flags.end() ? fallback : it->second;
+}
+
+// Reads a RefundRequest from JSON: either the request itself or a
+// DecideRequest wrapping it.
+absl::StatusOr<v1::RefundRequest> ReadRequest(const Args& args) {
+  const std::string path =
+      args.positional.empty() ? "-" : args.positional.front();
+  absl::StatusOr<std::string> json = ReadFileOrStdin(path);
+  if (!json.ok()) return json.status();
+  const std::string source = path == "-" ? "stdin" : path;
+  v1::DecideRequest wrapped;
+  if (ParseJson(*json, source, &wrapped).ok() && wrapped.has_request()) {
+    return wrapped.request();
+  }
+  v1::RefundRequest request;
+  absl::Status parsed = ParseJson(*json, source, &request);
+  if (!parsed.ok()) return parsed;
+  return request;
+}
+
+absl::StatusOr<std::unique_ptr<const CompiledBundle>> LoadFrom(
+    const std::string& directory, std::ostream& err) {
+  std::vector<PolicyIssue> issues;
+  auto bundle = LoadBundleFromDirectory(directory, &issues);
+  if (!bundle.ok()) {
+    if (issues.empty()) {
+      err << bundle.status().message() << "\n";
+    } else {
+      err << FormatIssues(issues);
+    }
+  }
+  return bundle;
+}
+
+int Decide(const Args& args, std::ostream& out, std::ostream& err) {
+  absl::StatusOr<v1::RefundRequest> request = ReadRequest(args);
+  if (!request.ok()) {
+    err << request.status().message() << "\n";
+    return 1;
+  }
+  const std::string server = Flag(args, "server", "");
+  if (!server.empty()) {
+    auto channel =
+        grpc::CreateChannel(server, grpc::InsecureChannelCredentials());
+    auto stub = v1::RefundDecisionService::NewStub(channel);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(10));
+    v1::DecideRequest call;
+    *call.mutable_request() = *request;
+    v1::Decision decision;
+    grpc::Status status = stub->Decide(&context, call, &decision);
+    if (!status.ok()) {
+      err << "Decide failed: " << status.error_code() << " "
+          << status.error_message() << "\n";
+      return 1;
+    }
+    out << ToJson(decision);
+    return 0;
+  }
+  auto bundle = LoadFrom(Flag(args, "policies", "policies"), err);
+  if (!bundle.ok()) return 1;
+  absl::StatusOr<v1::Decision> decision = (*bundle)->Decide(*request);
+  if (!decision.ok()) {
+    err << decision.status().message() << "\n";
+    return 1;
+  }
+  out << ToJson(*decision);
+  return 0;
+}
+
+int Explain(const Args& args, std::ostream& out, std::ostream& err) {
+  absl::StatusOr<v1::RefundRequest> request = ReadRequest(args);
+  if (!request.ok()) {
+    err << request.status().message() << "\n";
+    return 1;
+  }
+  auto bundle = LoadFrom(Flag(args, "policies", "policies"), err);
+  if (!bundle.ok()) return 1;
+  absl::StatusOr<v1::Decision> decision = (*bundle)->Decide(*request);
+  if (!decision.ok()) {
+    err << decision.status().message() << "\n";
+    return 1;
+  }
+  out << ToJson(*decision) << "\n";
+  out << "rules, in evaluation order (priority, then id):\n";
+  for (const RuleTrace& trace : (*bundle)->Explain(*request)) {
+    out << "  [" << trace.priority << "] " << trace.rule_id << ": "
+        << trace.outcome << "\n";
+    if (trace.outcome == "true") continue;
+    for (const RuleTrace::Step& step : trace.steps) {
+      out << "      " << std::string(2 * step.depth, ' ') << step.text
+          << "  =>  " << step.value << "\n";
+    }
+  }
+  return 0;
+}
+
+int Test(const Args& args, std::ostream& out, std::ostream& err) {
+  const std::string directory =
+      args.positional.empty() ? "policies" : args.positional.front();
+  auto bundle = LoadFrom(directory, err);
+  if (!bundle.ok()) return 1;
+  auto files = ReadPolicyTests(directory + "/tests");
+  if (!files.ok()) {
+    err << files.status().message() << "\n";
+    return 1;
+  }
+  std::vector<PolicyTestResult> results = RunPolicyTests(**bundle, *files);
+  int failed = 0;
+  for (const PolicyTestResult& result : results) {
+    if (result.passed) {
+      if (Flag(args, "verbose", "") == "true") {
+        out << "PASS " << result.file << ": " << result.name << "\n";
+      }
+      continue;
+    }
+    ++failed;
+    out << "FAIL " << result.file << ": " << result.name << "\n";
+    for (const std::string& failure : result.failures) {
+      out << "     " << failure << "\n";
+    }
+  }
+  if (results.empty()) {
+    err << "no policy tests found in " << directory << "/tests\n";
+    return 1;
+  }
+  out << (failed == 0 ? "PASS" : "FAIL") << ": "
+      << results.size() - failed << "/" << results.size()
+      << " policy tests passed (bundle " << (*bundle)->name() << " "
+      << (*bundle)->version().substr(0, 12) << ")\n";
+  return failed == 0 ? 0 : 1;
+}
+
+int Lint(const Args& args, std::ostream& out, std::ostream& err) {
+  const std::string directory =
+      args.positional.empty() ? "policies" : args.positional.front();
+  auto bundle = LoadFrom(directory, err);
+  if (!bundle.ok()) return 1;
+  std::vector<LintFinding> findings = LintBundle(**bundle);
+  for (const LintFinding& finding : findings) {
+    out << finding.rule_id << ": " << finding.check << ": " << finding.message
+        << "\n";
+  }
+  out << findings.size() << " finding" << (findings.size() == 1 ? "" : "s")
+      << " in bundle " << (*bundle)->name() << " ("
+      << (*bundle)->definition().rules_size() << " rules)\n";
+  return findings.empty() ? 0 : 1;
+}
+
+}  // namespace
+
+int RunRefundctl(const std::vector<std::string>& args, std::ostream& out,
+                 std::ostream& err) {
+  if (args.empty() || args[0] == "help" || args[0] == "--help") {
+    (args.empty() ? err : out) << kUsage;
+    return args.empty() ? 2 : 0;
+  }
+  const std::string& command = args[0];
+  Args parsed = ParseArgs(args, 1);
+  if (command == "decide") return Decide(parsed, out, err);
+  if (command == "explain") return Explain(parsed, out, err);
+  if (command == "test") return Test(parsed, out, err);
+  if (command == "lint") return Lint(parsed, out, err);
+  err << "unknown command \"" << command << "\"\n" << kUsage;
+  return 2;
+}
+
+}  // namespace refund

@@ -1,0 +1,21 @@
+// The `refundctl` command line: decide, explain, test, lint. The main only
+// calls RunRefundctl, so every command is testable in-process.
+#ifndef TOOLS_REFUNDCTL_H_
+#define TOOLS_REFUNDCTL_H_
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace refund {
+
+// Runs `refundctl <args...>` (args exclude the program name); writes results
+// to `out` and diagnostics to `err`. Returns the process exit code: 0 on
+// success, 1 when a check failed (a test, a lint finding, a refused request),
+// 2 on bad usage.
+int RunRefundctl(const std::vector<std::string>& args, std::ostream& out,
+                 std::ostream& err);
+
+}  // namespace refund
+
+#endif  // TOOLS_REFUNDCTL_H_

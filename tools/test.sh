@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Sets everything up, builds, and runs every test: unit, end-to-end (real
+# server, real SQLite file), the policy tests and lint of the shipped bundle;
+# then (with CI=true, or SANITIZE=1) the whole suite again under
+# AddressSanitizer + UndefinedBehaviorSanitizer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+tools/setup.sh build
+(cd build && ctest --output-on-failure -j2)
+build/tools/refundctl test policies
+build/tools/refundctl lint policies
+
+if [ "${CI:-}" = "true" ] || [ "${SANITIZE:-0}" = "1" ]; then
+  tools/setup.sh build-asan -DREFUND_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+  (cd build-asan &&
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --output-on-failure -j2)
+  build-asan/tools/refundctl test policies
+fi
+echo "all tests passed"
