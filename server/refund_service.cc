@@ -1,0 +1,251 @@
+#include "server/refund_service.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "engine/bundle_loader.h"
+#include "engine/compiled_bundle.h"
+#include "engine/policy_issue.h"
+#include "engine/request_validator.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "server/decision_id.h"
+#include "server/deterministic_serialization.h"
+#include "server/grpc_status.h"
+
+namespace refund::server {
+namespace {
+
+// google.protobuf.Timestamp's valid range: 0001-01-01 to 9999-12-31.
+constexpr int64_t kMinTimestampSeconds = -62'135'596'800;
+constexpr int64_t kMaxTimestampSeconds = 253'402'300'799;
+
+grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* context,
+                                    const absl::Status& status) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
+
+absl::StatusOr<int64_t> TimestampToMicros(
+    const google::protobuf::Timestamp& timestamp, absl::string_view field) {
+  if (timestamp.seconds() < kMinTimestampSeconds ||
+      timestamp.seconds() > kMaxTimestampSeconds || timestamp.nanos() < 0 ||
+      timestamp.nanos() > 999'999'999) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": not a valid timestamp"));
+  }
+  return timestamp.seconds() * 1'000'000 + timestamp.nanos() / 1'000;
+}
+
+google::protobuf::Timestamp MicrosToTimestamp(int64_t micros) {
+  google::protobuf::Timestamp timestamp;
+  int64_t seconds = micros / 1'000'000;
+  int64_t rest = micros % 1'000'000;
+  if (rest < 0) {
+    rest += 1'000'000;
+    --seconds;
+  }
+  timestamp.set_seconds(seconds);
+  timestamp.set_nanos(static_cast<int32_t>(rest * 1'000));
+  return timestamp;
+}
+
+absl::StatusOr<DecisionFilter> ToDecisionFilter(
+    const v1::ListDecisionsRequest& request) {
+  DecisionFilter filter;
+  filter.refund_id = request.refund_id();
+  filter.shop_id = request.shop_id();
+  if (!v1::Verdict_IsValid(request.verdict())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("verdict: unknown value ", request.verdict()));
+  }
+  filter.verdict = request.verdict();
+  if (request.has_from()) {
+    absl::StatusOr<int64_t> from = TimestampToMicros(request.from(), "from");
+    if (!from.ok()) return from.status();
+    filter.decided_from_micros = *from;
+  }
+  if (request.has_to()) {
+    absl::StatusOr<int64_t> to = TimestampToMicros(request.to(), "to");
+    if (!to.ok()) return to.status();
+    filter.decided_to_micros = *to;
+  }
+  filter.rule_id = request.rule_id();
+  filter.page_size = request.page_size();
+  filter.page_token = request.page_token();
+  return filter;
+}
+
+void FillBundleInfo(const ActiveBundle& active, v1::PolicyBundleInfo* info) {
+  *info = active.bundle->Info();
+  *info->mutable_loaded_at() =
+      MicrosToTimestamp(absl::ToUnixMicros(active.loaded_at));
+  info->set_source(active.source);
+}
+
+absl::Status NoBundle() {
+  return absl::UnavailableError("no policy bundle is loaded");
+}
+
+}  // namespace
+
+RefundService::RefundService(const BundleHolder& bundles,
+                             PolicyReloader& reloader, DecisionLog& log)
+    : bundles_(bundles), reloader_(reloader), log_(log) {}
+
+grpc::ServerUnaryReactor* RefundService::Decide(
+    grpc::CallbackServerContext* context, const v1::DecideRequest* request,
+    v1::Decision* response) {
+  if (!request->has_request()) {
+    return FinishNow(context, absl::InvalidArgumentError("request: required"));
+  }
+  const v1::RefundRequest& refund_request = request->request();
+  if (absl::Status valid = ValidateRefundRequest(refund_request, "request");
+      !valid.ok()) {
+    return FinishNow(context, valid);
+  }
+  // The snapshot keeps this bundle alive until the decision is made, even if
+  // a reload swaps it meanwhile.
+  std::shared_ptr<const ActiveBundle> active = bundles_.Get();
+  if (active == nullptr) return FinishNow(context, NoBundle());
+
+  absl::StatusOr<v1::Decision> decision =
+      active->bundle->Decide(refund_request);
+  if (!decision.ok()) return FinishNow(context, decision.status());
+  absl::StatusOr<std::string> decision_id = NewDecisionId();
+  if (!decision_id.ok()) return FinishNow(context, decision_id.status());
+
+  // Truncated to microseconds: the precision the log indexes and hashes.
+  const int64_t decided_at = absl::ToUnixMicros(absl::Now());
+  decision->set_decision_id(*std::move(decision_id));
+  *decision->mutable_decided_at() = MicrosToTimestamp(decided_at);
+
+  DecisionLogEntry entry;
+  entry.request_bytes = SerializeDeterministically(refund_request);
+  entry.request_id = refund_request.request_id();
+  entry.refund_id = refund_request.refund_id();
+  entry.shop_id = refund_request.shop_id();
+  entry.verdict = decision->verdict();
+  entry.decided_at_micros = decided_at;
+  entry.bundle_version = active->bundle->version();
+  for (const v1::MatchedRule& rule : decision->matched_rules()) {
+    entry.rule_ids.push_back(rule.rule_id());
+  }
+  entry.decision = *std::move(decision);
+
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  // `response` stays valid until Finish: gRPC owns it for the whole call.
+  log_.Append(std::move(entry),
+              [reactor, response](absl::StatusOr<v1::Decision> stored) {
+                if (stored.ok()) *response = *std::move(stored);
+                reactor->Finish(ToGrpcStatus(stored.status()));
+              });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* RefundService::GetDecision(
+    grpc::CallbackServerContext* context, const v1::GetDecisionRequest* request,
+    v1::Decision* response) {
+  if (request->decision_id().empty()) {
+    return FinishNow(context,
+                     absl::InvalidArgumentError("decision_id: required"));
+  }
+  absl::StatusOr<StoredDecision> stored =
+      log_.GetDecision(request->decision_id());
+  if (stored.ok()) *response = std::move(stored->decision);
+  return FinishNow(context, stored.status());
+}
+
+grpc::ServerUnaryReactor* RefundService::ListDecisions(
+    grpc::CallbackServerContext* context,
+    const v1::ListDecisionsRequest* request,
+    v1::ListDecisionsResponse* response) {
+  absl::StatusOr<DecisionFilter> filter = ToDecisionFilter(*request);
+  if (!filter.ok()) return FinishNow(context, filter.status());
+  absl::StatusOr<DecisionPage> page = log_.ListDecisions(*filter);
+  if (!page.ok()) return FinishNow(context, page.status());
+  for (StoredDecision& stored : page->decisions) {
+    *response->add_decisions() = std::move(stored.decision);
+  }
+  response->set_next_page_token(std::move(page->next_page_token));
+  return FinishNow(context, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* RefundService::GetPolicyBundle(
+    grpc::CallbackServerContext* context,
+    const v1::GetPolicyBundleRequest* /*request*/,
+    v1::PolicyBundleInfo* response) {
+  std::shared_ptr<const ActiveBundle> active = bundles_.Get();
+  if (active == nullptr) return FinishNow(context, NoBundle());
+  FillBundleInfo(*active, response);
+  return FinishNow(context, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* RefundService::ValidatePolicyBundle(
+    grpc::CallbackServerContext* context,
+    const v1::ValidatePolicyBundleRequest* request,
+    v1::ValidatePolicyBundleResponse* response) {
+  const v1::PolicyBundleSource& candidate = request->candidate();
+  std::vector<PolicyIssue> issues;
+  absl::StatusOr<std::unique_ptr<const CompiledBundle>> loaded;
+  if (candidate.files_size() > 0) {
+    std::vector<BundleSourceFile> files;
+    files.reserve(candidate.files_size());
+    for (const v1::SourceFile& file : candidate.files()) {
+      files.push_back(BundleSourceFile{file.path(), file.content()});
+    }
+    loaded = LoadBundle(files, &issues);
+  } else if (!candidate.directory().empty()) {
+    loaded = LoadBundleFromDirectory(candidate.directory(), &issues);
+  } else {
+    return FinishNow(context,
+                     absl::InvalidArgumentError(
+                         "candidate: give files or a directory to validate"));
+  }
+
+  if (loaded.ok()) {
+    response->set_valid(true);
+    response->set_bundle_name((*loaded)->name());
+    response->set_version((*loaded)->version());
+    response->set_rule_count((*loaded)->definition().rules_size());
+    return FinishNow(context, absl::OkStatus());
+  }
+  // Mistakes in the candidate are the answer; anything else (an unreadable
+  // directory) means the validation could not run.
+  if (issues.empty() && !absl::IsInvalidArgument(loaded.status())) {
+    return FinishNow(context, loaded.status());
+  }
+  if (issues.empty()) {
+    issues.push_back(
+        PolicyIssue{"", 0, 0, std::string(loaded.status().message())});
+  }
+  response->set_valid(false);
+  for (const PolicyIssue& issue : issues) {
+    v1::PolicyIssue* out = response->add_issues();
+    out->set_file(issue.file);
+    out->set_line(issue.line);
+    out->set_column(issue.column);
+    out->set_message(issue.message);
+  }
+  return FinishNow(context, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* RefundService::ReloadPolicies(
+    grpc::CallbackServerContext* context,
+    const v1::ReloadPoliciesRequest* /*request*/,
+    v1::PolicyBundleInfo* response) {
+  absl::StatusOr<std::shared_ptr<const ActiveBundle>> active =
+      reloader_.Reload();
+  if (active.ok()) FillBundleInfo(**active, response);
+  return FinishNow(context, active.status());
+}
+
+}  // namespace refund::server

@@ -1,0 +1,70 @@
+// refund.v1.RefundDecisionService on gRPC's callback API.
+//
+// Decide answers only after the decision log has durably stored the request,
+// the decision and the bundle version: the reactor finishes from the log's
+// callback. SuggestActions and Replay are not implemented yet; the generated
+// base class answers them UNIMPLEMENTED.
+#ifndef SERVER_REFUND_SERVICE_H_
+#define SERVER_REFUND_SERVICE_H_
+
+#include "grpcpp/grpcpp.h"
+#include "refund/v1/service.grpc.pb.h"
+#include "server/bundle_holder.h"
+#include "server/decision_log.h"
+#include "server/policy_reloader.h"
+
+namespace refund::server {
+
+// Thread-safe. Borrows its collaborators, which must outlive the server.
+class RefundService final : public v1::RefundDecisionService::CallbackService {
+ public:
+  RefundService(const BundleHolder& bundles, PolicyReloader& reloader,
+                DecisionLog& log);
+
+  // INVALID_ARGUMENT naming the field for a bad request; ALREADY_EXISTS when
+  // the request_id was decided for a different request; UNAVAILABLE when the
+  // decision could not be stored (no verdict is returned unrecorded).
+  grpc::ServerUnaryReactor* Decide(grpc::CallbackServerContext* context,
+                                   const v1::DecideRequest* request,
+                                   v1::Decision* response) override;
+
+  // INVALID_ARGUMENT for an empty id, NOT_FOUND for an unknown one.
+  grpc::ServerUnaryReactor* GetDecision(grpc::CallbackServerContext* context,
+                                        const v1::GetDecisionRequest* request,
+                                        v1::Decision* response) override;
+
+  // Oldest first; INVALID_ARGUMENT for a bad page token, page size, time or
+  // verdict.
+  grpc::ServerUnaryReactor* ListDecisions(
+      grpc::CallbackServerContext* context,
+      const v1::ListDecisionsRequest* request,
+      v1::ListDecisionsResponse* response) override;
+
+  grpc::ServerUnaryReactor* GetPolicyBundle(
+      grpc::CallbackServerContext* context,
+      const v1::GetPolicyBundleRequest* request,
+      v1::PolicyBundleInfo* response) override;
+
+  // Compiles a candidate (inline files, or a directory on the server) and
+  // reports its issues; never activates it.
+  grpc::ServerUnaryReactor* ValidatePolicyBundle(
+      grpc::CallbackServerContext* context,
+      const v1::ValidatePolicyBundleRequest* request,
+      v1::ValidatePolicyBundleResponse* response) override;
+
+  // Reloads the --policies directory; FAILED_PRECONDITION listing every
+  // issue when the bundle is refused (the old one keeps serving).
+  grpc::ServerUnaryReactor* ReloadPolicies(
+      grpc::CallbackServerContext* context,
+      const v1::ReloadPoliciesRequest* request,
+      v1::PolicyBundleInfo* response) override;
+
+ private:
+  const BundleHolder& bundles_;
+  PolicyReloader& reloader_;
+  DecisionLog& log_;
+};
+
+}  // namespace refund::server
+
+#endif  // SERVER_REFUND_SERVICE_H_
