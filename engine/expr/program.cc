@@ -1,0 +1,638 @@
+#include "engine/expr/program.h"
+
+#include <cstdint>
+#include <limits>
+#include <utility>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "engine/expr/absl_compat.h"
+
+namespace refund::expr {
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::Reflection;
+
+namespace {
+
+// Money is {currency = 1, minor_units = 2}; Timestamp is {seconds = 1,
+// nanos = 2}. The checker verified the layouts, so fields are taken by
+// index, which costs no look-up.
+int64_t MinorUnitsOf(const Message& money) {
+  return money.GetReflection()->GetInt64(money,
+                                         money.GetDescriptor()->field(1));
+}
+
+absl::Time TimeOf(const Message& timestamp) {
+  const Reflection* r = timestamp.GetReflection();
+  const google::protobuf::Descriptor* d = timestamp.GetDescriptor();
+  return absl::FromUnixSeconds(r->GetInt64(timestamp, d->field(0))) +
+         absl::Nanoseconds(r->GetInt32(timestamp, d->field(1)));
+}
+
+bool ReadUInt64(Frame& frame, const Node& node, uint64_t v, Value* out) {
+  if (v > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+    return frame.Fail(node, absl::StatusCode::kOutOfRange,
+                      "unsigned value out of int range");
+  }
+  *out = Value::Int(static_cast<int64_t>(v));
+  return true;
+}
+
+bool ReadPath(Frame& frame, const Node& node, const Message* m, Value* out) {
+  const size_t last = node.path.size() - 1;
+  for (size_t i = 0; i < last; ++i) {
+    m = &m->GetReflection()->GetMessage(*m, node.path[i]);
+  }
+  const FieldDescriptor* field = node.path[last];
+  const Reflection* r = m->GetReflection();
+  switch (node.read) {
+    case FieldRead::kBool:
+      *out = Value::Bool(r->GetBool(*m, field));
+      return true;
+    case FieldRead::kInt32:
+      *out = Value::Int(r->GetInt32(*m, field));
+      return true;
+    case FieldRead::kInt64:
+      *out = Value::Int(r->GetInt64(*m, field));
+      return true;
+    case FieldRead::kUInt32:
+      *out = Value::Int(r->GetUInt32(*m, field));
+      return true;
+    case FieldRead::kUInt64:
+      return ReadUInt64(frame, node, r->GetUInt64(*m, field), out);
+    case FieldRead::kString: {
+      std::string scratch;
+      const std::string& s = r->GetStringReference(*m, field, &scratch);
+      if (&s == &scratch) {
+        // Only for exotic string representations (cords); a view of the
+        // scratch copy would dangle.
+        return frame.Fail(node, absl::StatusCode::kUnimplemented,
+                          "string field representation not supported");
+      }
+      *out = Value::String(s);
+      return true;
+    }
+    case FieldRead::kEnum:
+      *out = Value::Int(r->GetEnumValue(*m, field));
+      return true;
+    case FieldRead::kMoney:
+      *out = Value::Int(MinorUnitsOf(r->GetMessage(*m, field)));
+      return true;
+    case FieldRead::kTimestamp:
+      *out = Value::Time(TimeOf(r->GetMessage(*m, field)));
+      return true;
+    case FieldRead::kMessage:
+      *out = Value::Message(&r->GetMessage(*m, field));
+      return true;
+    case FieldRead::kRepeated:
+      *out = Value::List(ListRef{m, field, nullptr});
+      return true;
+  }
+  return false;
+}
+
+bool EvalHas(Frame& frame, const Node& node, Value* out) {
+  Value base;
+  if (!Eval(*node.children[0], frame, &base)) return false;
+  const Message* m = base.m;
+  const size_t last = node.path.size() - 1;
+  for (size_t i = 0; i < last; ++i) {
+    m = &m->GetReflection()->GetMessage(*m, node.path[i]);
+  }
+  const FieldDescriptor* field = node.path[last];
+  const Reflection* r = m->GetReflection();
+  *out = Value::Bool(field->is_repeated() ? r->FieldSize(*m, field) > 0
+                                          : r->HasField(*m, field));
+  return true;
+}
+
+// CEL's commutative logic: a deciding operand (false for &&, true for ||)
+// wins over an error anywhere; otherwise the first error is the result.
+bool EvalLogic(Frame& frame, const Node& node, bool deciding, Value* out) {
+  absl::Status first_error;
+  for (const auto& child : node.children) {
+    Value v;
+    if (!Eval(*child, frame, &v)) {
+      if (first_error.ok()) first_error = std::move(frame.error);
+      frame.error = absl::OkStatus();
+      continue;
+    }
+    if (v.b == deciding) {
+      *out = Value::Bool(deciding);
+      return true;
+    }
+  }
+  if (!first_error.ok()) {
+    frame.error = std::move(first_error);
+    return false;
+  }
+  *out = Value::Bool(!deciding);
+  return true;
+}
+
+bool EvalCompare(Frame& frame, const Node& node, Value* out) {
+  Value a;
+  Value b;
+  if (!Eval(*node.children[0], frame, &a)) return false;
+  if (!Eval(*node.children[1], frame, &b)) return false;
+  bool result = false;
+  switch (node.op) {
+    case Op::kEqual:
+      result = ValuesEqual(a, b);
+      break;
+    case Op::kNotEqual:
+      result = !ValuesEqual(a, b);
+      break;
+    case Op::kLess:
+      result = CompareValues(a, b) < 0;
+      break;
+    case Op::kLessEqual:
+      result = CompareValues(a, b) <= 0;
+      break;
+    case Op::kGreater:
+      result = CompareValues(a, b) > 0;
+      break;
+    case Op::kGreaterEqual:
+      result = CompareValues(a, b) >= 0;
+      break;
+    default:
+      break;
+  }
+  *out = Value::Bool(result);
+  return true;
+}
+
+bool Overflow(Frame& frame, const Node& node) {
+  return frame.Fail(node, absl::StatusCode::kOutOfRange, "integer overflow");
+}
+
+bool EvalIntArithmetic(Frame& frame, const Node& node, int64_t a, int64_t b,
+                       Value* out) {
+  int64_t r = 0;
+  switch (node.op) {
+    case Op::kAdd:
+      if (__builtin_add_overflow(a, b, &r)) return Overflow(frame, node);
+      break;
+    case Op::kSubtract:
+      if (__builtin_sub_overflow(a, b, &r)) return Overflow(frame, node);
+      break;
+    case Op::kMultiply:
+      if (__builtin_mul_overflow(a, b, &r)) return Overflow(frame, node);
+      break;
+    case Op::kDivide:
+    case Op::kModulo:
+      if (b == 0) {
+        return frame.Fail(
+            node, absl::StatusCode::kInvalidArgument,
+            node.op == Op::kDivide ? "division by zero" : "modulo by zero");
+      }
+      if (b == -1 && a == std::numeric_limits<int64_t>::min()) {
+        if (node.op == Op::kDivide) return Overflow(frame, node);
+        r = 0;
+        break;
+      }
+      r = node.op == Op::kDivide ? a / b : a % b;
+      break;
+    default:
+      break;
+  }
+  *out = Value::Int(r);
+  return true;
+}
+
+bool CheckTime(Frame& frame, const Node& node, absl::Time t, Value* out) {
+  if (t == absl::InfiniteFuture() || t == absl::InfinitePast()) {
+    return frame.Fail(node, absl::StatusCode::kOutOfRange,
+                      "timestamp out of range");
+  }
+  *out = Value::Time(t);
+  return true;
+}
+
+bool CheckDuration(Frame& frame, const Node& node, absl::Duration d,
+                   Value* out) {
+  if (d == absl::InfiniteDuration() || d == -absl::InfiniteDuration()) {
+    return frame.Fail(node, absl::StatusCode::kOutOfRange,
+                      "duration out of range");
+  }
+  *out = Value::Duration(d);
+  return true;
+}
+
+bool EvalArithmetic(Frame& frame, const Node& node, Value* out) {
+  Value a;
+  Value b;
+  if (!Eval(*node.children[0], frame, &a)) return false;
+  if (!Eval(*node.children[1], frame, &b)) return false;
+  const bool add = node.op == Op::kAdd;
+  if (a.rep == Rep::kInt && b.rep == Rep::kInt) {
+    return EvalIntArithmetic(frame, node, a.i, b.i, out);
+  }
+  if (a.rep == Rep::kTime && b.rep == Rep::kTime) {
+    return CheckDuration(frame, node, a.t - b.t, out);
+  }
+  if (a.rep == Rep::kTime && b.rep == Rep::kDuration) {
+    return CheckTime(frame, node, add ? a.t + b.d : a.t - b.d, out);
+  }
+  if (a.rep == Rep::kDuration && b.rep == Rep::kTime) {
+    return CheckTime(frame, node, b.t + a.d, out);
+  }
+  if (a.rep == Rep::kDuration && b.rep == Rep::kDuration) {
+    return CheckDuration(frame, node, add ? a.d + b.d : a.d - b.d, out);
+  }
+  return frame.Fail(node, absl::StatusCode::kInternal,
+                    "operands of unexpected types");
+}
+
+int CodePoints(std::string_view s) {
+  int n = 0;
+  for (char c : s) {
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++n;
+  }
+  return n;
+}
+
+bool EvalComprehension(Frame& frame, const Node& node, Value* out) {
+  Value range;
+  if (!Eval(*node.children[0], frame, &range)) return false;
+  // exists: any true wins; all: any false wins; else the first error.
+  const bool deciding = node.op == Op::kExists;
+  const ValueKind element_kind = node.children[0]->element_kind;
+  const int size = ListSize(range.list);
+  absl::Status first_error;
+  for (int i = 0; i < size; ++i) {
+    if (!ListElement(frame, range.list, i, element_kind,
+                     &frame.vars[node.slot])) {
+      return false;
+    }
+    Value v;
+    if (!Eval(*node.children[1], frame, &v)) {
+      if (first_error.ok()) first_error = std::move(frame.error);
+      frame.error = absl::OkStatus();
+      continue;
+    }
+    if (v.b == deciding) {
+      *out = Value::Bool(deciding);
+      return true;
+    }
+  }
+  if (!first_error.ok()) {
+    frame.error = std::move(first_error);
+    return false;
+  }
+  *out = Value::Bool(!deciding);
+  return true;
+}
+
+}  // namespace
+
+bool Frame::Fail(const Node& node, absl::StatusCode code,
+                 std::string_view what) {
+  if (program == nullptr) {
+    // Constant folding at compile time: the caller reports the position.
+    error = absl::Status(code, ToAbsl(what));
+    return false;
+  }
+  const std::string_view text = std::string_view(program->text())
+                                    .substr(node.begin, node.end - node.begin);
+  error = absl::Status(code,
+                       absl::StrCat(ToAbsl(what), " in `", ToAbsl(text), "`"));
+  return false;
+}
+
+int ListSize(const ListRef& list) {
+  if (list.literal != nullptr) {
+    return static_cast<int>(list.literal->children.size());
+  }
+  return list.message->GetReflection()->FieldSize(*list.message, list.field);
+}
+
+bool ListElement(Frame& frame, const ListRef& list, int i,
+                 ValueKind element_kind, Value* out) {
+  if (list.literal != nullptr) {
+    return Eval(*list.literal->children[i], frame, out);
+  }
+  const Message& m = *list.message;
+  const FieldDescriptor* field = list.field;
+  const Reflection* r = m.GetReflection();
+  switch (element_kind) {
+    case ValueKind::kBool:
+      *out = Value::Bool(r->GetRepeatedBool(m, field, i));
+      return true;
+    case ValueKind::kInt:
+      switch (field->cpp_type()) {
+        case FieldDescriptor::CPPTYPE_INT32:
+          *out = Value::Int(r->GetRepeatedInt32(m, field, i));
+          return true;
+        case FieldDescriptor::CPPTYPE_UINT32:
+          *out = Value::Int(r->GetRepeatedUInt32(m, field, i));
+          return true;
+        case FieldDescriptor::CPPTYPE_UINT64: {
+          const uint64_t v = r->GetRepeatedUInt64(m, field, i);
+          if (v > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+            frame.error = absl::OutOfRangeError(absl::StrCat(
+                "unsigned value out of int range in ", field->full_name()));
+            return false;
+          }
+          *out = Value::Int(static_cast<int64_t>(v));
+          return true;
+        }
+        default:
+          *out = Value::Int(r->GetRepeatedInt64(m, field, i));
+          return true;
+      }
+    case ValueKind::kString: {
+      std::string scratch;
+      const std::string& s =
+          r->GetRepeatedStringReference(m, field, i, &scratch);
+      if (&s == &scratch) {
+        frame.error = absl::UnimplementedError(
+            "string field representation not supported");
+        return false;
+      }
+      *out = Value::String(s);
+      return true;
+    }
+    case ValueKind::kEnum:
+      *out = Value::Int(r->GetRepeatedEnumValue(m, field, i));
+      return true;
+    case ValueKind::kMoney:
+      *out = Value::Int(MinorUnitsOf(r->GetRepeatedMessage(m, field, i)));
+      return true;
+    case ValueKind::kTimestamp:
+      *out = Value::Time(TimeOf(r->GetRepeatedMessage(m, field, i)));
+      return true;
+    case ValueKind::kMessage:
+      *out = Value::Message(&r->GetRepeatedMessage(m, field, i));
+      return true;
+    default:
+      frame.error = absl::InternalError("list of lists");
+      return false;
+  }
+}
+
+bool Eval(const Node& node, Frame& frame, Value* out) {
+  switch (node.op) {
+    case Op::kConstant:
+      if (node.kind == ValueKind::kString) {
+        *out = Value::String(node.string_constant);
+      } else {
+        *out = node.constant;
+      }
+      return true;
+    case Op::kRoot:
+      *out = Value::Message(frame.root);
+      return true;
+    case Op::kVariable:
+      *out = frame.vars[node.slot];
+      return true;
+    case Op::kSelect: {
+      Value base;
+      if (!Eval(*node.children[0], frame, &base)) return false;
+      return ReadPath(frame, node, base.m, out);
+    }
+    case Op::kHas:
+      return EvalHas(frame, node, out);
+    case Op::kList:
+      *out = Value::List(ListRef{nullptr, nullptr, &node});
+      return true;
+    case Op::kNot: {
+      Value v;
+      if (!Eval(*node.children[0], frame, &v)) return false;
+      *out = Value::Bool(!v.b);
+      return true;
+    }
+    case Op::kNegate: {
+      Value v;
+      if (!Eval(*node.children[0], frame, &v)) return false;
+      if (v.rep == Rep::kDuration) return CheckDuration(frame, node, -v.d, out);
+      if (v.i == std::numeric_limits<int64_t>::min()) {
+        return Overflow(frame, node);
+      }
+      *out = Value::Int(-v.i);
+      return true;
+    }
+    case Op::kAnd:
+      return EvalLogic(frame, node, false, out);
+    case Op::kOr:
+      return EvalLogic(frame, node, true, out);
+    case Op::kTernary: {
+      Value c;
+      if (!Eval(*node.children[0], frame, &c)) return false;
+      return Eval(*node.children[c.b ? 1 : 2], frame, out);
+    }
+    case Op::kEqual:
+    case Op::kNotEqual:
+    case Op::kLess:
+    case Op::kLessEqual:
+    case Op::kGreater:
+    case Op::kGreaterEqual:
+      return EvalCompare(frame, node, out);
+    case Op::kIn: {
+      Value needle;
+      Value list;
+      if (!Eval(*node.children[0], frame, &needle)) return false;
+      if (!Eval(*node.children[1], frame, &list)) return false;
+      const ValueKind element_kind = node.children[1]->element_kind;
+      const int size = ListSize(list.list);
+      for (int i = 0; i < size; ++i) {
+        Value element;
+        if (!ListElement(frame, list.list, i, element_kind, &element)) {
+          return false;
+        }
+        if (ValuesEqual(needle, element)) {
+          *out = Value::Bool(true);
+          return true;
+        }
+      }
+      *out = Value::Bool(false);
+      return true;
+    }
+    case Op::kAdd:
+    case Op::kSubtract:
+    case Op::kMultiply:
+    case Op::kDivide:
+    case Op::kModulo:
+      return EvalArithmetic(frame, node, out);
+    case Op::kSize: {
+      Value v;
+      if (!Eval(*node.children[0], frame, &v)) return false;
+      *out = Value::Int(v.rep == Rep::kString ? CodePoints(v.s)
+                                              : ListSize(v.list));
+      return true;
+    }
+    case Op::kExists:
+    case Op::kAll:
+      return EvalComprehension(frame, node, out);
+    case Op::kCall: {
+      Value args[kMaxHelperArgs];
+      const size_t n = node.children.size();
+      for (size_t i = 0; i < n; ++i) {
+        if (!Eval(*node.children[i], frame, &args[i])) return false;
+      }
+      return node.helper(frame, node, args, out);
+    }
+  }
+  return frame.Fail(node, absl::StatusCode::kInternal, "unknown opcode");
+}
+
+Program::Program(std::string text, std::unique_ptr<const Node> root,
+                 std::shared_ptr<const CalendarConfig> calendar,
+                 const google::protobuf::Descriptor* root_type, bool reads_root)
+    : text_(std::move(text)),
+      root_(std::move(root)),
+      calendar_(calendar != nullptr ? std::move(calendar) : DefaultCalendar()),
+      root_type_(root_type),
+      reads_root_(reads_root) {}
+
+absl::Status Program::InitFrame(const Message* root, Frame* frame) const {
+  frame->program = this;
+  if (root == nullptr) {
+    if (reads_root_) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("expression reads the ", root_type_->full_name(),
+                       " message but none was given: ", text_));
+    }
+    return absl::OkStatus();
+  }
+  if (root->GetDescriptor() != root_type_) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "expression compiled for ", root_type_->full_name(),
+        " evaluated against ", root->GetDescriptor()->full_name()));
+  }
+  frame->root = root;
+  if (root_type_ == v1::RefundRequest::descriptor()) {
+    frame->request =
+        google::protobuf::DynamicCastToGenerated<v1::RefundRequest>(root);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Value> Program::Evaluate(const Message* root) const {
+  return EvaluateNode(*root_, root);
+}
+
+absl::StatusOr<Value> Program::EvaluateNode(const Node& node,
+                                            const Message* root) const {
+  Frame frame;
+  if (absl::Status status = InitFrame(root, &frame); !status.ok()) {
+    return status;
+  }
+  Value out;
+  if (!Eval(node, frame, &out)) return std::move(frame.error);
+  return out;
+}
+
+namespace {
+
+std::string FormatScalar(const CalendarConfig& calendar, ValueKind kind,
+                         const google::protobuf::EnumDescriptor* enum_type,
+                         const Value& v) {
+  switch (kind) {
+    case ValueKind::kBool:
+      return v.b ? "true" : "false";
+    case ValueKind::kInt:
+      return absl::StrCat(v.i);
+    case ValueKind::kString:
+      return absl::StrCat("\"", absl::Utf8SafeCEscape(ToAbsl(v.s)), "\"");
+    case ValueKind::kEnum: {
+      if (enum_type != nullptr && v.i >= std::numeric_limits<int>::min() &&
+          v.i <= std::numeric_limits<int>::max()) {
+        const auto* value = enum_type->FindValueByNumber(static_cast<int>(v.i));
+        if (value != nullptr) return value->name();
+      }
+      return absl::StrCat(v.i);
+    }
+    case ValueKind::kMoney:
+      return FormatMoney(v.i);
+    case ValueKind::kTimestamp:
+      return absl::FormatTime("%Y-%m-%d%ET%H:%M:%E*S%Ez", v.t, calendar.zone);
+    case ValueKind::kDuration:
+      return absl::FormatDuration(v.d);
+    case ValueKind::kMessage: {
+      std::string text = v.m->ShortDebugString();
+      constexpr size_t kMaxShown = 80;
+      if (text.size() > kMaxShown) {
+        // Cut at a UTF-8 boundary.
+        size_t cut = kMaxShown;
+        while (cut > 0 &&
+               (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) {
+          --cut;
+        }
+        text = absl::StrCat(text.substr(0, cut), "...");
+      }
+      return absl::StrCat(v.m->GetDescriptor()->full_name(), "{", text, "}");
+    }
+    case ValueKind::kList:
+      return "[...]";
+  }
+  return "?";
+}
+
+}  // namespace
+
+std::vector<Program::Step> Program::Trace(const Message* root) const {
+  std::vector<Step> steps;
+  Frame frame;
+  if (absl::Status status = InitFrame(root, &frame); !status.ok()) {
+    steps.push_back({0, 0, static_cast<int>(text_.size()),
+                     absl::StrCat("error: ", status.message())});
+    return steps;
+  }
+  struct Walker {
+    const Program& program;
+    Frame& frame;
+    std::vector<Step>& steps;
+
+    std::string Format(const Node& node, const Value& v) {
+      if (node.kind != ValueKind::kList) {
+        return FormatScalar(program.calendar(), node.kind, node.enum_type, v);
+      }
+      constexpr int kMaxShown = 10;
+      const int size = ListSize(v.list);
+      std::string out = "[";
+      for (int i = 0; i < size && i < kMaxShown; ++i) {
+        Value element;
+        if (i > 0) out += ", ";
+        if (!ListElement(frame, v.list, i, node.element_kind, &element)) {
+          frame.error = absl::OkStatus();
+          out += "error";
+          continue;
+        }
+        out += FormatScalar(program.calendar(), node.element_kind,
+                            node.enum_type, element);
+      }
+      if (size > kMaxShown)
+        absl::StrAppend(&out, ", ... (", size, " elements)");
+      out += "]";
+      return out;
+    }
+
+    void Walk(const Node& node, int depth) {
+      const size_t index = steps.size();
+      steps.push_back({depth, node.begin, node.end, ""});
+      Value v;
+      if (Eval(node, frame, &v)) {
+        steps[index].value = Format(node, v);
+      } else {
+        steps[index].value = absl::StrCat("error: ", frame.error.message());
+        frame.error = absl::OkStatus();
+      }
+      for (size_t i = 0; i < node.children.size(); ++i) {
+        const Node& child = *node.children[i];
+        // A predicate depends on its bound variable; the root message alone
+        // says nothing.
+        if ((node.op == Op::kExists || node.op == Op::kAll) && i == 1) continue;
+        if (child.op == Op::kRoot) continue;
+        Walk(child, depth + 1);
+      }
+    }
+  };
+  Walker{*this, frame, steps}.Walk(*root_, 0);
+  return steps;
+}
+
+}  // namespace refund::expr
