@@ -1,8 +1,12 @@
 #include "server/sqlite_decision_log.h"
 
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
@@ -15,6 +19,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -603,6 +608,77 @@ TEST_F(SqliteDecisionLogTest, ConcurrentAppendsAllLand) {
   EXPECT_EQ(ids.size(), static_cast<size_t>(kThreads * kPerThread));
   log->Close();
   EXPECT_EQ(VerifyChain(), kThreads * kPerThread);
+}
+
+TEST_F(SqliteDecisionLogTest, KilledWriterLosesNoAcknowledgedDecision) {
+  OpenLog().reset();  // schema and bundle exist before the child starts
+  int pipe_fds[2];
+  ASSERT_EQ(pipe(pipe_fds), 0);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // The child appends in bursts and reports every acknowledged id; the
+    // parent kills it mid-stream.
+    close(pipe_fds[0]);
+    absl::StatusOr<std::unique_ptr<SqliteDecisionLog>> log =
+        SqliteDecisionLog::Open(path_);
+    if (!log.ok()) _exit(2);
+    for (int burst = 0;; ++burst) {
+      std::atomic<int> pending{64};
+      absl::Notification done;
+      for (int i = 0; i < 64; ++i) {
+        const std::string id = absl::StrCat("k", burst, "-", i);
+        (*log)->Append(
+            MakeEntry(Spec(id)), [&, id](absl::StatusOr<v1::Decision> outcome) {
+              if (outcome.ok()) {
+                const std::string line = absl::StrCat(id, "\n");
+                if (write(pipe_fds[1], line.data(), line.size()) < 0) {
+                  _exit(3);
+                }
+              }
+              if (--pending == 0) done.Notify();
+            });
+      }
+      done.WaitForNotification();
+    }
+  }
+  close(pipe_fds[1]);
+  // Whatever happens below, the child does not outlive the test.
+  struct KillOnExit {
+    pid_t pid;
+    ~KillOnExit() {
+      if (pid > 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, nullptr, 0);
+      }
+    }
+  } reaper{child};
+  std::string acknowledged;
+  char buffer[4096];
+  while (std::count(acknowledged.begin(), acknowledged.end(), '\n') < 500) {
+    const ssize_t n = read(pipe_fds[0], buffer, sizeof(buffer));
+    ASSERT_GT(n, 0) << "child stopped early";
+    acknowledged.append(buffer, static_cast<size_t>(n));
+  }
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+  reaper.pid = -1;
+  // Acknowledgements written before the kill are still in the pipe.
+  for (ssize_t n; (n = read(pipe_fds[0], buffer, sizeof(buffer))) > 0;) {
+    acknowledged.append(buffer, static_cast<size_t>(n));
+  }
+  close(pipe_fds[0]);
+
+  std::unique_ptr<SqliteDecisionLog> log = OpenLog();
+  int checked = 0;
+  for (absl::string_view id :
+       absl::StrSplit(acknowledged, '\n', absl::SkipEmpty())) {
+    EXPECT_TRUE(log->GetDecision(absl::StrCat("d-", id)).ok()) << id;
+    ++checked;
+  }
+  EXPECT_GE(checked, 500);
+  log.reset();
+  EXPECT_GE(VerifyChain(), checked);
 }
 
 TEST_F(SqliteDecisionLogTest, CloseDrainsQueueThenRefusesAppends) {
