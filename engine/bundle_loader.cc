@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <utility>
@@ -14,11 +15,13 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
 #include "engine/bundle_canonicalizer.h"
 #include "engine/bundle_internals.h"
 #include "engine/source_text.h"
 #include "engine/status_macros.h"
+#include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 
 namespace refund {
@@ -63,18 +66,27 @@ struct Origin {
   const Descriptor* type = nullptr;
 };
 
+// Protobuf aborts on index -1 for a repeated field (and on another index for
+// a singular one): normalise before asking the parse tree.
+int TreeIndex(const FieldDescriptor* field, int index) {
+  if (!field->is_repeated()) return -1;
+  return index < 0 ? 0 : index;
+}
+
 // The origin of element `index` of repeated message field `field` of the
 // file's top level (or of the singular field when index is -1).
 Origin OriginOf(const ParsedFile& file, const char* field, int index) {
   const FieldDescriptor* descriptor =
       v1::PolicyBundle::descriptor()->FindFieldByName(field);
-  return {&file, file.tree.GetTreeForNested(descriptor, index),
+  return {&file, file.tree.GetTreeForNested(descriptor,
+                                             TreeIndex(descriptor, index)),
           descriptor->message_type()};
 }
 
 Origin Nested(const Origin& parent, const char* field, int index) {
   if (parent.tree == nullptr) return {parent.file, nullptr, nullptr};
   const FieldDescriptor* descriptor = parent.type->FindFieldByName(field);
+  index = TreeIndex(descriptor, index);
   return {parent.file, parent.tree->GetTreeForNested(descriptor, index),
           descriptor->message_type()};
 }
@@ -119,7 +131,7 @@ class IssueReporter {
         origin.type->FindFieldByName(std::string(field));
     if (descriptor == nullptr) return std::nullopt;
     TextFormat::ParseLocation location =
-        origin.tree->GetLocation(descriptor, index);
+        origin.tree->GetLocation(descriptor, TreeIndex(descriptor, index));
     if (location.line < 0) return std::nullopt;
     return origin.file->text.OffsetOfTokenizerPosition(location.line,
                                                        location.column);
@@ -195,8 +207,10 @@ class BundleCompiler {
   void CompileCatalog();
   void CompileRules();
   void CompileFallback();
+  template <typename Spec, typename TextsOf>
   std::vector<CompiledNotice> CompileNotices(
-      const char* bundle_field, const char* texts_field,
+      const google::protobuf::RepeatedPtrField<Spec>& specs,
+      const char* bundle_field, const char* texts_field, TextsOf texts_of,
       std::map<std::string, int>* index_by_code);
   std::vector<std::string> TextsPerLocale(
       const Origin& origin, const char* texts_field,
@@ -436,21 +450,14 @@ std::vector<std::string> BundleCompiler::TextsPerLocale(
   return per_locale;
 }
 
+template <typename Spec, typename TextsOf>
 std::vector<CompiledNotice> BundleCompiler::CompileNotices(
-    const char* bundle_field, const char* texts_field,
+    const google::protobuf::RepeatedPtrField<Spec>& specs,
+    const char* bundle_field, const char* texts_field, TextsOf texts_of,
     std::map<std::string, int>* index_by_code) {
   std::vector<CompiledNotice> notices;
-  const Descriptor* type =
-      v1::PolicyBundle::descriptor()->FindFieldByName(bundle_field)->message_type();
-  const google::protobuf::Reflection* reflection = merged_.GetReflection();
-  const FieldDescriptor* field =
-      v1::PolicyBundle::descriptor()->FindFieldByName(bundle_field);
-  const int count = reflection->FieldSize(merged_, field);
-  for (int i = 0; i < count; ++i) {
-    const google::protobuf::Message& spec =
-        reflection->GetRepeatedMessage(merged_, field, i);
-    const std::string code =
-        spec.GetReflection()->GetString(spec, type->FindFieldByName("code"));
+  for (int i = 0; i < specs.size(); ++i) {
+    const std::string& code = specs[i].code();
     const Origin& origin = origins_[bundle_field][i];
     if (!IsUpperSnake(code)) {
       report_.At(origin, "code", -1,
@@ -461,10 +468,8 @@ std::vector<CompiledNotice> BundleCompiler::CompileNotices(
                  absl::StrCat(bundle_field, " code \"", code, "\" repeated"));
       continue;
     }
-    const auto& texts =
-        spec.GetReflection()->GetRepeatedPtrField<v1::LocalizedText>(
-            spec, type->FindFieldByName(texts_field));
-    notices.push_back({code, TextsPerLocale(origin, texts_field, texts, code)});
+    notices.push_back(
+        {code, TextsPerLocale(origin, texts_field, texts_of(specs[i]), code)});
   }
   return notices;
 }
@@ -521,8 +526,16 @@ void BundleCompiler::CompileCatalog() {
     }
     out_->actions.push_back(std::move(action));
   }
-  out_->forbidden = CompileNotices("forbidden", "reasons", &forbidden_index_);
-  out_->risks = CompileNotices("risks", "descriptions", &risk_index_);
+  out_->forbidden = CompileNotices(
+      merged_.forbidden(), "forbidden", "reasons",
+      [](const v1::ForbiddenSpec& spec) -> const auto& { return spec.reasons(); },
+      &forbidden_index_);
+  out_->risks = CompileNotices(
+      merged_.risks(), "risks", "descriptions",
+      [](const v1::RiskSpec& spec) -> const auto& {
+        return spec.descriptions();
+      },
+      &risk_index_);
 
   Origin top{files_.empty() ? nullptr : files_.front().get(), nullptr, nullptr};
   for (const char* required : {kCollectEvidence, kEscalateToOwner}) {

@@ -226,3 +226,25 @@ TEST(BundleLoaderTest, MissingDirectoryIsNotFound) {
 
 }  // namespace
 }  // namespace refund
+
+namespace refund {
+namespace {
+
+TEST(BundleLoaderTest, UnknownCodeInListSyntaxIsReportedWithoutCrashing) {
+  std::vector<BundleSourceFile> files = testing::TestBundleFiles();
+  files.push_back({"extra.textproto", R"pb(
+    rules {
+      id: "x.list" description: "t" priority: 1 when: "true"
+      actions: ["SEND_RETURN_NOTICE", "NO_SUCH_ACTION"]
+      only_for_verdicts: [VERDICT_APPROVE]
+    })pb"});
+  std::vector<PolicyIssue> issues;
+  auto bundle = LoadBundle(files, &issues);
+  EXPECT_FALSE(bundle.ok());
+  ASSERT_EQ(issues.size(), 1u) << FormatIssues(issues);
+  EXPECT_EQ(issues[0].file, "extra.textproto");
+  EXPECT_THAT(issues[0].message, HasSubstr("NO_SUCH_ACTION"));
+}
+
+}  // namespace
+}  // namespace refund

@@ -11,13 +11,13 @@ namespace {
 
 using ::testing::HasSubstr;
 
-struct Run {
+struct CliRun {
   int code;
   std::string out;
   std::string err;
 };
 
-Run Refundctl(const std::vector<std::string>& args) {
+CliRun Refundctl(const std::vector<std::string>& args) {
   std::ostringstream out, err;
   int code = RunRefundctl(args, out, err);
   return {code, out.str(), err.str()};
@@ -37,20 +37,20 @@ constexpr char kSevenDayRequest[] = R"({
 })";
 
 TEST(RefundctlTest, ShippedPolicyTestsPass) {
-  Run run = Refundctl({"test", REFUND_POLICIES_DIR});
+  CliRun run = Refundctl({"test", REFUND_POLICIES_DIR});
   EXPECT_EQ(run.code, 0) << run.out << run.err;
   EXPECT_THAT(run.out, HasSubstr("policy tests passed"));
 }
 
 TEST(RefundctlTest, ShippedBundleIsLintClean) {
-  Run run = Refundctl({"lint", REFUND_POLICIES_DIR});
+  CliRun run = Refundctl({"lint", REFUND_POLICIES_DIR});
   EXPECT_EQ(run.code, 0) << run.out << run.err;
 }
 
 TEST(RefundctlTest, DecideInProcessPrintsTheDecisionAsJson) {
   testing::TempDir dir;
   dir.Write("request.json", kSevenDayRequest);
-  Run run = Refundctl({"decide", "--policies=" REFUND_POLICIES_DIR,
+  CliRun run = Refundctl({"decide", "--policies=" REFUND_POLICIES_DIR,
                        dir.path() + "/request.json"});
   EXPECT_EQ(run.code, 0) << run.err;
   EXPECT_THAT(run.out, HasSubstr("\"verdict\": \"VERDICT_APPROVE\""));
@@ -62,7 +62,7 @@ TEST(RefundctlTest, DecideRefusesAnInvalidRequestNamingTheField) {
   std::string request = kSevenDayRequest;
   request.replace(request.find("\"req-cli-1\""), 11, "\"\"");
   dir.Write("request.json", request);
-  Run run = Refundctl({"decide", "--policies=" REFUND_POLICIES_DIR,
+  CliRun run = Refundctl({"decide", "--policies=" REFUND_POLICIES_DIR,
                        dir.path() + "/request.json"});
   EXPECT_EQ(run.code, 1);
   EXPECT_THAT(run.err, HasSubstr("request.request_id: required"));
@@ -71,7 +71,7 @@ TEST(RefundctlTest, DecideRefusesAnInvalidRequestNamingTheField) {
 TEST(RefundctlTest, ExplainShowsEachRulesOutcome) {
   testing::TempDir dir;
   dir.Write("request.json", kSevenDayRequest);
-  Run run = Refundctl({"explain", "--policies=" REFUND_POLICIES_DIR,
+  CliRun run = Refundctl({"explain", "--policies=" REFUND_POLICIES_DIR,
                        dir.path() + "/request.json"});
   EXPECT_EQ(run.code, 0) << run.err;
   EXPECT_THAT(run.out, HasSubstr("rules, in evaluation order"));
@@ -87,7 +87,7 @@ TEST(RefundctlTest, FailingPolicyTestExitsNonZero) {
                         std::filesystem::copy_options::recursive);
   dir.Write("tests/zz_wrong.json", std::string(R"({"cases": [{"name": "wrong",
     "request": )") + kSevenDayRequest + R"(, "expect": {"verdict": "VERDICT_REJECT"}}]})");
-  Run run = Refundctl({"test", dir.path()});
+  CliRun run = Refundctl({"test", dir.path()});
   EXPECT_EQ(run.code, 1);
   EXPECT_THAT(run.out, HasSubstr("FAIL zz_wrong.json: wrong"));
   EXPECT_THAT(run.out, HasSubstr("want VERDICT_REJECT, got VERDICT_APPROVE"));
@@ -96,7 +96,7 @@ TEST(RefundctlTest, FailingPolicyTestExitsNonZero) {
 TEST(RefundctlTest, BrokenBundleReportsFileLineColumn) {
   testing::TempDir dir;
   dir.Write("bundle.textproto", "name: \"x\"\nrules { id: \"a\" when: \"request.nope\" }\n");
-  Run run = Refundctl({"lint", dir.path()});
+  CliRun run = Refundctl({"lint", dir.path()});
   EXPECT_EQ(run.code, 1);
   EXPECT_THAT(run.err, HasSubstr("bundle.textproto:2:"));
 }

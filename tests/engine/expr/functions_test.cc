@@ -1,0 +1,142 @@
+// The calendar helpers: SevenDayWindow counted in local calendar days from
+// the day after signing (签收次日), with holidays moving the last day.
+#include <string>
+#include <vector>
+
+#include "absl/time/civil_time.h"
+#include "engine/expr/calendar.h"
+#include "engine/expr/expression.h"
+#include "engine/expr/functions.h"
+#include "gtest/gtest.h"
+#include "tests/engine/expr/expr_test_util.h"
+
+namespace refund::expr {
+namespace {
+
+using testing::Local;
+
+struct WindowCase {
+  std::string name;
+  absl::Time signed_at;
+  absl::Time applied_at;
+  int days;
+  std::vector<absl::CivilDay> holidays;
+  bool within;
+  int days_since_signing;
+};
+
+class SevenDayWindowTest : public ::testing::TestWithParam<WindowCase> {};
+
+TEST_P(SevenDayWindowTest, CountsCalendarDaysInTheBundleZone) {
+  const WindowCase& c = GetParam();
+  const Environment env = testing::TestEnvironment(c.holidays);
+  v1::RefundRequest request = testing::FullRequest();
+  testing::SetTime(c.signed_at,
+                   request.mutable_order()->mutable_delivered_at());
+  testing::SetTime(c.applied_at, request.mutable_applied_at());
+
+  auto within = Expression::Compile(
+      "within_days_of_signing(" + std::to_string(c.days) + ")", env,
+      Expect::kBool, nullptr);
+  ASSERT_TRUE(within.ok()) << within.status();
+  absl::StatusOr<bool> result = (*within)->EvaluateBool(request);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(*result, c.within);
+
+  auto days = Expression::Compile("days_since_signing()", env, Expect::kAny,
+                                  nullptr);
+  ASSERT_TRUE(days.ok());
+  absl::StatusOr<ConstantValue> count = (*days)->Evaluate(request);
+  ASSERT_TRUE(count.ok()) << count.status();
+  EXPECT_EQ(count->int_value, c.days_since_signing);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Windows, SevenDayWindowTest,
+    ::testing::ValuesIn(std::vector<WindowCase>{
+        {"SignedLateAppliedLastMinuteOfDaySeven", Local(2026, 5, 1, 23, 30),
+         Local(2026, 5, 8, 23, 59), 7, {}, true, 7},
+        {"SignedLateAppliedMidnightOfDayEight", Local(2026, 5, 1, 23, 30),
+         Local(2026, 5, 9, 0, 0), 7, {}, false, 8},
+        {"SignedJustBeforeMidnightLastSecond", Local(2026, 5, 1, 23, 59, 59),
+         Local(2026, 5, 8, 23, 59, 59), 7, {}, true, 7},
+        {"SignedJustBeforeMidnightNextDayTooLate",
+         Local(2026, 5, 1, 23, 59, 59), Local(2026, 5, 9, 0, 0, 0), 7, {},
+         false, 8},
+        {"SignedJustAfterMidnightGetsThatDayCounted",
+         Local(2026, 5, 2, 0, 0, 1), Local(2026, 5, 9, 23, 0), 7, {}, true,
+         7},
+        {"MoreThanSevenTimesTwentyFourHoursStillWithin",
+         Local(2026, 5, 1, 8, 0), Local(2026, 5, 8, 20, 0), 7, {}, true, 7},
+        // 07:00 local is 23:00 UTC the day before: days are local days.
+        {"LocalDayNotUtcDay", Local(2026, 5, 2, 7, 0),
+         Local(2026, 5, 9, 20, 0), 7, {}, true, 7},
+        {"HolidayOnLastDayExtendsIt", Local(2026, 5, 1, 23, 30),
+         Local(2026, 5, 9, 10, 0), 7, {absl::CivilDay(2026, 5, 8)}, true, 8},
+        {"ConsecutiveHolidaysExtendFurther", Local(2026, 5, 1, 23, 30),
+         Local(2026, 5, 10, 23, 59), 7,
+         {absl::CivilDay(2026, 5, 8), absl::CivilDay(2026, 5, 9)}, true, 9},
+        {"ExtendedWindowStillEndsAtMidnight", Local(2026, 5, 1, 23, 30),
+         Local(2026, 5, 11, 0, 0), 7,
+         {absl::CivilDay(2026, 5, 8), absl::CivilDay(2026, 5, 9)}, false,
+         10},
+        {"HolidayInsideWindowDoesNotExtend", Local(2026, 5, 1, 23, 30),
+         Local(2026, 5, 9, 0, 0), 7, {absl::CivilDay(2026, 5, 5)}, false, 8},
+        {"AppliedBeforeSigning", Local(2026, 5, 1, 23, 30),
+         Local(2026, 4, 30, 12, 0), 7, {}, true, -1},
+        {"ZeroDayWindowSameDay", Local(2026, 5, 1, 23, 30),
+         Local(2026, 5, 1, 23, 50), 0, {}, true, 0},
+        {"ZeroDayWindowNextDay", Local(2026, 5, 1, 23, 30),
+         Local(2026, 5, 2, 0, 0), 0, {}, false, 1},
+        {"FifteenDayWindow", Local(2026, 5, 1, 10, 0),
+         Local(2026, 5, 16, 23, 59), 15, {}, true, 15},
+        {"AcrossMonthEnd", Local(2026, 1, 28, 12, 0), Local(2026, 2, 4, 23, 0),
+         7, {}, true, 7},
+    }),
+    [](const ::testing::TestParamInfo<WindowCase>& info) {
+      return info.param.name;
+    });
+
+TEST(SevenDayWindowTest, UsesAppliedAtNotRequestedAt) {
+  const Environment env = testing::TestEnvironment();
+  v1::RefundRequest request = testing::FullRequest();
+  testing::SetTime(Local(2026, 5, 8, 23, 0), request.mutable_applied_at());
+  testing::SetTime(Local(2026, 5, 20, 9, 0), request.mutable_requested_at());
+  auto within =
+      Expression::Compile("within_days_of_signing(7)", env, Expect::kBool, nullptr);
+  ASSERT_TRUE(within.ok());
+  EXPECT_EQ((*within)->EvaluateBool(request).value_or(false), true);
+  // Without applied_at the evaluation moment counts.
+  request.clear_applied_at();
+  EXPECT_EQ((*within)->EvaluateBool(request).value_or(true), false);
+}
+
+TEST(CalendarTest, LastDayOfWindowSkipsHolidays) {
+  CalendarConfig calendar{testing::Shanghai(),
+                          {absl::CivilDay(2026, 10, 1), absl::CivilDay(2026, 10, 2)}};
+  EXPECT_EQ(LastDayOfWindow(calendar, absl::CivilDay(2026, 9, 24), 7),
+            absl::CivilDay(2026, 10, 3));
+  EXPECT_EQ(LastDayOfWindow(calendar, absl::CivilDay(2026, 9, 20), 7),
+            absl::CivilDay(2026, 9, 27));
+}
+
+TEST(CalendarTest, DefaultCalendarIsShanghai) {
+  const absl::Time t = Local(2026, 5, 1, 0, 30);
+  EXPECT_EQ(absl::ToCivilDay(t, DefaultCalendar()->zone),
+            absl::CivilDay(2026, 5, 1));
+  EXPECT_TRUE(DefaultCalendar()->holidays.empty());
+}
+
+TEST(HelperLibraryTest, EveryHelperIsRegisteredOnce) {
+  std::vector<std::string> names;
+  for (const HelperSpec& spec : AllHelpers()) {
+    EXPECT_EQ(FindHelper(spec.name), &spec);
+    EXPECT_FALSE(spec.overloads.empty());
+    names.emplace_back(spec.name);
+  }
+  EXPECT_EQ(names.size(), 18u);
+  EXPECT_EQ(FindHelper("nope"), nullptr);
+}
+
+}  // namespace
+}  // namespace refund::expr
