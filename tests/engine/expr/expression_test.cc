@@ -1,6 +1,7 @@
 // The public facade: compile, result kinds, constants, errors, threads.
 #include "engine/expr/expression.h"
 
+#include <ostream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -16,14 +17,15 @@ using ::testing::HasSubstr;
 
 TEST(ExpressionTest, ReportsResultKindAndRootReads) {
   const Environment env = testing::TestEnvironment();
-  auto condition = Expression::Compile("request.flags.urgent", env,
-                                       Expect::kBool, nullptr);
+  auto condition =
+      Expression::Compile("request.flags.urgent", env, Expect::kBool, nullptr);
   ASSERT_TRUE(condition.ok());
   EXPECT_EQ((*condition)->result_kind(), ValueKind::kBool);
   EXPECT_TRUE((*condition)->reads_root());
   EXPECT_EQ((*condition)->text(), "request.flags.urgent");
 
-  auto helper = Expression::Compile("is_delivered()", env, Expect::kBool, nullptr);
+  auto helper =
+      Expression::Compile("is_delivered()", env, Expect::kBool, nullptr);
   ASSERT_TRUE(helper.ok());
   EXPECT_TRUE((*helper)->reads_root());
 
@@ -39,7 +41,8 @@ TEST(ExpressionTest, ReportsResultKindAndRootReads) {
 
 TEST(ExpressionTest, EvaluateConstantRefusesRootReaders) {
   const Environment env = testing::TestEnvironment();
-  auto e = Expression::Compile("request.flags.urgent", env, Expect::kBool, nullptr);
+  auto e =
+      Expression::Compile("request.flags.urgent", env, Expect::kBool, nullptr);
   ASSERT_TRUE(e.ok());
   EXPECT_EQ((*e)->EvaluateConstant().status().code(),
             absl::StatusCode::kFailedPrecondition);
@@ -54,8 +57,8 @@ TEST(ExpressionTest, EvaluateOfTheWrongKindIsFailedPrecondition) {
   EXPECT_EQ((*money)->EvaluateBool(request).status().code(),
             absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ((*money)->EvaluateMoney(request).value_or(0), 12950);
-  auto flag = Expression::Compile("request.flags.urgent", env, Expect::kAny,
-                                  nullptr);
+  auto flag =
+      Expression::Compile("request.flags.urgent", env, Expect::kAny, nullptr);
   ASSERT_TRUE(flag.ok());
   EXPECT_EQ((*flag)->EvaluateMoney(request).status().code(),
             absl::StatusCode::kFailedPrecondition);
@@ -63,19 +66,22 @@ TEST(ExpressionTest, EvaluateOfTheWrongKindIsFailedPrecondition) {
 
 TEST(ExpressionTest, EvaluatingAnotherMessageTypeIsInvalidArgument) {
   const Environment env = testing::TestEnvironment();
-  auto e = Expression::Compile("request.flags.urgent", env, Expect::kBool, nullptr);
+  auto e =
+      Expression::Compile("request.flags.urgent", env, Expect::kBool, nullptr);
   ASSERT_TRUE(e.ok());
   v1::Order order;
   absl::StatusOr<bool> result = (*e)->EvaluateBool(order);
   EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(result.status().message()), HasSubstr("refund.v1.Order"));
+  EXPECT_THAT(std::string(result.status().message()),
+              HasSubstr("refund.v1.Order"));
 }
 
 TEST(ExpressionTest, NullIssuesPointerStillFails) {
   const Environment env = testing::TestEnvironment();
   auto e = Expression::Compile("request.nope", env, Expect::kBool, nullptr);
   EXPECT_EQ(e.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(e.status().message()), HasSubstr("unknown field 'nope'"));
+  EXPECT_THAT(std::string(e.status().message()),
+              HasSubstr("unknown field 'nope'"));
 }
 
 TEST(ExpressionTest, IssuesAreAppendedNotReplaced) {
@@ -89,13 +95,13 @@ TEST(ExpressionTest, IssuesAreAppendedNotReplaced) {
 TEST(ExpressionTest, CompileConstantEvaluates) {
   const Environment env = testing::TestEnvironment();
   std::vector<ExprIssue> issues;
-  absl::StatusOr<ConstantValue> cap =
-      Expression::CompileConstant("min(yuan(8), small_compensation_cap * 2)", env, &issues);
+  absl::StatusOr<ConstantValue> cap = Expression::CompileConstant(
+      "min(yuan(8), small_compensation_cap * 2)", env, &issues);
   ASSERT_TRUE(cap.ok()) << cap.status();
   EXPECT_EQ(*cap, ConstantValue::Money(800));
 
-  absl::StatusOr<ConstantValue> list =
-      Expression::CompileConstant("[REASON_NO_REASON, REASON_OTHER]", env, &issues);
+  absl::StatusOr<ConstantValue> list = Expression::CompileConstant(
+      "[REASON_NO_REASON, REASON_OTHER]", env, &issues);
   ASSERT_TRUE(list.ok()) << list.status();
   EXPECT_EQ(testing::Show(*list), "[REASON_NO_REASON, REASON_OTHER]");
 
@@ -109,15 +115,16 @@ TEST(ExpressionTest, CompileConstantEvaluates) {
 TEST(ExpressionTest, ConstantsCannotReadTheRequest) {
   const Environment env = testing::TestEnvironment();
   std::vector<ExprIssue> issues;
-  absl::StatusOr<ConstantValue> c =
-      Expression::CompileConstant("yuan(1) + request.requested_amount", env, &issues);
+  absl::StatusOr<ConstantValue> c = Expression::CompileConstant(
+      "yuan(1) + request.requested_amount", env, &issues);
   EXPECT_FALSE(c.ok());
   ASSERT_EQ(issues.size(), 1u);
   EXPECT_EQ(issues[0].offset, 10);
   EXPECT_THAT(issues[0].message, HasSubstr("cannot read 'request'"));
 
   issues.clear();
-  EXPECT_FALSE(Expression::CompileConstant("is_delivered()", env, &issues).ok());
+  EXPECT_FALSE(
+      Expression::CompileConstant("is_delivered()", env, &issues).ok());
   ASSERT_EQ(issues.size(), 1u);
   EXPECT_EQ(issues[0].offset, 0);
 }
@@ -138,6 +145,10 @@ struct ReservedCase {
   std::string name;
   std::string constant;
   std::string message;
+
+  friend void PrintTo(const ReservedCase& c, std::ostream* os) {
+    *os << c.name;
+  }
 };
 
 class AddConstantTest : public ::testing::TestWithParam<ReservedCase> {};

@@ -1,12 +1,14 @@
 // The calendar helpers: SevenDayWindow counted in local calendar days from
 // the day after signing (签收次日), with holidays moving the last day.
+#include "engine/expr/functions.h"
+
+#include <ostream>
 #include <string>
 #include <vector>
 
 #include "absl/time/civil_time.h"
 #include "engine/expr/calendar.h"
 #include "engine/expr/expression.h"
-#include "engine/expr/functions.h"
 #include "gtest/gtest.h"
 #include "tests/engine/expr/expr_test_util.h"
 
@@ -23,6 +25,8 @@ struct WindowCase {
   std::vector<absl::CivilDay> holidays;
   bool within;
   int days_since_signing;
+
+  friend void PrintTo(const WindowCase& c, std::ostream* os) { *os << c.name; }
 };
 
 class SevenDayWindowTest : public ::testing::TestWithParam<WindowCase> {};
@@ -43,8 +47,8 @@ TEST_P(SevenDayWindowTest, CountsCalendarDaysInTheBundleZone) {
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(*result, c.within);
 
-  auto days = Expression::Compile("days_since_signing()", env, Expect::kAny,
-                                  nullptr);
+  auto days =
+      Expression::Compile("days_since_signing()", env, Expect::kAny, nullptr);
   ASSERT_TRUE(days.ok());
   absl::StatusOr<ConstantValue> count = (*days)->Evaluate(request);
   ASSERT_TRUE(count.ok()) << count.status();
@@ -54,44 +58,119 @@ TEST_P(SevenDayWindowTest, CountsCalendarDaysInTheBundleZone) {
 INSTANTIATE_TEST_SUITE_P(
     Windows, SevenDayWindowTest,
     ::testing::ValuesIn(std::vector<WindowCase>{
-        {"SignedLateAppliedLastMinuteOfDaySeven", Local(2026, 5, 1, 23, 30),
-         Local(2026, 5, 8, 23, 59), 7, {}, true, 7},
-        {"SignedLateAppliedMidnightOfDayEight", Local(2026, 5, 1, 23, 30),
-         Local(2026, 5, 9, 0, 0), 7, {}, false, 8},
-        {"SignedJustBeforeMidnightLastSecond", Local(2026, 5, 1, 23, 59, 59),
-         Local(2026, 5, 8, 23, 59, 59), 7, {}, true, 7},
+        {"SignedLateAppliedLastMinuteOfDaySeven",
+         Local(2026, 5, 1, 23, 30),
+         Local(2026, 5, 8, 23, 59),
+         7,
+         {},
+         true,
+         7},
+        {"SignedLateAppliedMidnightOfDayEight",
+         Local(2026, 5, 1, 23, 30),
+         Local(2026, 5, 9, 0, 0),
+         7,
+         {},
+         false,
+         8},
+        {"SignedJustBeforeMidnightLastSecond",
+         Local(2026, 5, 1, 23, 59, 59),
+         Local(2026, 5, 8, 23, 59, 59),
+         7,
+         {},
+         true,
+         7},
         {"SignedJustBeforeMidnightNextDayTooLate",
-         Local(2026, 5, 1, 23, 59, 59), Local(2026, 5, 9, 0, 0, 0), 7, {},
-         false, 8},
+         Local(2026, 5, 1, 23, 59, 59),
+         Local(2026, 5, 9, 0, 0, 0),
+         7,
+         {},
+         false,
+         8},
         {"SignedJustAfterMidnightGetsThatDayCounted",
-         Local(2026, 5, 2, 0, 0, 1), Local(2026, 5, 9, 23, 0), 7, {}, true,
+         Local(2026, 5, 2, 0, 0, 1),
+         Local(2026, 5, 9, 23, 0),
+         7,
+         {},
+         true,
          7},
         {"MoreThanSevenTimesTwentyFourHoursStillWithin",
-         Local(2026, 5, 1, 8, 0), Local(2026, 5, 8, 20, 0), 7, {}, true, 7},
+         Local(2026, 5, 1, 8, 0),
+         Local(2026, 5, 8, 20, 0),
+         7,
+         {},
+         true,
+         7},
         // 07:00 local is 23:00 UTC the day before: days are local days.
-        {"LocalDayNotUtcDay", Local(2026, 5, 2, 7, 0),
-         Local(2026, 5, 9, 20, 0), 7, {}, true, 7},
-        {"HolidayOnLastDayExtendsIt", Local(2026, 5, 1, 23, 30),
-         Local(2026, 5, 9, 10, 0), 7, {absl::CivilDay(2026, 5, 8)}, true, 8},
-        {"ConsecutiveHolidaysExtendFurther", Local(2026, 5, 1, 23, 30),
-         Local(2026, 5, 10, 23, 59), 7,
-         {absl::CivilDay(2026, 5, 8), absl::CivilDay(2026, 5, 9)}, true, 9},
-        {"ExtendedWindowStillEndsAtMidnight", Local(2026, 5, 1, 23, 30),
-         Local(2026, 5, 11, 0, 0), 7,
-         {absl::CivilDay(2026, 5, 8), absl::CivilDay(2026, 5, 9)}, false,
+        {"LocalDayNotUtcDay",
+         Local(2026, 5, 2, 7, 0),
+         Local(2026, 5, 9, 20, 0),
+         7,
+         {},
+         true,
+         7},
+        {"HolidayOnLastDayExtendsIt",
+         Local(2026, 5, 1, 23, 30),
+         Local(2026, 5, 9, 10, 0),
+         7,
+         {absl::CivilDay(2026, 5, 8)},
+         true,
+         8},
+        {"ConsecutiveHolidaysExtendFurther",
+         Local(2026, 5, 1, 23, 30),
+         Local(2026, 5, 10, 23, 59),
+         7,
+         {absl::CivilDay(2026, 5, 8), absl::CivilDay(2026, 5, 9)},
+         true,
+         9},
+        {"ExtendedWindowStillEndsAtMidnight",
+         Local(2026, 5, 1, 23, 30),
+         Local(2026, 5, 11, 0, 0),
+         7,
+         {absl::CivilDay(2026, 5, 8), absl::CivilDay(2026, 5, 9)},
+         false,
          10},
-        {"HolidayInsideWindowDoesNotExtend", Local(2026, 5, 1, 23, 30),
-         Local(2026, 5, 9, 0, 0), 7, {absl::CivilDay(2026, 5, 5)}, false, 8},
-        {"AppliedBeforeSigning", Local(2026, 5, 1, 23, 30),
-         Local(2026, 4, 30, 12, 0), 7, {}, true, -1},
-        {"ZeroDayWindowSameDay", Local(2026, 5, 1, 23, 30),
-         Local(2026, 5, 1, 23, 50), 0, {}, true, 0},
-        {"ZeroDayWindowNextDay", Local(2026, 5, 1, 23, 30),
-         Local(2026, 5, 2, 0, 0), 0, {}, false, 1},
-        {"FifteenDayWindow", Local(2026, 5, 1, 10, 0),
-         Local(2026, 5, 16, 23, 59), 15, {}, true, 15},
-        {"AcrossMonthEnd", Local(2026, 1, 28, 12, 0), Local(2026, 2, 4, 23, 0),
-         7, {}, true, 7},
+        {"HolidayInsideWindowDoesNotExtend",
+         Local(2026, 5, 1, 23, 30),
+         Local(2026, 5, 9, 0, 0),
+         7,
+         {absl::CivilDay(2026, 5, 5)},
+         false,
+         8},
+        {"AppliedBeforeSigning",
+         Local(2026, 5, 1, 23, 30),
+         Local(2026, 4, 30, 12, 0),
+         7,
+         {},
+         true,
+         -1},
+        {"ZeroDayWindowSameDay",
+         Local(2026, 5, 1, 23, 30),
+         Local(2026, 5, 1, 23, 50),
+         0,
+         {},
+         true,
+         0},
+        {"ZeroDayWindowNextDay",
+         Local(2026, 5, 1, 23, 30),
+         Local(2026, 5, 2, 0, 0),
+         0,
+         {},
+         false,
+         1},
+        {"FifteenDayWindow",
+         Local(2026, 5, 1, 10, 0),
+         Local(2026, 5, 16, 23, 59),
+         15,
+         {},
+         true,
+         15},
+        {"AcrossMonthEnd",
+         Local(2026, 1, 28, 12, 0),
+         Local(2026, 2, 4, 23, 0),
+         7,
+         {},
+         true,
+         7},
     }),
     [](const ::testing::TestParamInfo<WindowCase>& info) {
       return info.param.name;
@@ -102,8 +181,8 @@ TEST(SevenDayWindowTest, UsesAppliedAtNotRequestedAt) {
   v1::RefundRequest request = testing::FullRequest();
   testing::SetTime(Local(2026, 5, 8, 23, 0), request.mutable_applied_at());
   testing::SetTime(Local(2026, 5, 20, 9, 0), request.mutable_requested_at());
-  auto within =
-      Expression::Compile("within_days_of_signing(7)", env, Expect::kBool, nullptr);
+  auto within = Expression::Compile("within_days_of_signing(7)", env,
+                                    Expect::kBool, nullptr);
   ASSERT_TRUE(within.ok());
   EXPECT_EQ((*within)->EvaluateBool(request).value_or(false), true);
   // Without applied_at the evaluation moment counts.
@@ -112,8 +191,9 @@ TEST(SevenDayWindowTest, UsesAppliedAtNotRequestedAt) {
 }
 
 TEST(CalendarTest, LastDayOfWindowSkipsHolidays) {
-  CalendarConfig calendar{testing::Shanghai(),
-                          {absl::CivilDay(2026, 10, 1), absl::CivilDay(2026, 10, 2)}};
+  CalendarConfig calendar{
+      testing::Shanghai(),
+      {absl::CivilDay(2026, 10, 1), absl::CivilDay(2026, 10, 2)}};
   EXPECT_EQ(LastDayOfWindow(calendar, absl::CivilDay(2026, 9, 24), 7),
             absl::CivilDay(2026, 10, 3));
   EXPECT_EQ(LastDayOfWindow(calendar, absl::CivilDay(2026, 9, 20), 7),

@@ -1,5 +1,6 @@
 #include "engine/expr/lexer.h"
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,8 @@ struct LexCase {
   std::vector<TokenKind> kinds;  // without the final kEnd
   std::vector<int> issue_offsets;
   std::string issue_substring;
+
+  friend void PrintTo(const LexCase& c, std::ostream* os) { *os << c.name; }
 };
 
 class LexTest : public ::testing::TestWithParam<LexCase> {};
@@ -31,7 +34,8 @@ TEST_P(LexTest, ProducesTokensAndIssues) {
   EXPECT_EQ(tokens.back().kind, K::kEnd);
   EXPECT_EQ(tokens.back().begin, static_cast<int>(c.text.size()));
   std::vector<TokenKind> kinds;
-  for (size_t i = 0; i + 1 < tokens.size(); ++i) kinds.push_back(tokens[i].kind);
+  for (size_t i = 0; i + 1 < tokens.size(); ++i)
+    kinds.push_back(tokens[i].kind);
   EXPECT_THAT(kinds, ElementsAreArray(c.kinds));
   std::vector<int> offsets;
   for (const ExprIssue& issue : issues) {
@@ -52,11 +56,12 @@ INSTANTIATE_TEST_SUITE_P(
          ""},
         {"AllOperators",
          "== != < <= > >= && || ! + - * / % ? : . , ( ) [ ]",
-         {K::kEqual, K::kNotEqual, K::kLess, K::kLessEqual, K::kGreater,
-          K::kGreaterEqual, K::kAnd, K::kOr, K::kNot, K::kPlus, K::kMinus,
-          K::kStar, K::kSlash, K::kPercent, K::kQuestion, K::kColon, K::kDot,
-          K::kComma, K::kLeftParen, K::kRightParen, K::kLeftBracket,
-          K::kRightBracket},
+         {K::kEqual,       K::kNotEqual,     K::kLess,      K::kLessEqual,
+          K::kGreater,     K::kGreaterEqual, K::kAnd,       K::kOr,
+          K::kNot,         K::kPlus,         K::kMinus,     K::kStar,
+          K::kSlash,       K::kPercent,      K::kQuestion,  K::kColon,
+          K::kDot,         K::kComma,        K::kLeftParen, K::kRightParen,
+          K::kLeftBracket, K::kRightBracket},
          {},
          ""},
         {"Keywords",
@@ -64,7 +69,11 @@ INSTANTIATE_TEST_SUITE_P(
          {K::kTrue, K::kFalse, K::kNull, K::kIn, K::kIdentifier},
          {},
          ""},
-        {"NoSpaces", "a&&!b", {K::kIdentifier, K::kAnd, K::kNot, K::kIdentifier}, {}, ""},
+        {"NoSpaces",
+         "a&&!b",
+         {K::kIdentifier, K::kAnd, K::kNot, K::kIdentifier},
+         {},
+         ""},
         {"Strings", "\"a\" 'b'", {K::kString, K::kString}, {}, ""},
         {"CommentToEndOfLine",
          "a // the rest ) is ignored\n|| b",
@@ -72,15 +81,43 @@ INSTANTIATE_TEST_SUITE_P(
          {},
          ""},
         {"HexLiteral", "0x1F", {K::kInt}, {}, ""},
-        {"FloatRefused", "12.5 + 1", {K::kError, K::kPlus, K::kInt}, {0}, "floating-point"},
+        {"FloatRefused",
+         "12.5 + 1",
+         {K::kError, K::kPlus, K::kInt},
+         {0},
+         "floating-point"},
         {"ExponentRefused", "1e5", {K::kError}, {0}, "floating-point"},
-        {"SingleEqualsRefused", "a = b", {K::kIdentifier, K::kError, K::kIdentifier}, {2}, "'=='"},
-        {"SingleAmpersandRefused", "a & b", {K::kIdentifier, K::kError, K::kIdentifier}, {2}, "'&&'"},
-        {"SinglePipeRefused", "a | b", {K::kIdentifier, K::kError, K::kIdentifier}, {2}, "'||'"},
-        {"UnterminatedString", "a == \"abc", {K::kIdentifier, K::kEqual, K::kError}, {5}, "unterminated"},
-        {"NewlineEndsString", "'ab\ncd'", {K::kError, K::kIdentifier, K::kError}, {0, 6}, "unterminated"},
+        {"SingleEqualsRefused",
+         "a = b",
+         {K::kIdentifier, K::kError, K::kIdentifier},
+         {2},
+         "'=='"},
+        {"SingleAmpersandRefused",
+         "a & b",
+         {K::kIdentifier, K::kError, K::kIdentifier},
+         {2},
+         "'&&'"},
+        {"SinglePipeRefused",
+         "a | b",
+         {K::kIdentifier, K::kError, K::kIdentifier},
+         {2},
+         "'||'"},
+        {"UnterminatedString",
+         "a == \"abc",
+         {K::kIdentifier, K::kEqual, K::kError},
+         {5},
+         "unterminated"},
+        {"NewlineEndsString",
+         "'ab\ncd'",
+         {K::kError, K::kIdentifier, K::kError},
+         {0, 6},
+         "unterminated"},
         {"BadEscape", "\"a\\qb\"", {K::kError}, {2}, "escape"},
-        {"IntegerOutOfRange", "99999999999999999999", {K::kError}, {0}, "out of range"},
+        {"IntegerOutOfRange",
+         "99999999999999999999",
+         {K::kError},
+         {0},
+         "out of range"},
         {"UnsignedSuffix", "5u", {K::kError}, {0}, "unsigned"},
         {"MalformedNumber", "12abc", {K::kError}, {0}, "malformed"},
         {"EveryStrayCharacterReported",
@@ -88,7 +125,11 @@ INSTANTIATE_TEST_SUITE_P(
          {K::kIdentifier, K::kError, K::kIdentifier, K::kError, K::kIdentifier},
          {2, 6},
          "unexpected character"},
-        {"NonAsciiOutsideQuotesOnce", "a == 小", {K::kIdentifier, K::kEqual, K::kError}, {5}, "non-ASCII"},
+        {"NonAsciiOutsideQuotesOnce",
+         "a == 小",
+         {K::kIdentifier, K::kEqual, K::kError},
+         {5},
+         "non-ASCII"},
     }),
     [](const ::testing::TestParamInfo<LexCase>& info) {
       return info.param.name;
@@ -99,6 +140,8 @@ struct ValueCase {
   std::string text;
   std::string string_value;
   uint64_t int_value;
+
+  friend void PrintTo(const ValueCase& c, std::ostream* os) { *os << c.name; }
 };
 
 class LexValueTest : public ::testing::TestWithParam<ValueCase> {};

@@ -1,5 +1,6 @@
 #include "engine/expr/parser.h"
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,8 @@ struct ParseCase {
   std::string name;
   std::string text;
   std::string tree;  // Sexpr of the result
+
+  friend void PrintTo(const ParseCase& c, std::ostream* os) { *os << c.name; }
 };
 
 class ParseTest : public ::testing::TestWithParam<ParseCase> {};
@@ -47,18 +50,15 @@ INSTANTIATE_TEST_SUITE_P(
         {"NegatedIdentifier", "-x", "(- x)"},
         {"DoubleNegation", "- -3", "(- -3)"},
         {"Int64Min", "-9223372036854775808", "-9223372036854775808"},
-        {"TernaryIsRightAssociative", "a ? b : c ? d : e",
-         "(? a b (? c d e))"},
-        {"FieldPath", "request.order.paid_amount",
-         "request.order.paid_amount"},
+        {"TernaryIsRightAssociative", "a ? b : c ? d : e", "(? a b (? c d e))"},
+        {"FieldPath", "request.order.paid_amount", "request.order.paid_amount"},
         {"GlobalCall", "yuan(5)", "(call yuan 5)"},
         {"CallWithoutArguments", "is_delivered()", "(call is_delivered)"},
         {"MethodCall", "request.evidence.size()",
          "(method size request.evidence)"},
         {"Comprehension", "request.order.items.exists(i, i.is_gift)",
          "(method exists request.order.items i i.is_gift)"},
-        {"NestedComprehension",
-         "a.all(x, x.b.exists(y, y == 1))",
+        {"NestedComprehension", "a.all(x, x.b.exists(y, y == 1))",
          "(method all a x (method exists x.b y (== y 1)))"},
         {"InList", "request.platform in [PLATFORM_TAOBAO, PLATFORM_TMALL]",
          "(in request.platform [PLATFORM_TAOBAO PLATFORM_TMALL])"},
@@ -79,6 +79,10 @@ struct ParseErrorCase {
   std::string text;
   int offset;
   std::string message;
+
+  friend void PrintTo(const ParseErrorCase& c, std::ostream* os) {
+    *os << c.name;
+  }
 };
 
 class ParseErrorTest : public ::testing::TestWithParam<ParseErrorCase> {};
@@ -104,7 +108,7 @@ INSTANTIATE_TEST_SUITE_P(
         {"Indexing", "request.order.items[0]", 19, "indexing"},
         {"Null", "request.order == null", 17, "'null' is not supported"},
         {"LiteralTooBig", "9223372036854775808", 0, "out of range"},
-        {"NumberAfterDot", "request.1", 8, "field name after '.'"},
+        {"ParenthesisAfterDot", "request.(a)", 8, "field name after '.'"},
         {"StrayClosingBracket", "a]", 1, "after a complete expression"},
         {"LexicalErrorNotRepeated", "a == 'x", 5, "unterminated"},
         {"OperatorWithoutLeftOperand", "&& a", 0, "expected an expression"},
@@ -136,7 +140,8 @@ TEST(ParseTest, SpansCoverParenthesesAndOperands) {
 
 TEST(ParseTest, RefusesDeepNestingWithoutCrashing) {
   std::vector<ExprIssue> issues;
-  const std::string deep = std::string(5000, '(') + "1" + std::string(5000, ')');
+  const std::string deep =
+      std::string(5000, '(') + "1" + std::string(5000, ')');
   EXPECT_EQ(Parse(deep, &issues), nullptr);
   ASSERT_EQ(issues.size(), 1u);
   EXPECT_THAT(issues[0].message, HasSubstr("nested too deeply"));
@@ -163,8 +168,7 @@ TEST(ParseTest, AcceptsModerateNesting) {
 
 TEST(ParseTest, RefusesHugeText) {
   std::vector<ExprIssue> issues;
-  EXPECT_EQ(Parse(std::string(kMaxExpressionBytes + 1, ' '), &issues),
-            nullptr);
+  EXPECT_EQ(Parse(std::string(kMaxExpressionBytes + 1, ' '), &issues), nullptr);
   ASSERT_EQ(issues.size(), 1u);
 }
 

@@ -1,3 +1,4 @@
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,8 @@ struct TraceCase {
   std::string text;
   bool delivered;
   std::string golden;
+
+  friend void PrintTo(const TraceCase& c, std::ostream* os) { *os << c.name; }
 };
 
 class TraceTest : public ::testing::TestWithParam<TraceCase> {};
@@ -44,27 +47,28 @@ INSTANTIATE_TEST_SUITE_P(
     Golden, TraceTest,
     ::testing::ValuesIn(std::vector<TraceCase>{
         {"ConjunctionWithFoldedConstant",
-         "request.reason == REASON_NO_REASON && request.order.paid_amount > yuan(5)",
+         "request.reason == REASON_NO_REASON && request.order.paid_amount > "
+         "yuan(5)",
          true,
-         "request.reason == REASON_NO_REASON && request.order.paid_amount > yuan(5) = true\n"
+         "request.reason == REASON_NO_REASON && request.order.paid_amount > "
+         "yuan(5) = true\n"
          "  request.reason == REASON_NO_REASON = true\n"
          "    request.reason = REASON_NO_REASON\n"
          "    REASON_NO_REASON = REASON_NO_REASON\n"
          "  request.order.paid_amount > yuan(5) = true\n"
          "    request.order.paid_amount = ¥129.50\n"
          "    yuan(5) = ¥5.00\n"},
-        {"TimesAndDurations",
-         "request.requested_at - applied_at() >= days(4)",
+        {"TimesAndDurations", "request.requested_at - applied_at() >= days(4)",
          true,
          "request.requested_at - applied_at() >= days(4) = true\n"
          "  request.requested_at - applied_at() = 99h\n"
          "    request.requested_at = 2026-05-08T12:00:00+08:00\n"
          "    applied_at() = 2026-05-04T09:00:00+08:00\n"
          "  days(4) = 96h\n"},
-        {"ErrorsAndShortCircuit",
-         "is_delivered() || days_since_signing() > 3",
+        {"ErrorsAndShortCircuit", "is_delivered() || days_since_signing() > 3",
          false,
-         "is_delivered() || days_since_signing() > 3 = error: order not delivered "
+         "is_delivered() || days_since_signing() > 3 = error: order not "
+         "delivered "
          "(request.order.delivered_at is unset) in `days_since_signing()`\n"
          "  is_delivered() = false\n"
          "  days_since_signing() > 3 = error: order not delivered "
@@ -80,23 +84,30 @@ INSTANTIATE_TEST_SUITE_P(
          "request.order.items.exists(i, i.is_gift) = true\n"
          "  request.platform in [PLATFORM_TAOBAO, PLATFORM_TMALL] = true\n"
          "    request.platform = PLATFORM_TAOBAO\n"
-         "    [PLATFORM_TAOBAO, PLATFORM_TMALL] = [PLATFORM_TAOBAO, PLATFORM_TMALL]\n"
+         "    [PLATFORM_TAOBAO, PLATFORM_TMALL] = [PLATFORM_TAOBAO, "
+         "PLATFORM_TMALL]\n"
          "      PLATFORM_TAOBAO = PLATFORM_TAOBAO\n"
          "      PLATFORM_TMALL = PLATFORM_TMALL\n"
          "  request.order.items.exists(i, i.is_gift) = true\n"
-         "    request.order.items = [refund.v1.LineItem{sku: \"SHOE-42\" quantity: 2 "
-         "unit_price { minor_units: 5000 }}, refund.v1.LineItem{sku: \"GIFT-SOCKS\" "
+         "    request.order.items = [refund.v1.LineItem{sku: \"SHOE-42\" "
+         "quantity: 2 "
+         "unit_price { minor_units: 5000 }}, refund.v1.LineItem{sku: "
+         "\"GIFT-SOCKS\" "
          "quantity: 1 is_gift: true gift_value { minor_units: 1500 }}]\n"},
         {"StringsAndParentheses",
-         "(request.shop_id == 'shop-1') && size(shop_name) == 2",
+         "(request.shop_id == 'shop-1') && size(request.shop_id) == 6 && "
+         "size(shop_name) == 2",
          true,
-         "(request.shop_id == 'shop-1') && size(shop_name) == 2 = true\n"
+         "(request.shop_id == 'shop-1') && size(request.shop_id) == 6 && "
+         "size(shop_name) == 2 = true\n"
          "  (request.shop_id == 'shop-1') = true\n"
          "    request.shop_id = \"shop-1\"\n"
          "    'shop-1' = \"shop-1\"\n"
-         "  size(shop_name) == 2 = true\n"
-         "    size(shop_name) = 2\n"
-         "    2 = 2\n"},
+         "  size(request.shop_id) == 6 = true\n"
+         "    size(request.shop_id) = 6\n"
+         "      request.shop_id = \"shop-1\"\n"
+         "    6 = 6\n"
+         "  size(shop_name) == 2 = true\n"},
     }),
     [](const ::testing::TestParamInfo<TraceCase>& info) {
       return info.param.name;
@@ -104,8 +115,8 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(TraceTest, WrongRootTypeIsOneErrorStep) {
   const Environment env = testing::TestEnvironment();
-  auto compiled = Expression::Compile("request.flags.urgent", env,
-                                      Expect::kBool, nullptr);
+  auto compiled =
+      Expression::Compile("request.flags.urgent", env, Expect::kBool, nullptr);
   ASSERT_TRUE(compiled.ok());
   v1::Order order;
   std::vector<Expression::TraceStep> steps = (*compiled)->Trace(order);
