@@ -522,19 +522,25 @@ class Checker {
     }
     const Type range = Visit(e.child(0));
     const Expr& var = e.arg(0);
-    result_.types[var.id()] = Type::Error();
-    if (range.is_error()) return Type::Error();
-    if (range.kind() != ValueKind::kList) {
-      return Issue(e.anchor(),
-                   absl::StrCat(name, "() needs a list, got ", range.Name()));
-    }
-    if (range.element().is_dyn()) {
-      return Issue(e.anchor(),
-                   absl::StrCat(name, "() over an empty list literal"));
+    // The predicate is checked even when the range is wrong, so that its own
+    // mistakes are reported too; the variable is then of the error type.
+    Type element = Type::Error();
+    bool ok = false;
+    if (range.is_error()) {
+      // Already reported.
+    } else if (range.kind() != ValueKind::kList) {
+      Issue(e.anchor(),
+            absl::StrCat(name, "() needs a list, got ", range.Name()));
+    } else if (range.element().is_dyn()) {
+      Issue(e.anchor(), absl::StrCat(name, "() over an empty list literal"));
+    } else {
+      element = range.element();
+      ok = true;
     }
     if (var.name() == env_.root_name()) {
-      return Issue(var.begin(), absl::StrCat("'", var.name(),
-                                             "' cannot be a variable name"));
+      Issue(var.begin(),
+            absl::StrCat("'", var.name(), "' cannot be a variable name"));
+      ok = false;
     }
     const int slot = static_cast<int>(scope_.size());
     if (slot >= kMaxComprehensionNesting) {
@@ -542,11 +548,11 @@ class Checker {
                    absl::StrCat("more than ", kMaxComprehensionNesting,
                                 " nested exists()/all()"));
     }
-    scope_.push_back({var.name(), range.element(), slot});
-    result_.types[var.id()] = range.element();
+    result_.types[var.id()] = element;
+    scope_.push_back({var.name(), element, slot});
     const Type predicate = Visit(e.arg(1));
     scope_.pop_back();
-    if (predicate.is_error()) return Type::Error();
+    if (!ok || predicate.is_error()) return Type::Error();
     if (predicate.kind() != ValueKind::kBool) {
       return Issue(e.arg(1).begin(),
                    absl::StrCat("predicate of ", name, "() must be bool, got ",

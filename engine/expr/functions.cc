@@ -172,7 +172,8 @@ bool MissingUnits(const v1::RefundRequest& r, int index, int64_t* missing) {
           std::min(available, std::max<int64_t>(0, items[j].quantity()));
     }
   }
-  *missing = std::max<int64_t>(0, items[index].quantity() - available);
+  const int64_t ordered = std::max<int64_t>(0, items[index].quantity());
+  *missing = ordered > available ? ordered - available : 0;
   return true;
 }
 
@@ -251,8 +252,13 @@ bool TimeUntilDeadline(Frame& frame, const Node& call, const Value*,
     return frame.Fail(call, absl::StatusCode::kFailedPrecondition,
                       "request.after_sale_deadline is unset");
   }
-  *out = Value::Duration(TimeOf(r->after_sale_deadline()) -
-                         TimeOf(r->requested_at()));
+  const absl::Duration left =
+      TimeOf(r->after_sale_deadline()) - TimeOf(r->requested_at());
+  if (left == absl::InfiniteDuration() || left == -absl::InfiniteDuration()) {
+    return frame.Fail(call, absl::StatusCode::kOutOfRange,
+                      "duration out of range");
+  }
+  *out = Value::Duration(left);
   return true;
 }
 

@@ -504,9 +504,12 @@ absl::Status Program::InitFrame(const Message* root, Frame* frame) const {
         " evaluated against ", root->GetDescriptor()->full_name()));
   }
   frame->root = root;
-  if (root_type_ == v1::RefundRequest::descriptor()) {
-    frame->request =
-        google::protobuf::DynamicCastToGenerated<v1::RefundRequest>(root);
+  // Generated messages share their type's Reflection; a dynamic message of
+  // the same descriptor has its own, and helpers then refuse to run. A
+  // pointer comparison instead of a dynamic_cast keeps this off the profile.
+  if (root->GetReflection() ==
+      v1::RefundRequest::default_instance().GetReflection()) {
+    frame->request = static_cast<const v1::RefundRequest*>(root);
   }
   return absl::OkStatus();
 }

@@ -239,6 +239,17 @@ INSTANTIATE_TEST_SUITE_P(
          "request.reason.exists(e, true)",
          Expect::kBool,
          {{15, "exists() needs a list, got refund.v1.Reason"}}},
+        {"PredicateCheckedEvenWhenRangeIsWrong",
+         "request.reason.exists(e, e.foo == 1 || bogus)",
+         Expect::kBool,
+         {{15, "exists() needs a list"}, {39, "unknown identifier 'bogus'"}}},
+        {"TooDeeplyNestedComprehensions",
+         "[1].exists(a, [1].exists(b, [1].exists(c, [1].exists(d, "
+         "[1].exists(e, "
+         "[1].exists(f, [1].exists(g, [1].exists(h, [1].exists(i, i == "
+         "1)))))))))",
+         Expect::kBool,
+         {{116, "more than 8 nested"}}},
         {"ComprehensionVariableMisspelt",
          "request.order.items.exists(item, itme.is_gift)",
          Expect::kBool,
