@@ -106,7 +106,7 @@ constexpr char kBrokenRulesFile[] =
            when: "request.no_such_field == 1"
            verdict: VERDICT_APPROVE
          }
-)pb";
+    )pb";
 
 google::protobuf::Timestamp At(absl::Time time) {
   google::protobuf::Timestamp timestamp;
@@ -206,13 +206,15 @@ class ServerTestBase : public ::testing::Test {
 
   void StopServer() {
     if (server_ == nullptr) return;
+    // An idle synchronous client does not poll its connection, so the
+    // server's graceful GOAWAY would wait seconds for it; close it first.
+    stub_.reset();
     absl::StatusOr<int> exit_code = server_->Stop();
     EXPECT_TRUE(exit_code.ok()) << exit_code.status();
     if (exit_code.ok()) {
       EXPECT_EQ(*exit_code, 0);
     }
     server_.reset();
-    stub_.reset();
   }
 
   void TearDown() override { StopServer(); }

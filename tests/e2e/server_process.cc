@@ -149,6 +149,7 @@ absl::Status ServerProcess::Signal(int signal_number) const {
 }
 
 absl::StatusOr<int> ServerProcess::Stop(absl::Duration timeout) {
+  channel_.reset();  // closes the connection unless a caller still holds it
   if (absl::Status sent = Signal(SIGTERM); !sent.ok()) return sent;
   const absl::Time deadline = absl::Now() + timeout;
   for (;;) {

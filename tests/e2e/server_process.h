@@ -40,8 +40,9 @@ class ServerProcess {
 
   absl::Status Signal(int signal_number) const;
 
-  // Sends SIGTERM and waits for the exit; returns the exit code, or an error
-  // when it does not exit within `timeout` or dies of a signal.
+  // Drops this object's channel, sends SIGTERM and waits for the exit; returns
+  // the exit code, or an error when it does not exit within `timeout` or dies
+  // of a signal.
   absl::StatusOr<int> Stop(absl::Duration timeout = absl::Seconds(30));
 
  private:
