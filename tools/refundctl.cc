@@ -28,9 +28,11 @@ commands:
   explain [--policies=DIR] [REQUEST.json|-]
           The decision, then every rule's condition result, sub-expression by
           sub-expression where it did not match.
-  test    [DIR]     Runs the policy tests in DIR/tests/*.json (default
-          ./policies). Exit 1 when any fails.
-  lint    [DIR]     Loads the bundle and reports rules that can never match,
+  test    [DIR | --policies=DIR] [--verbose]
+          Runs the policy tests in DIR/tests/*.json (default ./policies).
+          Exit 1 when any fails.
+  lint    [DIR | --policies=DIR]
+          Loads the bundle and reports rules that can never match,
           shadowed rules, conflicting rules, unused catalog entries. Exit 1 on
           any finding.
 )";
@@ -56,6 +58,27 @@ Args ParseArgs(const std::vector<std::string>& args, size_t from) {
     }
   }
   return parsed;
+}
+
+// A flag no command knows is a usage error, never silently ignored.
+bool CheckFlags(const Args& args, std::initializer_list<const char*> known,
+                std::ostream& err) {
+  for (const auto& [name, value] : args.flags) {
+    bool found = false;
+    for (const char* k : known) found = found || name == k;
+    if (!found) {
+      err << "unknown flag --" << name << "\n";
+      return false;
+    }
+  }
+  return true;
+}
+
+// The bundle directory: the positional argument, --policies, or ./policies.
+std::string BundleDirectory(const Args& args) {
+  if (!args.positional.empty()) return args.positional.front();
+  auto it = args.flags.find("policies");
+  return it == args.flags.end() ? "policies" : it->second;
 }
 
 std::string Flag(const Args& args, const std::string& name,
@@ -161,8 +184,7 @@ int Explain(const Args& args, std::ostream& out, std::ostream& err) {
 }
 
 int Test(const Args& args, std::ostream& out, std::ostream& err) {
-  const std::string directory =
-      args.positional.empty() ? "policies" : args.positional.front();
+  const std::string directory = BundleDirectory(args);
   auto bundle = LoadFrom(directory, err);
   if (!bundle.ok()) return 1;
   auto files = ReadPolicyTests(directory + "/tests");
@@ -197,8 +219,7 @@ int Test(const Args& args, std::ostream& out, std::ostream& err) {
 }
 
 int Lint(const Args& args, std::ostream& out, std::ostream& err) {
-  const std::string directory =
-      args.positional.empty() ? "policies" : args.positional.front();
+  const std::string directory = BundleDirectory(args);
   auto bundle = LoadFrom(directory, err);
   if (!bundle.ok()) return 1;
   std::vector<LintFinding> findings = LintBundle(**bundle);
@@ -222,10 +243,25 @@ int RunRefundctl(const std::vector<std::string>& args, std::ostream& out,
   }
   const std::string& command = args[0];
   Args parsed = ParseArgs(args, 1);
-  if (command == "decide") return Decide(parsed, out, err);
-  if (command == "explain") return Explain(parsed, out, err);
-  if (command == "test") return Test(parsed, out, err);
-  if (command == "lint") return Lint(parsed, out, err);
+  struct Command {
+    const char* name;
+    std::initializer_list<const char*> flags;
+    int (*run)(const Args&, std::ostream&, std::ostream&);
+  };
+  static const Command kCommands[] = {
+      {"decide", {"policies", "server"}, Decide},
+      {"explain", {"policies"}, Explain},
+      {"test", {"policies", "verbose"}, Test},
+      {"lint", {"policies"}, Lint},
+  };
+  for (const Command& known : kCommands) {
+    if (command != known.name) continue;
+    if (!CheckFlags(parsed, known.flags, err)) {
+      err << kUsage;
+      return 2;
+    }
+    return known.run(parsed, out, err);
+  }
   err << "unknown command \"" << command << "\"\n" << kUsage;
   return 2;
 }

@@ -108,3 +108,23 @@ TEST(RefundctlTest, UnknownCommandIsUsageError) {
 
 }  // namespace
 }  // namespace refund
+
+namespace refund {
+namespace {
+
+TEST(RefundctlFlagsTest, PoliciesFlagSelectsTheBundleForTestAndLint) {
+  testing::TempDir dir;
+  dir.Write("bundle.textproto", "name: \"x\"\nrules { id: \"a\" when: \"request.nope\" }\n");
+  std::ostringstream out, err;
+  EXPECT_EQ(RunRefundctl({"lint", "--policies=" + dir.path()}, out, err), 1);
+  EXPECT_THAT(err.str(), HasSubstr("bundle.textproto:2:"));
+}
+
+TEST(RefundctlFlagsTest, UnknownFlagIsAUsageError) {
+  std::ostringstream out, err;
+  EXPECT_EQ(RunRefundctl({"test", "--polices=/tmp"}, out, err), 2);
+  EXPECT_THAT(err.str(), HasSubstr("unknown flag --polices"));
+}
+
+}  // namespace
+}  // namespace refund
