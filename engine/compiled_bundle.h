@@ -46,10 +46,11 @@ class CompiledBundle {
   const std::string& canonical_text() const;
   const v1::PolicyBundle& definition() const;
 
-  // Evaluates a request that passed ValidateRefundRequest. Fills every field
-  // of the Decision but decision_id and decided_at. Deterministic: reads no
-  // clock and no global state. Errors only for an invalid request
-  // (INVALID_ARGUMENT naming the field).
+  // Validates `request` (ValidateRefundRequest, fields named under
+  // "request."), then evaluates it. Fills every field of the Decision but
+  // decision_id and decided_at. Deterministic: reads no clock and no global
+  // state. Errors only for an invalid request (INVALID_ARGUMENT naming the
+  // field); evaluation errors become part of the decision.
   absl::StatusOr<v1::Decision> Decide(const v1::RefundRequest& request) const;
 
   // Every rule's condition result on `request`, sub-expression by

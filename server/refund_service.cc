@@ -14,7 +14,6 @@
 #include "engine/bundle_loader.h"
 #include "engine/compiled_bundle.h"
 #include "engine/policy_issue.h"
-#include "engine/request_validator.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "server/decision_id.h"
 #include "server/deterministic_serialization.h"
@@ -108,15 +107,12 @@ grpc::ServerUnaryReactor* RefundService::Decide(
     return FinishNow(context, absl::InvalidArgumentError("request: required"));
   }
   const v1::RefundRequest& refund_request = request->request();
-  if (absl::Status valid = ValidateRefundRequest(refund_request, "request");
-      !valid.ok()) {
-    return FinishNow(context, valid);
-  }
   // The snapshot keeps this bundle alive until the decision is made, even if
   // a reload swaps it meanwhile.
   std::shared_ptr<const ActiveBundle> active = bundles_.Get();
   if (active == nullptr) return FinishNow(context, NoBundle());
 
+  // Decide validates the request (INVALID_ARGUMENT naming the field).
   absl::StatusOr<v1::Decision> decision =
       active->bundle->Decide(refund_request);
   if (!decision.ok()) return FinishNow(context, decision.status());
