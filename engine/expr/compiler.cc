@@ -5,6 +5,9 @@
 
 #include "engine/expr/functions.h"
 #include "engine/expr/value.h"
+#include "google/protobuf/message.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "refund/v1/refund.pb.h"
 
 namespace refund::expr {
 namespace {
@@ -184,6 +187,21 @@ class Compiler {
       node->children.push_back(std::move(base));
     }
     node->path.push_back(field);
+    // Cache the reflection of every message on the path when all of them
+    // are generated types (see Node::reflections).
+    const google::protobuf::Message* prototype =
+        google::protobuf::MessageFactory::generated_factory()->GetPrototype(
+            field->containing_type());
+    if (prototype != nullptr &&
+        node->reflections.size() + 1 == node->path.size()) {
+      node->reflections.push_back(prototype->GetReflection());
+    } else {
+      node->reflections.clear();
+    }
+    node->generated_leaf =
+        field->message_type() != nullptr &&
+        (field->message_type() == v1::Money::descriptor() ||
+         field->message_type() == google::protobuf::Timestamp::descriptor());
     if (op == Op::kSelect) {
       node->read = ReadOf(field, type);
       SetType(*node, type);

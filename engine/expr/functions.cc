@@ -120,9 +120,8 @@ bool DaysSinceSigning(Frame& frame, const Node& call, const Value*,
                       Value* out) {
   const v1::RefundRequest* r = DeliveredRequest(frame, call);
   if (r == nullptr) return false;
-  *out = Value::Int(CalendarDaysBetween(frame.program->calendar(),
-                                        TimeOf(r->order().delivered_at()),
-                                        AppliedAt(*r)));
+  *out = Value::Int(frame.program->compiled_calendar().CalendarDaysBetween(
+      TimeOf(r->order().delivered_at()), AppliedAt(*r)));
   return true;
 }
 
@@ -137,9 +136,8 @@ bool WithinDaysOfSigningFn(Frame& frame, const Node& call, const Value* args,
   }
   const v1::RefundRequest* r = DeliveredRequest(frame, call);
   if (r == nullptr) return false;
-  *out = Value::Bool(WithinDaysOfSigning(frame.program->calendar(),
-                                         TimeOf(r->order().delivered_at()),
-                                         AppliedAt(*r), days));
+  *out = Value::Bool(frame.program->compiled_calendar().WithinDaysOfSigning(
+      TimeOf(r->order().delivered_at()), AppliedAt(*r), days));
   return true;
 }
 

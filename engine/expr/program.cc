@@ -4,10 +4,12 @@
 #include <limits>
 #include <utility>
 
+#include "absl/base/attributes.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "engine/expr/absl_compat.h"
+#include "google/protobuf/timestamp.pb.h"
 
 namespace refund::expr {
 
@@ -23,6 +25,10 @@ namespace {
 int64_t MinorUnitsOf(const Message& money) {
   return money.GetReflection()->GetInt64(money,
                                          money.GetDescriptor()->field(1));
+}
+
+absl::Time TimeOf(const google::protobuf::Timestamp& t) {
+  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
 }
 
 absl::Time TimeOf(const Message& timestamp) {
@@ -44,10 +50,11 @@ bool ReadUInt64(Frame& frame, const Node& node, uint64_t v, Value* out) {
 bool ReadPath(Frame& frame, const Node& node, const Message* m, Value* out) {
   const size_t last = node.path.size() - 1;
   for (size_t i = 0; i < last; ++i) {
-    m = &m->GetReflection()->GetMessage(*m, node.path[i]);
+    m = &ReflectionAt(frame, node, i, *m)->GetMessage(*m, node.path[i]);
   }
   const FieldDescriptor* field = node.path[last];
-  const Reflection* r = m->GetReflection();
+  const Reflection* r = ReflectionAt(frame, node, last, *m);
+  const bool typed_leaf = frame.generated && node.generated_leaf;
   switch (node.read) {
     case FieldRead::kBool:
       *out = Value::Bool(r->GetBool(*m, field));
@@ -78,32 +85,42 @@ bool ReadPath(Frame& frame, const Node& node, const Message* m, Value* out) {
     case FieldRead::kEnum:
       *out = Value::Int(r->GetEnumValue(*m, field));
       return true;
-    case FieldRead::kMoney:
-      *out = Value::Int(MinorUnitsOf(r->GetMessage(*m, field)));
+    case FieldRead::kMoney: {
+      const Message& money = r->GetMessage(*m, field);
+      *out = Value::Int(typed_leaf
+                            ? static_cast<const v1::Money&>(money).minor_units()
+                            : MinorUnitsOf(money));
       return true;
-    case FieldRead::kTimestamp:
-      *out = Value::Time(TimeOf(r->GetMessage(*m, field)));
+    }
+    case FieldRead::kTimestamp: {
+      const Message& t = r->GetMessage(*m, field);
+      *out = Value::Time(
+          typed_leaf
+              ? TimeOf(static_cast<const google::protobuf::Timestamp&>(t))
+              : TimeOf(t));
       return true;
+    }
     case FieldRead::kMessage:
       *out = Value::Message(&r->GetMessage(*m, field));
       return true;
     case FieldRead::kRepeated:
-      *out = Value::List(ListRef{m, field, nullptr});
+      *out = Value::List(ListRef::Field(m, field, r));
       return true;
   }
   return false;
 }
 
-bool EvalHas(Frame& frame, const Node& node, Value* out) {
+ABSL_ATTRIBUTE_NOINLINE bool EvalHas(Frame& frame, const Node& node,
+                                     Value* out) {
   Value base;
   if (!Eval(*node.children[0], frame, &base)) return false;
   const Message* m = base.m;
   const size_t last = node.path.size() - 1;
   for (size_t i = 0; i < last; ++i) {
-    m = &m->GetReflection()->GetMessage(*m, node.path[i]);
+    m = &ReflectionAt(frame, node, i, *m)->GetMessage(*m, node.path[i]);
   }
   const FieldDescriptor* field = node.path[last];
-  const Reflection* r = m->GetReflection();
+  const Reflection* r = ReflectionAt(frame, node, last, *m);
   *out = Value::Bool(field->is_repeated() ? r->FieldSize(*m, field) > 0
                                           : r->HasField(*m, field));
   return true;
@@ -111,7 +128,8 @@ bool EvalHas(Frame& frame, const Node& node, Value* out) {
 
 // CEL's commutative logic: a deciding operand (false for &&, true for ||)
 // wins over an error anywhere; otherwise the first error is the result.
-bool EvalLogic(Frame& frame, const Node& node, bool deciding, Value* out) {
+ABSL_ATTRIBUTE_NOINLINE bool EvalLogic(Frame& frame, const Node& node,
+                                       bool deciding, Value* out) {
   absl::Status first_error;
   for (const auto& child : node.children) {
     Value v;
@@ -222,7 +240,8 @@ bool CheckDuration(Frame& frame, const Node& node, absl::Duration d,
   return true;
 }
 
-bool EvalArithmetic(Frame& frame, const Node& node, Value* out) {
+ABSL_ATTRIBUTE_NOINLINE bool EvalArithmetic(Frame& frame, const Node& node,
+                                            Value* out) {
   Value a;
   Value b;
   if (!Eval(*node.children[0], frame, &a)) return false;
@@ -255,7 +274,8 @@ int CodePoints(std::string_view s) {
   return n;
 }
 
-bool EvalComprehension(Frame& frame, const Node& node, Value* out) {
+ABSL_ATTRIBUTE_NOINLINE bool EvalComprehension(Frame& frame, const Node& node,
+                                               Value* out) {
   Value range;
   if (!Eval(*node.children[0], frame, &range)) return false;
   // exists: any true wins; all: any false wins; else the first error.
@@ -304,20 +324,20 @@ bool Frame::Fail(const Node& node, absl::StatusCode code,
 }
 
 int ListSize(const ListRef& list) {
-  if (list.literal != nullptr) {
+  if (list.message == nullptr) {
     return static_cast<int>(list.literal->children.size());
   }
-  return list.message->GetReflection()->FieldSize(*list.message, list.field);
+  return list.reflection->FieldSize(*list.message, list.field);
 }
 
 bool ListElement(Frame& frame, const ListRef& list, int i,
                  ValueKind element_kind, Value* out) {
-  if (list.literal != nullptr) {
+  if (list.message == nullptr) {
     return Eval(*list.literal->children[i], frame, out);
   }
   const Message& m = *list.message;
   const FieldDescriptor* field = list.field;
-  const Reflection* r = m.GetReflection();
+  const Reflection* r = list.reflection;
   switch (element_kind) {
     case ValueKind::kBool:
       *out = Value::Bool(r->GetRepeatedBool(m, field, i));
@@ -359,12 +379,23 @@ bool ListElement(Frame& frame, const ListRef& list, int i,
     case ValueKind::kEnum:
       *out = Value::Int(r->GetRepeatedEnumValue(m, field, i));
       return true;
-    case ValueKind::kMoney:
-      *out = Value::Int(MinorUnitsOf(r->GetRepeatedMessage(m, field, i)));
+    case ValueKind::kMoney: {
+      const Message& money = r->GetRepeatedMessage(m, field, i);
+      *out = Value::Int(frame.generated &&
+                                field->message_type() == v1::Money::descriptor()
+                            ? static_cast<const v1::Money&>(money).minor_units()
+                            : MinorUnitsOf(money));
       return true;
-    case ValueKind::kTimestamp:
-      *out = Value::Time(TimeOf(r->GetRepeatedMessage(m, field, i)));
+    }
+    case ValueKind::kTimestamp: {
+      const Message& t = r->GetRepeatedMessage(m, field, i);
+      *out = Value::Time(
+          frame.generated && field->message_type() ==
+                                 google::protobuf::Timestamp::descriptor()
+              ? TimeOf(static_cast<const google::protobuf::Timestamp&>(t))
+              : TimeOf(t));
       return true;
+    }
     case ValueKind::kMessage:
       *out = Value::Message(&r->GetRepeatedMessage(m, field, i));
       return true;
@@ -374,9 +405,63 @@ bool ListElement(Frame& frame, const ListRef& list, int i,
   }
 }
 
-bool Eval(const Node& node, Frame& frame, Value* out) {
+namespace {
+
+ABSL_ATTRIBUTE_NOINLINE bool EvalNegate(const Node& node, Frame& frame,
+                                        Value* out) {
+  Value v;
+  if (!Eval(*node.children[0], frame, &v)) return false;
+  if (v.rep == Rep::kDuration) return CheckDuration(frame, node, -v.d, out);
+  if (v.i == std::numeric_limits<int64_t>::min()) return Overflow(frame, node);
+  *out = Value::Int(-v.i);
+  return true;
+}
+
+ABSL_ATTRIBUTE_NOINLINE bool EvalIn(const Node& node, Frame& frame,
+                                    Value* out) {
+  Value needle;
+  Value list;
+  if (!Eval(*node.children[0], frame, &needle)) return false;
+  if (!Eval(*node.children[1], frame, &list)) return false;
+  const ValueKind element_kind = node.children[1]->element_kind;
+  const int size = ListSize(list.list);
+  for (int i = 0; i < size; ++i) {
+    Value element;
+    if (!ListElement(frame, list.list, i, element_kind, &element)) {
+      return false;
+    }
+    if (ValuesEqual(needle, element)) {
+      *out = Value::Bool(true);
+      return true;
+    }
+  }
+  *out = Value::Bool(false);
+  return true;
+}
+
+ABSL_ATTRIBUTE_NOINLINE bool EvalSize(const Node& node, Frame& frame,
+                                      Value* out) {
+  Value v;
+  if (!Eval(*node.children[0], frame, &v)) return false;
+  *out = Value::Int(v.rep == Rep::kString ? CodePoints(v.s) : ListSize(v.list));
+  return true;
+}
+
+ABSL_ATTRIBUTE_NOINLINE bool EvalCall(const Node& node, Frame& frame,
+                                      Value* out) {
+  Value args[kMaxHelperArgs];
+  const size_t n = node.children.size();
+  for (size_t i = 0; i < n; ++i) {
+    if (!Eval(*node.children[i], frame, &args[i])) return false;
+  }
+  return node.helper(frame, node, args, out);
+}
+
+}  // namespace
+
+bool EvalNode(const Node& node, Frame& frame, Value* out) {
   switch (node.op) {
-    case Op::kConstant:
+    case Op::kConstant:  // strings; the others are handled by Eval()
       if (node.kind == ValueKind::kString) {
         *out = Value::String(node.string_constant);
       } else {
@@ -397,7 +482,7 @@ bool Eval(const Node& node, Frame& frame, Value* out) {
     case Op::kHas:
       return EvalHas(frame, node, out);
     case Op::kList:
-      *out = Value::List(ListRef{nullptr, nullptr, &node});
+      *out = Value::List(ListRef::Literal(&node));
       return true;
     case Op::kNot: {
       Value v;
@@ -405,16 +490,8 @@ bool Eval(const Node& node, Frame& frame, Value* out) {
       *out = Value::Bool(!v.b);
       return true;
     }
-    case Op::kNegate: {
-      Value v;
-      if (!Eval(*node.children[0], frame, &v)) return false;
-      if (v.rep == Rep::kDuration) return CheckDuration(frame, node, -v.d, out);
-      if (v.i == std::numeric_limits<int64_t>::min()) {
-        return Overflow(frame, node);
-      }
-      *out = Value::Int(-v.i);
-      return true;
-    }
+    case Op::kNegate:
+      return EvalNegate(node, frame, out);
     case Op::kAnd:
       return EvalLogic(frame, node, false, out);
     case Op::kOr:
@@ -431,50 +508,21 @@ bool Eval(const Node& node, Frame& frame, Value* out) {
     case Op::kGreater:
     case Op::kGreaterEqual:
       return EvalCompare(frame, node, out);
-    case Op::kIn: {
-      Value needle;
-      Value list;
-      if (!Eval(*node.children[0], frame, &needle)) return false;
-      if (!Eval(*node.children[1], frame, &list)) return false;
-      const ValueKind element_kind = node.children[1]->element_kind;
-      const int size = ListSize(list.list);
-      for (int i = 0; i < size; ++i) {
-        Value element;
-        if (!ListElement(frame, list.list, i, element_kind, &element)) {
-          return false;
-        }
-        if (ValuesEqual(needle, element)) {
-          *out = Value::Bool(true);
-          return true;
-        }
-      }
-      *out = Value::Bool(false);
-      return true;
-    }
+    case Op::kIn:
+      return EvalIn(node, frame, out);
     case Op::kAdd:
     case Op::kSubtract:
     case Op::kMultiply:
     case Op::kDivide:
     case Op::kModulo:
       return EvalArithmetic(frame, node, out);
-    case Op::kSize: {
-      Value v;
-      if (!Eval(*node.children[0], frame, &v)) return false;
-      *out = Value::Int(v.rep == Rep::kString ? CodePoints(v.s)
-                                              : ListSize(v.list));
-      return true;
-    }
+    case Op::kSize:
+      return EvalSize(node, frame, out);
     case Op::kExists:
     case Op::kAll:
       return EvalComprehension(frame, node, out);
-    case Op::kCall: {
-      Value args[kMaxHelperArgs];
-      const size_t n = node.children.size();
-      for (size_t i = 0; i < n; ++i) {
-        if (!Eval(*node.children[i], frame, &args[i])) return false;
-      }
-      return node.helper(frame, node, args, out);
-    }
+    case Op::kCall:
+      return EvalCall(node, frame, out);
   }
   return frame.Fail(node, absl::StatusCode::kInternal, "unknown opcode");
 }
@@ -485,8 +533,15 @@ Program::Program(std::string text, std::unique_ptr<const Node> root,
     : text_(std::move(text)),
       root_(std::move(root)),
       calendar_(calendar != nullptr ? std::move(calendar) : DefaultCalendar()),
+      compiled_calendar_(*calendar_),
       root_type_(root_type),
-      reads_root_(reads_root) {}
+      reads_root_(reads_root) {
+  const Message* prototype =
+      google::protobuf::MessageFactory::generated_factory()->GetPrototype(
+          root_type_);
+  if (prototype != nullptr) generated_type_ = &typeid(*prototype);
+  root_is_request_ = root_type_ == v1::RefundRequest::descriptor();
+}
 
 absl::Status Program::InitFrame(const Message* root, Frame* frame) const {
   frame->program = this;
@@ -498,18 +553,21 @@ absl::Status Program::InitFrame(const Message* root, Frame* frame) const {
     }
     return absl::OkStatus();
   }
+  frame->root = root;
+  if (generated_type_ != nullptr && typeid(*root) == *generated_type_) {
+    frame->generated = true;
+    if (root_is_request_) {
+      frame->request = static_cast<const v1::RefundRequest*>(root);
+    }
+    return absl::OkStatus();
+  }
+  // Another class: a dynamic message of the root type (helpers that need the
+  // generated request then refuse) or a mistake.
   if (root->GetDescriptor() != root_type_) {
+    frame->root = nullptr;
     return absl::InvalidArgumentError(absl::StrCat(
         "expression compiled for ", root_type_->full_name(),
         " evaluated against ", root->GetDescriptor()->full_name()));
-  }
-  frame->root = root;
-  // Generated messages share their type's Reflection; a dynamic message of
-  // the same descriptor has its own, and helpers then refuse to run. A
-  // pointer comparison instead of a dynamic_cast keeps this off the profile.
-  if (root->GetReflection() ==
-      v1::RefundRequest::default_instance().GetReflection()) {
-    frame->request = static_cast<const v1::RefundRequest*>(root);
   }
   return absl::OkStatus();
 }

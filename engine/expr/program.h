@@ -24,6 +24,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <typeinfo>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -106,6 +107,13 @@ struct Node {
   Value constant;
   std::string string_constant;
   std::vector<const google::protobuf::FieldDescriptor*> path;
+  // The reflection of the message holding each field of `path`, resolved at
+  // compile time for generated messages (empty when the types are not
+  // generated ones): Message::GetReflection() is not free in protobuf 3.21.
+  std::vector<const google::protobuf::Reflection*> reflections;
+  // kMoney/kTimestamp reads of the generated refund.v1.Money /
+  // google.protobuf.Timestamp: read through the generated class.
+  bool generated_leaf = false;
   FieldRead read = FieldRead::kBool;
   int slot = 0;
   HelperFn helper = nullptr;
@@ -121,6 +129,9 @@ struct Frame {
   // The root as the generated class, for helpers; null when the root is of
   // another type or a dynamic message.
   const v1::RefundRequest* request = nullptr;
+  // The root is an instance of the generated class of the root type, so the
+  // reflections cached in the nodes apply.
+  bool generated = false;
   Value vars[kMaxComprehensionNesting];
   absl::Status error;  // set when an evaluation step returns false
 
@@ -130,10 +141,38 @@ struct Frame {
 };
 
 // Evaluates `node`; on failure returns false with frame.error set.
-bool Eval(const Node& node, Frame& frame, Value* out);
+bool EvalNode(const Node& node, Frame& frame, Value* out);
+
+// EvalNode with the leaves (constants, the root, variables) inlined into the
+// caller: most operands are leaves.
+inline bool Eval(const Node& node, Frame& frame, Value* out) {
+  switch (node.op) {
+    case Op::kConstant:
+      if (node.kind == ValueKind::kString) break;
+      *out = node.constant;
+      return true;
+    case Op::kRoot:
+      *out = Value::Message(frame.root);
+      return true;
+    case Op::kVariable:
+      *out = frame.vars[node.slot];
+      return true;
+    default:
+      break;
+  }
+  return EvalNode(node, frame, out);
+}
 
 // The number of elements of a list value.
 int ListSize(const ListRef& list);
+// The reflection to read the fields of `m`, held at `path` index `i` of
+// `node`: cached when the frame's messages are generated ones.
+inline const google::protobuf::Reflection* ReflectionAt(
+    const Frame& frame, const Node& node, size_t i,
+    const google::protobuf::Message& m) {
+  return frame.generated && !node.reflections.empty() ? node.reflections[i]
+                                                      : m.GetReflection();
+}
 // Element `i` of a list whose elements are of `element_kind`.
 bool ListElement(Frame& frame, const ListRef& list, int i,
                  ValueKind element_kind, Value* out);
@@ -148,6 +187,9 @@ class Program {
   const std::string& text() const { return text_; }
   const Node& root() const { return *root_; }
   const CalendarConfig& calendar() const { return *calendar_; }
+  const CompiledCalendar& compiled_calendar() const {
+    return compiled_calendar_;
+  }
   const google::protobuf::Descriptor* root_type() const { return root_type_; }
   bool reads_root() const { return reads_root_; }
 
@@ -186,8 +228,13 @@ class Program {
   std::string text_;
   std::unique_ptr<const Node> root_;
   std::shared_ptr<const CalendarConfig> calendar_;
+  CompiledCalendar compiled_calendar_;
   const google::protobuf::Descriptor* root_type_;
   bool reads_root_;
+  // typeid of the generated class of root_type_, or null: recognising a
+  // generated root costs a vtable read instead of two GetMetadata() calls.
+  const std::type_info* generated_type_ = nullptr;
+  bool root_is_request_ = false;
 };
 
 }  // namespace refund::expr

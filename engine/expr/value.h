@@ -20,9 +20,29 @@ struct Node;
 // A list: a repeated field of a message, or a list literal of the program
 // (whose elements are evaluated on demand).
 struct ListRef {
-  const google::protobuf::Message* message;  // repeated field: the owner
-  const google::protobuf::FieldDescriptor* field;
-  const Node* literal;  // list literal node, or nullptr
+  static ListRef Field(const google::protobuf::Message* message,
+                       const google::protobuf::FieldDescriptor* field,
+                       const google::protobuf::Reflection* reflection) {
+    ListRef list;
+    list.message = message;
+    list.field = field;
+    list.reflection = reflection;
+    return list;
+  }
+  static ListRef Literal(const Node* node) {
+    ListRef list;
+    list.literal = node;
+    return list;
+  }
+
+  // A repeated field: its owner (null for a literal) and the owner's
+  // reflection.
+  const google::protobuf::Message* message = nullptr;
+  const google::protobuf::FieldDescriptor* field = nullptr;
+  union {
+    const google::protobuf::Reflection* reflection;
+    const Node* literal;  // list literal node (when `message` is null)
+  };
 };
 
 // Which union member of Value is active. Int carries int, money (minor
@@ -97,6 +117,8 @@ struct Value {
     ListRef list;
   };
 };
+
+static_assert(sizeof(Value) <= 32, "Value must stay small: it is copied a lot");
 
 // Equality of two values of the same representation (not lists or messages,
 // which the checker does not let through).

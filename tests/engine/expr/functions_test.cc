@@ -2,7 +2,9 @@
 // the day after signing (签收次日), with holidays moving the last day.
 #include "engine/expr/functions.h"
 
+#include <cctype>
 #include <ostream>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -190,6 +192,26 @@ TEST(SevenDayWindowTest, UsesAppliedAtNotRequestedAt) {
   EXPECT_EQ((*within)->EvaluateBool(request).value_or(true), false);
 }
 
+TEST(CompiledCalendarTest, MatchesTheReferenceFunctions) {
+  const CalendarConfig calendar{
+      testing::Shanghai(),
+      {absl::CivilDay(2026, 5, 8), absl::CivilDay(2026, 5, 9),
+       absl::CivilDay(2026, 5, 20)}};
+  const CompiledCalendar compiled(calendar);
+  const absl::Time signed_at = Local(2026, 5, 1, 23, 30);
+  for (int hour = -48; hour < 24 * 25; ++hour) {
+    const absl::Time applied =
+        signed_at + absl::Hours(hour) + absl::Minutes(29);
+    EXPECT_EQ(compiled.CalendarDaysBetween(signed_at, applied),
+              CalendarDaysBetween(calendar, signed_at, applied));
+    for (int days : {0, 1, 6, 7, 15}) {
+      EXPECT_EQ(compiled.WithinDaysOfSigning(signed_at, applied, days),
+                WithinDaysOfSigning(calendar, signed_at, applied, days))
+          << hour << " " << days;
+    }
+  }
+}
+
 TEST(CalendarTest, LastDayOfWindowSkipsHolidays) {
   CalendarConfig calendar{
       testing::Shanghai(),
@@ -199,6 +221,48 @@ TEST(CalendarTest, LastDayOfWindowSkipsHolidays) {
   EXPECT_EQ(LastDayOfWindow(calendar, absl::CivilDay(2026, 9, 20), 7),
             absl::CivilDay(2026, 9, 27));
 }
+
+class CompiledCalendarTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(CompiledCalendarTest, AgreesWithTheTimeZoneDatabase) {
+  absl::TimeZone zone;
+  ASSERT_TRUE(absl::LoadTimeZone(GetParam(), &zone));
+  const CompiledCalendar days(CalendarConfig{zone, {}});
+  std::mt19937_64 rng(7);
+  // Every hour boundary of a few years, plus random instants from 1900 to
+  // 2400.
+  for (int64_t s = 1700000000; s < 1700000000 + 3 * 366 * 86400; s += 3600) {
+    for (int64_t delta : {-1, 0, 1}) {
+      const absl::Time t = absl::FromUnixSeconds(s + delta);
+      ASSERT_EQ(days.DayOf(t), absl::ToCivilDay(t, zone)) << t;
+    }
+  }
+  for (int i = 0; i < 20000; ++i) {
+    const int64_t s = -2208988800 + static_cast<int64_t>(rng() % 15778800000);
+    const absl::Time t =
+        absl::FromUnixSeconds(s) + absl::Milliseconds(rng() % 1000);
+    ASSERT_EQ(days.DayOf(t), absl::ToCivilDay(t, zone)) << t;
+  }
+  for (absl::Time t : {absl::InfinitePast(), absl::InfiniteFuture(),
+                       absl::FromUnixSeconds(int64_t{1} << 50)}) {
+    EXPECT_EQ(days.DayOf(t), absl::ToCivilDay(t, zone));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Zones, CompiledCalendarTest,
+                         ::testing::Values("Asia/Shanghai", "UTC",
+                                           "America/New_York", "Europe/Berlin",
+                                           "Asia/Kolkata",
+                                           "Australia/Lord_Howe"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           std::string name;
+                           for (char c : info.param) {
+                             if (std::isalnum(static_cast<unsigned char>(c))) {
+                               name += c;
+                             }
+                           }
+                           return name;
+                         });
 
 TEST(CalendarTest, DefaultCalendarIsShanghai) {
   const absl::Time t = Local(2026, 5, 1, 0, 30);
