@@ -13,7 +13,7 @@
 
 namespace refund {
 
-class BundleInternals;  // engine-private compiled form (see compiled_bundle.cc)
+struct BundleInternals;  // engine-private compiled form (bundle_internals.h)
 
 // What one rule's condition evaluated to, sub-expression by sub-expression,
 // for `refundctl explain`.
