@@ -195,8 +195,10 @@ class Compiler {
     if (prototype != nullptr &&
         node->reflections.size() + 1 == node->path.size()) {
       node->reflections.push_back(prototype->GetReflection());
+      node->accessors.push_back(FindFieldAccessor(field));
     } else {
       node->reflections.clear();
+      node->accessors.clear();
     }
     node->generated_leaf =
         field->message_type() != nullptr &&

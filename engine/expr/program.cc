@@ -47,10 +47,70 @@ bool ReadUInt64(Frame& frame, const Node& node, uint64_t v, Value* out) {
   return true;
 }
 
-bool ReadPath(Frame& frame, const Node& node, const Message* m, Value* out) {
+// Reads the last field of a path through its generated accessor; false when
+// the accessor has no reader for this kind of read.
+bool ReadFast(const FieldAccessor& a, FieldRead read, const Message& m,
+              Value* out) {
+  switch (read) {
+    case FieldRead::kBool:
+      if (a.integer == nullptr) return false;
+      *out = Value::Bool(a.integer(m) != 0);
+      return true;
+    case FieldRead::kInt32:
+    case FieldRead::kInt64:
+    case FieldRead::kEnum:
+    case FieldRead::kMoney:
+      if (a.integer == nullptr) return false;
+      *out = Value::Int(a.integer(m));
+      return true;
+    case FieldRead::kTimestamp:
+      if (a.time == nullptr) return false;
+      *out = Value::Time(a.time(m));
+      return true;
+    case FieldRead::kString:
+      if (a.string == nullptr) return false;
+      *out = Value::String(a.string(m));
+      return true;
+    case FieldRead::kMessage:
+      if (a.message == nullptr) return false;
+      *out = Value::Message(a.message(m));
+      return true;
+    default:
+      return false;
+  }
+}
+
+// The sub-message at path[0..last) of `m`.
+const Message* WalkPath(const Frame& frame, const Node& node, const Message* m,
+                        bool fast) {
   const size_t last = node.path.size() - 1;
   for (size_t i = 0; i < last; ++i) {
-    m = &ReflectionAt(frame, node, i, *m)->GetMessage(*m, node.path[i]);
+    const FieldAccessor* a = fast ? node.accessors[i] : nullptr;
+    m = a != nullptr && a->message != nullptr
+            ? a->message(*m)
+            : &ReflectionAt(frame, node, i, *m)->GetMessage(*m, node.path[i]);
+  }
+  return m;
+}
+
+bool ReadPath(Frame& frame, const Node& node, const Message* m, Value* out) {
+  const bool fast = frame.generated && !node.accessors.empty();
+  m = WalkPath(frame, node, m, fast);
+  const size_t last = node.path.size() - 1;
+  if (fast && node.accessors[last] != nullptr) {
+    const FieldAccessor& a = *node.accessors[last];
+    if (node.read == FieldRead::kRepeated) {
+      const bool readable = node.element_kind == ValueKind::kMessage
+                                ? a.message_at != nullptr
+                                : node.element_kind == ValueKind::kEnum &&
+                                      a.integer_at != nullptr;
+      if (readable && a.size != nullptr) {
+        *out = Value::List(ListRef::Accessor(m, &a));
+        return true;
+      }
+    } else if (ReadFast(a, node.read, *m, out)) {
+      return true;
+    }
   }
   const FieldDescriptor* field = node.path[last];
   const Reflection* r = ReflectionAt(frame, node, last, *m);
@@ -114,10 +174,13 @@ ABSL_ATTRIBUTE_NOINLINE bool EvalHas(Frame& frame, const Node& node,
                                      Value* out) {
   Value base;
   if (!Eval(*node.children[0], frame, &base)) return false;
-  const Message* m = base.m;
+  const bool fast = frame.generated && !node.accessors.empty();
+  const Message* m = WalkPath(frame, node, base.m, fast);
   const size_t last = node.path.size() - 1;
-  for (size_t i = 0; i < last; ++i) {
-    m = &ReflectionAt(frame, node, i, *m)->GetMessage(*m, node.path[i]);
+  if (fast && node.accessors[last] != nullptr &&
+      node.accessors[last]->has != nullptr) {
+    *out = Value::Bool(node.accessors[last]->has(*m));
+    return true;
   }
   const FieldDescriptor* field = node.path[last];
   const Reflection* r = ReflectionAt(frame, node, last, *m);
@@ -327,6 +390,7 @@ int ListSize(const ListRef& list) {
   if (list.message == nullptr) {
     return static_cast<int>(list.literal->children.size());
   }
+  if (list.field == nullptr) return list.accessor->size(*list.message);
   return list.reflection->FieldSize(*list.message, list.field);
 }
 
@@ -334,6 +398,15 @@ bool ListElement(Frame& frame, const ListRef& list, int i,
                  ValueKind element_kind, Value* out) {
   if (list.message == nullptr) {
     return Eval(*list.literal->children[i], frame, out);
+  }
+  if (list.field == nullptr) {
+    // Made only for message and enum elements (see ReadPath).
+    if (element_kind == ValueKind::kMessage) {
+      *out = Value::Message(list.accessor->message_at(*list.message, i));
+    } else {
+      *out = Value::Int(list.accessor->integer_at(*list.message, i));
+    }
+    return true;
   }
   const Message& m = *list.message;
   const FieldDescriptor* field = list.field;

@@ -16,6 +16,7 @@
 namespace refund::expr {
 
 struct Node;
+struct FieldAccessor;
 
 // A list: a repeated field of a message, or a list literal of the program
 // (whose elements are evaluated on demand).
@@ -29,18 +30,26 @@ struct ListRef {
     list.reflection = reflection;
     return list;
   }
+  static ListRef Accessor(const google::protobuf::Message* message,
+                          const FieldAccessor* accessor) {
+    ListRef list;
+    list.message = message;
+    list.accessor = accessor;
+    return list;
+  }
   static ListRef Literal(const Node* node) {
     ListRef list;
     list.literal = node;
     return list;
   }
 
-  // A repeated field: its owner (null for a literal) and the owner's
-  // reflection.
+  // A repeated field: its owner (null for a literal), and either the field
+  // and the owner's reflection or (field null) a generated accessor.
   const google::protobuf::Message* message = nullptr;
   const google::protobuf::FieldDescriptor* field = nullptr;
   union {
     const google::protobuf::Reflection* reflection;
+    const FieldAccessor* accessor;
     const Node* literal;  // list literal node (when `message` is null)
   };
 };
