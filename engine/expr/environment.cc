@@ -145,7 +145,8 @@ Environment::Environment(const Descriptor* root_type, std::string root_name,
                          std::shared_ptr<const CalendarConfig> calendar)
     : root_type_(root_type),
       root_name_(std::move(root_name)),
-      calendar_(calendar != nullptr ? std::move(calendar) : DefaultCalendar()) {
+      calendar_(calendar != nullptr ? std::move(calendar) : DefaultCalendar()),
+      compiled_calendar_(std::make_shared<const CompiledCalendar>(*calendar_)) {
   // std::set for a deterministic walk; only the package's top-level enums
   // (whose value names are unique in the package scope).
   std::set<const FileDescriptor*> files;

@@ -77,6 +77,11 @@ class Environment {
   const std::shared_ptr<const CalendarConfig>& calendar() const {
     return calendar_;
   }
+  // calendar() prepared for evaluation, shared by every expression compiled
+  // here. Never null.
+  const std::shared_ptr<const CompiledCalendar>& compiled_calendar() const {
+    return compiled_calendar_;
+  }
   // nullptr when there is no such constant. The pointer is valid until the
   // next AddConstant.
   const ConstantValue* FindConstant(std::string_view name) const;
@@ -91,6 +96,7 @@ class Environment {
   const google::protobuf::Descriptor* root_type_;
   std::string root_name_;
   std::shared_ptr<const CalendarConfig> calendar_;
+  std::shared_ptr<const CompiledCalendar> compiled_calendar_;
   absl::flat_hash_map<std::string, ConstantValue> constants_;
   absl::flat_hash_map<std::string, const google::protobuf::EnumValueDescriptor*>
       enum_values_;

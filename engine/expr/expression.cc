@@ -57,9 +57,9 @@ std::unique_ptr<const Program> CompileProgram(std::string_view text,
   if (issues->size() != before) return nullptr;
   std::unique_ptr<const Node> tree = CompileTree(*ast, checked, issues);
   if (issues->size() != before) return nullptr;
-  return std::make_unique<const Program>(std::string(text), std::move(tree),
-                                         env.calendar(), env.root_type(),
-                                         checked.reads_root);
+  return std::make_unique<const Program>(
+      std::string(text), std::move(tree), env.calendar(),
+      env.compiled_calendar(), env.root_type(), checked.reads_root);
 }
 
 }  // namespace

@@ -602,11 +602,15 @@ bool EvalNode(const Node& node, Frame& frame, Value* out) {
 
 Program::Program(std::string text, std::unique_ptr<const Node> root,
                  std::shared_ptr<const CalendarConfig> calendar,
+                 std::shared_ptr<const CompiledCalendar> compiled_calendar,
                  const google::protobuf::Descriptor* root_type, bool reads_root)
     : text_(std::move(text)),
       root_(std::move(root)),
       calendar_(calendar != nullptr ? std::move(calendar) : DefaultCalendar()),
-      compiled_calendar_(*calendar_),
+      compiled_calendar_(
+          compiled_calendar != nullptr
+              ? std::move(compiled_calendar)
+              : std::make_shared<const CompiledCalendar>(*calendar_)),
       root_type_(root_type),
       reads_root_(reads_root) {
   const Message* prototype =

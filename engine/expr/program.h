@@ -189,15 +189,18 @@ bool ListElement(Frame& frame, const ListRef& list, int i,
 // A compiled expression: immutable, thread-safe.
 class Program {
  public:
+  // `compiled_calendar` must be of `calendar` (shared by the programs of a
+  // bundle: preparing one walks the zone's transitions); null: made here.
   Program(std::string text, std::unique_ptr<const Node> root,
           std::shared_ptr<const CalendarConfig> calendar,
+          std::shared_ptr<const CompiledCalendar> compiled_calendar,
           const google::protobuf::Descriptor* root_type, bool reads_root);
 
   const std::string& text() const { return text_; }
   const Node& root() const { return *root_; }
   const CalendarConfig& calendar() const { return *calendar_; }
   const CompiledCalendar& compiled_calendar() const {
-    return compiled_calendar_;
+    return *compiled_calendar_;
   }
   const google::protobuf::Descriptor* root_type() const { return root_type_; }
   bool reads_root() const { return reads_root_; }
@@ -237,7 +240,7 @@ class Program {
   std::string text_;
   std::unique_ptr<const Node> root_;
   std::shared_ptr<const CalendarConfig> calendar_;
-  CompiledCalendar compiled_calendar_;
+  std::shared_ptr<const CompiledCalendar> compiled_calendar_;
   const google::protobuf::Descriptor* root_type_;
   bool reads_root_;
   // typeid of the generated class of root_type_, or null: recognising a
