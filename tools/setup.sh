@@ -19,10 +19,30 @@ done
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
   sudo_cmd=()
-  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
-  export DEBIAN_FRONTEND=noninteractive
-  "${sudo_cmd[@]}" apt-get update -qq
-  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  if [ "$(id -u)" -ne 0 ]; then
+    if ! command -v sudo >/dev/null; then
+      echo "setup: not root and sudo is not installed; as root run:" >&2
+      echo "  apt-get install --no-install-recommends ${missing[*]}" >&2
+      exit 1
+    fi
+    sudo_cmd=(sudo)
+  fi
+  # env, not export: sudo's env_reset would drop DEBIAN_FRONTEND (tzdata and
+  # others would then ask questions). apt/dpkg chatter goes to a log that is
+  # shown only if the install fails; a fresh VM's boot-time apt run may hold
+  # the dpkg lock for a while, so wait for it.
+  apt=("${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -q
+       -o DPkg::Lock::Timeout=300)
+  log=$(mktemp)
+  if ! { "${apt[@]}" update &&
+         "${apt[@]}" install -y --no-install-recommends "${missing[@]}"; } \
+       >"$log" 2>&1; then
+    cat "$log" >&2
+    rm -f "$log"
+    echo "setup: apt-get failed installing ${missing[*]}" >&2
+    exit 1
+  fi
+  rm -f "$log"
 fi
 
 build_dir=${1:-build}
