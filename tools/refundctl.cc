@@ -138,8 +138,11 @@ int Decide(const Args& args, std::ostream& out, std::ostream& err) {
     v1::Decision decision;
     grpc::Status status = stub->Decide(&context, call, &decision);
     if (!status.ok()) {
-      err << "Decide failed: " << status.error_code() << " "
-          << status.error_message() << "\n";
+      // gRPC status codes and absl::StatusCode share their numbers.
+      err << "Decide failed: "
+          << absl::StatusCodeToString(
+                 static_cast<absl::StatusCode>(status.error_code()))
+          << ": " << status.error_message() << "\n";
       return 1;
     }
     out << ToJson(decision);
