@@ -1,4 +1,3 @@
-#include "absl/strings/string_view.h"
 #include "engine/bundle_canonicalizer.h"
 
 #include <openssl/evp.h>
@@ -6,6 +5,7 @@
 #include <algorithm>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/string_view.h"
 #include "google/protobuf/text_format.h"
 
 namespace refund {
@@ -13,8 +13,9 @@ namespace {
 
 template <typename Repeated, typename Key>
 void SortBy(Repeated* items, Key key) {
-  std::stable_sort(items->begin(), items->end(),
-                   [&](const auto& a, const auto& b) { return key(a) < key(b); });
+  std::stable_sort(
+      items->begin(), items->end(),
+      [&](const auto& a, const auto& b) { return key(a) < key(b); });
 }
 
 void SortTexts(google::protobuf::RepeatedPtrField<v1::LocalizedText>* texts) {
@@ -63,7 +64,8 @@ v1::PolicyBundle CanonicalizeBundle(const v1::PolicyBundle& merged) {
   for (v1::ForbiddenSpec& forbidden : *bundle.mutable_forbidden()) {
     SortTexts(forbidden.mutable_reasons());
   }
-  SortBy(bundle.mutable_risks(), [](const v1::RiskSpec& r) { return r.code(); });
+  SortBy(bundle.mutable_risks(),
+         [](const v1::RiskSpec& r) { return r.code(); });
   for (v1::RiskSpec& risk : *bundle.mutable_risks()) {
     SortTexts(risk.mutable_descriptions());
   }

@@ -52,9 +52,9 @@ struct CompiledRule {
 
 struct BundleInternals {
   std::string name;
-  std::string version;         // hex SHA-256 of canonical_text
-  std::string canonical_text;  // text-format PolicyBundle, sorted
-  v1::PolicyBundle definition; // the canonical bundle as a message
+  std::string version;          // hex SHA-256 of canonical_text
+  std::string canonical_text;   // text-format PolicyBundle, sorted
+  v1::PolicyBundle definition;  // the canonical bundle as a message
 
   std::shared_ptr<const expr::CalendarConfig> calendar;
   std::unique_ptr<expr::Environment> environment;

@@ -1,4 +1,3 @@
-#include "absl/strings/string_view.h"
 #include "engine/bundle_loader.h"
 
 #include <algorithm>
@@ -16,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
 #include "engine/bundle_canonicalizer.h"
 #include "engine/bundle_internals.h"
@@ -78,8 +78,8 @@ int TreeIndex(const FieldDescriptor* field, int index) {
 Origin OriginOf(const ParsedFile& file, const char* field, int index) {
   const FieldDescriptor* descriptor =
       v1::PolicyBundle::descriptor()->FindFieldByName(field);
-  return {&file, file.tree.GetTreeForNested(descriptor,
-                                             TreeIndex(descriptor, index)),
+  return {&file,
+          file.tree.GetTreeForNested(descriptor, TreeIndex(descriptor, index)),
           descriptor->message_type()};
 }
 
@@ -108,10 +108,11 @@ class IssueReporter {
                 int offset, std::string message) {
     std::optional<size_t> start = Offset(origin, field, index);
     if (start.has_value()) {
-      std::vector<size_t> offsets = origin.file->text.StringValueOffsets(*start);
+      std::vector<size_t> offsets =
+          origin.file->text.StringValueOffsets(*start);
       if (!offsets.empty()) {
-        start = offsets[std::min<size_t>(std::max(offset, 0),
-                                         offsets.size() - 1)];
+        start =
+            offsets[std::min<size_t>(std::max(offset, 0), offsets.size() - 1)];
       }
     }
     Push(origin, start, std::move(message));
@@ -219,10 +220,11 @@ class BundleCompiler {
   std::shared_ptr<const expr::Expression> CompileExpression(
       const Origin& origin, const char* field, const std::string& text,
       expr::Expect expect);
-  void ResolveCodes(const Origin& origin, const char* field,
-                    const google::protobuf::RepeatedPtrField<std::string>& codes,
-                    const std::map<std::string, int>& index_by_code,
-                    absl::string_view catalog, std::vector<int>* out);
+  void ResolveCodes(
+      const Origin& origin, const char* field,
+      const google::protobuf::RepeatedPtrField<std::string>& codes,
+      const std::map<std::string, int>& index_by_code,
+      absl::string_view catalog, std::vector<int>* out);
 
   const std::vector<std::unique_ptr<ParsedFile>>& files_;
   IssueReporter report_;
@@ -247,9 +249,9 @@ void BundleCompiler::MergeFiles() {
     Origin top{file.get(), &file->tree, v1::PolicyBundle::descriptor()};
     if (!part.name().empty()) {
       if (name_file != nullptr) {
-        report_.At(top, "name", -1,
-                   absl::StrCat("bundle name already set in ",
-                                name_file->path));
+        report_.At(
+            top, "name", -1,
+            absl::StrCat("bundle name already set in ", name_file->path));
       }
       name_file = file.get();
       name_origin_ = top;
@@ -257,9 +259,9 @@ void BundleCompiler::MergeFiles() {
     }
     if (part.has_settings()) {
       if (settings_file != nullptr) {
-        report_.At(top, "settings", -1,
-                   absl::StrCat("settings already given in ",
-                                settings_file->path));
+        report_.At(
+            top, "settings", -1,
+            absl::StrCat("settings already given in ", settings_file->path));
       }
       settings_file = file.get();
       settings_origin_ = OriginOf(*file, "settings", -1);
@@ -267,9 +269,9 @@ void BundleCompiler::MergeFiles() {
     }
     if (part.has_fallback()) {
       if (fallback_file != nullptr) {
-        report_.At(top, "fallback", -1,
-                   absl::StrCat("fallback already given in ",
-                                fallback_file->path));
+        report_.At(
+            top, "fallback", -1,
+            absl::StrCat("fallback already given in ", fallback_file->path));
       }
       fallback_file = file.get();
       fallback_origin_ = OriginOf(*file, "fallback", -1);
@@ -389,8 +391,8 @@ void BundleCompiler::CompileConstants() {
                  absl::StrCat("constant \"", constant.name(), "\" repeated"));
       continue;
     }
-    std::shared_ptr<const expr::Expression> value =
-        CompileExpression(origin, "value", constant.value(), expr::Expect::kAny);
+    std::shared_ptr<const expr::Expression> value = CompileExpression(
+        origin, "value", constant.value(), expr::Expect::kAny);
     if (value == nullptr) continue;
     if (value->reads_root()) {
       report_.At(origin, "value", -1,
@@ -463,7 +465,8 @@ std::vector<CompiledNotice> BundleCompiler::CompileNotices(
       report_.At(origin, "code", -1,
                  absl::StrCat("code \"", code, "\" is not UPPER_SNAKE_CASE"));
     }
-    if (!index_by_code->emplace(code, static_cast<int>(notices.size())).second) {
+    if (!index_by_code->emplace(code, static_cast<int>(notices.size()))
+             .second) {
       report_.At(origin, "code", -1,
                  absl::StrCat(bundle_field, " code \"", code, "\" repeated"));
       continue;
@@ -516,8 +519,9 @@ void BundleCompiler::CompileCatalog() {
       absl::string_view inducement = FindReviewInducement(texts[locale]);
       if (!inducement.empty()) {
         report_.At(script_origin, "text", -1,
-                   absl::StrCat(spec.code(), ": script offers something for a "
-                                             "review (\"",
+                   absl::StrCat(spec.code(),
+                                ": script offers something for a "
+                                "review (\"",
                                 inducement,
                                 "\"); platforms punish 好评返现 "
                                 "(seed 001 事例二)"));
@@ -528,7 +532,9 @@ void BundleCompiler::CompileCatalog() {
   }
   out_->forbidden = CompileNotices(
       merged_.forbidden(), "forbidden", "reasons",
-      [](const v1::ForbiddenSpec& spec) -> const auto& { return spec.reasons(); },
+      [](const v1::ForbiddenSpec& spec) -> const auto& {
+        return spec.reasons();
+      },
       &forbidden_index_);
   out_->risks = CompileNotices(
       merged_.risks(), "risks", "descriptions",
@@ -546,10 +552,12 @@ void BundleCompiler::CompileCatalog() {
                                   " (the engine adds it on its own)"));
     }
   }
-  if (auto it = action_index_.find(kCollectEvidence); it != action_index_.end()) {
+  if (auto it = action_index_.find(kCollectEvidence);
+      it != action_index_.end()) {
     out_->collect_evidence_action = it->second;
   }
-  if (auto it = action_index_.find(kEscalateToOwner); it != action_index_.end()) {
+  if (auto it = action_index_.find(kEscalateToOwner);
+      it != action_index_.end()) {
     out_->escalate_action = it->second;
   }
 }
@@ -616,13 +624,12 @@ void BundleCompiler::CompileRules() {
                               "\" has no `when` (write \"true\" to always "
                               "match)"));
     } else {
-      out.when = CompileExpression(origin, "when", rule.when(),
-                                   expr::Expect::kBool);
+      out.when =
+          CompileExpression(origin, "when", rule.when(), expr::Expect::kBool);
     }
     if (!rule.refund_amount().empty()) {
-      out.refund_amount = CompileExpression(origin, "refund_amount",
-                                            rule.refund_amount(),
-                                            expr::Expect::kMoney);
+      out.refund_amount = CompileExpression(
+          origin, "refund_amount", rule.refund_amount(), expr::Expect::kMoney);
     }
     for (int k = 0; k < rule.evidence_size(); ++k) {
       const v1::EvidenceSpec& evidence = rule.evidence(k);
@@ -646,7 +653,8 @@ void BundleCompiler::CompileRules() {
   }
   std::stable_sort(compiled.begin(), compiled.end(),
                    [](const CompiledRule& a, const CompiledRule& b) {
-                     if (a.priority != b.priority) return a.priority > b.priority;
+                     if (a.priority != b.priority)
+                       return a.priority > b.priority;
                      return a.id < b.id;
                    });
   out_->rules = std::move(compiled);
@@ -722,7 +730,8 @@ absl::StatusOr<std::unique_ptr<const CompiledBundle>> LoadBundle(
     internals = compiler.Compile();
   }
   if (!found.empty() || internals == nullptr) {
-    if (issues != nullptr) issues->insert(issues->end(), found.begin(), found.end());
+    if (issues != nullptr)
+      issues->insert(issues->end(), found.begin(), found.end());
     return IssuesToStatus(found);
   }
   return std::make_unique<const CompiledBundle>(std::move(internals));
@@ -739,13 +748,13 @@ absl::StatusOr<std::vector<BundleSourceFile>> ReadBundleDirectory(
   std::vector<BundleSourceFile> files;
   fs::recursive_directory_iterator it(directory, error), end;
   if (error) {
-    return absl::NotFoundError(absl::StrCat("cannot read \"", directory,
-                                            "\": ", error.message()));
+    return absl::NotFoundError(
+        absl::StrCat("cannot read \"", directory, "\": ", error.message()));
   }
   for (; it != end; it.increment(error)) {
     if (error) {
-      return absl::UnavailableError(absl::StrCat(
-          "cannot read \"", directory, "\": ", error.message()));
+      return absl::UnavailableError(
+          absl::StrCat("cannot read \"", directory, "\": ", error.message()));
     }
     const fs::path relative = fs::relative(it->path(), directory);
     if (it->is_directory() && relative.filename() == "tests") {

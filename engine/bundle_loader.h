@@ -38,9 +38,9 @@ absl::StatusOr<std::vector<BundleSourceFile>> ReadBundleDirectory(
 
 // Recompiles a bundle from its canonical text (as stored in the decision
 // log); the result has the same version.
-absl::StatusOr<std::unique_ptr<const CompiledBundle>> LoadBundleFromCanonicalText(
-    const std::string& canonical_text,
-    std::vector<PolicyIssue>* issues = nullptr);
+absl::StatusOr<std::unique_ptr<const CompiledBundle>>
+LoadBundleFromCanonicalText(const std::string& canonical_text,
+                            std::vector<PolicyIssue>* issues = nullptr);
 
 }  // namespace refund
 

@@ -40,9 +40,10 @@ std::vector<RuleTrace> CompiledBundle::Explain(
     trace.priority = rule.priority;
     trace.when = rule.when->text();
     absl::StatusOr<bool> matched = rule.when->EvaluateBool(request);
-    trace.outcome = !matched.ok() ? "error: " + std::string(matched.status().message())
-                    : *matched    ? "true"
-                                  : "false";
+    trace.outcome = !matched.ok()
+                        ? "error: " + std::string(matched.status().message())
+                    : *matched ? "true"
+                               : "false";
     for (const expr::Expression::TraceStep& step : rule.when->Trace(request)) {
       trace.steps.push_back(
           {step.depth,

@@ -220,14 +220,14 @@ v1::Decision CombineDecision(const BundleInternals& bundle,
     for (v1::EvidenceKind kind : missing) {
       names.push_back(v1::EvidenceKind_Name(kind));
     }
-    AddMatched(kRejectNeedsEvidenceRuleId, verdict, 0,
-               absl::StrCat("REJECT by ",
-                            verdict_rule >= 0 ? bundle.rules[verdict_rule].id
-                                              : kFallbackRuleId,
-                            " needs evidence not yet held: ",
-                            absl::StrJoin(names, ", "),
-                            "; negotiate and collect it first"),
-               &decision);
+    AddMatched(
+        kRejectNeedsEvidenceRuleId, verdict, 0,
+        absl::StrCat(
+            "REJECT by ",
+            verdict_rule >= 0 ? bundle.rules[verdict_rule].id : kFallbackRuleId,
+            " needs evidence not yet held: ", absl::StrJoin(names, ", "),
+            "; negotiate and collect it first"),
+        &decision);
     contributions.AddAction(bundle, bundle.collect_evidence_action,
                             kRejectNeedsEvidenceRuleId);
   }
@@ -255,14 +255,13 @@ v1::Decision CombineDecision(const BundleInternals& bundle,
     if (computed.ok()) {
       amount = *computed;
     } else {
-      AddMatched(kRuleErrorRuleId, verdict, amount_rule->priority,
-                 absl::StrCat("refund_amount of ", amount_rule->id,
-                              " could not be evaluated: ",
-                              computed.status().message(),
-                              "; the requested amount is proposed"),
-                 &decision);
-      contributions.AddAction(bundle, bundle.escalate_action,
-                              kRuleErrorRuleId);
+      AddMatched(
+          kRuleErrorRuleId, verdict, amount_rule->priority,
+          absl::StrCat("refund_amount of ", amount_rule->id,
+                       " could not be evaluated: ", computed.status().message(),
+                       "; the requested amount is proposed"),
+          &decision);
+      contributions.AddAction(bundle, bundle.escalate_action, kRuleErrorRuleId);
     }
   }
   amount = std::clamp<int64_t>(amount, 0, std::max<int64_t>(ceiling, 0));
@@ -277,9 +276,9 @@ v1::Decision CombineDecision(const BundleInternals& bundle,
   absl::StatusOr<bool> urgent = bundle.urgent_when->EvaluateBool(request);
   // An urgent condition that cannot be evaluated is treated as urgent: the
   // shorter deadline is the safe one.
-  absl::Time respond_by = requested_at + (!urgent.ok() || *urgent
-                                              ? bundle.sla_urgent
-                                              : bundle.sla_default);
+  absl::Time respond_by =
+      requested_at +
+      (!urgent.ok() || *urgent ? bundle.sla_urgent : bundle.sla_default);
   if (request.has_after_sale_deadline()) {
     respond_by = std::min(respond_by, ToTime(request.after_sale_deadline()));
   }
@@ -299,9 +298,11 @@ v1::Decision CombineDecision(const BundleInternals& bundle,
   context.zone = bundle.calendar->zone;
   context.locale = bundle.locales[locale];
   context.missing_evidence = std::move(missing);
-  std::stable_sort(contributions.actions_.begin(), contributions.actions_.end(),
-                   [](const Contributions::Entry& a,
-                      const Contributions::Entry& b) { return a.rank < b.rank; });
+  std::stable_sort(
+      contributions.actions_.begin(), contributions.actions_.end(),
+      [](const Contributions::Entry& a, const Contributions::Entry& b) {
+        return a.rank < b.rank;
+      });
   const absl::Time call_from = OutsideQuietHours(requested_at, bundle);
   for (const Contributions::Entry& entry : contributions.actions_) {
     const CompiledAction& action = bundle.actions[entry.index];

@@ -1,9 +1,9 @@
-#include "absl/strings/string_view.h"
 #include "engine/request_validator.h"
 
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "engine/status_macros.h"
 #include "google/protobuf/timestamp.pb.h"
 
@@ -24,7 +24,9 @@ class FieldPath {
   FieldPath Child(absl::string_view name) const {
     return FieldPath(absl::StrCat(path_, ".", name));
   }
-  FieldPath Index(int i) const { return FieldPath(absl::StrCat(path_, "[", i, "]")); }
+  FieldPath Index(int i) const {
+    return FieldPath(absl::StrCat(path_, "[", i, "]"));
+  }
   absl::Status Error(absl::string_view message) const {
     return absl::InvalidArgumentError(absl::StrCat(path_, ": ", message));
   }
@@ -41,13 +43,15 @@ absl::Status CheckText(const FieldPath& path, const std::string& value,
     return path.Error(absl::StrCat("longer than ", max_length, " bytes"));
   }
   for (unsigned char c : value) {
-    if (c < 0x20 || c == 0x7f) return path.Error("contains a control character");
+    if (c < 0x20 || c == 0x7f)
+      return path.Error("contains a control character");
   }
   return absl::OkStatus();
 }
 
 absl::Status CheckMoney(const FieldPath& path, const v1::Money& money) {
-  if (money.minor_units() < 0) return path.Child("minor_units").Error("negative");
+  if (money.minor_units() < 0)
+    return path.Child("minor_units").Error("negative");
   if (money.minor_units() > kMaxMinorUnits) {
     return path.Child("minor_units")
         .Error(absl::StrCat("above the limit of ", kMaxMinorUnits));
@@ -57,14 +61,16 @@ absl::Status CheckMoney(const FieldPath& path, const v1::Money& money) {
     bool ok = currency.size() == 3;
     for (char c : currency) ok = ok && c >= 'A' && c <= 'Z';
     if (!ok) {
-      return path.Child("currency").Error("not an ISO 4217 code (e.g. \"CNY\")");
+      return path.Child("currency")
+          .Error("not an ISO 4217 code (e.g. \"CNY\")");
     }
   }
   return absl::OkStatus();
 }
 
 absl::Status CheckTimestamp(const FieldPath& path, const Timestamp& t) {
-  if (t.seconds() < kMinTimestampSeconds || t.seconds() > kMaxTimestampSeconds) {
+  if (t.seconds() < kMinTimestampSeconds ||
+      t.seconds() > kMaxTimestampSeconds) {
     return path.Error("seconds out of range (years 0001-9999)");
   }
   if (t.nanos() < 0 || t.nanos() > 999'999'999) {
@@ -105,7 +111,8 @@ absl::Status CheckQuantity(const FieldPath& path, int64_t quantity) {
 }
 
 absl::Status CheckLineItem(const FieldPath& path, const v1::LineItem& item) {
-  RETURN_IF_ERROR(CheckText(path.Child("sku"), item.sku(), kMaxIdLength, false));
+  RETURN_IF_ERROR(
+      CheckText(path.Child("sku"), item.sku(), kMaxIdLength, false));
   RETURN_IF_ERROR(
       CheckText(path.Child("title"), item.title(), kMaxTextLength, false));
   RETURN_IF_ERROR(
@@ -124,7 +131,8 @@ absl::Status CheckOrderFacts(const FieldPath& path, const v1::Order& order) {
         absl::StrCat("more than ", kMaxLineItems, " items"));
   }
   for (int i = 0; i < order.items_size(); ++i) {
-    RETURN_IF_ERROR(CheckLineItem(path.Child("items").Index(i), order.items(i)));
+    RETURN_IF_ERROR(
+        CheckLineItem(path.Child("items").Index(i), order.items(i)));
   }
   RETURN_IF_ERROR(CheckMoney(path.Child("paid_amount"), order.paid_amount()));
   RETURN_IF_ERROR(CheckTimestamp(path.Child("paid_at"), order.paid_at()));
@@ -153,10 +161,10 @@ absl::Status CheckReturnShipment(const FieldPath& path,
       CheckTimestamp(path.Child("shipped_at"), shipment.shipped_at()));
   RETURN_IF_ERROR(
       CheckTimestamp(path.Child("received_at"), shipment.received_at()));
-  RETURN_IF_ERROR(CheckOrder(
-      path.Child("received_at"), shipment.has_received_at(),
-      shipment.received_at(), "return_shipment.shipped_at",
-      shipment.has_shipped_at(), shipment.shipped_at()));
+  RETURN_IF_ERROR(CheckOrder(path.Child("received_at"),
+                             shipment.has_received_at(), shipment.received_at(),
+                             "return_shipment.shipped_at",
+                             shipment.has_shipped_at(), shipment.shipped_at()));
   return absl::OkStatus();
 }
 
@@ -171,7 +179,8 @@ absl::Status CheckInspection(const FieldPath& path,
     const v1::ReceivedItem& item = inspection.received_items(i);
     RETURN_IF_ERROR(
         CheckText(item_path.Child("sku"), item.sku(), kMaxIdLength, false));
-    RETURN_IF_ERROR(CheckQuantity(item_path.Child("quantity"), item.quantity()));
+    RETURN_IF_ERROR(
+        CheckQuantity(item_path.Child("quantity"), item.quantity()));
   }
   if (inspection.resale_defects_size() > kMaxResaleDefects) {
     return path.Child("resale_defects")
@@ -183,7 +192,8 @@ absl::Status CheckInspection(const FieldPath& path,
                               v1::ResaleDefect_IsValid));
   }
   RETURN_IF_ERROR(CheckEnum(path.Child("damage_cause"),
-                            inspection.damage_cause(), v1::DamageCause_IsValid));
+                            inspection.damage_cause(),
+                            v1::DamageCause_IsValid));
   return absl::OkStatus();
 }
 
@@ -209,8 +219,8 @@ absl::Status ValidateRefundRequest(const v1::RefundRequest& request,
                             kMaxIdLength, true));
   RETURN_IF_ERROR(
       CheckText(root.Child("shop_id"), request.shop_id(), kMaxIdLength, true));
-  RETURN_IF_ERROR(
-      CheckEnum(root.Child("platform"), request.platform(), v1::Platform_IsValid));
+  RETURN_IF_ERROR(CheckEnum(root.Child("platform"), request.platform(),
+                            v1::Platform_IsValid));
   RETURN_IF_ERROR(
       CheckEnum(root.Child("type"), request.type(), v1::RequestType_IsValid));
   RETURN_IF_ERROR(
@@ -224,8 +234,8 @@ absl::Status ValidateRefundRequest(const v1::RefundRequest& request,
       CheckInspection(root.Child("inspection"), request.inspection()));
   RETURN_IF_ERROR(CheckBuyer(root.Child("buyer"), request.buyer()));
   if (request.evidence_size() > kMaxEvidence) {
-    return root.Child("evidence").Error(
-        absl::StrCat("more than ", kMaxEvidence, " entries"));
+    return root.Child("evidence")
+        .Error(absl::StrCat("more than ", kMaxEvidence, " entries"));
   }
   for (int i = 0; i < request.evidence_size(); ++i) {
     RETURN_IF_ERROR(CheckEnum(root.Child("evidence").Index(i),
@@ -238,15 +248,16 @@ absl::Status ValidateRefundRequest(const v1::RefundRequest& request,
   const v1::Money& paid = request.order().paid_amount();
   if (!requested.currency().empty() && !paid.currency().empty() &&
       requested.currency() != paid.currency()) {
-    return root.Child("requested_amount").Child("currency").Error(
-        absl::StrCat("\"", requested.currency(),
-                     "\" differs from order.paid_amount.currency \"",
-                     paid.currency(), "\""));
+    return root.Child("requested_amount")
+        .Child("currency")
+        .Error(absl::StrCat("\"", requested.currency(),
+                            "\" differs from order.paid_amount.currency \"",
+                            paid.currency(), "\""));
   }
   if (requested.minor_units() > paid.minor_units()) {
-    return root.Child("requested_amount").Error(absl::StrCat(
-        requested.minor_units(), " exceeds order.paid_amount ",
-        paid.minor_units()));
+    return root.Child("requested_amount")
+        .Error(absl::StrCat(requested.minor_units(),
+                            " exceeds order.paid_amount ", paid.minor_units()));
   }
 
   // Times: required, in range, in the order things happen.
@@ -255,7 +266,8 @@ absl::Status ValidateRefundRequest(const v1::RefundRequest& request,
   }
   RETURN_IF_ERROR(
       CheckTimestamp(root.Child("requested_at"), request.requested_at()));
-  RETURN_IF_ERROR(CheckTimestamp(root.Child("applied_at"), request.applied_at()));
+  RETURN_IF_ERROR(
+      CheckTimestamp(root.Child("applied_at"), request.applied_at()));
   RETURN_IF_ERROR(CheckTimestamp(root.Child("after_sale_deadline"),
                                  request.after_sale_deadline()));
   const v1::Order& order = request.order();

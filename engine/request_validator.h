@@ -3,9 +3,8 @@
 #ifndef ENGINE_REQUEST_VALIDATOR_H_
 #define ENGINE_REQUEST_VALIDATOR_H_
 
-#include "absl/strings/string_view.h"
-
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "refund/v1/refund.pb.h"
 
 namespace refund {

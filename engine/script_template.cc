@@ -1,4 +1,3 @@
-#include "absl/strings/string_view.h"
 #include "engine/script_template.h"
 
 #include <cstdlib>
@@ -8,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
 
 namespace refund {
 namespace {
@@ -50,9 +50,19 @@ constexpr EvidenceNames kEvidenceNames[] = {
 };
 
 constexpr absl::string_view kReviewInducements[] = {
-    "好评返现", "返现", "返红包", "好评红包", "好评有礼", "好评送",
-    "cashback", "cash back", "for a good review", "for a positive review",
-    "for a 5-star review", "for a five-star review", "review reward",
+    "好评返现",
+    "返现",
+    "返红包",
+    "好评红包",
+    "好评有礼",
+    "好评送",
+    "cashback",
+    "cash back",
+    "for a good review",
+    "for a positive review",
+    "for a 5-star review",
+    "for a five-star review",
+    "review reward",
 };
 
 }  // namespace
@@ -95,11 +105,13 @@ bool ScriptTemplate::Parse(absl::string_view text, ScriptTemplate* out,
       issues->push_back({static_cast<int>(i), "unclosed \"{{\" in script"});
       return false;
     }
-    absl::string_view name = absl::StripAsciiWhitespace(text.substr(i + 2, close - i - 2));
+    absl::string_view name =
+        absl::StripAsciiWhitespace(text.substr(i + 2, close - i - 2));
     bool known = false;
     for (const auto& [value_name, value] : kValueNames) {
       if (name == value_name) {
-        if (!literal.empty()) out->pieces_.push_back({false, std::move(literal)});
+        if (!literal.empty())
+          out->pieces_.push_back({false, std::move(literal)});
         literal.clear();
         out->pieces_.push_back({true, "", value});
         known = true;
@@ -109,9 +121,9 @@ bool ScriptTemplate::Parse(absl::string_view text, ScriptTemplate* out,
       std::vector<absl::string_view> names;
       for (const auto& entry : kValueNames) names.push_back(entry.first);
       issues->push_back(
-          {static_cast<int>(i),
-           absl::StrCat("unknown placeholder \"{{", name,
-                        "}}\"; a script can name: ", absl::StrJoin(names, ", "))});
+          {static_cast<int>(i), absl::StrCat("unknown placeholder \"{{", name,
+                                             "}}\"; a script can name: ",
+                                             absl::StrJoin(names, ", "))});
       ok = false;
     }
     i = close + 2;
@@ -163,7 +175,8 @@ std::string ScriptTemplate::Render(const ScriptContext& context) const {
 absl::string_view FindReviewInducement(absl::string_view script) {
   const std::string lower = absl::AsciiStrToLower(script);
   for (absl::string_view phrase : kReviewInducements) {
-    if (absl::string_view(lower).find(phrase) != std::string::npos) return phrase;
+    if (absl::string_view(lower).find(phrase) != std::string::npos)
+      return phrase;
   }
   return {};
 }

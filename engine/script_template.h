@@ -5,9 +5,9 @@
 #define ENGINE_SCRIPT_TEMPLATE_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "refund/v1/refund.pb.h"
 

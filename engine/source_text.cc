@@ -1,7 +1,8 @@
-#include "absl/strings/string_view.h"
 #include "engine/source_text.h"
 
 #include <algorithm>
+
+#include "absl/strings/string_view.h"
 
 namespace refund {
 namespace {

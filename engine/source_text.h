@@ -5,9 +5,10 @@
 #define ENGINE_SOURCE_TEXT_H_
 
 #include <cstddef>
-#include "absl/strings/string_view.h"
 #include <utility>
 #include <vector>
+
+#include "absl/strings/string_view.h"
 
 namespace refund {
 

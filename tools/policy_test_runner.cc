@@ -33,22 +33,20 @@ std::vector<std::string> CheckExpectation(const v1::PolicyExpectation& expect,
   std::vector<std::string> failures;
   if (expect.verdict() != v1::VERDICT_UNSPECIFIED &&
       expect.verdict() != decision.verdict()) {
-    failures.push_back(absl::StrCat("verdict: want ",
-                                    v1::Verdict_Name(expect.verdict()),
-                                    ", got ",
-                                    v1::Verdict_Name(decision.verdict())));
+    failures.push_back(
+        absl::StrCat("verdict: want ", v1::Verdict_Name(expect.verdict()),
+                     ", got ", v1::Verdict_Name(decision.verdict())));
   }
   if (expect.has_refund_amount() &&
       expect.refund_amount().minor_units() !=
           decision.refund_amount().minor_units()) {
     failures.push_back(absl::StrCat(
-        "refund_amount: want ", expect.refund_amount().minor_units(),
-        ", got ", decision.refund_amount().minor_units()));
+        "refund_amount: want ", expect.refund_amount().minor_units(), ", got ",
+        decision.refund_amount().minor_units()));
   }
   const std::vector<std::string> evidence =
-      Keys(decision.required_evidence(), [](const auto& e) {
-        return v1::EvidenceKind_Name(e.kind());
-      });
+      Keys(decision.required_evidence(),
+           [](const auto& e) { return v1::EvidenceKind_Name(e.kind()); });
   for (int kind : expect.evidence()) {
     std::string name = v1::EvidenceKind_Name(kind);
     if (!Has(evidence, name)) {
@@ -69,10 +67,10 @@ std::vector<std::string> CheckExpectation(const v1::PolicyExpectation& expect,
     auto it = std::find(actions.begin() + std::min(from, actions.size()),
                         actions.end(), code);
     if (it == actions.end()) {
-      failures.push_back(absl::StrCat(
-          "actions: want ", code,
-          Has(actions, code) ? " later in the order" : "", " in [",
-          absl::StrJoin(actions, ", "), "]"));
+      failures.push_back(
+          absl::StrCat("actions: want ", code,
+                       Has(actions, code) ? " later in the order" : "", " in [",
+                       absl::StrJoin(actions, ", "), "]"));
     } else {
       from = static_cast<size_t>(it - actions.begin()) + 1;
     }
@@ -119,9 +117,9 @@ std::vector<std::string> CheckExpectation(const v1::PolicyExpectation& expect,
     }
   }
   if (expect.has_respond_by() && expect.respond_by() != decision.respond_by()) {
-    failures.push_back(
-        absl::StrCat("respond_by: want ", TimeUtil::ToString(expect.respond_by()),
-                     ", got ", TimeUtil::ToString(decision.respond_by())));
+    failures.push_back(absl::StrCat(
+        "respond_by: want ", TimeUtil::ToString(expect.respond_by()), ", got ",
+        TimeUtil::ToString(decision.respond_by())));
   }
   return failures;
 }
@@ -132,9 +130,8 @@ ReadPolicyTests(const std::string& tests_directory) {
   std::vector<std::pair<std::string, v1::PolicyTestFile>> files;
   std::error_code error;
   if (!fs::is_directory(tests_directory, error)) {
-    return absl::NotFoundError(
-        absl::StrCat("no policy tests: \"", tests_directory,
-                     "\" is not a directory"));
+    return absl::NotFoundError(absl::StrCat(
+        "no policy tests: \"", tests_directory, "\" is not a directory"));
   }
   std::vector<fs::path> paths;
   for (const auto& entry : fs::directory_iterator(tests_directory, error)) {

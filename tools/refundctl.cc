@@ -214,10 +214,10 @@ int Test(const Args& args, std::ostream& out, std::ostream& err) {
     err << "no policy tests found in " << directory << "/tests\n";
     return 1;
   }
-  out << (failed == 0 ? "PASS" : "FAIL") << ": "
-      << results.size() - failed << "/" << results.size()
-      << " policy tests passed (bundle " << (*bundle)->name() << " "
-      << (*bundle)->version().substr(0, 12) << ")\n";
+  out << (failed == 0 ? "PASS" : "FAIL") << ": " << results.size() - failed
+      << "/" << results.size() << " policy tests passed (bundle "
+      << (*bundle)->name() << " " << (*bundle)->version().substr(0, 12)
+      << ")\n";
   return failed == 0 ? 0 : 1;
 }
 

@@ -45,8 +45,9 @@ std::pair<int, int> PositionOf(const std::vector<BundleSourceFile>& files,
   for (const BundleSourceFile& file : files) {
     if (file.path != path) continue;
     size_t offset = file.content.find(needle);
-    int line = 1 + static_cast<int>(std::count(
-                       file.content.begin(), file.content.begin() + offset, '\n'));
+    int line =
+        1 + static_cast<int>(std::count(file.content.begin(),
+                                        file.content.begin() + offset, '\n'));
     size_t line_start = file.content.rfind('\n', offset);
     line_start = line_start == std::string::npos ? 0 : line_start + 1;
     return {line, static_cast<int>(offset - line_start) + 1};
@@ -77,9 +78,9 @@ TEST(BundleLoaderTest, VersionIgnoresFileNamesOrderAndLayout) {
 
 TEST(BundleLoaderTest, VersionChangesWithContent) {
   auto original = LoadBundle(testing::TestBundleFiles());
-  auto edited = LoadBundle(
-      Edited("rules.textproto", "within_days_of_signing(7)",
-             "within_days_of_signing(8)"));
+  auto edited =
+      LoadBundle(Edited("rules.textproto", "within_days_of_signing(7)",
+                        "within_days_of_signing(8)"));
   ASSERT_TRUE(original.ok());
   ASSERT_TRUE(edited.ok()) << edited.status();
   EXPECT_NE((*original)->version(), (*edited)->version());
@@ -109,13 +110,12 @@ TEST(BundleLoaderTest, ExpressionErrorsPointIntoTheFile) {
       Edited("rules.textproto", "request.reason == REASON_NO_REASON &&",
              "request.reson == REASON_NO_REASON &&");
   std::vector<PolicyIssue> issues = IssuesOf(files);
-  auto [line, column] =
-      PositionOf(files, "rules.textproto", "request.reson");
+  auto [line, column] = PositionOf(files, "rules.textproto", "request.reson");
   // The checker may point at `request` or at `reson`; both are on this line.
-  EXPECT_THAT(issues,
-              Contains(AllOf(Field(&PolicyIssue::file, "rules.textproto"),
-                             Field(&PolicyIssue::line, line),
-                             Field(&PolicyIssue::message, HasSubstr("reson")))));
+  EXPECT_THAT(issues, Contains(AllOf(
+                          Field(&PolicyIssue::file, "rules.textproto"),
+                          Field(&PolicyIssue::line, line),
+                          Field(&PolicyIssue::message, HasSubstr("reson")))));
   for (const PolicyIssue& issue : issues) {
     if (issue.line == line) {
       EXPECT_GE(issue.column, column);
@@ -132,7 +132,8 @@ TEST(BundleLoaderTest, ReportsEveryMistakeAtOnce) {
         "within_days_of_signing(7)",
         "request.reason == PLATFORM_DOUYIN"},
        {"actions: \"CALL_BUYER\"", "actions: \"CALL_THE_BUYER\""},
-       {"refund_amount: \"request.requested_amount - min(unreturned_gift_value(), "
+       {"refund_amount: \"request.requested_amount - "
+        "min(unreturned_gift_value(), "
         "gift_cap)\"",
         "refund_amount: \"request.inspection.inspected\""}});
   std::vector<PolicyIssue> issues = IssuesOf(files);
@@ -159,64 +160,66 @@ TEST(BundleLoaderTest, SyntaxErrorHasLineAndColumn) {
 }
 
 TEST(BundleLoaderTest, MissingLocaleIsAnError) {
-  std::vector<PolicyIssue> issues = IssuesOf(Edited(
-      "catalog.textproto", "scripts { locale: \"en\" text: \"Call the buyer\" }",
-      ""));
-  EXPECT_THAT(issues, Contains(Field(&PolicyIssue::message,
-                                     AllOf(HasSubstr("CALL_BUYER"),
-                                           HasSubstr("\"en\"")))));
+  std::vector<PolicyIssue> issues = IssuesOf(
+      Edited("catalog.textproto",
+             "scripts { locale: \"en\" text: \"Call the buyer\" }", ""));
+  EXPECT_THAT(
+      issues,
+      Contains(Field(&PolicyIssue::message,
+                     AllOf(HasSubstr("CALL_BUYER"), HasSubstr("\"en\"")))));
 }
 
 TEST(BundleLoaderTest, ReviewCashbackScriptIsRefused) {
-  std::vector<PolicyIssue> issues = IssuesOf(
-      Edited("catalog.textproto", "请店主决定", "好评返现5元"));
-  EXPECT_THAT(issues, Contains(Field(&PolicyIssue::message,
-                                     HasSubstr("review"))));
+  std::vector<PolicyIssue> issues =
+      IssuesOf(Edited("catalog.textproto", "请店主决定", "好评返现5元"));
+  EXPECT_THAT(issues,
+              Contains(Field(&PolicyIssue::message, HasSubstr("review"))));
 }
 
 TEST(BundleLoaderTest, UnknownPlaceholderIsAnErrorInTheScript) {
   std::vector<BundleSourceFile> files =
       Edited("catalog.textproto", "Ask the owner", "Ask {{owner_name}}");
   std::vector<PolicyIssue> issues = IssuesOf(files);
-  auto [line, column] = PositionOf(files, "catalog.textproto", "{{owner_name}}");
-  EXPECT_THAT(issues,
-              Contains(AllOf(Field(&PolicyIssue::line, line),
-                             Field(&PolicyIssue::column, column),
-                             Field(&PolicyIssue::message,
-                                   HasSubstr("owner_name")))));
+  auto [line, column] =
+      PositionOf(files, "catalog.textproto", "{{owner_name}}");
+  EXPECT_THAT(
+      issues,
+      Contains(AllOf(Field(&PolicyIssue::line, line),
+                     Field(&PolicyIssue::column, column),
+                     Field(&PolicyIssue::message, HasSubstr("owner_name")))));
 }
 
 TEST(BundleLoaderTest, DuplicateRuleIdIsAnError) {
-  std::vector<PolicyIssue> issues = IssuesOf(
-      Edited("rules.textproto", "id: \"seven_day.late\"",
-             "id: \"seven_day.approve\""));
-  EXPECT_THAT(issues, Contains(Field(&PolicyIssue::message,
-                                     HasSubstr("repeated"))));
+  std::vector<PolicyIssue> issues =
+      IssuesOf(Edited("rules.textproto", "id: \"seven_day.late\"",
+                      "id: \"seven_day.approve\""));
+  EXPECT_THAT(issues,
+              Contains(Field(&PolicyIssue::message, HasSubstr("repeated"))));
 }
 
 TEST(BundleLoaderTest, CollectEvidenceMustBeInTheCatalog) {
-  std::vector<PolicyIssue> issues = IssuesOf(
-      Edited("catalog.textproto", "code: \"COLLECT_EVIDENCE\"",
-             "code: \"GATHER_PROOF\""));
+  std::vector<PolicyIssue> issues =
+      IssuesOf(Edited("catalog.textproto", "code: \"COLLECT_EVIDENCE\"",
+                      "code: \"GATHER_PROOF\""));
   EXPECT_THAT(issues, Contains(Field(&PolicyIssue::message,
                                      HasSubstr("COLLECT_EVIDENCE"))));
 }
 
 TEST(BundleLoaderTest, UnknownTimeZoneIsAnError) {
-  std::vector<PolicyIssue> issues = IssuesOf(
-      Edited("bundle.textproto", "Asia/Shanghai", "Mars/Olympus"));
-  EXPECT_THAT(issues, Contains(AllOf(Field(&PolicyIssue::file,
-                                           "bundle.textproto"),
-                                     Field(&PolicyIssue::message,
-                                           HasSubstr("Mars/Olympus")))));
+  std::vector<PolicyIssue> issues =
+      IssuesOf(Edited("bundle.textproto", "Asia/Shanghai", "Mars/Olympus"));
+  EXPECT_THAT(
+      issues,
+      Contains(AllOf(Field(&PolicyIssue::file, "bundle.textproto"),
+                     Field(&PolicyIssue::message, HasSubstr("Mars/Olympus")))));
 }
 
 TEST(BundleLoaderTest, ConstantCannotReadTheRequest) {
-  std::vector<PolicyIssue> issues = IssuesOf(
-      Edited("bundle.textproto", "value: \"yuan(20)\"",
-             "value: \"request.requested_amount\""));
-  EXPECT_THAT(issues, Contains(Field(&PolicyIssue::message,
-                                     HasSubstr("gift_cap"))));
+  std::vector<PolicyIssue> issues =
+      IssuesOf(Edited("bundle.textproto", "value: \"yuan(20)\"",
+                      "value: \"request.requested_amount\""));
+  EXPECT_THAT(issues,
+              Contains(Field(&PolicyIssue::message, HasSubstr("gift_cap"))));
 }
 
 TEST(BundleLoaderTest, MissingDirectoryIsNotFound) {
@@ -233,11 +236,14 @@ namespace {
 TEST(BundleLoaderTest, UnknownCodeInListSyntaxIsReportedWithoutCrashing) {
   std::vector<BundleSourceFile> files = testing::TestBundleFiles();
   files.push_back({"extra.textproto", R"pb(
-    rules {
-      id: "x.list" description: "t" priority: 1 when: "true"
-      actions: ["SEND_RETURN_NOTICE", "NO_SUCH_ACTION"]
-      only_for_verdicts: [VERDICT_APPROVE]
-    })pb"});
+                     rules {
+                       id: "x.list"
+                       description: "t"
+                       priority: 1
+                       when: "true"
+                       actions: [ "SEND_RETURN_NOTICE", "NO_SUCH_ACTION" ]
+                       only_for_verdicts: [ VERDICT_APPROVE ]
+                     })pb"});
   std::vector<PolicyIssue> issues;
   auto bundle = LoadBundle(files, &issues);
   EXPECT_FALSE(bundle.ok());

@@ -9,10 +9,10 @@
 namespace refund {
 namespace {
 
+using testing::At;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-using testing::At;
 
 class DecisionCombinerTest : public ::testing::Test {
  protected:
@@ -57,7 +57,8 @@ TEST_F(DecisionCombinerTest, SevenDayReturnIsApprovedWithItsScript) {
   EXPECT_EQ(d.forbidden(0).code(), "PHONE_AT_NIGHT");
   ASSERT_EQ(d.risks_size(), 1);
   EXPECT_EQ(d.risks(0).code(), "DISPUTE_RATE");
-  EXPECT_THAT(Rules(d), ElementsAre("always.no_night_calls", "seven_day.approve"));
+  EXPECT_THAT(Rules(d),
+              ElementsAre("always.no_night_calls", "seven_day.approve"));
   EXPECT_EQ(d.policy().bundle_name(), "test");
   EXPECT_EQ(d.policy().version(), bundle_->version());
   EXPECT_EQ(d.locale(), "zh-CN");
@@ -84,15 +85,15 @@ TEST_F(DecisionCombinerTest, RejectWithoutEvidenceBecomesNegotiate) {
   *request.mutable_requested_at() = At("2026-05-09T10:00:00+08:00");
   v1::Decision d = Decide(request);
   EXPECT_EQ(d.verdict(), v1::VERDICT_NEGOTIATE);
-  EXPECT_THAT(Codes(d), ElementsAre("CONTACT_BY_MESSAGE_FIRST",
-                                    "COLLECT_EVIDENCE"));
+  EXPECT_THAT(Codes(d),
+              ElementsAre("CONTACT_BY_MESSAGE_FIRST", "COLLECT_EVIDENCE"));
   EXPECT_EQ(d.actions(1).script(), "请补充：物流轨迹");
   ASSERT_EQ(d.required_evidence_size(), 1);
   EXPECT_EQ(d.required_evidence(0).kind(), v1::EVIDENCE_KIND_LOGISTICS_TRACE);
   EXPECT_FALSE(d.required_evidence(0).satisfied());
-  EXPECT_THAT(Rules(d), ElementsAre("always.no_night_calls", "seven_day.late",
-                                    kRejectNeedsEvidenceRuleId,
-                                    "always.message_first"));
+  EXPECT_THAT(Rules(d),
+              ElementsAre("always.no_night_calls", "seven_day.late",
+                          kRejectNeedsEvidenceRuleId, "always.message_first"));
   EXPECT_THAT(d.matched_rules(2).explanation(),
               HasSubstr("EVIDENCE_KIND_LOGISTICS_TRACE"));
   // The proposed amount while negotiating is what the buyer asked for.
@@ -132,7 +133,8 @@ TEST_F(DecisionCombinerTest, GiftValueIsDeductedAndCapped) {
   gift->set_is_gift(true);
   gift->mutable_gift_value()->set_minor_units(1500);
   request.mutable_inspection()->set_inspected(true);
-  v1::ReceivedItem* received = request.mutable_inspection()->add_received_items();
+  v1::ReceivedItem* received =
+      request.mutable_inspection()->add_received_items();
   received->set_sku("dress-blue");
   received->set_quantity(1);
   v1::Decision d = Decide(request);
@@ -146,7 +148,10 @@ TEST_F(DecisionCombinerTest, PhoneActionWaitsForTheEndOfQuietHours) {
   v1::RefundRequest request = testing::SevenDayReturn();
   request.mutable_order()->add_items()->set_is_gift(true);
   request.mutable_order()->mutable_items(1)->set_quantity(1);
-  request.mutable_order()->mutable_items(1)->mutable_gift_value()->set_minor_units(100);
+  request.mutable_order()
+      ->mutable_items(1)
+      ->mutable_gift_value()
+      ->set_minor_units(100);
   request.mutable_inspection()->set_inspected(true);
   *request.mutable_requested_at() = At("2026-05-03T23:10:00+08:00");
   v1::Decision d = Decide(request);
@@ -166,8 +171,8 @@ TEST_F(DecisionCombinerTest, NoVerdictRuleMeansFallback) {
   request.set_reason(v1::REASON_QUALITY_ISSUE);
   v1::Decision d = Decide(request);
   EXPECT_EQ(d.verdict(), v1::VERDICT_NEGOTIATE);
-  EXPECT_THAT(Codes(d), ElementsAre("CONTACT_BY_MESSAGE_FIRST",
-                                    "ESCALATE_TO_OWNER"));
+  EXPECT_THAT(Codes(d),
+              ElementsAre("CONTACT_BY_MESSAGE_FIRST", "ESCALATE_TO_OWNER"));
   EXPECT_THAT(Rules(d), ::testing::Contains(kFallbackRuleId));
 }
 
@@ -189,7 +194,8 @@ TEST_F(DecisionCombinerTest, EvaluationErrorIsReportedNotSilent) {
   *request.mutable_after_sale_deadline() = At("2026-05-03T20:00:00+08:00");
   d = Decide(request);
   EXPECT_THAT(Rules(d), ::testing::Contains("deadline.broken"));
-  EXPECT_THAT(Codes(d), ::testing::Not(::testing::Contains("ESCALATE_TO_OWNER")));
+  EXPECT_THAT(Codes(d),
+              ::testing::Not(::testing::Contains("ESCALATE_TO_OWNER")));
 }
 
 TEST_F(DecisionCombinerTest, UrgentCasesAnswerInTwoHoursAndDeadlineCaps) {

@@ -30,14 +30,14 @@ TEST_P(InvalidRequestTest, NamesTheField) {
   GetParam().mutate(&request);
   absl::Status status = ValidateRefundRequest(request);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(status.message()), StartsWith(GetParam().field + ":"));
+  EXPECT_THAT(std::string(status.message()),
+              StartsWith(GetParam().field + ":"));
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Cases, InvalidRequestTest,
     ::testing::Values(
-        InvalidCase{"MissingRequestId",
-                    [](auto* r) { r->clear_request_id(); },
+        InvalidCase{"MissingRequestId", [](auto* r) { r->clear_request_id(); },
                     "request.request_id"},
         InvalidCase{"MissingRefundId", [](auto* r) { r->clear_refund_id(); },
                     "request.refund_id"},
@@ -46,30 +46,28 @@ INSTANTIATE_TEST_SUITE_P(
         InvalidCase{"LongRequestId",
                     [](auto* r) { r->set_request_id(std::string(200, 'x')); },
                     "request.request_id"},
-        InvalidCase{"ControlCharacter",
-                    [](auto* r) { r->set_shop_id("a\nb"); },
+        InvalidCase{"ControlCharacter", [](auto* r) { r->set_shop_id("a\nb"); },
                     "request.shop_id"},
-        InvalidCase{"NegativeAmount",
-                    [](auto* r) {
-                      r->mutable_requested_amount()->set_minor_units(-1);
-                    },
-                    "request.requested_amount.minor_units"},
-        InvalidCase{"HugeAmount",
-                    [](auto* r) {
-                      r->mutable_order()->mutable_paid_amount()->set_minor_units(
-                          INT64_MAX);
-                    },
-                    "request.order.paid_amount.minor_units"},
+        InvalidCase{
+            "NegativeAmount",
+            [](auto* r) { r->mutable_requested_amount()->set_minor_units(-1); },
+            "request.requested_amount.minor_units"},
+        InvalidCase{
+            "HugeAmount",
+            [](auto* r) {
+              r->mutable_order()->mutable_paid_amount()->set_minor_units(
+                  INT64_MAX);
+            },
+            "request.order.paid_amount.minor_units"},
         InvalidCase{"RequestedAbovePaid",
                     [](auto* r) {
                       r->mutable_requested_amount()->set_minor_units(13000);
                     },
                     "request.requested_amount"},
-        InvalidCase{"CurrencyMismatch",
-                    [](auto* r) {
-                      r->mutable_requested_amount()->set_currency("USD");
-                    },
-                    "request.requested_amount.currency"},
+        InvalidCase{
+            "CurrencyMismatch",
+            [](auto* r) { r->mutable_requested_amount()->set_currency("USD"); },
+            "request.requested_amount.currency"},
         InvalidCase{"BadCurrency",
                     [](auto* r) {
                       r->mutable_requested_amount()->set_currency("yuan");
@@ -78,16 +76,14 @@ INSTANTIATE_TEST_SUITE_P(
         InvalidCase{"UnknownReason",
                     [](auto* r) { r->set_reason(static_cast<v1::Reason>(99)); },
                     "request.reason"},
-        InvalidCase{"UnknownPlatform",
-                    [](auto* r) {
-                      r->set_platform(static_cast<v1::Platform>(-3));
-                    },
-                    "request.platform"},
-        InvalidCase{"UnknownEvidence",
-                    [](auto* r) {
-                      r->add_evidence(static_cast<v1::EvidenceKind>(77));
-                    },
-                    "request.evidence[0]"},
+        InvalidCase{
+            "UnknownPlatform",
+            [](auto* r) { r->set_platform(static_cast<v1::Platform>(-3)); },
+            "request.platform"},
+        InvalidCase{
+            "UnknownEvidence",
+            [](auto* r) { r->add_evidence(static_cast<v1::EvidenceKind>(77)); },
+            "request.evidence[0]"},
         InvalidCase{"UnknownDefect",
                     [](auto* r) {
                       r->mutable_inspection()->add_resale_defects(

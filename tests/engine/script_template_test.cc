@@ -22,7 +22,8 @@ TEST(ScriptTemplateTest, FillsTheCaseValues) {
   ScriptContext context;
   context.request = &request;
   context.refund_amount = 1250;
-  context.respond_by = absl::FromUnixSeconds(1777777200);  // 2026-05-03 11:00 +08
+  context.respond_by =
+      absl::FromUnixSeconds(1777777200);  // 2026-05-03 11:00 +08
   context.zone = shanghai;
   context.locale = "en";
   context.missing_evidence = {v1::EVIDENCE_KIND_UNBOXING_VIDEO,
@@ -37,8 +38,8 @@ TEST(ScriptTemplateTest, FillsTheCaseValues) {
 TEST(ScriptTemplateTest, UnknownPlaceholderIsAnIssueAtItsOffset) {
   ScriptTemplate script;
   std::vector<ScriptTemplate::Issue> issues;
-  EXPECT_FALSE(
-      ScriptTemplate::Parse("Hi {{buyer_name}} and {{oops}}", &script, &issues));
+  EXPECT_FALSE(ScriptTemplate::Parse("Hi {{buyer_name}} and {{oops}}", &script,
+                                     &issues));
   ASSERT_EQ(issues.size(), 2u);
   EXPECT_EQ(issues[0].offset, 3);
   EXPECT_THAT(issues[0].message, HasSubstr("buyer_name"));

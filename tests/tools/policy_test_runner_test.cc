@@ -56,7 +56,8 @@ TEST(CheckExpectationTest, EachUnmetExpectationIsOneLine) {
   std::vector<std::string> failures =
       CheckExpectation(expect, SampleDecision());
   EXPECT_EQ(failures.size(), 7u);
-  EXPECT_THAT(failures[0], HasSubstr("want VERDICT_REJECT, got VERDICT_NEGOTIATE"));
+  EXPECT_THAT(failures[0],
+              HasSubstr("want VERDICT_REJECT, got VERDICT_NEGOTIATE"));
   EXPECT_THAT(failures[1], HasSubstr("refund_amount: want 0, got 1000"));
 }
 

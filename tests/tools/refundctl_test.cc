@@ -51,7 +51,7 @@ TEST(RefundctlTest, DecideInProcessPrintsTheDecisionAsJson) {
   testing::TempDir dir;
   dir.Write("request.json", kSevenDayRequest);
   CliRun run = Refundctl({"decide", "--policies=" REFUND_POLICIES_DIR,
-                       dir.path() + "/request.json"});
+                          dir.path() + "/request.json"});
   EXPECT_EQ(run.code, 0) << run.err;
   EXPECT_THAT(run.out, HasSubstr("\"verdict\": \"VERDICT_APPROVE\""));
   EXPECT_THAT(run.out, HasSubstr("\"request_id\": \"req-cli-1\""));
@@ -63,7 +63,7 @@ TEST(RefundctlTest, DecideRefusesAnInvalidRequestNamingTheField) {
   request.replace(request.find("\"req-cli-1\""), 11, "\"\"");
   dir.Write("request.json", request);
   CliRun run = Refundctl({"decide", "--policies=" REFUND_POLICIES_DIR,
-                       dir.path() + "/request.json"});
+                          dir.path() + "/request.json"});
   EXPECT_EQ(run.code, 1);
   EXPECT_THAT(run.err, HasSubstr("request.request_id: required"));
 }
@@ -72,7 +72,7 @@ TEST(RefundctlTest, ExplainShowsEachRulesOutcome) {
   testing::TempDir dir;
   dir.Write("request.json", kSevenDayRequest);
   CliRun run = Refundctl({"explain", "--policies=" REFUND_POLICIES_DIR,
-                       dir.path() + "/request.json"});
+                          dir.path() + "/request.json"});
   EXPECT_EQ(run.code, 0) << run.err;
   EXPECT_THAT(run.out, HasSubstr("rules, in evaluation order"));
   EXPECT_THAT(run.out, HasSubstr(": true"));
@@ -85,8 +85,11 @@ TEST(RefundctlTest, FailingPolicyTestExitsNonZero) {
   // A copy of the shipped bundle with one test that expects the wrong verdict.
   std::filesystem::copy(REFUND_POLICIES_DIR, dir.path(),
                         std::filesystem::copy_options::recursive);
-  dir.Write("tests/zz_wrong.json", std::string(R"({"cases": [{"name": "wrong",
-    "request": )") + kSevenDayRequest + R"(, "expect": {"verdict": "VERDICT_REJECT"}}]})");
+  dir.Write("tests/zz_wrong.json",
+            std::string(R"({"cases": [{"name": "wrong",
+    "request": )") +
+                kSevenDayRequest +
+                R"(, "expect": {"verdict": "VERDICT_REJECT"}}]})");
   CliRun run = Refundctl({"test", dir.path()});
   EXPECT_EQ(run.code, 1);
   EXPECT_THAT(run.out, HasSubstr("FAIL zz_wrong.json: wrong"));
@@ -95,7 +98,8 @@ TEST(RefundctlTest, FailingPolicyTestExitsNonZero) {
 
 TEST(RefundctlTest, BrokenBundleReportsFileLineColumn) {
   testing::TempDir dir;
-  dir.Write("bundle.textproto", "name: \"x\"\nrules { id: \"a\" when: \"request.nope\" }\n");
+  dir.Write("bundle.textproto",
+            "name: \"x\"\nrules { id: \"a\" when: \"request.nope\" }\n");
   CliRun run = Refundctl({"lint", dir.path()});
   EXPECT_EQ(run.code, 1);
   EXPECT_THAT(run.err, HasSubstr("bundle.textproto:2:"));
@@ -114,7 +118,8 @@ namespace {
 
 TEST(RefundctlFlagsTest, PoliciesFlagSelectsTheBundleForTestAndLint) {
   testing::TempDir dir;
-  dir.Write("bundle.textproto", "name: \"x\"\nrules { id: \"a\" when: \"request.nope\" }\n");
+  dir.Write("bundle.textproto",
+            "name: \"x\"\nrules { id: \"a\" when: \"request.nope\" }\n");
   std::ostringstream out, err;
   EXPECT_EQ(RunRefundctl({"lint", "--policies=" + dir.path()}, out, err), 1);
   EXPECT_THAT(err.str(), HasSubstr("bundle.textproto:2:"));

@@ -13,7 +13,8 @@ class TempDir {
  public:
   TempDir() {
     std::string pattern =
-        (std::filesystem::temp_directory_path() / "refund-test-XXXXXX").string();
+        (std::filesystem::temp_directory_path() / "refund-test-XXXXXX")
+            .string();
     path_ = mkdtemp(pattern.data());
   }
   ~TempDir() {
