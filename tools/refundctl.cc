@@ -119,6 +119,23 @@ absl::StatusOr<std::unique_ptr<const CompiledBundle>> LoadFrom(
   return bundle;
 }
 
+// Decides `request` on the bundle of --policies (default ./policies) and
+// prints the decision as JSON. Returns the bundle, or null after reporting
+// why there is no decision to `err`.
+std::unique_ptr<const CompiledBundle> DecideInProcess(
+    const v1::RefundRequest& request, const Args& args, std::ostream& out,
+    std::ostream& err) {
+  auto bundle = LoadFrom(Flag(args, "policies", "policies"), err);
+  if (!bundle.ok()) return nullptr;
+  absl::StatusOr<v1::Decision> decision = (*bundle)->Decide(request);
+  if (!decision.ok()) {
+    err << decision.status().message() << "\n";
+    return nullptr;
+  }
+  out << ToJson(*decision);
+  return *std::move(bundle);
+}
+
 int Decide(const Args& args, std::ostream& out, std::ostream& err) {
   absl::StatusOr<v1::RefundRequest> request = ReadRequest(args);
   if (!request.ok()) {
@@ -148,15 +165,7 @@ int Decide(const Args& args, std::ostream& out, std::ostream& err) {
     out << ToJson(decision);
     return 0;
   }
-  auto bundle = LoadFrom(Flag(args, "policies", "policies"), err);
-  if (!bundle.ok()) return 1;
-  absl::StatusOr<v1::Decision> decision = (*bundle)->Decide(*request);
-  if (!decision.ok()) {
-    err << decision.status().message() << "\n";
-    return 1;
-  }
-  out << ToJson(*decision);
-  return 0;
+  return DecideInProcess(*request, args, out, err) != nullptr ? 0 : 1;
 }
 
 int Explain(const Args& args, std::ostream& out, std::ostream& err) {
@@ -165,16 +174,12 @@ int Explain(const Args& args, std::ostream& out, std::ostream& err) {
     err << request.status().message() << "\n";
     return 1;
   }
-  auto bundle = LoadFrom(Flag(args, "policies", "policies"), err);
-  if (!bundle.ok()) return 1;
-  absl::StatusOr<v1::Decision> decision = (*bundle)->Decide(*request);
-  if (!decision.ok()) {
-    err << decision.status().message() << "\n";
-    return 1;
-  }
-  out << ToJson(*decision) << "\n";
+  std::unique_ptr<const CompiledBundle> bundle =
+      DecideInProcess(*request, args, out, err);
+  if (bundle == nullptr) return 1;
+  out << "\n";
   out << "rules, in evaluation order (priority, then id):\n";
-  for (const RuleTrace& trace : (*bundle)->Explain(*request)) {
+  for (const RuleTrace& trace : bundle->Explain(*request)) {
     out << "  [" << trace.priority << "] " << trace.rule_id << ": "
         << trace.outcome << "\n";
     if (trace.outcome == "true") continue;
