@@ -5,10 +5,13 @@
 #include <signal.h>
 #include <stdlib.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -646,6 +649,70 @@ TEST_F(ShippedPoliciesTest, WrongItemReturnedIsNegotiated) {
   received->set_quantity(1);
   const v1::Decision decision = DecideOk(request);
   EXPECT_EQ(decision.verdict(), v1::VERDICT_NEGOTIATE);
+}
+
+TEST_F(ShippedPoliciesTest, ResaleDamageByBuyerIsNegotiatedNotRefused) {
+  v1::RefundRequest request = SevenDayReturn("s-resale");
+  v1::ReturnShipment* shipment = request.mutable_return_shipment();
+  shipment->set_tracking_number("SF321");
+  *shipment->mutable_shipped_at() = At(EvaluatedAt() - absl::Hours(48));
+  *shipment->mutable_received_at() = At(EvaluatedAt() - absl::Hours(2));
+  v1::Inspection* inspection = request.mutable_inspection();
+  inspection->set_inspected(true);
+  inspection->add_resale_defects(v1::RESALE_DEFECT_TAGS_REMOVED);
+  inspection->set_damage_cause(v1::DAMAGE_CAUSE_BUYER);
+  v1::ReceivedItem* received = inspection->add_received_items();
+  received->set_sku("SKU-SHIRT");
+  received->set_quantity(1);
+  // Even with the evidence in hand the seed says: do not refuse rashly.
+  request.add_evidence(v1::EVIDENCE_KIND_WAYBILL_WITH_PRODUCT_PHOTO);
+  request.add_evidence(v1::EVIDENCE_KIND_UNBOXING_VIDEO);
+  const v1::Decision decision = DecideOk(request);
+  EXPECT_EQ(decision.verdict(), v1::VERDICT_NEGOTIATE);
+  ASSERT_GT(decision.actions_size(), 0);
+  EXPECT_EQ(decision.actions(0).code(), "CONTACT_BY_MESSAGE_FIRST");
+  EXPECT_TRUE(HasAction(decision, "OFFER_PARTIAL_REFUND"));
+  EXPECT_LT(decision.refund_amount().minor_units(), 12900);
+}
+
+TEST_F(ShippedPoliciesTest, ConcurrentDecidesAreAllStoredOnce) {
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 25;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        v1::RefundRequest request =
+            SevenDayReturn(absl::StrCat("s-concurrent-", t, "-", i));
+        request.set_shop_id("shop-concurrent");
+        v1::Decision decision;
+        if (!Call(Decide(request), &decision).ok() ||
+            decision.verdict() != v1::VERDICT_APPROVE) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+
+  std::set<std::string> stored;
+  v1::ListDecisionsRequest list;
+  list.set_shop_id("shop-concurrent");
+  list.set_page_size(64);
+  for (;;) {
+    grpc::ClientContext context;
+    v1::ListDecisionsResponse page;
+    ASSERT_TRUE(stub_->ListDecisions(&context, list, &page).ok());
+    for (const v1::Decision& decision : page.decisions()) {
+      EXPECT_TRUE(stored.insert(decision.request_id()).second);
+      EXPECT_GE(decision.forbidden_size(), 3);
+    }
+    if (page.next_page_token().empty()) break;
+    list.set_page_token(page.next_page_token());
+  }
+  EXPECT_EQ(stored.size(), static_cast<size_t>(kThreads * kPerThread));
 }
 
 }  // namespace
