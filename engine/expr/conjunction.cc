@@ -5,7 +5,10 @@
 #include <map>
 #include <utility>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "engine/expr/functions.h"
 #include "engine/expr/program.h"
 
 namespace refund::expr {
@@ -13,18 +16,196 @@ namespace {
 
 using Atom = ConjunctionAtom;
 
-// The canonical text of a scalar field path of the root, or nullopt.
-std::optional<std::string> PathOf(const Program& program, const Node& node) {
-  if (node.op != Op::kSelect || node.read == FieldRead::kRepeated ||
-      node.read == FieldRead::kMessage || node.children.size() != 1 ||
-      node.children[0]->op != Op::kRoot) {
-    return std::nullopt;
+// The name a helper is called by, from its function pointer (every helper
+// the checker binds is in AllHelpers(); any other stays distinct).
+std::string HelperName(HelperFn fn) {
+  for (const HelperSpec& spec : AllHelpers()) {
+    for (const HelperOverload& overload : spec.overloads) {
+      if (overload.fn == fn) return std::string(spec.name);
+    }
   }
-  const Node& root = *node.children[0];
-  std::string path = program.text().substr(root.begin, root.end - root.begin);
-  for (const auto* field : node.path)
-    absl::StrAppend(&path, ".", field->name());
-  return path;
+  return absl::StrCat("helper@", reinterpret_cast<uintptr_t>(fn));
+}
+
+const char* InfixOf(Op op) {
+  switch (op) {
+    case Op::kAnd:
+      return " && ";
+    case Op::kOr:
+      return " || ";
+    case Op::kEqual:
+      return " == ";
+    case Op::kNotEqual:
+      return " != ";
+    case Op::kLess:
+      return " < ";
+    case Op::kLessEqual:
+      return " <= ";
+    case Op::kGreater:
+      return " > ";
+    case Op::kGreaterEqual:
+      return " >= ";
+    case Op::kIn:
+      return " in ";
+    case Op::kAdd:
+      return " + ";
+    case Op::kSubtract:
+      return " - ";
+    case Op::kMultiply:
+      return " * ";
+    case Op::kDivide:
+      return " / ";
+    case Op::kModulo:
+      return " % ";
+    default:
+      return nullptr;
+  }
+}
+
+void AppendConstant(const Node& node, std::string* out) {
+  switch (node.kind) {
+    case ValueKind::kBool:
+      out->append(node.constant.b ? "true" : "false");
+      return;
+    case ValueKind::kMoney:
+      absl::StrAppend(out, "fen(", node.constant.i, ")");
+      return;
+    case ValueKind::kEnum: {
+      const google::protobuf::EnumValueDescriptor* value =
+          node.enum_type == nullptr ? nullptr
+                                    : node.enum_type->FindValueByNumber(
+                                          static_cast<int>(node.constant.i));
+      if (value != nullptr && value->number() == node.constant.i) {
+        out->append(value->name());
+      } else {
+        absl::StrAppend(
+            out, node.enum_type == nullptr ? "enum" : node.enum_type->name(),
+            "(", node.constant.i, ")");
+      }
+      return;
+    }
+    case ValueKind::kString:
+      absl::StrAppend(out, "\"", absl::CEscape(node.string_constant), "\"");
+      return;
+    case ValueKind::kTimestamp:
+      absl::StrAppend(out, "timestamp(\"",
+                      absl::FormatTime(absl::RFC3339_full, node.constant.t,
+                                       absl::UTCTimeZone()),
+                      "\")");
+      return;
+    case ValueKind::kDuration:
+      absl::StrAppend(out, "duration(\"", absl::FormatDuration(node.constant.d),
+                      "\")");
+      return;
+    default:
+      absl::StrAppend(out, node.constant.i);
+      return;
+  }
+}
+
+// The canonical text of a compiled sub-tree: the same for the same
+// computation however it was spelt (spacing, comments, redundant
+// parentheses, a named constant or its value, a comprehension variable's
+// name), and fully parenthesised, so different computations never share it.
+// Field paths of the root read as written canonically
+// ("request.order.delivered_at"); a comprehension variable is `$` and its
+// slot.
+void AppendCanonical(const Program& program, const Node& node,
+                     std::string* out) {
+  switch (node.op) {
+    case Op::kConstant:
+      AppendConstant(node, out);
+      return;
+    case Op::kRoot:
+      out->append(program.text().substr(node.begin, node.end - node.begin));
+      return;
+    case Op::kVariable:
+      absl::StrAppend(out, "$", node.slot);
+      return;
+    case Op::kSelect:
+    case Op::kHas:
+      if (node.op == Op::kHas) out->append("has(");
+      AppendCanonical(program, *node.children[0], out);
+      for (const auto* field : node.path)
+        absl::StrAppend(out, ".", field->name());
+      if (node.op == Op::kHas) out->append(")");
+      return;
+    case Op::kList:
+      out->append("[");
+      for (size_t i = 0; i < node.children.size(); ++i) {
+        if (i > 0) out->append(", ");
+        AppendCanonical(program, *node.children[i], out);
+      }
+      out->append("]");
+      return;
+    case Op::kNot:
+    case Op::kNegate:
+      out->append(node.op == Op::kNot ? "!" : "-");
+      AppendCanonical(program, *node.children[0], out);
+      return;
+    case Op::kTernary:
+      out->append("(");
+      AppendCanonical(program, *node.children[0], out);
+      out->append(" ? ");
+      AppendCanonical(program, *node.children[1], out);
+      out->append(" : ");
+      AppendCanonical(program, *node.children[2], out);
+      out->append(")");
+      return;
+    case Op::kSize:
+      out->append("size(");
+      AppendCanonical(program, *node.children[0], out);
+      out->append(")");
+      return;
+    case Op::kExists:
+    case Op::kAll:
+      AppendCanonical(program, *node.children[0], out);
+      absl::StrAppend(out, node.op == Op::kExists ? ".exists($" : ".all($",
+                      node.slot, ", ");
+      AppendCanonical(program, *node.children[1], out);
+      out->append(")");
+      return;
+    case Op::kCall:
+      // min/max share one function for ints and money; the arguments tell
+      // them apart (a money constant reads `fen(n)`).
+      absl::StrAppend(out, HelperName(node.helper), "(");
+      for (size_t i = 0; i < node.children.size(); ++i) {
+        if (i > 0) out->append(", ");
+        AppendCanonical(program, *node.children[i], out);
+      }
+      out->append(")");
+      return;
+    default: {
+      const char* infix = InfixOf(node.op);
+      out->append("(");
+      for (size_t i = 0; i < node.children.size(); ++i) {
+        if (i > 0) out->append(infix == nullptr ? ", " : infix);
+        AppendCanonical(program, *node.children[i], out);
+      }
+      out->append(")");
+      return;
+    }
+  }
+}
+
+// Whether `node` is a scalar field path of the root (canonical text: the
+// path as written, "request.order.flags.urgent").
+bool IsRootPath(const Node& node) {
+  return node.op == Op::kSelect && node.read != FieldRead::kRepeated &&
+         node.read != FieldRead::kMessage && node.children.size() == 1 &&
+         node.children[0]->op == Op::kRoot;
+}
+
+// What an atom is about: a field path of the root or, opaquely, any other
+// scalar sub-expression, by its canonical text.
+void SetSubject(const Program& program, const Node& node, Atom* atom) {
+  atom->path.clear();
+  AppendCanonical(program, node, &atom->path);
+  atom->opaque = !IsRootPath(node);
+}
+
+bool IsScalar(ValueKind kind) {
+  return kind != ValueKind::kList && kind != ValueKind::kMessage;
 }
 
 ConstantValue ConstantOf(const Node& node) {
@@ -85,59 +266,100 @@ std::optional<Atom::Op> CompareOp(Op op) {
   }
 }
 
-// Adds the atom `node` is to `out`; false when it is not an atom.
-bool AddAtom(const Program& program, const Node& node, Conjunction* out) {
+std::vector<Atom> Negate(const Atom& atom);
+
+// The comparison `node` is, `subject OP literal` in either order or
+// `subject in [literals]`, with a scalar non-constant subject; nullopt for
+// any other shape.
+std::optional<Atom> ComparisonOf(const Program& program, const Node& node) {
   Atom atom;
   atom.begin = node.begin;
   atom.end = node.end;
-  if (node.op == Op::kConstant && node.kind == ValueKind::kBool) {
-    return node.constant.b;  // `true` adds nothing; `false` is no atom
-  }
-  if (std::optional<std::string> path = PathOf(program, node)) {
-    if (node.kind != ValueKind::kBool) return false;
-    atom.path = *std::move(path);
-    atom.values.push_back(ConstantValue::Bool(true));
-    out->atoms.push_back(std::move(atom));
-    return true;
-  }
-  if (node.op == Op::kNot) {
-    std::optional<std::string> path = PathOf(program, *node.children[0]);
-    if (!path.has_value()) return false;
-    atom.path = *std::move(path);
-    atom.values.push_back(ConstantValue::Bool(false));
-    out->atoms.push_back(std::move(atom));
-    return true;
-  }
   if (node.op == Op::kIn) {
-    std::optional<std::string> path = PathOf(program, *node.children[0]);
+    const Node& subject = *node.children[0];
     const Node& list = *node.children[1];
-    if (!path.has_value() || list.op != Op::kList) return false;
+    if (subject.op == Op::kConstant || !IsScalar(subject.kind) ||
+        list.op != Op::kList) {
+      return std::nullopt;
+    }
     for (const auto& element : list.children) {
-      if (element->op != Op::kConstant) return false;
+      if (element->op != Op::kConstant) return std::nullopt;
       atom.values.push_back(ConstantOf(*element));
     }
-    atom.path = *std::move(path);
+    SetSubject(program, subject, &atom);
     atom.op = Atom::Op::kIn;
-    out->atoms.push_back(std::move(atom));
-    return true;
+    return atom;
   }
   std::optional<Atom::Op> op = CompareOp(node.op);
-  if (!op.has_value()) return false;
+  if (!op.has_value()) return std::nullopt;
   const Node& lhs = *node.children[0];
   const Node& rhs = *node.children[1];
-  std::optional<std::string> path;
-  if (rhs.op == Op::kConstant && (path = PathOf(program, lhs))) {
+  if (rhs.op == Op::kConstant && lhs.op != Op::kConstant &&
+      IsScalar(lhs.kind)) {
+    SetSubject(program, lhs, &atom);
     atom.op = *op;
     atom.values.push_back(ConstantOf(rhs));
-  } else if (lhs.op == Op::kConstant && (path = PathOf(program, rhs))) {
+  } else if (lhs.op == Op::kConstant && rhs.op != Op::kConstant &&
+             IsScalar(rhs.kind)) {
+    SetSubject(program, rhs, &atom);
     atom.op = Flip(*op);
     atom.values.push_back(ConstantOf(lhs));
   } else {
-    return false;
+    return std::nullopt;
   }
-  atom.path = *std::move(path);
+  return atom;
+}
+
+// Appends to `out` atoms whose conjunction is exactly `node` (or, with
+// `negated`, `!node`): && chains (and !(a || b)) are split into their
+// operands, comparisons become comparison atoms, and every other boolean
+// sub-expression X becomes the opaque atom `X == true` (`X == false`).
+// Soundness rests on two facts: a condition is true only when every conjunct
+// evaluated to true (an evaluation error is no match), and a sub-expression
+// evaluates to the same value wherever it occurs in the same request.
+void AddAtoms(const Program& program, const Node& node, bool negated,
+              Conjunction* out) {
+  if (node.op == Op::kNot) {
+    AddAtoms(program, *node.children[0], !negated, out);
+    return;
+  }
+  if ((node.op == Op::kAnd && !negated) || (node.op == Op::kOr && negated)) {
+    for (const auto& child : node.children) {
+      AddAtoms(program, *child, negated, out);
+    }
+    return;
+  }
+  if (node.op == Op::kConstant && node.kind == ValueKind::kBool) {
+    if (node.constant.b != negated) return;  // `true` adds nothing
+    // `false`: the atom `false in []`, which nothing satisfies.
+    Atom never;
+    never.path = "false";
+    never.opaque = true;
+    never.op = Atom::Op::kIn;
+    never.begin = node.begin;
+    never.end = node.end;
+    out->atoms.push_back(std::move(never));
+    return;
+  }
+  if (std::optional<Atom> comparison = ComparisonOf(program, node)) {
+    if (!negated) {
+      out->atoms.push_back(*std::move(comparison));
+      return;
+    }
+    for (Atom& atom : Negate(*comparison)) {
+      atom.opaque = comparison->opaque;
+      atom.begin = node.begin;
+      atom.end = node.end;
+      out->atoms.push_back(std::move(atom));
+    }
+    return;
+  }
+  Atom atom;
+  atom.begin = node.begin;
+  atom.end = node.end;
+  SetSubject(program, node, &atom);
+  atom.values.push_back(ConstantValue::Bool(!negated));
   out->atoms.push_back(std::move(atom));
-  return true;
 }
 
 bool IsIntLike(ValueKind kind) {
@@ -384,14 +606,17 @@ std::optional<Conjunction> AsConjunction(const Expression& e) {
   const Program& program = e.program();
   const Node& root = program.root();
   if (root.kind != ValueKind::kBool) return std::nullopt;
+  // A disjunction is not a conjunction (as one opaque atom it would only
+  // ever be compared with itself).
+  if (root.op == Op::kOr) return std::nullopt;
   Conjunction out;
-  if (root.op == Op::kAnd) {
-    for (const auto& child : root.children) {
-      if (!AddAtom(program, *child, &out)) return std::nullopt;
-    }
-    return out;
-  }
-  if (!AddAtom(program, root, &out)) return std::nullopt;
+  AddAtoms(program, root, /*negated=*/false, &out);
+  return out;
+}
+
+std::string CanonicalText(const Expression& e) {
+  std::string out;
+  AppendCanonical(e.program(), e.program().root(), &out);
   return out;
 }
 

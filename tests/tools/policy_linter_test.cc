@@ -83,6 +83,72 @@ TEST(PolicyLinterTest, ConflictAtEqualPriority) {
   }
 }
 
+TEST(PolicyLinterTest, SeesThroughHelperCalls) {
+  auto findings = LintWithExtraRules(R"pb(
+    rules {
+      id: "x.helper_impossible"
+      description: "t"
+      priority: 5
+      verdict: VERDICT_APPROVE
+      when: "has_gifts() && request.flags.urgent && !has_gifts()"
+    }
+    rules {
+      id: "x.negotiate_delivered"
+      description: "t"
+      priority: 500
+      verdict: VERDICT_NEGOTIATE
+      when: "request.reason == REASON_NO_REASON && is_delivered()"
+    }
+    rules {
+      id: "x.approve_in_window"
+      description: "t"
+      priority: 10
+      verdict: VERDICT_APPROVE
+      when: "request.reason == REASON_NO_REASON && is_delivered( )"
+            " && within_days_of_signing(7)"
+    }
+    rules {
+      id: "x.reject_not_delivered"
+      description: "t"
+      priority: 77
+      verdict: VERDICT_REJECT
+      when: "request.type == REQUEST_TYPE_REFUND_ONLY && !is_delivered()"
+    }
+    rules {
+      id: "x.approve_delivered"
+      description: "t"
+      priority: 77
+      verdict: VERDICT_APPROVE
+      when: "request.type == REQUEST_TYPE_REFUND_ONLY && is_delivered()"
+    }
+    rules {
+      id: "x.negotiate_gifts"
+      description: "t"
+      priority: 77
+      verdict: VERDICT_NEGOTIATE
+      when: "has_gifts()"
+    })pb");
+  EXPECT_THAT(findings,
+              Contains(Finding("x.helper_impossible", "never-matches")));
+  EXPECT_THAT(findings,
+              Contains(AllOf(Finding("x.approve_in_window", "shadowed"),
+                             Field(&LintFinding::message,
+                                   HasSubstr("x.negotiate_delivered")))));
+  EXPECT_THAT(findings,
+              Not(Contains(Finding("x.negotiate_delivered", "shadowed"))));
+  // Delivered and not delivered exclude each other; gifts may come with
+  // either.
+  for (const LintFinding& f : findings) {
+    if (f.rule_id == "x.approve_delivered" && f.check == "conflict") {
+      EXPECT_THAT(f.message, Not(HasSubstr("x.reject_not_delivered")));
+    }
+  }
+  EXPECT_THAT(findings,
+              Contains(AllOf(Finding("x.approve_delivered", "conflict"),
+                             Field(&LintFinding::message,
+                                   HasSubstr("x.negotiate_gifts")))));
+}
+
 TEST(PolicyLinterTest, UnusedCatalogEntries) {
   std::vector<BundleSourceFile> files = testing::TestBundleFiles();
   files.push_back({"extra.textproto", R"pb(
