@@ -177,11 +177,20 @@ bool MissingUnits(const v1::RefundRequest& r, int index, int64_t* missing) {
 
 enum class Measure { kGiftValue, kItemValue, kItemCount };
 
+// Whether the merchant reported what came back: `inspected`, or a list of
+// received_items (a client that lists what arrived has inspected, whether or
+// not it set the flag). An inspected return with nothing listed counts every
+// unit as missing, as it always has (an empty parcel); rules that must not
+// read it that way guard with has(request.inspection.received_items).
+bool ReturnInspected(const v1::Inspection& inspection) {
+  return inspection.inspected() || inspection.received_items_size() > 0;
+}
+
 bool SumMissing(Frame& frame, const Node& call, Measure measure, Value* out) {
   const v1::RefundRequest* r = RequestOf(frame, call);
   if (r == nullptr) return false;
   int64_t total = 0;
-  if (r->inspection().inspected()) {
+  if (ReturnInspected(r->inspection())) {
     const auto& items = r->order().items();
     for (int i = 0; i < items.size(); ++i) {
       const v1::LineItem& item = items[i];

@@ -364,10 +364,12 @@ INSTANTIATE_TEST_SUITE_P(
         {"HasGifts", "has_gifts()", "true"},
         {"HasNoGifts", "has_gifts()", "false", Setup::kEmpty},
         {"UnreturnedGiftValue", "unreturned_gift_value()", "¥15.00"},
-        {"UnreturnedGiftValueNotInspected", "unreturned_gift_value()", "¥0.00",
-         Setup::kNotInspected},
+        // received_items is the merchant's report: `inspected` unset does
+        // not hide it (see ReturnContentsTest in functions_test.cc).
+        {"UnreturnedGiftValueListedNotInspected", "unreturned_gift_value()",
+         "¥15.00", Setup::kNotInspected},
         {"MissingItemValue", "missing_item_value()", "¥50.00"},
-        {"MissingItemValueNotInspected", "missing_item_value()", "¥0.00",
+        {"MissingItemValueListedNotInspected", "missing_item_value()", "¥50.00",
          Setup::kNotInspected},
         {"MissingItemCount", "missing_item_count()", "1"},
         {"MissingItemCountEmpty", "missing_item_count()", "0", Setup::kEmpty},

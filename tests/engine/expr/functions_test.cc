@@ -1,11 +1,13 @@
 // The calendar helpers: SevenDayWindow counted in local calendar days from
-// the day after signing (签收次日), with holidays moving the last day.
+// the day after signing (签收次日), with holidays moving the last day. The
+// return-content helpers: what counts as reported.
 #include "engine/expr/functions.h"
 
 #include <cctype>
 #include <ostream>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/time/civil_time.h"
@@ -270,6 +272,95 @@ TEST(CalendarTest, DefaultCalendarIsShanghai) {
             absl::CivilDay(2026, 5, 1));
   EXPECT_TRUE(DefaultCalendar()->holidays.empty());
 }
+
+// An order of 2 × SHOE-42 at ¥50.00 and 1 gift GIFT-SOCKS worth ¥15.00
+// (testing::FullRequest), with the inspection below.
+struct ReturnContentsCase {
+  std::string name;
+  bool inspected;
+  std::vector<std::pair<std::string, int>> received;  // sku, quantity
+  bool empty_package;
+  std::string unreturned_gift_value;
+  std::string missing_item_value;
+  int64_t missing_item_count;
+
+  friend void PrintTo(const ReturnContentsCase& c, std::ostream* os) {
+    *os << c.name;
+  }
+};
+
+class ReturnContentsTest : public ::testing::TestWithParam<ReturnContentsCase> {
+};
+
+TEST_P(ReturnContentsTest, CountsWhatTheMerchantReported) {
+  const ReturnContentsCase& c = GetParam();
+  const Environment env = testing::TestEnvironment();
+  v1::RefundRequest request = testing::FullRequest();
+  v1::Inspection* inspection = request.mutable_inspection();
+  inspection->set_inspected(c.inspected);
+  inspection->clear_received_items();
+  for (const auto& [sku, quantity] : c.received) {
+    v1::ReceivedItem* item = inspection->add_received_items();
+    item->set_sku(sku);
+    item->set_quantity(quantity);
+  }
+  inspection->set_empty_package(c.empty_package);
+
+  auto evaluate = [&](const std::string& text) {
+    auto e = Expression::Compile(text, env, Expect::kAny, nullptr);
+    EXPECT_TRUE(e.ok()) << e.status();
+    if (!e.ok()) return std::string("compile error");
+    absl::StatusOr<ConstantValue> value = (*e)->Evaluate(request);
+    EXPECT_TRUE(value.ok()) << value.status();
+    return value.ok() ? testing::Show(*value) : std::string("error");
+  };
+  EXPECT_EQ(evaluate("unreturned_gift_value()"), c.unreturned_gift_value);
+  EXPECT_EQ(evaluate("missing_item_value()"), c.missing_item_value);
+  EXPECT_EQ(evaluate("missing_item_count()"),
+            std::to_string(c.missing_item_count));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, ReturnContentsTest,
+    ::testing::ValuesIn(std::vector<ReturnContentsCase>{
+        {"InspectedAndListed",
+         true,
+         {{"SHOE-42", 1}},
+         false,
+         "¥15.00",
+         "¥50.00",
+         1},
+        {"ListedWithoutInspected",
+         false,
+         {{"SHOE-42", 1}},
+         false,
+         "¥15.00",
+         "¥50.00",
+         1},
+        {"EverythingListed",
+         false,
+         {{"SHOE-42", 2}, {"GIFT-SOCKS", 1}},
+         false,
+         "¥0.00",
+         "¥0.00",
+         0},
+        {"OnlyAnUnexpectedSkuListed",
+         false,
+         {{"BOOT-43", 1}},
+         false,
+         "¥15.00",
+         "¥100.00",
+         2},
+        // Inspected with nothing listed: everything is missing (rules that
+        // need the list guard with has(request.inspection.received_items)).
+        {"InspectedNothingListed", true, {}, false, "¥15.00", "¥100.00", 2},
+        {"InspectedEmptyParcel", true, {}, true, "¥15.00", "¥100.00", 2},
+        {"NothingReported", false, {}, false, "¥0.00", "¥0.00", 0},
+        {"EmptyParcelWithoutInspected", false, {}, true, "¥0.00", "¥0.00", 0},
+    }),
+    [](const ::testing::TestParamInfo<ReturnContentsCase>& info) {
+      return info.param.name;
+    });
 
 TEST(HelperLibraryTest, EveryHelperIsRegisteredOnce) {
   std::vector<std::string> names;
