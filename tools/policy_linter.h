@@ -15,7 +15,9 @@ struct LintFinding {
   std::string message;
 };
 
-// Checks, for conditions that are conjunctions of comparisons:
+// Checks, for conditions that are conjunctions (comparisons of fields with
+// literals, and any other conjunct as an opaque atom compared by its
+// canonical compiled form; see engine/expr/conjunction.h):
 // - never-matches: a rule whose condition cannot be true;
 // - shadowed: a verdict rule whose condition implies the condition of a
 //   higher-priority rule with another verdict, so its verdict never applies;
