@@ -26,6 +26,33 @@ bool Has(const std::vector<std::string>& values, const std::string& value) {
   return std::find(values.begin(), values.end(), value) != values.end();
 }
 
+// One failure line per value of `want` missing from `have` ("forbidden:
+// want X in [...]"), and per value of `absent` present in `have`.
+template <typename Want, typename Absent>
+void CheckMembers(absl::string_view label, const Want& want,
+                  const Absent& absent, const std::vector<std::string>& have,
+                  std::vector<std::string>* failures) {
+  for (const std::string& value : want) {
+    if (!Has(have, value)) {
+      failures->push_back(absl::StrCat(label, ": want ", value, " in [",
+                                       absl::StrJoin(have, ", "), "]"));
+    }
+  }
+  for (const std::string& value : absent) {
+    if (Has(have, value)) {
+      failures->push_back(
+          absl::StrCat(label, ": ", value, " should be absent"));
+    }
+  }
+}
+
+std::vector<std::string> EvidenceNames(
+    const google::protobuf::RepeatedField<int>& kinds) {
+  std::vector<std::string> names;
+  for (int kind : kinds) names.push_back(v1::EvidenceKind_Name(kind));
+  return names;
+}
+
 }  // namespace
 
 std::vector<std::string> CheckExpectation(const v1::PolicyExpectation& expect,
@@ -47,19 +74,8 @@ std::vector<std::string> CheckExpectation(const v1::PolicyExpectation& expect,
   const std::vector<std::string> evidence =
       Keys(decision.required_evidence(),
            [](const auto& e) { return v1::EvidenceKind_Name(e.kind()); });
-  for (int kind : expect.evidence()) {
-    std::string name = v1::EvidenceKind_Name(kind);
-    if (!Has(evidence, name)) {
-      failures.push_back(absl::StrCat("evidence: want ", name, " among [",
-                                      absl::StrJoin(evidence, ", "), "]"));
-    }
-  }
-  for (int kind : expect.evidence_absent()) {
-    std::string name = v1::EvidenceKind_Name(kind);
-    if (Has(evidence, name)) {
-      failures.push_back(absl::StrCat("evidence: ", name, " should be absent"));
-    }
-  }
+  CheckMembers("evidence", EvidenceNames(expect.evidence()),
+               EvidenceNames(expect.evidence_absent()), evidence, &failures);
   const std::vector<std::string> actions =
       Keys(decision.actions(), [](const auto& a) { return a.code(); });
   size_t from = 0;
@@ -75,47 +91,26 @@ std::vector<std::string> CheckExpectation(const v1::PolicyExpectation& expect,
       from = static_cast<size_t>(it - actions.begin()) + 1;
     }
   }
-  for (const std::string& code : expect.actions_absent()) {
-    if (Has(actions, code)) {
-      failures.push_back(absl::StrCat("actions: ", code, " should be absent"));
-    }
-  }
+  CheckMembers("actions", std::vector<std::string>{}, expect.actions_absent(),
+               actions, &failures);
   if (!expect.first_action().empty() &&
       (actions.empty() || actions.front() != expect.first_action())) {
     failures.push_back(absl::StrCat("first action: want ",
                                     expect.first_action(), " in [",
                                     absl::StrJoin(actions, ", "), "]"));
   }
-  const std::vector<std::string> forbidden =
-      Keys(decision.forbidden(), [](const auto& f) { return f.code(); });
-  for (const std::string& code : expect.forbidden()) {
-    if (!Has(forbidden, code)) {
-      failures.push_back(absl::StrCat("forbidden: want ", code, " in [",
-                                      absl::StrJoin(forbidden, ", "), "]"));
-    }
-  }
-  const std::vector<std::string> risks =
-      Keys(decision.risks(), [](const auto& r) { return r.code(); });
-  for (const std::string& code : expect.risks()) {
-    if (!Has(risks, code)) {
-      failures.push_back(absl::StrCat("risks: want ", code, " in [",
-                                      absl::StrJoin(risks, ", "), "]"));
-    }
-  }
-  const std::vector<std::string> matched =
-      Keys(decision.matched_rules(), [](const auto& m) { return m.rule_id(); });
-  for (const std::string& id : expect.matched_rules()) {
-    if (!Has(matched, id)) {
-      failures.push_back(absl::StrCat("matched_rules: want ", id, " in [",
-                                      absl::StrJoin(matched, ", "), "]"));
-    }
-  }
-  for (const std::string& id : expect.matched_rules_absent()) {
-    if (Has(matched, id)) {
-      failures.push_back(
-          absl::StrCat("matched_rules: ", id, " should not match"));
-    }
-  }
+  const std::vector<std::string> none;
+  CheckMembers(
+      "forbidden", expect.forbidden(), none,
+      Keys(decision.forbidden(), [](const auto& f) { return f.code(); }),
+      &failures);
+  CheckMembers("risks", expect.risks(), none,
+               Keys(decision.risks(), [](const auto& r) { return r.code(); }),
+               &failures);
+  CheckMembers(
+      "matched_rules", expect.matched_rules(), expect.matched_rules_absent(),
+      Keys(decision.matched_rules(), [](const auto& m) { return m.rule_id(); }),
+      &failures);
   if (expect.has_respond_by() && expect.respond_by() != decision.respond_by()) {
     failures.push_back(absl::StrCat(
         "respond_by: want ", TimeUtil::ToString(expect.respond_by()), ", got ",
