@@ -30,7 +30,8 @@ std::vector<LintFinding> LintBundle(const CompiledBundle& bundle) {
 
   for (size_t i = 0; i < rules.size(); ++i) {
     const CompiledRule& rule = rules[i];
-    if (conjunctions[i].has_value() && expr::IsUnsatisfiable(*conjunctions[i])) {
+    if (conjunctions[i].has_value() &&
+        expr::IsUnsatisfiable(*conjunctions[i])) {
       findings.push_back({rule.id, "never-matches",
                           absl::StrCat("the condition `", rule.when->text(),
                                        "` can never be true")});
@@ -58,9 +59,8 @@ std::vector<LintFinding> LintBundle(const CompiledBundle& bundle) {
         findings.push_back(
             {rule.id, "conflict",
              absl::StrCat("same priority ", rule.priority, " as ", other.id,
-                          ", another verdict (",
-                          v1::Verdict_Name(rule.verdict), " vs ",
-                          v1::Verdict_Name(other.verdict),
+                          ", another verdict (", v1::Verdict_Name(rule.verdict),
+                          " vs ", v1::Verdict_Name(other.verdict),
                           "), and both can match one case; only the rule id "
                           "breaks the tie")});
       }
@@ -92,8 +92,8 @@ std::vector<LintFinding> LintBundle(const CompiledBundle& bundle) {
   }
   for (size_t i = 0; i < internals.risks.size(); ++i) {
     if (!used_risks.count(static_cast<int>(i))) {
-      findings.push_back({internals.risks[i].code, "unused",
-                          "risk that no rule lists"});
+      findings.push_back(
+          {internals.risks[i].code, "unused", "risk that no rule lists"});
     }
   }
   return findings;
