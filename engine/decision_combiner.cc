@@ -169,18 +169,9 @@ v1::Decision CombineDecision(const BundleInternals& bundle,
                                               : bundle.fallback_verdict;
   const v1::Verdict chosen = verdict;
 
-  for (size_t i = 0; i < rule_count; ++i) {
-    const CompiledRule& rule = bundle.rules[i];
-    if (results[i].outcome == Outcome::kMatch &&
-        rule.only_for_verdicts.empty()) {
-      AddMatched(rule.id, rule.verdict, rule.priority, rule.explanation,
-                 &decision);
-    } else if (results[i].outcome == Outcome::kError) {
-      AddMatched(rule.id, rule.verdict, rule.priority,
-                 absl::StrCat("evaluation error: ", results[i].error),
-                 &decision);
-    }
-  }
+  // What the engine itself decided (fallback, errors, REJECT without
+  // evidence), listed after the rules.
+  v1::Decision engine_notes;
 
   Contributions contributions;
   const CompiledRule* amount_rule = nullptr;
@@ -200,7 +191,7 @@ v1::Decision CombineDecision(const BundleInternals& bundle,
   }
   if (verdict_rule < 0 && blocking_error < 0) {
     AddMatched(kFallbackRuleId, verdict, 0, bundle.fallback_explanation,
-               &decision);
+               &engine_notes);
     for (int action : bundle.fallback_actions) {
       contributions.AddAction(bundle, action, kFallbackRuleId);
     }
@@ -209,7 +200,7 @@ v1::Decision CombineDecision(const BundleInternals& bundle,
     AddMatched(kRuleErrorRuleId, verdict, 0,
                "a rule could not be evaluated on this case: a person must "
                "decide it",
-               &decision);
+               &engine_notes);
     contributions.AddAction(bundle, bundle.escalate_action, kRuleErrorRuleId);
   }
 
@@ -227,7 +218,7 @@ v1::Decision CombineDecision(const BundleInternals& bundle,
             verdict_rule >= 0 ? bundle.rules[verdict_rule].id : kFallbackRuleId,
             " needs evidence not yet held: ", absl::StrJoin(names, ", "),
             "; negotiate and collect it first"),
-        &decision);
+        &engine_notes);
     contributions.AddAction(bundle, bundle.collect_evidence_action,
                             kRejectNeedsEvidenceRuleId);
   }
@@ -235,12 +226,27 @@ v1::Decision CombineDecision(const BundleInternals& bundle,
     const CompiledRule& rule = bundle.rules[i];
     if (results[i].outcome == Outcome::kMatch &&
         Contains(rule.only_for_verdicts, verdict)) {
-      AddMatched(rule.id, rule.verdict, rule.priority, rule.explanation,
-                 &decision);
       contributions.AddRule(bundle, rule, request);
     }
   }
   decision.set_verdict(verdict);
+
+  // matched_rules: every rule that matched (post-verdict rules when they
+  // applied) or failed, in evaluation order, then the engine's own notes.
+  for (size_t i = 0; i < rule_count; ++i) {
+    const CompiledRule& rule = bundle.rules[i];
+    if (results[i].outcome == Outcome::kError) {
+      AddMatched(rule.id, rule.verdict, rule.priority,
+                 absl::StrCat("evaluation error: ", results[i].error),
+                 &decision);
+    } else if (results[i].outcome == Outcome::kMatch &&
+               (rule.only_for_verdicts.empty() ||
+                Contains(rule.only_for_verdicts, verdict))) {
+      AddMatched(rule.id, rule.verdict, rule.priority, rule.explanation,
+                 &decision);
+    }
+  }
+  decision.mutable_matched_rules()->MergeFrom(engine_notes.matched_rules());
 
   // The amount.
   const int64_t requested = request.requested_amount().minor_units();

@@ -91,10 +91,11 @@ TEST_F(DecisionCombinerTest, RejectWithoutEvidenceBecomesNegotiate) {
   ASSERT_EQ(d.required_evidence_size(), 1);
   EXPECT_EQ(d.required_evidence(0).kind(), v1::EVIDENCE_KIND_LOGISTICS_TRACE);
   EXPECT_FALSE(d.required_evidence(0).satisfied());
+  // Evaluation order (priority, then id), then what the engine added.
   EXPECT_THAT(Rules(d),
-              ElementsAre("always.no_night_calls", "seven_day.late",
-                          kRejectNeedsEvidenceRuleId, "always.message_first"));
-  EXPECT_THAT(d.matched_rules(2).explanation(),
+              ElementsAre("always.message_first", "always.no_night_calls",
+                          "seven_day.late", kRejectNeedsEvidenceRuleId));
+  EXPECT_THAT(d.matched_rules(3).explanation(),
               HasSubstr("EVIDENCE_KIND_LOGISTICS_TRACE"));
   // The proposed amount while negotiating is what the buyer asked for.
   EXPECT_EQ(d.refund_amount().minor_units(), 12900);
