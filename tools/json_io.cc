@@ -23,6 +23,9 @@ std::string ToJson(const google::protobuf::Message& message) {
   google::protobuf::util::JsonPrintOptions options;
   options.add_whitespace = true;
   options.preserve_proto_field_names = true;
+  // A zero amount or an unmet evidence requirement is information: print
+  // scalar fields even when they hold their default.
+  options.always_print_primitive_fields = true;
   std::string json;
   (void)google::protobuf::util::MessageToJsonString(message, &json, options);
   return json;

@@ -15,7 +15,8 @@ namespace refund {
 absl::Status ParseJson(const std::string& json, const std::string& source,
                        google::protobuf::Message* out);
 
-// Pretty-printed protobuf JSON with the proto field names.
+// Pretty-printed protobuf JSON with the proto field names, scalar fields
+// printed even when they hold their default (a zero refund amount shows).
 std::string ToJson(const google::protobuf::Message& message);
 
 // The contents of `path`, or of standard input when `path` is "-" or empty.

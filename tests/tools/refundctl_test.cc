@@ -133,3 +133,22 @@ TEST(RefundctlFlagsTest, UnknownFlagIsAUsageError) {
 
 }  // namespace
 }  // namespace refund
+
+namespace refund {
+namespace {
+
+TEST(RefundctlJsonTest, ZeroAmountIsPrinted) {
+  testing::TempDir dir;
+  dir.Write("request.json", R"({"request_id": "r0", "refund_id": "rf0",
+    "shop_id": "s1", "requested_at": "2026-05-03T10:00:00+08:00"})");
+  std::ostringstream out, err;
+  EXPECT_EQ(RunRefundctl({"decide", "--policies=" REFUND_POLICIES_DIR,
+                          dir.path() + "/request.json"},
+                         out, err),
+            0)
+      << err.str();
+  EXPECT_THAT(out.str(), HasSubstr("\"minor_units\": \"0\""));
+}
+
+}  // namespace
+}  // namespace refund
