@@ -289,6 +289,7 @@ v1::Decision CombineDecision(const BundleInternals& bundle,
     respond_by = std::min(respond_by, ToTime(request.after_sale_deadline()));
   }
   SetTimestamp(respond_by, decision.mutable_respond_by());
+  Timestamp call_from_timestamp;
 
   // Evidence, actions, forbidden conduct, risks, in the case's locale.
   int locale = bundle.LocaleIndex(request.locale());
@@ -309,7 +310,7 @@ v1::Decision CombineDecision(const BundleInternals& bundle,
       [](const Contributions::Entry& a, const Contributions::Entry& b) {
         return a.rank < b.rank;
       });
-  const absl::Time call_from = OutsideQuietHours(requested_at, bundle);
+  SetTimestamp(OutsideQuietHours(requested_at, bundle), &call_from_timestamp);
   for (const Contributions::Entry& entry : contributions.actions_) {
     const CompiledAction& action = bundle.actions[entry.index];
     v1::SuggestedAction* out = decision.add_actions();
@@ -317,9 +318,9 @@ v1::Decision CombineDecision(const BundleInternals& bundle,
     out->set_script(action.scripts[locale].Render(context));
     out->set_rule_id(entry.rule_id);
     out->set_channel(action.channel);
-    SetTimestamp(respond_by, out->mutable_due_by());
+    *out->mutable_due_by() = decision.respond_by();
     if (action.channel == v1::CHANNEL_PHONE) {
-      SetTimestamp(call_from, out->mutable_not_before());
+      *out->mutable_not_before() = call_from_timestamp;
     }
   }
   for (const Contributions::Entry& entry : contributions.forbidden_) {

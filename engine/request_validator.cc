@@ -6,16 +6,12 @@
 #include "absl/strings/string_view.h"
 #include "engine/status_macros.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "google/protobuf/util/time_util.h"
 
 namespace refund {
 namespace {
 
 using google::protobuf::Timestamp;
-
-// Seconds of 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z (the range the
-// Timestamp type documents).
-constexpr int64_t kMinTimestampSeconds = -62135596800;
-constexpr int64_t kMaxTimestampSeconds = 253402300799;
 
 // Builds "prefix.field: message" errors.
 class FieldPath {
@@ -69,8 +65,9 @@ absl::Status CheckMoney(const FieldPath& path, const v1::Money& money) {
 }
 
 absl::Status CheckTimestamp(const FieldPath& path, const Timestamp& t) {
-  if (t.seconds() < kMinTimestampSeconds ||
-      t.seconds() > kMaxTimestampSeconds) {
+  using google::protobuf::util::TimeUtil;
+  if (t.seconds() < TimeUtil::kTimestampMinSeconds ||
+      t.seconds() > TimeUtil::kTimestampMaxSeconds) {
     return path.Error("seconds out of range (years 0001-9999)");
   }
   if (t.nanos() < 0 || t.nanos() > 999'999'999) {

@@ -15,6 +15,7 @@
 #include "engine/compiled_bundle.h"
 #include "engine/policy_issue.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "google/protobuf/util/time_util.h"
 #include "server/decision_id.h"
 #include "server/deterministic_serialization.h"
 #include "server/grpc_status.h"
@@ -22,9 +23,7 @@
 namespace refund::server {
 namespace {
 
-// google.protobuf.Timestamp's valid range: 0001-01-01 to 9999-12-31.
-constexpr int64_t kMinTimestampSeconds = -62'135'596'800;
-constexpr int64_t kMaxTimestampSeconds = 253'402'300'799;
+using google::protobuf::util::TimeUtil;
 
 grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* context,
                                     const absl::Status& status) {
@@ -35,26 +34,13 @@ grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* context,
 
 absl::StatusOr<int64_t> TimestampToMicros(
     const google::protobuf::Timestamp& timestamp, absl::string_view field) {
-  if (timestamp.seconds() < kMinTimestampSeconds ||
-      timestamp.seconds() > kMaxTimestampSeconds || timestamp.nanos() < 0 ||
-      timestamp.nanos() > 999'999'999) {
+  if (timestamp.seconds() < TimeUtil::kTimestampMinSeconds ||
+      timestamp.seconds() > TimeUtil::kTimestampMaxSeconds ||
+      timestamp.nanos() < 0 || timestamp.nanos() > 999'999'999) {
     return absl::InvalidArgumentError(
         absl::StrCat(field, ": not a valid timestamp"));
   }
-  return timestamp.seconds() * 1'000'000 + timestamp.nanos() / 1'000;
-}
-
-google::protobuf::Timestamp MicrosToTimestamp(int64_t micros) {
-  google::protobuf::Timestamp timestamp;
-  int64_t seconds = micros / 1'000'000;
-  int64_t rest = micros % 1'000'000;
-  if (rest < 0) {
-    rest += 1'000'000;
-    --seconds;
-  }
-  timestamp.set_seconds(seconds);
-  timestamp.set_nanos(static_cast<int32_t>(rest * 1'000));
-  return timestamp;
+  return TimeUtil::TimestampToMicroseconds(timestamp);
 }
 
 absl::StatusOr<DecisionFilter> ToDecisionFilter(
@@ -86,7 +72,7 @@ absl::StatusOr<DecisionFilter> ToDecisionFilter(
 void FillBundleInfo(const ActiveBundle& active, v1::PolicyBundleInfo* info) {
   *info = active.bundle->Info();
   *info->mutable_loaded_at() =
-      MicrosToTimestamp(absl::ToUnixMicros(active.loaded_at));
+      TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(active.loaded_at));
   info->set_source(active.source);
 }
 
@@ -122,7 +108,8 @@ grpc::ServerUnaryReactor* RefundService::Decide(
   // Truncated to microseconds: the precision the log indexes and hashes.
   const int64_t decided_at = absl::ToUnixMicros(absl::Now());
   decision->set_decision_id(*std::move(decision_id));
-  *decision->mutable_decided_at() = MicrosToTimestamp(decided_at);
+  *decision->mutable_decided_at() =
+      TimeUtil::MicrosecondsToTimestamp(decided_at);
 
   DecisionLogEntry entry;
   entry.request_bytes = SerializeDeterministically(refund_request);
