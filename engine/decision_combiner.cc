@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
+#include "engine/locale_match.h"
 #include "google/protobuf/util/time_util.h"
 
 namespace refund {
@@ -292,8 +293,7 @@ v1::Decision CombineDecision(const BundleInternals& bundle,
   Timestamp call_from_timestamp;
 
   // Evidence, actions, forbidden conduct, risks, in the case's locale.
-  int locale = bundle.LocaleIndex(request.locale());
-  if (locale < 0) locale = 0;
+  const int locale = MatchLocale(bundle.locales, request.locale()).index;
   decision.set_locale(bundle.locales[locale]);
   for (v1::EvidenceRequirement& requirement : contributions.evidence_) {
     *decision.add_required_evidence() = std::move(requirement);

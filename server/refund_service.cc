@@ -84,7 +84,11 @@ absl::Status NoBundle() {
 
 RefundService::RefundService(const BundleHolder& bundles,
                              PolicyReloader& reloader, DecisionLog& log)
-    : bundles_(bundles), reloader_(reloader), log_(log) {}
+    : bundles_(bundles),
+      reloader_(reloader),
+      log_(log),
+      bundle_cache_(log),
+      suggester_(bundles, log, bundle_cache_) {}
 
 grpc::ServerUnaryReactor* RefundService::Decide(
     grpc::CallbackServerContext* context, const v1::DecideRequest* request,
@@ -132,6 +136,16 @@ grpc::ServerUnaryReactor* RefundService::Decide(
                 reactor->Finish(ToGrpcStatus(stored.status()));
               });
   return reactor;
+}
+
+grpc::ServerUnaryReactor* RefundService::SuggestActions(
+    grpc::CallbackServerContext* context,
+    const v1::SuggestActionsRequest* request,
+    v1::SuggestActionsResponse* response) {
+  absl::StatusOr<v1::SuggestActionsResponse> suggestion =
+      suggester_.Suggest(*request);
+  if (suggestion.ok()) *response = *std::move(suggestion);
+  return FinishNow(context, suggestion.status());
 }
 
 grpc::ServerUnaryReactor* RefundService::GetDecision(

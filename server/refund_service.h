@@ -2,13 +2,15 @@
 //
 // Decide answers only after the decision log has durably stored the request,
 // the decision and the bundle version: the reactor finishes from the log's
-// callback. SuggestActions and Replay are not implemented yet; the generated
-// base class answers them UNIMPLEMENTED.
+// callback. Replay is not implemented yet; the generated base class answers it
+// UNIMPLEMENTED.
 #ifndef SERVER_REFUND_SERVICE_H_
 #define SERVER_REFUND_SERVICE_H_
 
 #include "grpcpp/grpcpp.h"
 #include "refund/v1/service.grpc.pb.h"
+#include "server/action_suggester.h"
+#include "server/bundle_cache.h"
 #include "server/bundle_holder.h"
 #include "server/decision_log.h"
 #include "server/policy_reloader.h"
@@ -27,6 +29,13 @@ class RefundService final : public v1::RefundDecisionService::CallbackService {
   grpc::ServerUnaryReactor* Decide(grpc::CallbackServerContext* context,
                                    const v1::DecideRequest* request,
                                    v1::Decision* response) override;
+
+  // Suggested actions for a stored decision or, as a dry run that stores
+  // nothing, for an inline request (ActionSuggester::Suggest).
+  grpc::ServerUnaryReactor* SuggestActions(
+      grpc::CallbackServerContext* context,
+      const v1::SuggestActionsRequest* request,
+      v1::SuggestActionsResponse* response) override;
 
   // INVALID_ARGUMENT for an empty id, NOT_FOUND for an unknown one.
   grpc::ServerUnaryReactor* GetDecision(grpc::CallbackServerContext* context,
@@ -63,6 +72,8 @@ class RefundService final : public v1::RefundDecisionService::CallbackService {
   const BundleHolder& bundles_;
   PolicyReloader& reloader_;
   DecisionLog& log_;
+  BundleCache bundle_cache_;
+  ActionSuggester suggester_;
 };
 
 }  // namespace refund::server

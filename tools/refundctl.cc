@@ -10,9 +10,11 @@
 #include "engine/request_validator.h"
 #include "grpcpp/grpcpp.h"
 #include "refund/v1/service.grpc.pb.h"
+#include "server/action_suggester.h"
 #include "tools/json_io.h"
 #include "tools/policy_linter.h"
 #include "tools/policy_test_runner.h"
+#include "tools/suggestion_printer.h"
 
 namespace refund {
 namespace {
@@ -28,6 +30,15 @@ commands:
   explain [--policies=DIR] [REQUEST.json|-]
           The decision, then every rule's condition result, sub-expression by
           sub-expression where it did not match.
+  suggest [--policies=DIR | --server=HOST:PORT] [--locale=TAG] [--json]
+          [REQUEST.json|-]
+  suggest --server=HOST:PORT --decision-id=ID [--locale=TAG] [--json]
+          What an agent does next: the verdict, the actions in order with
+          their scripts in the locale (zh-CN default, en), the missing
+          evidence, the forbidden conduct and the risks. For a request (a
+          RefundRequest or SuggestActionsRequest as JSON) it is a dry run,
+          nothing is stored; for a stored decision, ask the server. --json
+          prints the SuggestActionsResponse for machines.
   test    [DIR | --policies=DIR] [--verbose]
           Runs the policy tests in DIR/tests/*.json (default ./policies).
           Exit 1 when any fails.
@@ -191,6 +202,83 @@ int Explain(const Args& args, std::ostream& out, std::ostream& err) {
   return 0;
 }
 
+// The SuggestActionsRequest of `refundctl suggest`: --decision-id, or the
+// JSON input (a SuggestActionsRequest, or a request as `decide` reads it);
+// --locale overrides the input's.
+absl::StatusOr<v1::SuggestActionsRequest> ReadSuggestRequest(const Args& args) {
+  v1::SuggestActionsRequest request;
+  const std::string decision_id = Flag(args, "decision-id", "");
+  if (!decision_id.empty()) {
+    request.set_decision_id(decision_id);
+  } else {
+    const std::string path =
+        args.positional.empty() ? "-" : args.positional.front();
+    absl::StatusOr<std::string> json = ReadFileOrStdin(path);
+    if (!json.ok()) return json.status();
+    const std::string source = path == "-" ? "stdin" : path;
+    v1::SuggestActionsRequest wrapped;
+    if (ParseJson(*json, source, &wrapped).ok() &&
+        (wrapped.has_request() || !wrapped.decision_id().empty())) {
+      request = std::move(wrapped);
+    } else {
+      v1::DecideRequest decide;
+      if (ParseJson(*json, source, &decide).ok() && decide.has_request()) {
+        *request.mutable_request() = decide.request();
+      } else {
+        absl::Status parsed =
+            ParseJson(*json, source, request.mutable_request());
+        if (!parsed.ok()) return parsed;
+      }
+    }
+  }
+  const std::string locale = Flag(args, "locale", "");
+  if (!locale.empty()) request.set_locale(locale);
+  return request;
+}
+
+int Suggest(const Args& args, std::ostream& out, std::ostream& err) {
+  absl::StatusOr<v1::SuggestActionsRequest> request = ReadSuggestRequest(args);
+  if (!request.ok()) {
+    err << request.status().message() << "\n";
+    return 1;
+  }
+  const std::string server = Flag(args, "server", "");
+  v1::SuggestActionsResponse response;
+  if (!server.empty()) {
+    auto channel =
+        grpc::CreateChannel(server, grpc::InsecureChannelCredentials());
+    auto stub = v1::RefundDecisionService::NewStub(channel);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(10));
+    grpc::Status status = stub->SuggestActions(&context, *request, &response);
+    if (!status.ok()) {
+      err << "SuggestActions failed: "
+          << absl::StatusCodeToString(
+                 static_cast<absl::StatusCode>(status.error_code()))
+          << ": " << status.error_message() << "\n";
+      return 1;
+    }
+  } else if (!request->decision_id().empty()) {
+    err << "--decision-id needs --server: stored decisions live in the "
+           "server's log\n";
+    return 2;
+  } else {
+    auto bundle = LoadFrom(Flag(args, "policies", "policies"), err);
+    if (!bundle.ok()) return 1;
+    absl::StatusOr<v1::SuggestActionsResponse> dry_run =
+        server::SuggestDryRun(**bundle, request->request(), request->locale());
+    if (!dry_run.ok()) {
+      err << dry_run.status().message() << "\n";
+      return 1;
+    }
+    response = *std::move(dry_run);
+  }
+  out << (Flag(args, "json", "") == "true" ? ToJson(response)
+                                           : FormatSuggestion(response));
+  return 0;
+}
+
 int Test(const Args& args, std::ostream& out, std::ostream& err) {
   const std::string directory = BundleDirectory(args);
   auto bundle = LoadFrom(directory, err);
@@ -259,6 +347,9 @@ int RunRefundctl(const std::vector<std::string>& args, std::ostream& out,
   static const Command kCommands[] = {
       {"decide", {"policies", "server"}, Decide},
       {"explain", {"policies"}, Explain},
+      {"suggest",
+       {"policies", "server", "locale", "decision-id", "json"},
+       Suggest},
       {"test", {"policies", "verbose"}, Test},
       {"lint", {"policies"}, Lint},
   };
