@@ -142,7 +142,13 @@ std::string ScriptTemplate::Render(const ScriptContext& context) const {
     const v1::RefundRequest& request = *context.request;
     switch (piece.value) {
       case ScriptValue::kOrderId:
-        out += request.order().order_id();
+        // The only value a valid request may lack: say so rather than leave
+        // a blank in front of the buyer.
+        if (request.order().order_id().empty()) {
+          out += context.locale == "en" ? "(number not given)" : "(未提供单号)";
+        } else {
+          out += request.order().order_id();
+        }
         break;
       case ScriptValue::kRefundId:
         out += request.refund_id();

@@ -15,7 +15,7 @@ namespace refund {
 
 // The values a script can name.
 enum class ScriptValue {
-  kOrderId,          // {{order_id}}
+  kOrderId,          // {{order_id}}  (a placeholder text when not given)
   kRefundId,         // {{refund_id}}
   kShopId,           // {{shop_id}}
   kRequestedAmount,  // {{requested_amount}}  "¥12.50"

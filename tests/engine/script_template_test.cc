@@ -35,6 +35,21 @@ TEST(ScriptTemplateTest, FillsTheCaseValues) {
   EXPECT_THAT(script.Render(context), HasSubstr("开箱视频、聊天记录"));
 }
 
+TEST(ScriptTemplateTest, AnOrderWithoutANumberIsNeverABlank) {
+  ScriptTemplate script;
+  std::vector<ScriptTemplate::Issue> issues;
+  ASSERT_TRUE(ScriptTemplate::Parse("Order {{order_id}} is on its way", &script,
+                                    &issues));
+  v1::RefundRequest request;
+  ScriptContext context;
+  context.request = &request;
+  context.zone = absl::UTCTimeZone();
+  context.locale = "en";
+  EXPECT_EQ(script.Render(context), "Order (number not given) is on its way");
+  context.locale = "zh-CN";
+  EXPECT_EQ(script.Render(context), "Order (未提供单号) is on its way");
+}
+
 TEST(ScriptTemplateTest, UnknownPlaceholderIsAnIssueAtItsOffset) {
   ScriptTemplate script;
   std::vector<ScriptTemplate::Issue> issues;
