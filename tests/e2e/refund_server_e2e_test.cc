@@ -533,6 +533,48 @@ TEST_F(SmallBundleTest, BrokenReloadKeepsOldBundleAndSighupLoadsFixedOne) {
             version);
 }
 
+TEST_F(SmallBundleTest, SuggestionsForStoredDecisionsUseTheirOwnBundle) {
+  const v1::Decision decided = DecideOk(SevenDayReturn("r-suggest-old"));
+  // The shop rewrites its English script and reloads.
+  std::string rewritten = kBundleFile;
+  rewritten.replace(rewritten.find("Please send the item back."), 26,
+                    "Send it back within 7 days.");
+  WriteFile(policies_ / "bundle.textproto", rewritten);
+  {
+    grpc::ClientContext context;
+    v1::PolicyBundleInfo info;
+    ASSERT_TRUE(
+        stub_->ReloadPolicies(&context, v1::ReloadPoliciesRequest(), &info)
+            .ok());
+    ASSERT_NE(info.version(), decided.policy().version());
+  }
+
+  // The stored decision is shown in English as its own bundle wrote it.
+  v1::SuggestActionsRequest stored;
+  stored.set_decision_id(decided.decision_id());
+  stored.set_locale("en");
+  v1::SuggestActionsResponse old_view;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(stub_->SuggestActions(&context, stored, &old_view).ok());
+  }
+  ASSERT_EQ(old_view.actions_size(), 1);
+  EXPECT_EQ(old_view.actions(0).script(), "Please send the item back.");
+  EXPECT_EQ(old_view.policy().version(), decided.policy().version());
+
+  // A dry run today uses the active bundle.
+  v1::SuggestActionsRequest dry_run;
+  *dry_run.mutable_request() = SevenDayReturn("r-suggest-new");
+  dry_run.set_locale("en");
+  v1::SuggestActionsResponse new_view;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(stub_->SuggestActions(&context, dry_run, &new_view).ok());
+  }
+  ASSERT_EQ(new_view.actions_size(), 1);
+  EXPECT_EQ(new_view.actions(0).script(), "Send it back within 7 days.");
+}
+
 TEST_F(SmallBundleTest, RestartOnSameDatabaseServesOldDecisionsIdentically) {
   const v1::RefundRequest request = SevenDayReturn("r-restart");
   const v1::Decision decided = DecideOk(request);
