@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "refund/v1/refund.pb.h"
+#include "refund/v1/service.pb.h"
 
 namespace refund::server {
 
@@ -114,6 +115,15 @@ class DecisionLog {
   // NOT_FOUND when the version was never stored.
   virtual absl::StatusOr<std::string> GetBundleText(
       const std::string& version) = 0;
+
+  // Walks the hash chain and checks every row against it (server/
+  // log_verifier.h): the problems found are the answer; a non-OK status means
+  // the check could not run. UNIMPLEMENTED for a store that cannot.
+  // `max_problems` as in VerifyDecisionLogRequest.
+  virtual absl::StatusOr<v1::VerifyDecisionLogResponse> Verify(
+      int /*max_problems*/) {
+    return absl::UnimplementedError("this decision log cannot be verified");
+  }
 
   // Stores everything already queued, then refuses new work. Idempotent.
   virtual void Close() = 0;

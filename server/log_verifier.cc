@@ -1,0 +1,270 @@
+#include "server/log_verifier.h"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "engine/status_macros.h"
+#include "google/protobuf/util/time_util.h"
+#include "refund/v1/refund.pb.h"
+#include "server/log_rows.h"
+#include "server/row_hash.h"
+#include "server/sqlite_connection.h"
+
+namespace refund::server {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+// Collects problems: keeps the first `max` and counts all.
+class ProblemList {
+ public:
+  ProblemList(v1::VerifyDecisionLogResponse& report, int max)
+      : report_(report), max_(max) {}
+
+  void Add(int64_t seq, const std::string& decision_id, const char* kind,
+           std::string message) {
+    report_.set_problem_count(report_.problem_count() + 1);
+    if (report_.problems_size() >= max_) return;
+    v1::LogProblem* problem = report_.add_problems();
+    problem->set_seq(seq);
+    problem->set_decision_id(decision_id);
+    problem->set_kind(kind);
+    problem->set_message(std::move(message));
+  }
+
+ private:
+  v1::VerifyDecisionLogResponse& report_;
+  const int max_;
+};
+
+// Whether each stored bundle's text hashes to its version.
+absl::StatusOr<std::map<std::string, bool>> ReadBundles(SqliteConnection& db) {
+  ASSIGN_OR_RETURN(SqliteStatement stmt,
+                   db.Prepare("SELECT version, text FROM bundles"));
+  std::map<std::string, bool> intact;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool has_row, stmt.Step());
+    if (!has_row) break;
+    std::string version = stmt.ColumnBytes(0);
+    intact[version] = ToHex(Sha256(stmt.ColumnBytes(1))) == version;
+  }
+  return intact;
+}
+
+// The decision_rules rows in seq order, consumed alongside the decisions.
+class RuleRows {
+ public:
+  explicit RuleRows(SqliteStatement stmt) : stmt_(std::move(stmt)) {}
+
+  // Moves to the first row at or after `seq`; the seqs skipped over (rule
+  // rows of no decision row) are appended to `orphans`.
+  absl::Status SkipTo(int64_t seq, std::set<int64_t>& orphans) {
+    RETURN_IF_ERROR(Fill());
+    while (current_ && current_->first < seq) {
+      orphans.insert(current_->first);
+      RETURN_IF_ERROR(Advance());
+    }
+    return absl::OkStatus();
+  }
+
+  // The rule ids stored for `seq` (SkipTo(seq) first).
+  absl::StatusOr<std::set<std::string>> Take(int64_t seq) {
+    std::set<std::string> rules;
+    while (current_ && current_->first == seq) {
+      rules.insert(current_->second);
+      RETURN_IF_ERROR(Advance());
+    }
+    return rules;
+  }
+
+ private:
+  absl::Status Fill() {
+    if (started_) return absl::OkStatus();
+    started_ = true;
+    return Advance();
+  }
+  absl::Status Advance() {
+    ASSIGN_OR_RETURN(bool has_row, stmt_.Step());
+    if (has_row) {
+      current_.emplace(stmt_.ColumnInt64(0), stmt_.ColumnBytes(1));
+    } else {
+      current_.reset();
+    }
+    return absl::OkStatus();
+  }
+
+  SqliteStatement stmt_;
+  bool started_ = false;
+  std::optional<std::pair<int64_t, std::string>> current_;
+};
+
+// The indexed columns against the hashed bytes; one message per mismatch.
+void CheckColumns(const LogRow& row, const v1::RefundRequest& request,
+                  const v1::Decision& decision, ProblemList& problems) {
+  auto check = [&](const char* column, const std::string& stored,
+                   const std::string& hashed) {
+    if (stored == hashed) return;
+    problems.Add(row.seq, row.decision_id, "COLUMN_MISMATCH",
+                 absl::StrCat("column ", column, " is \"", stored,
+                              "\" but the hashed row says \"", hashed, "\""));
+  };
+  check("decision_id", row.decision_id, decision.decision_id());
+  check("request_id", row.request_id, request.request_id());
+  check("request_id", row.request_id, decision.request_id());
+  check("refund_id", row.refund_id, request.refund_id());
+  check("shop_id", row.shop_id, request.shop_id());
+  check("verdict", v1::Verdict_Name(static_cast<v1::Verdict>(row.verdict)),
+        v1::Verdict_Name(decision.verdict()));
+  check("decided_at", absl::StrCat(row.decided_at_micros),
+        absl::StrCat(TimeUtil::TimestampToMicroseconds(decision.decided_at())));
+  check("bundle_version", row.bundle_version, decision.policy().version());
+  check("request_sha256", ToHex(row.request_sha256),
+        ToHex(Sha256(row.request)));
+}
+
+}  // namespace
+
+absl::StatusOr<v1::VerifyDecisionLogResponse> VerifyDecisionLogFile(
+    const std::string& path, int max_problems) {
+  ASSIGN_OR_RETURN(std::unique_ptr<LogRowReader> reader,
+                   LogRowReader::Open(path));
+  SqliteConnection& db = reader->connection();
+  v1::VerifyDecisionLogResponse report;
+  ProblemList problems(report,
+                       max_problems > 0 ? max_problems : kDefaultMaxProblems);
+
+  ASSIGN_OR_RETURN(auto bundles, ReadBundles(db));
+  report.set_bundles_checked(static_cast<int64_t>(bundles.size()));
+  ASSIGN_OR_RETURN(SqliteStatement rule_stmt,
+                   db.Prepare("SELECT seq, rule_id FROM decision_rules "
+                              "ORDER BY seq, rule_id"));
+  RuleRows rule_rows(std::move(rule_stmt));
+  std::set<int64_t> orphan_rule_seqs;
+  std::set<std::string> used_versions;
+
+  int64_t prev_seq = 0;
+  std::string expected_prev = GenesisHash();
+  std::string last_hash = GenesisHash();
+  for (;;) {
+    ASSIGN_OR_RETURN(std::optional<LogRow> next, reader->Next());
+    if (!next) break;
+    const LogRow& row = *next;
+    report.set_rows_checked(report.rows_checked() + 1);
+    auto add = [&](const char* kind, std::string message) {
+      problems.Add(row.seq, row.decision_id, kind, std::move(message));
+    };
+
+    if (row.seq != prev_seq + 1) {
+      add("SEQ_GAP", absl::StrCat("seq ", row.seq, " follows seq ", prev_seq,
+                                  ": rows in between are missing"));
+    }
+    if (row.prev_hash != expected_prev) {
+      add("PREV_HASH_MISMATCH",
+          prev_seq == 0
+              ? std::string("prev_hash of the first row is not the genesis "
+                            "hash: rows before it were deleted")
+              : absl::StrCat("prev_hash is not the row_hash of seq ", prev_seq,
+                             ": a row was deleted, inserted or moved "
+                             "between them"));
+    }
+    if (ComputeRowHash(row.request, row.decision, row.bundle_version,
+                       row.decided_at_micros,
+                       row.prev_hash) != row.row_hash) {
+      add("ROW_HASH_MISMATCH",
+          "row_hash does not match the row's request, decision, "
+          "bundle_version, decided_at and prev_hash: the row was edited");
+    }
+
+    v1::RefundRequest request;
+    v1::Decision decision;
+    if (!request.ParseFromString(row.request) ||
+        !decision.ParseFromString(row.decision)) {
+      add("CORRUPT_ROW", "the request or decision bytes do not parse");
+    } else {
+      CheckColumns(row, request, decision, problems);
+      RETURN_IF_ERROR(rule_rows.SkipTo(row.seq, orphan_rule_seqs));
+      ASSIGN_OR_RETURN(std::set<std::string> stored_rules,
+                       rule_rows.Take(row.seq));
+      std::set<std::string> matched;
+      for (const v1::MatchedRule& rule : decision.matched_rules()) {
+        matched.insert(rule.rule_id());
+      }
+      if (stored_rules != matched) {
+        add("RULES_MISMATCH",
+            absl::StrCat("decision_rules lists [",
+                         absl::StrJoin(stored_rules, ", "),
+                         "] but the decision matched [",
+                         absl::StrJoin(matched, ", "), "]"));
+      }
+    }
+
+    used_versions.insert(row.bundle_version);
+    auto bundle = bundles.find(row.bundle_version);
+    if (bundle == bundles.end()) {
+      add("BUNDLE_MISSING", absl::StrCat("the text of bundle version ",
+                                         row.bundle_version,
+                                         " is not stored: cannot replay"));
+    } else if (!bundle->second) {
+      add("BUNDLE_ALTERED",
+          absl::StrCat("the stored text of bundle version ",
+                       row.bundle_version, " does not hash to its version"));
+    }
+
+    prev_seq = row.seq;
+    // The next row is judged against this row as stored, so that one edit
+    // is reported once, where it is.
+    expected_prev = row.row_hash;
+    last_hash = row.row_hash;
+  }
+  RETURN_IF_ERROR(rule_rows.SkipTo(INT64_MAX, orphan_rule_seqs));
+  for (int64_t seq : orphan_rule_seqs) {
+    problems.Add(seq, "", "RULES_MISMATCH",
+                 absl::StrCat("decision_rules has rows for seq ", seq,
+                              ", which is not in the log: it was deleted"));
+  }
+  // Altered bundles that no row uses; the others were reported at their rows.
+  for (const auto& [version, intact] : bundles) {
+    if (intact || used_versions.count(version) > 0) continue;
+    problems.Add(0, "", "BUNDLE_ALTERED",
+                 absl::StrCat("the stored text of bundle version ", version,
+                              " does not hash to its version"));
+  }
+
+  report.set_last_seq(prev_seq);
+  report.set_last_row_hash(prev_seq == 0 ? "" : ToHex(last_hash));
+  ASSIGN_OR_RETURN(int64_t head_tables,
+                   db.QueryInt64("SELECT count(*) FROM sqlite_master WHERE "
+                                 "type = 'table' AND name = 'chain_head'"));
+  report.set_has_chain_head(head_tables > 0);
+  if (head_tables > 0) {
+    ASSIGN_OR_RETURN(
+        SqliteStatement head,
+        db.Prepare("SELECT last_seq, last_hash FROM chain_head WHERE id = 1"));
+    ASSIGN_OR_RETURN(bool found, head.Step());
+    if (!found) {
+      problems.Add(0, "", "HEAD_MISMATCH", "the chain head row is missing");
+    } else if (head.ColumnInt64(0) != prev_seq ||
+               head.ColumnBytes(1) != last_hash) {
+      problems.Add(
+          head.ColumnInt64(0), "", "HEAD_MISMATCH",
+          absl::StrCat("the chain head names seq ", head.ColumnInt64(0),
+                       " (row_hash ", ToHex(head.ColumnBytes(1)).substr(0, 16),
+                       "...) but the last row is seq ", prev_seq,
+                       head.ColumnInt64(0) > prev_seq
+                           ? ": the last rows were deleted"
+                           : ": the log was altered at its end"));
+    }
+  }
+  report.set_ok(report.problem_count() == 0);
+  return report;
+}
+
+}  // namespace refund::server
