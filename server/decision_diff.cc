@@ -20,14 +20,14 @@ class PathCollector : public MessageDifferencer::Reporter {
  public:
   explicit PathCollector(std::vector<std::string>& paths) : paths_(paths) {}
 
-  void ReportAdded(const Message&, const Message&,
-                   const std::vector<MessageDifferencer::SpecificField>& path)
-      override {
+  void ReportAdded(
+      const Message&, const Message&,
+      const std::vector<MessageDifferencer::SpecificField>& path) override {
     Collect(path);
   }
-  void ReportDeleted(const Message&, const Message&,
-                     const std::vector<MessageDifferencer::SpecificField>& path)
-      override {
+  void ReportDeleted(
+      const Message&, const Message&,
+      const std::vector<MessageDifferencer::SpecificField>& path) override {
     Collect(path);
   }
   void ReportModified(

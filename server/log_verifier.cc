@@ -1,5 +1,6 @@
 #include "server/log_verifier.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -7,6 +8,7 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -23,7 +25,8 @@ namespace {
 
 using google::protobuf::util::TimeUtil;
 
-// Collects problems: keeps the first `max` and counts all.
+// Collects problems, counts all, and lists the first `max` in log order
+// (problems of the log as a whole, seq 0, last).
 class ProblemList {
  public:
   ProblemList(v1::VerifyDecisionLogResponse& report, int max)
@@ -32,17 +35,36 @@ class ProblemList {
   void Add(int64_t seq, const std::string& decision_id, const char* kind,
            std::string message) {
     report_.set_problem_count(report_.problem_count() + 1);
-    if (report_.problems_size() >= max_) return;
-    v1::LogProblem* problem = report_.add_problems();
-    problem->set_seq(seq);
-    problem->set_decision_id(decision_id);
-    problem->set_kind(kind);
-    problem->set_message(std::move(message));
+    // Bounded memory on a log that is broken everywhere; problems come
+    // nearly in order, so the first ones are kept.
+    if (problems_.size() >= kKeptProblems) return;
+    v1::LogProblem& problem = problems_.emplace_back();
+    problem.set_seq(seq);
+    problem.set_decision_id(decision_id);
+    problem.set_kind(kind);
+    problem.set_message(std::move(message));
+  }
+
+  // Sorts and copies the first `max` into the report.
+  void Finish() {
+    auto position = [](const v1::LogProblem& p) {
+      return p.seq() == 0 ? INT64_MAX : p.seq();
+    };
+    std::stable_sort(problems_.begin(), problems_.end(),
+                     [&](const v1::LogProblem& a, const v1::LogProblem& b) {
+                       return position(a) < position(b);
+                     });
+    for (size_t i = 0; i < problems_.size() && static_cast<int>(i) < max_;
+         ++i) {
+      *report_.add_problems() = std::move(problems_[i]);
+    }
   }
 
  private:
+  static constexpr size_t kKeptProblems = 100000;
   v1::VerifyDecisionLogResponse& report_;
   const int max_;
+  std::vector<v1::LogProblem> problems_;
 };
 
 // Whether each stored bundle's text hashes to its version.
@@ -163,8 +185,11 @@ absl::StatusOr<v1::VerifyDecisionLogResponse> VerifyDecisionLogFile(
     };
 
     if (row.seq != prev_seq + 1) {
-      add("SEQ_GAP", absl::StrCat("seq ", row.seq, " follows seq ", prev_seq,
-                                  ": rows in between are missing"));
+      add("SEQ_GAP",
+          row.seq == prev_seq + 2
+              ? absl::StrCat("seq ", prev_seq + 1, " is missing (deleted)")
+              : absl::StrCat("seq ", row.seq, " follows seq ", prev_seq,
+                             ": the rows in between are missing or moved"));
     }
     if (row.prev_hash != expected_prev) {
       add("PREV_HASH_MISMATCH",
@@ -176,8 +201,7 @@ absl::StatusOr<v1::VerifyDecisionLogResponse> VerifyDecisionLogFile(
                              "between them"));
     }
     if (ComputeRowHash(row.request, row.decision, row.bundle_version,
-                       row.decided_at_micros,
-                       row.prev_hash) != row.row_hash) {
+                       row.decided_at_micros, row.prev_hash) != row.row_hash) {
       add("ROW_HASH_MISMATCH",
           "row_hash does not match the row's request, decision, "
           "bundle_version, decided_at and prev_hash: the row was edited");
@@ -198,24 +222,23 @@ absl::StatusOr<v1::VerifyDecisionLogResponse> VerifyDecisionLogFile(
         matched.insert(rule.rule_id());
       }
       if (stored_rules != matched) {
-        add("RULES_MISMATCH",
-            absl::StrCat("decision_rules lists [",
-                         absl::StrJoin(stored_rules, ", "),
-                         "] but the decision matched [",
-                         absl::StrJoin(matched, ", "), "]"));
+        add("RULES_MISMATCH", absl::StrCat("decision_rules lists [",
+                                           absl::StrJoin(stored_rules, ", "),
+                                           "] but the decision matched [",
+                                           absl::StrJoin(matched, ", "), "]"));
       }
     }
 
     used_versions.insert(row.bundle_version);
     auto bundle = bundles.find(row.bundle_version);
     if (bundle == bundles.end()) {
-      add("BUNDLE_MISSING", absl::StrCat("the text of bundle version ",
-                                         row.bundle_version,
-                                         " is not stored: cannot replay"));
+      add("BUNDLE_MISSING",
+          absl::StrCat("the text of bundle version ", row.bundle_version,
+                       " is not stored: cannot replay"));
     } else if (!bundle->second) {
       add("BUNDLE_ALTERED",
-          absl::StrCat("the stored text of bundle version ",
-                       row.bundle_version, " does not hash to its version"));
+          absl::StrCat("the stored text of bundle version ", row.bundle_version,
+                       " does not hash to its version"));
     }
 
     prev_seq = row.seq;
@@ -263,6 +286,7 @@ absl::StatusOr<v1::VerifyDecisionLogResponse> VerifyDecisionLogFile(
                            : ": the log was altered at its end"));
     }
   }
+  problems.Finish();
   report.set_ok(report.problem_count() == 0);
   return report;
 }

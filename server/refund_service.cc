@@ -51,10 +51,7 @@ absl::Status NoBundle() {
 
 RefundService::RefundService(const BundleHolder& bundles,
                              PolicyReloader& reloader, DecisionLog& log)
-    : bundles_(bundles),
-      reloader_(reloader),
-      log_(log),
-      replay_bundles_(log) {}
+    : bundles_(bundles), reloader_(reloader), log_(log), replay_bundles_(log) {}
 
 grpc::ServerUnaryReactor* RefundService::Decide(
     grpc::CallbackServerContext* context, const v1::DecideRequest* request,

@@ -38,11 +38,12 @@ absl::StatusOr<std::shared_ptr<const CompiledBundle>> ResolveCandidate(
   std::vector<PolicyIssue> issues;
   absl::StatusOr<std::unique_ptr<const CompiledBundle>> loaded =
       LoadBundleSource(request.candidate(), "candidate", &issues);
-  if (loaded.ok()) return std::shared_ptr<const CompiledBundle>(*std::move(loaded));
-  return absl::InvalidArgumentError(absl::StrCat(
-      "candidate: the bundle does not load: ",
-      issues.empty() ? std::string(loaded.status().message())
-                     : FormatIssues(issues)));
+  if (loaded.ok())
+    return std::shared_ptr<const CompiledBundle>(*std::move(loaded));
+  return absl::InvalidArgumentError(
+      absl::StrCat("candidate: the bundle does not load: ",
+                   issues.empty() ? std::string(loaded.status().message())
+                                  : FormatIssues(issues)));
 }
 
 }  // namespace

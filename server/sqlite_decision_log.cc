@@ -166,10 +166,10 @@ absl::StatusOr<ChainEnd> ReadChainEnd(SqliteConnection& db) {
 absl::Status CheckReadOnlySchema(SqliteConnection& db) {
   ASSIGN_OR_RETURN(int64_t version, db.QueryInt64("PRAGMA user_version"));
   if (version != SqliteDecisionLog::kSchemaVersion) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "decision log: schema version ", version, ", this build reads ",
-        SqliteDecisionLog::kSchemaVersion,
-        " read-only (open it once read-write to migrate)"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("decision log: schema version ", version,
+                     ", this build reads ", SqliteDecisionLog::kSchemaVersion,
+                     " read-only (open it once read-write to migrate)"));
   }
   return absl::OkStatus();
 }
@@ -510,11 +510,11 @@ SqliteDecisionLog::AcquireReader() {
       return ReaderLease(this, std::move(db));
     }
   }
-  ASSIGN_OR_RETURN(
-      std::unique_ptr<SqliteConnection> db,
-      SqliteConnection::Open(path_, (options_.read_only ? SQLITE_OPEN_READONLY
-                                                        : SQLITE_OPEN_READWRITE) |
-                                        SQLITE_OPEN_NOMUTEX));
+  ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> db,
+                   SqliteConnection::Open(
+                       path_, (options_.read_only ? SQLITE_OPEN_READONLY
+                                                  : SQLITE_OPEN_READWRITE) |
+                                  SQLITE_OPEN_NOMUTEX));
   RETURN_IF_ERROR(db->Execute(
       absl::StrCat("PRAGMA busy_timeout = ", options_.busy_timeout_ms)));
   RETURN_IF_ERROR(db->Execute("PRAGMA query_only = ON"));

@@ -9,14 +9,14 @@
 #include "engine/request_validator.h"
 #include "grpcpp/grpcpp.h"
 #include "refund/v1/service.grpc.pb.h"
-#include "tools/export_command.h"
-#include "tools/replay_command.h"
-#include "tools/server_client.h"
-#include "tools/verify_command.h"
 #include "tools/command_args.h"
+#include "tools/export_command.h"
 #include "tools/json_io.h"
 #include "tools/policy_linter.h"
 #include "tools/policy_test_runner.h"
+#include "tools/replay_command.h"
+#include "tools/server_client.h"
+#include "tools/verify_command.h"
 
 namespace refund {
 namespace {

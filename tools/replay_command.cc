@@ -27,9 +27,9 @@ absl::Status ParseTime(const Args& args, const std::string& flag,
                        google::protobuf::Timestamp* out) {
   const std::string value = Flag(args, flag, "");
   if (!TimeUtil::FromString(value, out)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--", flag, ": \"", value,
-        "\" is not an RFC 3339 time (2026-05-01T00:00:00+08:00)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", flag, ": \"", value,
+                     "\" is not an RFC 3339 time (2026-05-01T00:00:00+08:00)"));
   }
   return absl::OkStatus();
 }
@@ -39,9 +39,8 @@ absl::Status ParseVerdict(const std::string& value, v1::Verdict* out) {
   std::string name = absl::AsciiStrToUpper(value);
   if (name.rfind("VERDICT_", 0) != 0) name = "VERDICT_" + name;
   if (!v1::Verdict_Parse(name, out) || *out == v1::VERDICT_UNSPECIFIED) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--verdict: \"", value,
-                     "\" is not one of approve, negotiate, reject"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--verdict: \"", value, "\" is not one of approve, negotiate, reject"));
   }
   return absl::OkStatus();
 }
@@ -116,8 +115,8 @@ absl::StatusOr<v1::ReplayRequest> ReplayRequestFromFlags(const Args& args) {
       out->set_content(std::move(file.content));
     }
     if (request.candidate().files_size() == 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--candidate: no *.textproto files in ", candidate_dir));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--candidate: no *.textproto files in ", candidate_dir));
     }
   }
   v1::ListDecisionsRequest* filter = request.mutable_filter();
@@ -139,8 +138,8 @@ absl::StatusOr<v1::ReplayRequest> ReplayRequestFromFlags(const Args& args) {
   const std::string limit = Flag(args, "limit", "0");
   int32_t limit_value = 0;
   if (!absl::SimpleAtoi(limit, &limit_value) || limit_value < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--limit: \"", limit, "\" is not a non-negative number"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--limit: \"", limit, "\" is not a non-negative number"));
   }
   request.set_limit(limit_value);
   request.set_changed_only(Flag(args, "changed-only", "false") == "true");
@@ -174,9 +173,8 @@ int RunReplayCommand(const Args& args, std::ostream& out, std::ostream& err) {
     return 1;
   }
   if (summary.integrity_failures() > 0 || summary.errors() > 0) {
-    err << "replay: " << summary.integrity_failures()
-        << " integrity failures, " << summary.errors()
-        << " decisions could not be replayed\n";
+    err << "replay: " << summary.integrity_failures() << " integrity failures, "
+        << summary.errors() << " decisions could not be replayed\n";
     return 1;
   }
   return 0;

@@ -15,8 +15,7 @@ namespace refund {
 namespace {
 
 std::string ShortVerdict(v1::Verdict verdict) {
-  return std::string(
-      absl::StripPrefix(v1::Verdict_Name(verdict), "VERDICT_"));
+  return std::string(absl::StripPrefix(v1::Verdict_Name(verdict), "VERDICT_"));
 }
 
 std::string Amount(const v1::Decision& decision) {
@@ -29,8 +28,8 @@ void PrintSummary(const v1::ReplaySummary& summary, const std::string& prefix,
   out << prefix
       << (summary.mode() == v1::REPLAY_MODE_CANDIDATE ? "candidate" : "exact")
       << " replay: " << summary.total() << " decisions, " << summary.changed()
-      << " changed, " << summary.integrity_failures()
-      << " integrity failures, " << summary.errors() << " errors";
+      << " changed, " << summary.integrity_failures() << " integrity failures, "
+      << summary.errors() << " errors";
   if (!summary.candidate_version().empty()) {
     out << " (candidate " << summary.candidate_version().substr(0, 12) << ")";
   }
@@ -112,8 +111,7 @@ class JsonPrinter final : public ReplayPrinter {
 // RFC 4180: quoted when it holds a comma, a quote or a line break.
 std::string CsvField(const std::string& value) {
   if (value.find_first_of(",\"\r\n") == std::string::npos) return value;
-  return absl::StrCat("\"", absl::StrReplaceAll(value, {{"\"", "\"\""}}),
-                      "\"");
+  return absl::StrCat("\"", absl::StrReplaceAll(value, {{"\"", "\"\""}}), "\"");
 }
 
 class CsvPrinter final : public ReplayPrinter {
@@ -163,8 +161,8 @@ absl::StatusOr<std::unique_ptr<ReplayPrinter>> NewReplayPrinter(
   if (format == "table") return std::make_unique<TablePrinter>(out);
   if (format == "json") return std::make_unique<JsonPrinter>(out);
   if (format == "csv") return std::make_unique<CsvPrinter>(out);
-  return absl::InvalidArgumentError(absl::StrCat(
-      "format: \"", format, "\" is not one of table, json, csv"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("format: \"", format, "\" is not one of table, json, csv"));
 }
 
 }  // namespace refund

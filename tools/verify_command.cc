@@ -45,8 +45,8 @@ void PrintVerifyReport(const v1::VerifyDecisionLogResponse& report,
         << report.bundles_checked() << " bundles, hash chain intact\n";
   } else {
     out << "BROKEN: " << report.problem_count() << " problems in "
-        << report.rows_checked() << " decisions ("
-        << report.bundles_checked() << " bundles)\n";
+        << report.rows_checked() << " decisions (" << report.bundles_checked()
+        << " bundles)\n";
     for (int i = 0; i < report.problems_size(); ++i) {
       const v1::LogProblem& problem = report.problems(i);
       out << (i == 0 ? "first broken link: " : "also: ") << Place(problem)
