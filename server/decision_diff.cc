@@ -15,6 +15,12 @@ using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::util::MessageDifferencer;
 
+bool IsTimestamp(const FieldDescriptor* field) {
+  return field->message_type() != nullptr &&
+         field->message_type()->full_name() ==
+             google::protobuf::Timestamp::descriptor()->full_name();
+}
+
 // Turns the differencer's field paths into our names.
 class PathCollector : public MessageDifferencer::Reporter {
  public:
@@ -33,6 +39,13 @@ class PathCollector : public MessageDifferencer::Reporter {
   void ReportModified(
       const Message&, const Message&,
       const std::vector<MessageDifferencer::SpecificField>& path) override {
+    // A modified sub-message is reported once per changed leaf, then once
+    // more for the sub-message itself: the leaves name it better.
+    const FieldDescriptor* last = path.empty() ? nullptr : path.back().field;
+    if (last != nullptr && !last->is_repeated() &&
+        last->message_type() != nullptr && !IsTimestamp(last)) {
+      return;
+    }
     Collect(path);
   }
 
@@ -46,11 +59,7 @@ class PathCollector : public MessageDifferencer::Reporter {
       name += field->name();
       // A list or a point in time is one value to a reader of the diff.
       if (field->is_repeated()) break;
-      if (field->message_type() != nullptr &&
-          field->message_type()->full_name() ==
-              google::protobuf::Timestamp::descriptor()->full_name()) {
-        break;
-      }
+      if (IsTimestamp(field)) break;
     }
     if (name.empty()) name = "(unknown fields)";
     if (std::find(paths_.begin(), paths_.end(), name) == paths_.end()) {
