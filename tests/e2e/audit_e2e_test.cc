@@ -350,6 +350,29 @@ TEST_F(AuditE2ETest, ReplayFiltersByRule) {
   EXPECT_EQ(results.back().summary().total(), std::min<int64_t>(7, expected));
 }
 
+TEST_F(AuditE2ETest, CancelledReplayStopsAndTheServerGoesOn) {
+  auto stub = server_->NewStub();
+  {
+    grpc::ClientContext context;
+    v1::ReplayRequest request;
+    request.set_mode(v1::REPLAY_MODE_EXACT);
+    auto reader = stub->Replay(&context, request);
+    v1::ReplayResult result;
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE(reader->Read(&result));
+    context.TryCancel();
+    while (reader->Read(&result)) {
+    }
+    EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  }
+  v1::ReplayRequest request;
+  request.set_mode(v1::REPLAY_MODE_EXACT);
+  request.set_limit(10);
+  grpc::Status status;
+  std::vector<v1::ReplayResult> results = ReplayOnServer(request, &status);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(results.size(), 11u);
+}
+
 TEST_F(AuditE2ETest, BadReplayRequestsNameTheField) {
   struct Case {
     void (*mutate)(v1::ReplayRequest&);
