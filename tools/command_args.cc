@@ -41,4 +41,15 @@ std::string Flag(const Args& args, const std::string& name,
   return it == args.flags.end() ? fallback : it->second;
 }
 
+bool GetLogSource(const Args& args, const std::string& command,
+                  LogSource* source, std::ostream& err) {
+  source->db = Flag(args, "db", "");
+  source->server = Flag(args, "server", "");
+  if (source->db.empty() == source->server.empty()) {
+    err << command << ": give one of --db=FILE or --server=HOST:PORT\n";
+    return false;
+  }
+  return true;
+}
+
 }  // namespace refund

@@ -29,6 +29,18 @@ bool CheckFlags(const Args& args, std::initializer_list<const char*> known,
 std::string Flag(const Args& args, const std::string& name,
                  const std::string& fallback);
 
+// Where an audit command reads the decision log: a file (--db) or a running
+// server (--server), exactly one of them.
+struct LogSource {
+  std::string db;
+  std::string server;
+};
+
+// False (and the mistake reported to `err`, naming `command`) unless exactly
+// one of --db and --server is given.
+bool GetLogSource(const Args& args, const std::string& command,
+                  LogSource* source, std::ostream& err);
+
 }  // namespace refund
 
 #endif  // TOOLS_COMMAND_ARGS_H_

@@ -147,12 +147,8 @@ absl::StatusOr<v1::ReplayRequest> ReplayRequestFromFlags(const Args& args) {
 }
 
 int RunReplayCommand(const Args& args, std::ostream& out, std::ostream& err) {
-  const std::string db = Flag(args, "db", "");
-  const std::string server = Flag(args, "server", "");
-  if (db.empty() == server.empty()) {
-    err << "replay: give one of --db=FILE or --server=HOST:PORT\n";
-    return 2;
-  }
+  LogSource source;
+  if (!GetLogSource(args, "replay", &source, err)) return 2;
   absl::StatusOr<std::unique_ptr<ReplayPrinter>> printer =
       NewReplayPrinter(Flag(args, "format", "table"), out);
   if (!printer.ok()) {
@@ -166,8 +162,9 @@ int RunReplayCommand(const Args& args, std::ostream& out, std::ostream& err) {
   }
   v1::ReplaySummary summary;
   absl::Status status =
-      db.empty() ? ReplayOnServer(server, *request, **printer, &summary)
-                 : ReplayOffline(db, *request, **printer, &summary);
+      source.db.empty()
+          ? ReplayOnServer(source.server, *request, **printer, &summary)
+          : ReplayOffline(source.db, *request, **printer, &summary);
   if (!status.ok()) {
     err << "replay: " << status.message() << "\n";
     return 1;

@@ -66,12 +66,8 @@ void PrintVerifyReport(const v1::VerifyDecisionLogResponse& report,
 }
 
 int RunVerifyCommand(const Args& args, std::ostream& out, std::ostream& err) {
-  const std::string db = Flag(args, "db", "");
-  const std::string server = Flag(args, "server", "");
-  if (db.empty() == server.empty()) {
-    err << "verify: give one of --db=FILE or --server=HOST:PORT\n";
-    return 2;
-  }
+  LogSource source;
+  if (!GetLogSource(args, "verify", &source, err)) return 2;
   const std::string format = Flag(args, "format", "text");
   if (format != "text" && format != "json") {
     err << "--format: \"" << format << "\" is not one of text, json\n";
@@ -85,8 +81,9 @@ int RunVerifyCommand(const Args& args, std::ostream& out, std::ostream& err) {
     return 2;
   }
   absl::StatusOr<v1::VerifyDecisionLogResponse> report =
-      db.empty() ? VerifyOnServer(server, max_problems)
-                 : server::VerifyDecisionLogFile(db, max_problems);
+      source.db.empty()
+          ? VerifyOnServer(source.server, max_problems)
+          : server::VerifyDecisionLogFile(source.db, max_problems);
   if (!report.ok()) {
     err << "verify: " << report.status().message() << "\n";
     return 1;
