@@ -195,17 +195,7 @@ grpc::ServerWriteReactor<v1::ReplayResult>* RefundService::Replay(
     const v1::ReplayRequest* request) {
   absl::StatusOr<ReplayOptions> options =
       ReplayOptionsFromRequest(*request, replay_bundles_);
-  if (!options.ok()) {
-    // A reactor that finishes at once: nothing to write.
-    class Refused final : public grpc::ServerWriteReactor<v1::ReplayResult> {
-     public:
-      explicit Refused(const absl::Status& status) {
-        Finish(ToGrpcStatus(status));
-      }
-      void OnDone() override { delete this; }
-    };
-    return new Refused(options.status());
-  }
+  if (!options.ok()) return ReplayReactor::Refuse(options.status());
   return new ReplayReactor(std::make_unique<DecisionReplayer>(
       log_, replay_bundles_, *std::move(options)));
 }

@@ -6,6 +6,22 @@
 #include "server/grpc_status.h"
 
 namespace refund::server {
+namespace {
+
+class RefusedReplay final : public grpc::ServerWriteReactor<v1::ReplayResult> {
+ public:
+  explicit RefusedReplay(const absl::Status& status) {
+    Finish(ToGrpcStatus(status));
+  }
+  void OnDone() override { delete this; }
+};
+
+}  // namespace
+
+grpc::ServerWriteReactor<v1::ReplayResult>* ReplayReactor::Refuse(
+    const absl::Status& status) {
+  return new RefusedReplay(status);
+}
 
 ReplayReactor::ReplayReactor(std::unique_ptr<DecisionReplayer> replayer)
     : replayer_(std::move(replayer)) {

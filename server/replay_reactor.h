@@ -5,6 +5,7 @@
 #include <atomic>
 #include <memory>
 
+#include "absl/status/status.h"
 #include "grpcpp/grpcpp.h"
 #include "refund/v1/service.pb.h"
 #include "server/decision_replayer.h"
@@ -22,6 +23,10 @@ class ReplayReactor final : public grpc::ServerWriteReactor<v1::ReplayResult> {
  public:
   // Starts writing at once.
   explicit ReplayReactor(std::unique_ptr<DecisionReplayer> replayer);
+
+  // A reactor that finishes at once with `status` (a refused request).
+  static grpc::ServerWriteReactor<v1::ReplayResult>* Refuse(
+      const absl::Status& status);
 
   void OnWriteDone(bool ok) override;
   void OnCancel() override;

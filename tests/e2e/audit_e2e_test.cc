@@ -42,7 +42,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-constexpr int kCases = 3000;
+constexpr int kCases = 2000;
 constexpr char kFlippedRule[] = "seven_day.approve_within_window";
 
 // Runs a shell command; its exit code and everything it printed.

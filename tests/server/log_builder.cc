@@ -24,10 +24,9 @@ absl::StatusOr<std::vector<v1::Decision>> DecideAndStoreAll(
       log.PutBundle(bundle.version(), bundle.name(), bundle.canonical_text());
   if (!put.ok()) return put;
   constexpr int64_t kJune2026Micros = 1'780'272'000'000'000;
-  std::vector<absl::StatusOr<v1::Decision>> outcomes(
-      requests.size(), absl::UnknownError("not stored"));
-  absl::Mutex mu;
-  size_t pending = requests.size();
+  // Every decision is made before the first append, so that no callback
+  // can outlive this function's locals on an early return.
+  std::vector<server::DecisionLogEntry> entries(requests.size());
   for (size_t i = 0; i < requests.size(); ++i) {
     absl::StatusOr<v1::Decision> decision = bundle.Decide(requests[i]);
     if (!decision.ok()) return decision.status();
@@ -35,7 +34,7 @@ absl::StatusOr<std::vector<v1::Decision>> DecideAndStoreAll(
     decision->set_decision_id(absl::StrCat(id_prefix, i));
     *decision->mutable_decided_at() =
         google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(decided_at);
-    server::DecisionLogEntry entry;
+    server::DecisionLogEntry& entry = entries[i];
     entry.request_bytes = server::SerializeDeterministically(requests[i]);
     entry.request_id = requests[i].request_id();
     entry.refund_id = requests[i].refund_id();
@@ -47,11 +46,18 @@ absl::StatusOr<std::vector<v1::Decision>> DecideAndStoreAll(
       entry.rule_ids.push_back(rule.rule_id());
     }
     entry.decision = *std::move(decision);
-    log.Append(std::move(entry), [&, i](absl::StatusOr<v1::Decision> stored) {
-      absl::MutexLock lock(&mu);
-      outcomes[i] = std::move(stored);
-      --pending;
-    });
+  }
+  std::vector<absl::StatusOr<v1::Decision>> outcomes(
+      requests.size(), absl::UnknownError("not stored"));
+  absl::Mutex mu;
+  size_t pending = requests.size();
+  for (size_t i = 0; i < entries.size(); ++i) {
+    log.Append(std::move(entries[i]),
+               [&, i](absl::StatusOr<v1::Decision> stored) {
+                 absl::MutexLock lock(&mu);
+                 outcomes[i] = std::move(stored);
+                 --pending;
+               });
   }
   absl::MutexLock lock(&mu);
   mu.Await(absl::Condition(

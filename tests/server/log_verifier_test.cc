@@ -122,6 +122,20 @@ TEST_F(LogVerifierTest, ChainHeadFollowsAppendsAndSurvivesReopen) {
   EXPECT_EQ(report.last_seq(), 41);
 }
 
+TEST_F(LogVerifierTest, SchemaOneLogGetsAChainHeadOnOpen) {
+  stored_->log.reset();
+  // What a log written before the chain head looks like.
+  Tamper("DROP TABLE chain_head; PRAGMA user_version = 1");
+  EXPECT_FALSE(Verify().has_chain_head());
+  EXPECT_TRUE(Verify().ok());
+  auto reopened = SqliteDecisionLog::Open(stored_->path);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  v1::VerifyDecisionLogResponse report = Verify();
+  EXPECT_TRUE(report.ok()) << report.DebugString();
+  EXPECT_TRUE(report.has_chain_head());
+  EXPECT_EQ(report.last_seq(), 40);
+}
+
 TEST_F(LogVerifierTest, NotADecisionLogCannotBeVerified) {
   const std::string other = stored_->dir + "/other.db";
   {
