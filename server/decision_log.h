@@ -75,6 +75,10 @@ inline constexpr int kMaxPageSize = 1000;
 struct StoredDecision {
   int64_t seq = 0;  // position in the log, 1-based, increasing
   v1::Decision decision;
+  // `decision` exactly as stored (its deterministic serialization, unless
+  // the row was altered), for byte comparisons; may be empty for a store
+  // that does not keep bytes.
+  std::string decision_bytes;
   std::string request_bytes;
   std::string bundle_version;
 };

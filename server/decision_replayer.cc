@@ -44,18 +44,18 @@ DecisionReplayer::BundleOf(const std::string& version) {
   return last_bundle_;
 }
 
-v1::ReplayDiff DecisionReplayer::ReplayOne(const StoredDecision& stored) {
+v1::ReplayDiff DecisionReplayer::ReplayOne(StoredDecision stored) {
   const bool exact = options_.mode == v1::REPLAY_MODE_EXACT;
   v1::ReplayDiff diff;
   diff.set_decision_id(stored.decision.decision_id());
   diff.set_seq(stored.seq);
   diff.set_stored_version(stored.bundle_version);
   diff.set_verdict_from(stored.decision.verdict());
-  *diff.mutable_stored() = stored.decision;
 
   auto fail = [&](absl::string_view why) {
     diff.set_error(std::string(why));
     diff.set_integrity_failure(exact);
+    *diff.mutable_stored() = std::move(stored.decision);
     return diff;
   };
   absl::StatusOr<std::shared_ptr<const CompiledBundle>> bundle =
@@ -80,10 +80,13 @@ v1::ReplayDiff DecisionReplayer::ReplayOne(const StoredDecision& stored) {
 
   bool changed;
   if (exact) {
-    // Byte equality of the deterministic serializations is the proof; the
-    // field list only explains a difference.
-    changed = SerializeDeterministically(*replayed) !=
-              SerializeDeterministically(stored.decision);
+    // Byte equality with the stored bytes is the proof (the replay is
+    // serialized deterministically, as the log stores); the field list only
+    // explains a difference.
+    if (stored.decision_bytes.empty()) {
+      stored.decision_bytes = SerializeDeterministically(stored.decision);
+    }
+    changed = SerializeDeterministically(*replayed) != stored.decision_bytes;
     if (changed) {
       for (std::string& field : ChangedFields(stored.decision, *replayed)) {
         diff.add_changed_fields(std::move(field));
@@ -111,6 +114,7 @@ v1::ReplayDiff DecisionReplayer::ReplayOne(const StoredDecision& stored) {
       diff.add_no_longer_matched_rules(std::move(id));
     }
   }
+  *diff.mutable_stored() = std::move(stored.decision);
   *diff.mutable_replayed() = *std::move(replayed);
   return diff;
 }
@@ -140,7 +144,7 @@ absl::Status DecisionReplayer::FetchPage() {
 absl::StatusOr<std::optional<v1::ReplayResult>> DecisionReplayer::Next() {
   for (;;) {
     if (page_pos_ < page_.size()) {
-      v1::ReplayDiff diff = ReplayOne(page_[page_pos_++]);
+      v1::ReplayDiff diff = ReplayOne(std::move(page_[page_pos_++]));
       Count(diff);
       if (options_.changed_only && !diff.changed() && diff.error().empty()) {
         continue;

@@ -57,7 +57,7 @@ class DecisionReplayer {
   absl::StatusOr<std::optional<v1::ReplayResult>> Next();
 
   // Replays one stored decision (no counting); for tests and benchmarks.
-  v1::ReplayDiff ReplayOne(const StoredDecision& stored);
+  v1::ReplayDiff ReplayOne(StoredDecision stored);
 
  private:
   // Reads the next page; sets log_done_ after the last.

@@ -193,7 +193,8 @@ constexpr char kStoredColumns[] = "seq, decision, request, bundle_version";
 absl::StatusOr<StoredDecision> ReadStoredRow(const SqliteStatement& stmt) {
   StoredDecision stored;
   stored.seq = stmt.ColumnInt64(0);
-  if (!stored.decision.ParseFromString(stmt.ColumnBytes(1))) {
+  stored.decision_bytes = stmt.ColumnBytes(1);
+  if (!stored.decision.ParseFromString(stored.decision_bytes)) {
     return absl::DataLossError(absl::StrCat(
         "decision log: stored decision at seq ", stored.seq, " is corrupt"));
   }
