@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "refund/v1/refund.pb.h"
 #include "refund/v1/service.pb.h"
+#include "server/stored_row.h"
 
 namespace refund::server {
 
@@ -81,6 +82,9 @@ struct StoredDecision {
   std::string decision_bytes;
   std::string request_bytes;
   std::string bundle_version;
+  // The row's indexed columns and chain hashes, when the store keeps them
+  // (exact replay checks the row against them).
+  std::optional<StoredRowColumns> row;
 };
 
 struct DecisionPage {

@@ -8,6 +8,7 @@
 #include "engine/status_macros.h"
 #include "server/decision_diff.h"
 #include "server/deterministic_serialization.h"
+#include "server/stored_row.h"
 
 namespace refund::server {
 namespace {
@@ -44,6 +45,24 @@ DecisionReplayer::BundleOf(const std::string& version) {
   return last_bundle_;
 }
 
+void DecisionReplayer::CheckStoredRow(const StoredDecision& stored,
+                                      const v1::RefundRequest* request,
+                                      v1::ReplayDiff& diff) {
+  if (!stored.row) return;
+  if (!stored.decision_bytes.empty() &&
+      !RowHashMatches(*stored.row, stored.request_bytes,
+                      stored.decision_bytes)) {
+    diff.add_integrity_problems(
+        "row_hash does not match the stored request, decision, bundle "
+        "version, decided_at and prev_hash: the row was edited");
+  }
+  if (request == nullptr) return;
+  for (std::string& mismatch : ColumnMismatches(
+           *stored.row, stored.request_bytes, *request, stored.decision)) {
+    diff.add_integrity_problems(std::move(mismatch));
+  }
+}
+
 v1::ReplayDiff DecisionReplayer::ReplayOne(StoredDecision stored) {
   const bool exact = options_.mode == v1::REPLAY_MODE_EXACT;
   v1::ReplayDiff diff;
@@ -54,19 +73,19 @@ v1::ReplayDiff DecisionReplayer::ReplayOne(StoredDecision stored) {
 
   auto fail = [&](absl::string_view why) {
     diff.set_error(std::string(why));
-    diff.set_integrity_failure(exact);
+    diff.set_integrity_failure(exact);  // an unprovable decision
     *diff.mutable_stored() = std::move(stored.decision);
     return diff;
   };
   absl::StatusOr<std::shared_ptr<const CompiledBundle>> bundle =
       options_.candidate;
   if (exact) bundle = BundleOf(stored.bundle_version);
+  v1::RefundRequest request;
+  const bool request_parsed = request.ParseFromString(stored.request_bytes);
+  if (exact) CheckStoredRow(stored, request_parsed ? &request : nullptr, diff);
   if (!bundle.ok()) return fail(bundle.status().message());
   diff.set_replayed_version((*bundle)->version());
-  v1::RefundRequest request;
-  if (!request.ParseFromString(stored.request_bytes)) {
-    return fail("the stored request bytes do not parse");
-  }
+  if (!request_parsed) return fail("the stored request bytes do not parse");
   absl::StatusOr<v1::Decision> replayed = (*bundle)->Decide(request);
   if (!replayed.ok()) {
     return fail(absl::StrCat("the stored request no longer validates: ",
@@ -103,7 +122,8 @@ v1::ReplayDiff DecisionReplayer::ReplayOne(StoredDecision stored) {
     changed = diff.changed_fields_size() > 0;
   }
   diff.set_changed(changed);
-  diff.set_integrity_failure(exact && changed);
+  diff.set_integrity_failure(exact &&
+                             (changed || diff.integrity_problems_size() > 0));
   if (changed) {
     const std::set<std::string> before = RuleIds(stored.decision);
     const std::set<std::string> after = RuleIds(*replayed);
@@ -146,7 +166,8 @@ absl::StatusOr<std::optional<v1::ReplayResult>> DecisionReplayer::Next() {
     if (page_pos_ < page_.size()) {
       v1::ReplayDiff diff = ReplayOne(std::move(page_[page_pos_++]));
       Count(diff);
-      if (options_.changed_only && !diff.changed() && diff.error().empty()) {
+      if (options_.changed_only && !diff.changed() &&
+          !diff.integrity_failure() && diff.error().empty()) {
         continue;
       }
       v1::ReplayResult result;

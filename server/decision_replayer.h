@@ -36,7 +36,8 @@ struct ReplayOptions {
   DecisionFilter filter;
   // At most this many decisions; 0 = all.
   int64_t limit = 0;
-  // Emit only changed results and errors (the summary counts all).
+  // Emit only changed results, errors and integrity failures (the summary
+  // counts all).
   bool changed_only = false;
   // Candidate mode: the bundle to replay under (required there).
   std::shared_ptr<const CompiledBundle> candidate;
@@ -57,9 +58,18 @@ class DecisionReplayer {
   absl::StatusOr<std::optional<v1::ReplayResult>> Next();
 
   // Replays one stored decision (no counting); for tests and benchmarks.
+  // In exact mode the stored row is also checked on its own (its row_hash,
+  // its indexed columns against the hashed bytes) when the store provides
+  // them: a decision the replay reproduces is still an integrity failure if
+  // its row was edited. Links between rows are `verify`'s.
   v1::ReplayDiff ReplayOne(StoredDecision stored);
 
  private:
+  // Adds the row's own integrity problems to `diff` (`request` null when
+  // the request bytes do not parse).
+  static void CheckStoredRow(const StoredDecision& stored,
+                             const v1::RefundRequest* request,
+                             v1::ReplayDiff& diff);
   // Reads the next page; sets log_done_ after the last.
   absl::Status FetchPage();
   // The bundle of `version`, from the cache, remembering the last one.

@@ -5,9 +5,25 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "engine/status_macros.h"
 
 namespace refund::server {
+
+StoredRowColumns ReadRowColumns(const SqliteStatement& stmt, int first) {
+  StoredRowColumns row;
+  row.decision_id = stmt.ColumnBytes(first);
+  row.request_id = stmt.ColumnBytes(first + 1);
+  row.refund_id = stmt.ColumnBytes(first + 2);
+  row.shop_id = stmt.ColumnBytes(first + 3);
+  row.verdict = stmt.ColumnInt64(first + 4);
+  row.decided_at_micros = stmt.ColumnInt64(first + 5);
+  row.bundle_version = stmt.ColumnBytes(first + 6);
+  row.request_sha256 = stmt.ColumnBytes(first + 7);
+  row.prev_hash = stmt.ColumnBytes(first + 8);
+  row.row_hash = stmt.ColumnBytes(first + 9);
+  return row;
+}
 
 absl::StatusOr<std::unique_ptr<LogRowReader>> LogRowReader::Open(
     const std::string& path) {
@@ -25,12 +41,10 @@ absl::StatusOr<std::unique_ptr<LogRowReader>> LogRowReader::Open(
   // A deferred transaction: the snapshot is taken by the first read and kept
   // until the reader is destroyed.
   RETURN_IF_ERROR(db->Execute("BEGIN"));
-  ASSIGN_OR_RETURN(
-      SqliteStatement rows,
-      db->Prepare("SELECT seq, decision_id, request_id, refund_id, shop_id, "
-                  "verdict, decided_at, bundle_version, request, decision, "
-                  "request_sha256, prev_hash, row_hash "
-                  "FROM decisions ORDER BY seq"));
+  ASSIGN_OR_RETURN(SqliteStatement rows,
+                   db->Prepare(absl::StrCat("SELECT seq, request, decision, ",
+                                            kRowColumnsSql,
+                                            " FROM decisions ORDER BY seq")));
   return std::unique_ptr<LogRowReader>(
       new LogRowReader(std::move(db), std::move(rows)));
 }
@@ -45,18 +59,9 @@ absl::StatusOr<std::optional<LogRow>> LogRowReader::Next() {
   if (!has_row) return std::nullopt;
   LogRow row;
   row.seq = rows_.ColumnInt64(0);
-  row.decision_id = rows_.ColumnBytes(1);
-  row.request_id = rows_.ColumnBytes(2);
-  row.refund_id = rows_.ColumnBytes(3);
-  row.shop_id = rows_.ColumnBytes(4);
-  row.verdict = rows_.ColumnInt64(5);
-  row.decided_at_micros = rows_.ColumnInt64(6);
-  row.bundle_version = rows_.ColumnBytes(7);
-  row.request = rows_.ColumnBytes(8);
-  row.decision = rows_.ColumnBytes(9);
-  row.request_sha256 = rows_.ColumnBytes(10);
-  row.prev_hash = rows_.ColumnBytes(11);
-  row.row_hash = rows_.ColumnBytes(12);
+  row.request = rows_.ColumnBytes(1);
+  row.decision = rows_.ColumnBytes(2);
+  row.columns = ReadRowColumns(rows_, 3);
   return row;
 }
 

@@ -11,25 +11,27 @@
 
 #include "absl/status/statusor.h"
 #include "server/sqlite_connection.h"
+#include "server/stored_row.h"
 
 namespace refund::server {
 
 // One row of the decisions table.
 struct LogRow {
   int64_t seq = 0;
-  std::string decision_id;
-  std::string request_id;
-  std::string refund_id;
-  std::string shop_id;
-  int64_t verdict = 0;
-  int64_t decided_at_micros = 0;
-  std::string bundle_version;
+  StoredRowColumns columns;
   std::string request;   // deterministic serialization of the RefundRequest
   std::string decision;  // deterministic serialization of the Decision
-  std::string request_sha256;
-  std::string prev_hash;
-  std::string row_hash;
 };
+
+// The decisions columns that ReadRowColumns reads, in its order, for a
+// SELECT list.
+inline constexpr char kRowColumnsSql[] =
+    "decision_id, request_id, refund_id, shop_id, verdict, decided_at, "
+    "bundle_version, request_sha256, prev_hash, row_hash";
+
+// Reads the kRowColumnsSql columns of the current row of `stmt`, starting at
+// column index `first`.
+StoredRowColumns ReadRowColumns(const SqliteStatement& stmt, int first);
 
 // A read-only connection to a decision log file, inside one read
 // transaction, so that everything read through it is one consistent

@@ -14,16 +14,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/status_macros.h"
-#include "google/protobuf/util/time_util.h"
 #include "refund/v1/refund.pb.h"
 #include "server/log_rows.h"
 #include "server/row_hash.h"
 #include "server/sqlite_connection.h"
+#include "server/stored_row.h"
 
 namespace refund::server {
 namespace {
-
-using google::protobuf::util::TimeUtil;
 
 // Collects problems, counts all, and lists the first `max` in log order
 // (problems of the log as a whole, seq 0, last).
@@ -128,30 +126,6 @@ class RuleRows {
   std::optional<std::pair<int64_t, std::string>> current_;
 };
 
-// The indexed columns against the hashed bytes; one message per mismatch.
-void CheckColumns(const LogRow& row, const v1::RefundRequest& request,
-                  const v1::Decision& decision, ProblemList& problems) {
-  auto check = [&](const char* column, const std::string& stored,
-                   const std::string& hashed) {
-    if (stored == hashed) return;
-    problems.Add(row.seq, row.decision_id, "COLUMN_MISMATCH",
-                 absl::StrCat("column ", column, " is \"", stored,
-                              "\" but the hashed row says \"", hashed, "\""));
-  };
-  check("decision_id", row.decision_id, decision.decision_id());
-  check("request_id", row.request_id, request.request_id());
-  check("request_id", row.request_id, decision.request_id());
-  check("refund_id", row.refund_id, request.refund_id());
-  check("shop_id", row.shop_id, request.shop_id());
-  check("verdict", v1::Verdict_Name(static_cast<v1::Verdict>(row.verdict)),
-        v1::Verdict_Name(decision.verdict()));
-  check("decided_at", absl::StrCat(row.decided_at_micros),
-        absl::StrCat(TimeUtil::TimestampToMicroseconds(decision.decided_at())));
-  check("bundle_version", row.bundle_version, decision.policy().version());
-  check("request_sha256", ToHex(row.request_sha256),
-        ToHex(Sha256(row.request)));
-}
-
 }  // namespace
 
 absl::StatusOr<v1::VerifyDecisionLogResponse> VerifyDecisionLogFile(
@@ -179,9 +153,10 @@ absl::StatusOr<v1::VerifyDecisionLogResponse> VerifyDecisionLogFile(
     ASSIGN_OR_RETURN(std::optional<LogRow> next, reader->Next());
     if (!next) break;
     const LogRow& row = *next;
+    const StoredRowColumns& columns = row.columns;
     report.set_rows_checked(report.rows_checked() + 1);
     auto add = [&](const char* kind, std::string message) {
-      problems.Add(row.seq, row.decision_id, kind, std::move(message));
+      problems.Add(row.seq, columns.decision_id, kind, std::move(message));
     };
 
     if (row.seq != prev_seq + 1) {
@@ -191,7 +166,7 @@ absl::StatusOr<v1::VerifyDecisionLogResponse> VerifyDecisionLogFile(
               : absl::StrCat("seq ", row.seq, " follows seq ", prev_seq,
                              ": the rows in between are missing or moved"));
     }
-    if (row.prev_hash != expected_prev) {
+    if (columns.prev_hash != expected_prev) {
       add("PREV_HASH_MISMATCH",
           prev_seq == 0
               ? std::string("prev_hash of the first row is not the genesis "
@@ -200,8 +175,7 @@ absl::StatusOr<v1::VerifyDecisionLogResponse> VerifyDecisionLogFile(
                              ": a row was deleted, inserted or moved "
                              "between them"));
     }
-    if (ComputeRowHash(row.request, row.decision, row.bundle_version,
-                       row.decided_at_micros, row.prev_hash) != row.row_hash) {
+    if (!RowHashMatches(columns, row.request, row.decision)) {
       add("ROW_HASH_MISMATCH",
           "row_hash does not match the row's request, decision, "
           "bundle_version, decided_at and prev_hash: the row was edited");
@@ -213,7 +187,10 @@ absl::StatusOr<v1::VerifyDecisionLogResponse> VerifyDecisionLogFile(
         !decision.ParseFromString(row.decision)) {
       add("CORRUPT_ROW", "the request or decision bytes do not parse");
     } else {
-      CheckColumns(row, request, decision, problems);
+      for (std::string& mismatch :
+           ColumnMismatches(columns, row.request, request, decision)) {
+        add("COLUMN_MISMATCH", std::move(mismatch));
+      }
       RETURN_IF_ERROR(rule_rows.SkipTo(row.seq, orphan_rule_seqs));
       ASSIGN_OR_RETURN(std::set<std::string> stored_rules,
                        rule_rows.Take(row.seq));
@@ -229,23 +206,23 @@ absl::StatusOr<v1::VerifyDecisionLogResponse> VerifyDecisionLogFile(
       }
     }
 
-    used_versions.insert(row.bundle_version);
-    auto bundle = bundles.find(row.bundle_version);
+    used_versions.insert(columns.bundle_version);
+    auto bundle = bundles.find(columns.bundle_version);
     if (bundle == bundles.end()) {
       add("BUNDLE_MISSING",
-          absl::StrCat("the text of bundle version ", row.bundle_version,
+          absl::StrCat("the text of bundle version ", columns.bundle_version,
                        " is not stored: cannot replay"));
     } else if (!bundle->second) {
-      add("BUNDLE_ALTERED",
-          absl::StrCat("the stored text of bundle version ", row.bundle_version,
-                       " does not hash to its version"));
+      add("BUNDLE_ALTERED", absl::StrCat("the stored text of bundle version ",
+                                         columns.bundle_version,
+                                         " does not hash to its version"));
     }
 
     prev_seq = row.seq;
     // The next row is judged against this row as stored, so that one edit
     // is reported once, where it is.
-    expected_prev = row.row_hash;
-    last_hash = row.row_hash;
+    expected_prev = columns.row_hash;
+    last_hash = columns.row_hash;
   }
   RETURN_IF_ERROR(rule_rows.SkipTo(INT64_MAX, orphan_rule_seqs));
   for (int64_t seq : orphan_rule_seqs) {

@@ -22,6 +22,7 @@
 #include "absl/time/time.h"
 #include "engine/status_macros.h"
 #include "server/deterministic_serialization.h"
+#include "server/log_rows.h"
 #include "server/log_verifier.h"
 #include "server/page_token.h"
 #include "server/row_hash.h"
@@ -187,8 +188,12 @@ class ResetOnExit {
   SqliteStatement& stmt_;
 };
 
-// Columns: seq, decision, request, bundle_version.
-constexpr char kStoredColumns[] = "seq, decision, request, bundle_version";
+// Columns: seq, decision, request, bundle_version, then kRowColumnsSql.
+const std::string& StoredColumns() {
+  static const std::string* columns = new std::string(
+      absl::StrCat("seq, decision, request, bundle_version, ", kRowColumnsSql));
+  return *columns;
+}
 
 absl::StatusOr<StoredDecision> ReadStoredRow(const SqliteStatement& stmt) {
   StoredDecision stored;
@@ -200,6 +205,7 @@ absl::StatusOr<StoredDecision> ReadStoredRow(const SqliteStatement& stmt) {
   }
   stored.request_bytes = stmt.ColumnBytes(2);
   stored.bundle_version = stmt.ColumnBytes(3);
+  stored.row = ReadRowColumns(stmt, 4);
   return stored;
 }
 
@@ -534,7 +540,7 @@ absl::StatusOr<StoredDecision> SqliteDecisionLog::GetDecision(
   ASSIGN_OR_RETURN(ReaderLease reader, AcquireReader());
   ASSIGN_OR_RETURN(SqliteStatement stmt,
                    reader.db().Prepare(
-                       absl::StrCat("SELECT ", kStoredColumns,
+                       absl::StrCat("SELECT ", StoredColumns(),
                                     " FROM decisions WHERE decision_id = ?1")));
   stmt.BindText(1, decision_id);
   ASSIGN_OR_RETURN(bool found, stmt.Step());
@@ -559,7 +565,7 @@ absl::StatusOr<DecisionPage> SqliteDecisionLog::ListDecisions(
   }
 
   // Placeholders are numbered in the order the conditions are added.
-  std::string sql = absl::StrCat("SELECT ", kStoredColumns,
+  std::string sql = absl::StrCat("SELECT ", StoredColumns(),
                                  " FROM decisions d WHERE d.seq > ?1");
   int next_param = 2;
   auto add_condition = [&](absl::string_view condition) {

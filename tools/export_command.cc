@@ -39,12 +39,13 @@ int RunExportCommand(const Args& args, std::ostream& out, std::ostream& err) {
     const server::LogRow& stored = **row;
     v1::LogExportRecord record;
     record.set_seq(stored.seq);
-    record.set_decision_id(stored.decision_id);
-    record.set_bundle_version(stored.bundle_version);
-    record.set_decided_at_micros(stored.decided_at_micros);
-    record.set_request_sha256(server::ToHex(stored.request_sha256));
-    record.set_prev_hash(server::ToHex(stored.prev_hash));
-    record.set_row_hash(server::ToHex(stored.row_hash));
+    const server::StoredRowColumns& columns = stored.columns;
+    record.set_decision_id(columns.decision_id);
+    record.set_bundle_version(columns.bundle_version);
+    record.set_decided_at_micros(columns.decided_at_micros);
+    record.set_request_sha256(server::ToHex(columns.request_sha256));
+    record.set_prev_hash(server::ToHex(columns.prev_hash));
+    record.set_row_hash(server::ToHex(columns.row_hash));
     if (!record.mutable_request()->ParseFromString(stored.request) ||
         !record.mutable_decision()->ParseFromString(stored.decision)) {
       err << "export: seq " << stored.seq

@@ -68,13 +68,20 @@ class TablePrinter final : public ReplayPrinter {
     const v1::ReplayDiff& diff = result.diff();
     out_ << "seq " << diff.seq() << "  " << diff.decision_id() << "  ";
     if (!diff.error().empty()) {
-      out_ << "ERROR: " << diff.error() << "\n";
+      out_ << "ERROR: " << diff.error();
+      for (const std::string& problem : diff.integrity_problems()) {
+        out_ << "; row: " << problem;
+      }
+      out_ << "\n";
       return;
     }
     out_ << ShortVerdict(diff.verdict_from()) << " -> "
          << ShortVerdict(diff.verdict_to());
+    for (const std::string& problem : diff.integrity_problems()) {
+      out_ << "  INTEGRITY FAILURE: row: " << problem;
+    }
     if (!diff.changed()) {
-      out_ << "  unchanged\n";
+      out_ << (diff.integrity_problems_size() > 0 ? "\n" : "  unchanged\n");
       return;
     }
     out_ << (diff.integrity_failure() ? "  INTEGRITY FAILURE: " : "  changed: ")
@@ -120,7 +127,7 @@ class CsvPrinter final : public ReplayPrinter {
     out_ << "seq,decision_id,refund_id,stored_version,replayed_version,"
             "verdict_from,verdict_to,amount_from,amount_to,changed,"
             "integrity_failure,changed_fields,newly_matched_rules,"
-            "no_longer_matched_rules,error\n";
+            "no_longer_matched_rules,error,integrity_problems\n";
   }
 
   void Print(const v1::ReplayResult& result) override {
@@ -145,7 +152,8 @@ class CsvPrinter final : public ReplayPrinter {
         absl::StrJoin(d.changed_fields(), " "),
         absl::StrJoin(d.newly_matched_rules(), " "),
         absl::StrJoin(d.no_longer_matched_rules(), " "),
-        d.error()};
+        d.error(),
+        absl::StrJoin(d.integrity_problems(), "; ")};
     for (std::string& field : fields) field = CsvField(field);
     out_ << absl::StrJoin(fields, ",") << "\n";
   }

@@ -513,5 +513,22 @@ TEST_F(AuditE2ETest, EditedDecisionBlobIsAnIntegrityFailure) {
   EXPECT_THAT(replay.output, HasSubstr("1 integrity failures"));
 }
 
+TEST_F(AuditE2ETest, EditedVerdictColumnFailsExactReplay) {
+  // Only the index is edited: the decision replays, the row does not hold.
+  const std::string copy = CopyOfLog("edited-column.db");
+  const std::string id = DecisionIdAt(copy, 17);
+  CommandResult tamper = RunCommand(
+      Sqlite(copy,
+             "UPDATE decisions SET verdict = CASE verdict WHEN 1 THEN 3 "
+             "ELSE 1 END WHERE seq = 17"));
+  ASSERT_EQ(tamper.exit_code, 0) << tamper.output;
+  CommandResult replay = RunCommand(
+      Refundctl(absl::StrCat("replay --db=", copy, " --changed-only")));
+  EXPECT_EQ(replay.exit_code, 1) << replay.output;
+  EXPECT_THAT(replay.output, HasSubstr(absl::StrCat("seq 17  ", id)));
+  EXPECT_THAT(replay.output,
+              HasSubstr("INTEGRITY FAILURE: row: column verdict"));
+}
+
 }  // namespace
 }  // namespace refund::e2e

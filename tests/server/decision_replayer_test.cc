@@ -178,6 +178,41 @@ TEST_F(DecisionReplayerTest, MissingBundleIsAnErrorPerDecision) {
   EXPECT_EQ(results.back().summary().integrity_failures(), 3);
 }
 
+TEST_F(DecisionReplayerTest, EditedRowIsAnIntegrityFailureEvenIfItReplays) {
+  {
+    auto db = SqliteConnection::Open(stored_->path, SQLITE_OPEN_READWRITE);
+    ASSERT_TRUE(db.ok());
+    // An index edit (the hashed decision is intact) and a decided_at edit
+    // (inside the hash).
+    ASSERT_TRUE((*db)
+                    ->Execute("UPDATE decisions SET shop_id = 'shop-x' "
+                              "WHERE seq = 2; UPDATE decisions SET "
+                              "decided_at = decided_at + 1 WHERE seq = 4")
+                    .ok());
+  }
+  ReplayOptions options;
+  options.limit = 5;
+  std::vector<v1::ReplayResult> results = Replay(options);
+  ASSERT_EQ(results.size(), 6u);
+  const v1::ReplayDiff& shop = results[1].diff();
+  EXPECT_FALSE(shop.changed());
+  EXPECT_TRUE(shop.integrity_failure());
+  ASSERT_EQ(shop.integrity_problems_size(), 1);
+  EXPECT_THAT(shop.integrity_problems(0), HasSubstr("column shop_id"));
+  const v1::ReplayDiff& time = results[3].diff();
+  EXPECT_TRUE(time.integrity_failure());
+  EXPECT_THAT(time.integrity_problems(0), HasSubstr("row_hash"));
+  EXPECT_FALSE(results[0].diff().integrity_failure());
+  EXPECT_EQ(results.back().summary().integrity_failures(), 2);
+
+  // Candidate replay is about the policy, not the log's integrity.
+  options.mode = v1::REPLAY_MODE_CANDIDATE;
+  options.candidate = stored_->bundle;
+  results = Replay(options);
+  EXPECT_EQ(results[1].diff().integrity_problems_size(), 0);
+  EXPECT_EQ(results.back().summary().integrity_failures(), 0);
+}
+
 struct BadRequestCase {
   const char* name;
   void (*mutate)(v1::ReplayRequest&);
