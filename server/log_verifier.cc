@@ -183,6 +183,11 @@ absl::StatusOr<v1::VerifyDecisionLogResponse> VerifyDecisionLogFile(
 
     v1::RefundRequest request;
     v1::Decision decision;
+    // This row's rule rows are consumed whether or not it parses, so that
+    // they are never taken for rows of a deleted seq.
+    RETURN_IF_ERROR(rule_rows.SkipTo(row.seq, orphan_rule_seqs));
+    ASSIGN_OR_RETURN(std::set<std::string> stored_rules,
+                     rule_rows.Take(row.seq));
     if (!request.ParseFromString(row.request) ||
         !decision.ParseFromString(row.decision)) {
       add("CORRUPT_ROW", "the request or decision bytes do not parse");
@@ -191,9 +196,6 @@ absl::StatusOr<v1::VerifyDecisionLogResponse> VerifyDecisionLogFile(
            ColumnMismatches(columns, row.request, request, decision)) {
         add("COLUMN_MISMATCH", std::move(mismatch));
       }
-      RETURN_IF_ERROR(rule_rows.SkipTo(row.seq, orphan_rule_seqs));
-      ASSIGN_OR_RETURN(std::set<std::string> stored_rules,
-                       rule_rows.Take(row.seq));
       std::set<std::string> matched;
       for (const v1::MatchedRule& rule : decision.matched_rules()) {
         matched.insert(rule.rule_id());

@@ -87,6 +87,16 @@ TEST_F(LogVerifierTest, RewrittenChainIsCaughtByItsSuccessor) {
   EXPECT_EQ(report.problems(1).kind(), "PREV_HASH_MISMATCH");
 }
 
+TEST_F(LogVerifierTest, CorruptDecisionBytesAreNamedOnce) {
+  Tamper("UPDATE decisions SET decision = X'FFFFFFFF' WHERE seq = 12");
+  v1::VerifyDecisionLogResponse report = Verify();
+  ASSERT_EQ(report.problems_size(), 2) << report.DebugString();
+  EXPECT_EQ(report.problems(0).seq(), 12);
+  EXPECT_EQ(report.problems(0).kind(), "ROW_HASH_MISMATCH");
+  EXPECT_EQ(report.problems(1).seq(), 12);
+  EXPECT_EQ(report.problems(1).kind(), "CORRUPT_ROW");
+}
+
 TEST_F(LogVerifierTest, AlteredBundleTextIsNamedAtEveryRow) {
   Tamper("UPDATE bundles SET text = text || ' '");
   v1::VerifyDecisionLogResponse report = Verify(/*max_problems=*/3);
