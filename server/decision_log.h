@@ -14,6 +14,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "refund/v1/refund.pb.h"
+#include "refund/v1/service.pb.h"
+#include "server/stored_row.h"
 
 namespace refund::server {
 
@@ -74,8 +76,15 @@ inline constexpr int kMaxPageSize = 1000;
 struct StoredDecision {
   int64_t seq = 0;  // position in the log, 1-based, increasing
   v1::Decision decision;
+  // `decision` exactly as stored (its deterministic serialization, unless
+  // the row was altered), for byte comparisons; may be empty for a store
+  // that does not keep bytes.
+  std::string decision_bytes;
   std::string request_bytes;
   std::string bundle_version;
+  // The row's indexed columns and chain hashes, when the store keeps them
+  // (exact replay checks the row against them).
+  std::optional<StoredRowColumns> row;
 };
 
 struct DecisionPage {
@@ -114,6 +123,15 @@ class DecisionLog {
   // NOT_FOUND when the version was never stored.
   virtual absl::StatusOr<std::string> GetBundleText(
       const std::string& version) = 0;
+
+  // Walks the hash chain and checks every row against it (server/
+  // log_verifier.h): the problems found are the answer; a non-OK status means
+  // the check could not run. UNIMPLEMENTED for a store that cannot.
+  // `max_problems` as in VerifyDecisionLogRequest.
+  virtual absl::StatusOr<v1::VerifyDecisionLogResponse> Verify(
+      int /*max_problems*/) {
+    return absl::UnimplementedError("this decision log cannot be verified");
+  }
 
   // Stores everything already queued, then refuses new work. Idempotent.
   virtual void Close() = 0;

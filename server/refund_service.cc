@@ -16,9 +16,13 @@
 #include "engine/policy_issue.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/util/time_util.h"
+#include "server/bundle_source.h"
+#include "server/decision_filter.h"
 #include "server/decision_id.h"
 #include "server/deterministic_serialization.h"
 #include "server/grpc_status.h"
+#include "server/replay_reactor.h"
+#include "server/replay_request.h"
 
 namespace refund::server {
 namespace {
@@ -30,43 +34,6 @@ grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* context,
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(ToGrpcStatus(status));
   return reactor;
-}
-
-absl::StatusOr<int64_t> TimestampToMicros(
-    const google::protobuf::Timestamp& timestamp, absl::string_view field) {
-  if (timestamp.seconds() < TimeUtil::kTimestampMinSeconds ||
-      timestamp.seconds() > TimeUtil::kTimestampMaxSeconds ||
-      timestamp.nanos() < 0 || timestamp.nanos() > 999'999'999) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": not a valid timestamp"));
-  }
-  return TimeUtil::TimestampToMicroseconds(timestamp);
-}
-
-absl::StatusOr<DecisionFilter> ToDecisionFilter(
-    const v1::ListDecisionsRequest& request) {
-  DecisionFilter filter;
-  filter.refund_id = request.refund_id();
-  filter.shop_id = request.shop_id();
-  if (!v1::Verdict_IsValid(request.verdict())) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("verdict: unknown value ", request.verdict()));
-  }
-  filter.verdict = request.verdict();
-  if (request.has_from()) {
-    absl::StatusOr<int64_t> from = TimestampToMicros(request.from(), "from");
-    if (!from.ok()) return from.status();
-    filter.decided_from_micros = *from;
-  }
-  if (request.has_to()) {
-    absl::StatusOr<int64_t> to = TimestampToMicros(request.to(), "to");
-    if (!to.ok()) return to.status();
-    filter.decided_to_micros = *to;
-  }
-  filter.rule_id = request.rule_id();
-  filter.page_size = request.page_size();
-  filter.page_token = request.page_token();
-  return filter;
 }
 
 void FillBundleInfo(const ActiveBundle& active, v1::PolicyBundleInfo* info) {
@@ -191,22 +158,14 @@ grpc::ServerUnaryReactor* RefundService::ValidatePolicyBundle(
     const v1::ValidatePolicyBundleRequest* request,
     v1::ValidatePolicyBundleResponse* response) {
   const v1::PolicyBundleSource& candidate = request->candidate();
-  std::vector<PolicyIssue> issues;
-  absl::StatusOr<std::unique_ptr<const CompiledBundle>> loaded;
-  if (candidate.files_size() > 0) {
-    std::vector<BundleSourceFile> files;
-    files.reserve(candidate.files_size());
-    for (const v1::SourceFile& file : candidate.files()) {
-      files.push_back(BundleSourceFile{file.path(), file.content()});
-    }
-    loaded = LoadBundle(files, &issues);
-  } else if (!candidate.directory().empty()) {
-    loaded = LoadBundleFromDirectory(candidate.directory(), &issues);
-  } else {
+  if (candidate.files_size() == 0 && candidate.directory().empty()) {
     return FinishNow(context,
                      absl::InvalidArgumentError(
                          "candidate: give files or a directory to validate"));
   }
+  std::vector<PolicyIssue> issues;
+  absl::StatusOr<std::unique_ptr<const CompiledBundle>> loaded =
+      LoadBundleSource(candidate, "candidate", &issues);
 
   if (loaded.ok()) {
     response->set_valid(true);
@@ -243,6 +202,30 @@ grpc::ServerUnaryReactor* RefundService::ReloadPolicies(
       reloader_.Reload();
   if (active.ok()) FillBundleInfo(**active, response);
   return FinishNow(context, active.status());
+}
+
+grpc::ServerWriteReactor<v1::ReplayResult>* RefundService::Replay(
+    grpc::CallbackServerContext* /*context*/,
+    const v1::ReplayRequest* request) {
+  absl::StatusOr<ReplayOptions> options =
+      ReplayOptionsFromRequest(*request, bundle_cache_);
+  if (!options.ok()) return ReplayReactor::Refuse(options.status());
+  return new ReplayReactor(std::make_unique<DecisionReplayer>(
+      log_, bundle_cache_, *std::move(options)));
+}
+
+grpc::ServerUnaryReactor* RefundService::VerifyDecisionLog(
+    grpc::CallbackServerContext* context,
+    const v1::VerifyDecisionLogRequest* request,
+    v1::VerifyDecisionLogResponse* response) {
+  if (request->max_problems() < 0) {
+    return FinishNow(context, absl::InvalidArgumentError(
+                                  "max_problems: must not be negative"));
+  }
+  absl::StatusOr<v1::VerifyDecisionLogResponse> report =
+      log_.Verify(request->max_problems());
+  if (report.ok()) *response = *std::move(report);
+  return FinishNow(context, report.status());
 }
 
 }  // namespace refund::server

@@ -2,8 +2,9 @@
 //
 // Decide answers only after the decision log has durably stored the request,
 // the decision and the bundle version: the reactor finishes from the log's
-// callback. Replay is not implemented yet; the generated base class answers it
-// UNIMPLEMENTED.
+// callback. SuggestActions renders stored decisions through an
+// ActionSuggester; Replay streams from a DecisionReplayer
+// (server/replay_reactor.h).
 #ifndef SERVER_REFUND_SERVICE_H_
 #define SERVER_REFUND_SERVICE_H_
 
@@ -68,10 +69,26 @@ class RefundService final : public v1::RefundDecisionService::CallbackService {
       const v1::ReloadPoliciesRequest* request,
       v1::PolicyBundleInfo* response) override;
 
+  // Streams one ReplayDiff per stored decision matching the filter, then the
+  // ReplaySummary (server/decision_replayer.h). INVALID_ARGUMENT naming the
+  // field for a bad request or candidate (server/replay_request.h).
+  grpc::ServerWriteReactor<v1::ReplayResult>* Replay(
+      grpc::CallbackServerContext* context,
+      const v1::ReplayRequest* request) override;
+
+  // Walks the decision log's hash chain (server/log_verifier.h); problems
+  // are the answer, an error means the check could not run.
+  grpc::ServerUnaryReactor* VerifyDecisionLog(
+      grpc::CallbackServerContext* context,
+      const v1::VerifyDecisionLogRequest* request,
+      v1::VerifyDecisionLogResponse* response) override;
+
  private:
   const BundleHolder& bundles_;
   PolicyReloader& reloader_;
   DecisionLog& log_;
+  // Compiled bundles of stored versions (suggestions in another locale,
+  // replay).
   BundleCache bundle_cache_;
   ActionSuggester suggester_;
 };

@@ -22,6 +22,8 @@
 #include "absl/time/time.h"
 #include "engine/status_macros.h"
 #include "server/deterministic_serialization.h"
+#include "server/log_rows.h"
+#include "server/log_verifier.h"
 #include "server/page_token.h"
 #include "server/row_hash.h"
 #include "server/sqlite_connection.h"
@@ -65,6 +67,21 @@ CREATE TABLE decision_rules (
 CREATE INDEX decision_rules_by_rule_id ON decision_rules(rule_id, seq);
 )sql";
 
+// Schema version 2: the chain head, the last row's seq and row_hash, updated
+// in the same transaction as the rows it follows, so that deleting the last
+// rows is detectable (a chain alone cannot tell). Initialised from the rows
+// already stored.
+constexpr char kSchemaV2[] = R"sql(
+CREATE TABLE chain_head (
+  id        INTEGER PRIMARY KEY CHECK (id = 1),
+  last_seq  INTEGER NOT NULL,
+  last_hash BLOB NOT NULL
+);
+INSERT INTO chain_head (id, last_seq, last_hash) VALUES (1, 0, zeroblob(32));
+UPDATE chain_head SET last_seq = d.seq, last_hash = d.row_hash
+  FROM (SELECT seq, row_hash FROM decisions ORDER BY seq DESC LIMIT 1) AS d;
+)sql";
+
 // The migration hook: step i brings the schema from version i to i + 1.
 // A later schema appends a step here and bumps kSchemaVersion; steps run in
 // one transaction each, so a crash leaves the database at a whole version.
@@ -74,6 +91,7 @@ struct Migration {
 };
 constexpr Migration kMigrations[] = {
     {1, kSchemaV1},
+    {2, kSchemaV2},
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) ==
                   SqliteDecisionLog::kSchemaVersion,
@@ -126,17 +144,35 @@ absl::Status ConfigureWriter(SqliteConnection& db,
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> ReadLastHash(SqliteConnection& db) {
+struct ChainEnd {
+  int64_t seq = 0;
+  std::string hash;
+};
+
+absl::StatusOr<ChainEnd> ReadChainEnd(SqliteConnection& db) {
   ASSIGN_OR_RETURN(SqliteStatement stmt,
-                   db.Prepare("SELECT row_hash FROM decisions "
+                   db.Prepare("SELECT seq, row_hash FROM decisions "
                               "ORDER BY seq DESC LIMIT 1"));
   ASSIGN_OR_RETURN(bool found, stmt.Step());
-  if (!found) return GenesisHash();
-  std::string hash = stmt.ColumnBytes(0);
-  if (hash.size() != kSha256Size) {
+  if (!found) return ChainEnd{0, GenesisHash()};
+  ChainEnd end{stmt.ColumnInt64(0), stmt.ColumnBytes(1)};
+  if (end.hash.size() != kSha256Size) {
     return absl::DataLossError("decision log: last row_hash is malformed");
   }
-  return hash;
+  return end;
+}
+
+// A read-only open needs the current schema (the writer migrates; a reader
+// must not).
+absl::Status CheckReadOnlySchema(SqliteConnection& db) {
+  ASSIGN_OR_RETURN(int64_t version, db.QueryInt64("PRAGMA user_version"));
+  if (version != SqliteDecisionLog::kSchemaVersion) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("decision log: schema version ", version,
+                     ", this build reads ", SqliteDecisionLog::kSchemaVersion,
+                     " read-only (open it once read-write to migrate)"));
+  }
+  return absl::OkStatus();
 }
 
 // Resets a statement when leaving a scope, so that no statement keeps a
@@ -152,18 +188,24 @@ class ResetOnExit {
   SqliteStatement& stmt_;
 };
 
-// Columns: seq, decision, request, bundle_version.
-constexpr char kStoredColumns[] = "seq, decision, request, bundle_version";
+// Columns: seq, decision, request, bundle_version, then kRowColumnsSql.
+const std::string& StoredColumns() {
+  static const std::string* columns = new std::string(
+      absl::StrCat("seq, decision, request, bundle_version, ", kRowColumnsSql));
+  return *columns;
+}
 
 absl::StatusOr<StoredDecision> ReadStoredRow(const SqliteStatement& stmt) {
   StoredDecision stored;
   stored.seq = stmt.ColumnInt64(0);
-  if (!stored.decision.ParseFromString(stmt.ColumnBytes(1))) {
+  stored.decision_bytes = stmt.ColumnBytes(1);
+  if (!stored.decision.ParseFromString(stored.decision_bytes)) {
     return absl::DataLossError(absl::StrCat(
         "decision log: stored decision at seq ", stored.seq, " is corrupt"));
   }
   stored.request_bytes = stmt.ColumnBytes(2);
   stored.bundle_version = stmt.ColumnBytes(3);
+  stored.row = ReadRowColumns(stmt, 4);
   return stored;
 }
 
@@ -198,13 +240,19 @@ absl::StatusOr<std::unique_ptr<SqliteDecisionLog>> SqliteDecisionLog::Open(
                        parent.string(), ": ", error.message()));
     }
   }
-  ASSIGN_OR_RETURN(
-      std::unique_ptr<SqliteConnection> writer,
-      SqliteConnection::Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                       SQLITE_OPEN_NOMUTEX));
-  RETURN_IF_ERROR(ConfigureWriter(*writer, options));
-  RETURN_IF_ERROR(Migrate(*writer));
-  ASSIGN_OR_RETURN(std::string last_hash, ReadLastHash(*writer));
+  ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> writer,
+                   SqliteConnection::Open(
+                       path, (options.read_only ? SQLITE_OPEN_READONLY
+                                                : SQLITE_OPEN_READWRITE |
+                                                      SQLITE_OPEN_CREATE) |
+                                 SQLITE_OPEN_NOMUTEX));
+  if (options.read_only) {
+    RETURN_IF_ERROR(CheckReadOnlySchema(*writer));
+  } else {
+    RETURN_IF_ERROR(ConfigureWriter(*writer, options));
+    RETURN_IF_ERROR(Migrate(*writer));
+  }
+  ASSIGN_OR_RETURN(ChainEnd chain_end, ReadChainEnd(*writer));
 
   ASSIGN_OR_RETURN(SqliteStatement find_request,
                    writer->Prepare("SELECT request, decision FROM decisions "
@@ -223,25 +271,31 @@ absl::StatusOr<std::unique_ptr<SqliteDecisionLog>> SqliteDecisionLog::Open(
                    writer->Prepare("INSERT OR IGNORE INTO bundles "
                                    "(version, name, text, stored_at) "
                                    "VALUES (?1, ?2, ?3, ?4)"));
-  WriterStatements statements{std::move(find_request),
-                              std::move(insert_decision),
-                              std::move(insert_rule), std::move(insert_bundle)};
-  return std::unique_ptr<SqliteDecisionLog>(
-      new SqliteDecisionLog(path, options, std::move(writer),
-                            std::move(statements), std::move(last_hash)));
+  ASSIGN_OR_RETURN(SqliteStatement update_head,
+                   writer->Prepare("UPDATE chain_head SET last_seq = ?1, "
+                                   "last_hash = ?2 WHERE id = 1"));
+  WriterStatements statements{
+      std::move(find_request), std::move(insert_decision),
+      std::move(insert_rule), std::move(insert_bundle), std::move(update_head)};
+  return std::unique_ptr<SqliteDecisionLog>(new SqliteDecisionLog(
+      path, options, std::move(writer), std::move(statements),
+      std::move(chain_end.hash), chain_end.seq));
 }
 
 SqliteDecisionLog::SqliteDecisionLog(std::string path,
                                      SqliteDecisionLogOptions options,
                                      std::unique_ptr<SqliteConnection> writer,
                                      WriterStatements statements,
-                                     std::string last_hash)
+                                     std::string last_hash, int64_t last_seq)
     : path_(std::move(path)),
       options_(options),
       writer_(std::move(writer)),
       statements_(std::move(statements)),
-      last_hash_(std::move(last_hash)) {
-  writer_thread_ = std::thread(&SqliteDecisionLog::WriterLoop, this);
+      last_hash_(std::move(last_hash)),
+      last_seq_(last_seq) {
+  if (!options_.read_only) {
+    writer_thread_ = std::thread(&SqliteDecisionLog::WriterLoop, this);
+  }
 }
 
 SqliteDecisionLog::~SqliteDecisionLog() { Close(); }
@@ -256,6 +310,10 @@ void SqliteDecisionLog::Close() {
 }
 
 void SqliteDecisionLog::Append(DecisionLogEntry entry, AppendCallback done) {
+  if (options_.read_only) {
+    done(absl::FailedPreconditionError("decision log: opened read-only"));
+    return;
+  }
   {
     absl::MutexLock lock(&mu_);
     if (!closing_) {
@@ -269,6 +327,9 @@ void SqliteDecisionLog::Append(DecisionLogEntry entry, AppendCallback done) {
 absl::Status SqliteDecisionLog::PutBundle(const std::string& version,
                                           const std::string& name,
                                           const std::string& canonical_text) {
+  if (options_.read_only) {
+    return absl::FailedPreconditionError("decision log: opened read-only");
+  }
   absl::Status status;
   absl::Notification done;
   {
@@ -305,6 +366,7 @@ void SqliteDecisionLog::WriterLoop() {
 
 void SqliteDecisionLog::CommitBatch(std::vector<Job>& batch) {
   const std::string start_hash = last_hash_;
+  const int64_t start_seq = last_seq_;
   std::vector<absl::StatusOr<v1::Decision>> outcomes(
       batch.size(), absl::InternalError("decision log: not processed"));
 
@@ -316,12 +378,14 @@ void SqliteDecisionLog::CommitBatch(std::vector<Job>& batch) {
       txn = StoreBundle(std::get<BundleJob>(batch[i]));
     }
   }
+  if (txn.ok() && last_seq_ != start_seq) txn = UpdateChainHead();
   if (txn.ok()) txn = writer_->Execute("COMMIT");
   if (!txn.ok()) {
     // SQLite may already have rolled back (e.g. after SQLITE_FULL); roll back
     // what remains so that nothing of this batch is kept.
     if (writer_->InTransaction()) writer_->Execute("ROLLBACK").IgnoreError();
     last_hash_ = start_hash;
+    last_seq_ = start_seq;
     absl::Status failed = absl::UnavailableError(txn.message());
     for (auto& outcome : outcomes) outcome = failed;
     for (Job& job : batch) {
@@ -418,8 +482,17 @@ absl::Status SqliteDecisionLog::StoreEntry(
     RETURN_IF_ERROR(insert.Run());
   }
   last_hash_ = std::move(row_hash);
+  last_seq_ = seq;
   *outcome = entry.decision;
   return absl::OkStatus();
+}
+
+absl::Status SqliteDecisionLog::UpdateChainHead() {
+  SqliteStatement& update = statements_.update_head;
+  ResetOnExit reset(update);
+  update.BindInt64(1, last_seq_);
+  update.BindBlob(2, last_hash_);
+  return update.Run();
 }
 
 absl::Status SqliteDecisionLog::StoreBundle(const BundleJob& job) {
@@ -446,7 +519,9 @@ SqliteDecisionLog::AcquireReader() {
   }
   ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> db,
                    SqliteConnection::Open(
-                       path_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX));
+                       path_, (options_.read_only ? SQLITE_OPEN_READONLY
+                                                  : SQLITE_OPEN_READWRITE) |
+                                  SQLITE_OPEN_NOMUTEX));
   RETURN_IF_ERROR(db->Execute(
       absl::StrCat("PRAGMA busy_timeout = ", options_.busy_timeout_ms)));
   RETURN_IF_ERROR(db->Execute("PRAGMA query_only = ON"));
@@ -465,7 +540,7 @@ absl::StatusOr<StoredDecision> SqliteDecisionLog::GetDecision(
   ASSIGN_OR_RETURN(ReaderLease reader, AcquireReader());
   ASSIGN_OR_RETURN(SqliteStatement stmt,
                    reader.db().Prepare(
-                       absl::StrCat("SELECT ", kStoredColumns,
+                       absl::StrCat("SELECT ", StoredColumns(),
                                     " FROM decisions WHERE decision_id = ?1")));
   stmt.BindText(1, decision_id);
   ASSIGN_OR_RETURN(bool found, stmt.Step());
@@ -490,7 +565,7 @@ absl::StatusOr<DecisionPage> SqliteDecisionLog::ListDecisions(
   }
 
   // Placeholders are numbered in the order the conditions are added.
-  std::string sql = absl::StrCat("SELECT ", kStoredColumns,
+  std::string sql = absl::StrCat("SELECT ", StoredColumns(),
                                  " FROM decisions d WHERE d.seq > ?1");
   int next_param = 2;
   auto add_condition = [&](absl::string_view condition) {
@@ -555,6 +630,15 @@ absl::StatusOr<std::string> SqliteDecisionLog::GetBundleText(
         absl::StrCat("bundle version \"", version, "\" not stored"));
   }
   return stmt.ColumnBytes(0);
+}
+
+}  // namespace refund::server
+
+namespace refund::server {
+
+absl::StatusOr<v1::VerifyDecisionLogResponse> SqliteDecisionLog::Verify(
+    int max_problems) {
+  return VerifyDecisionLogFile(path_, max_problems);
 }
 
 }  // namespace refund::server

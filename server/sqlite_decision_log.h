@@ -14,7 +14,9 @@
 // Hash chain: each row's prev_hash is the row_hash of the row before it (32
 // zero bytes for the first); row_hash is ComputeRowHash (server/row_hash.h).
 // The writer keeps the latest hash in memory, read at Open, and restores it
-// when a batch fails.
+// when a batch fails. Each batch also updates the chain head (table
+// chain_head: last seq and row_hash) before its COMMIT, so that deleting the
+// last rows is detectable (server/log_verifier.h).
 //
 // Reads (GetDecision, ListDecisions, GetBundleText) use a small pool of
 // read-only connections, so they never wait for the writer (WAL).
@@ -50,12 +52,16 @@ struct SqliteDecisionLogOptions {
   int busy_timeout_ms = 5000;
   // Idle read connections kept open.
   int max_idle_readers = 8;
+  // Reads only (audit tools on a copy of a log): no writer thread, no
+  // migration, the file is never written; Append and PutBundle answer
+  // FAILED_PRECONDITION. The file must exist with the current schema.
+  bool read_only = false;
 };
 
 class SqliteDecisionLog final : public DecisionLog {
  public:
   // The schema this code writes (PRAGMA user_version).
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   // Opens (creating the file and any missing directories) and migrates the
   // database at `path`, then starts the writer thread. UNAVAILABLE when the
@@ -76,6 +82,9 @@ class SqliteDecisionLog final : public DecisionLog {
       const DecisionFilter& filter) override;
   absl::StatusOr<std::string> GetBundleText(
       const std::string& version) override;
+  // VerifyDecisionLogFile on this log's file (its own read connection).
+  absl::StatusOr<v1::VerifyDecisionLogResponse> Verify(
+      int max_problems) override;
   void Close() override;
 
  private:
@@ -99,6 +108,7 @@ class SqliteDecisionLog final : public DecisionLog {
     SqliteStatement insert_decision;
     SqliteStatement insert_rule;
     SqliteStatement insert_bundle;
+    SqliteStatement update_head;
   };
 
   // Returns a read connection to the pool when destroyed.
@@ -106,7 +116,8 @@ class SqliteDecisionLog final : public DecisionLog {
 
   SqliteDecisionLog(std::string path, SqliteDecisionLogOptions options,
                     std::unique_ptr<SqliteConnection> writer,
-                    WriterStatements statements, std::string last_hash);
+                    WriterStatements statements, std::string last_hash,
+                    int64_t last_seq);
 
   bool HasWorkOrClosing() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void WriterLoop();
@@ -117,6 +128,9 @@ class SqliteDecisionLog final : public DecisionLog {
   absl::Status StoreEntry(const DecisionLogEntry& entry,
                           absl::StatusOr<v1::Decision>* outcome);
   absl::Status StoreBundle(const BundleJob& job);
+  // Writes last_seq_ / last_hash_ to the chain head, inside the open
+  // transaction.
+  absl::Status UpdateChainHead();
 
   absl::StatusOr<ReaderLease> AcquireReader();
   void ReleaseReader(std::unique_ptr<SqliteConnection> reader);
@@ -128,6 +142,7 @@ class SqliteDecisionLog final : public DecisionLog {
   std::unique_ptr<SqliteConnection> writer_;
   WriterStatements statements_;
   std::string last_hash_;
+  int64_t last_seq_ = 0;
 
   absl::Mutex mu_;
   std::deque<Job> queue_ ABSL_GUARDED_BY(mu_);

@@ -19,9 +19,12 @@ absl::Status ParseJson(const std::string& json, const std::string& source,
   return absl::OkStatus();
 }
 
-std::string ToJson(const google::protobuf::Message& message) {
+namespace {
+
+std::string PrintJson(const google::protobuf::Message& message,
+                      bool add_whitespace) {
   google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
+  options.add_whitespace = add_whitespace;
   options.preserve_proto_field_names = true;
   // A zero amount or an unmet evidence requirement is information: print
   // scalar fields even when they hold their default.
@@ -29,6 +32,16 @@ std::string ToJson(const google::protobuf::Message& message) {
   std::string json;
   (void)google::protobuf::util::MessageToJsonString(message, &json, options);
   return json;
+}
+
+}  // namespace
+
+std::string ToJson(const google::protobuf::Message& message) {
+  return PrintJson(message, /*add_whitespace=*/true);
+}
+
+std::string ToJsonLine(const google::protobuf::Message& message) {
+  return PrintJson(message, /*add_whitespace=*/false) + "\n";
 }
 
 absl::StatusOr<std::string> ReadFileOrStdin(const std::string& path) {

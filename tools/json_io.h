@@ -19,6 +19,9 @@ absl::Status ParseJson(const std::string& json, const std::string& source,
 // printed even when they hold their default (a zero refund amount shows).
 std::string ToJson(const google::protobuf::Message& message);
 
+// The same on one line, ending with a newline (JSON Lines).
+std::string ToJsonLine(const google::protobuf::Message& message);
+
 // The contents of `path`, or of standard input when `path` is "-" or empty.
 absl::StatusOr<std::string> ReadFileOrStdin(const std::string& path);
 

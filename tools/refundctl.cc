@@ -4,17 +4,21 @@
 #include <memory>
 #include <optional>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "engine/bundle_loader.h"
 #include "engine/request_validator.h"
 #include "grpcpp/grpcpp.h"
 #include "refund/v1/service.grpc.pb.h"
 #include "server/action_suggester.h"
+#include "tools/command_args.h"
+#include "tools/export_command.h"
 #include "tools/json_io.h"
 #include "tools/policy_linter.h"
 #include "tools/policy_test_runner.h"
+#include "tools/replay_command.h"
+#include "tools/server_client.h"
 #include "tools/suggestion_printer.h"
+#include "tools/verify_command.h"
 
 namespace refund {
 namespace {
@@ -46,56 +50,28 @@ commands:
           Loads the bundle and reports rules that can never match,
           shadowed rules, conflicting rules, unused catalog entries. Exit 1 on
           any finding.
+  verify  --db=FILE | --server=HOST:PORT  [--format=text|json]
+          [--max-problems=N]
+          Walks the decision log's hash chain and names the first broken
+          link (seq, decision id, what is wrong). Exit 1 on any problem.
+  replay  --db=FILE | --server=HOST:PORT
+          [--candidate=DIR | --candidate-version=V] [--from=RFC3339]
+          [--to=RFC3339] [--shop=ID] [--refund=ID] [--verdict=V] [--rule=ID]
+          [--limit=N] [--changed-only] [--format=table|json|csv]
+          Replays stored decisions: exactly, under the bundle each was
+          decided with (exit 1 on any integrity failure), or under a
+          candidate bundle (what would change; a summary with the verdict
+          transition matrix and the rules whose matching changed).
+  export  --db=FILE [--format=jsonl]
+          One JSON object per stored decision: seq, ids, hashes, bundle
+          version, request and decision.
 )";
-
-struct Args {
-  std::map<std::string, std::string> flags;
-  std::vector<std::string> positional;
-};
-
-Args ParseArgs(const std::vector<std::string>& args, size_t from) {
-  Args parsed;
-  for (size_t i = from; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (absl::StartsWith(arg, "--")) {
-      size_t eq = arg.find('=');
-      if (eq == std::string::npos) {
-        parsed.flags[arg.substr(2)] = "true";
-      } else {
-        parsed.flags[arg.substr(2, eq - 2)] = arg.substr(eq + 1);
-      }
-    } else {
-      parsed.positional.push_back(arg);
-    }
-  }
-  return parsed;
-}
-
-// A flag no command knows is a usage error, never silently ignored.
-bool CheckFlags(const Args& args, std::initializer_list<const char*> known,
-                std::ostream& err) {
-  for (const auto& [name, value] : args.flags) {
-    bool found = false;
-    for (const char* k : known) found = found || name == k;
-    if (!found) {
-      err << "unknown flag --" << name << "\n";
-      return false;
-    }
-  }
-  return true;
-}
 
 // The bundle directory: the positional argument, --policies, or ./policies.
 std::string BundleDirectory(const Args& args) {
   if (!args.positional.empty()) return args.positional.front();
   auto it = args.flags.find("policies");
   return it == args.flags.end() ? "policies" : it->second;
-}
-
-std::string Flag(const Args& args, const std::string& name,
-                 const std::string& fallback) {
-  auto it = args.flags.find(name);
-  return it == args.flags.end() ? fallback : it->second;
 }
 
 // Reads a RefundRequest from JSON: either the request itself or a
@@ -155,9 +131,7 @@ int Decide(const Args& args, std::ostream& out, std::ostream& err) {
   }
   const std::string server = Flag(args, "server", "");
   if (!server.empty()) {
-    auto channel =
-        grpc::CreateChannel(server, grpc::InsecureChannelCredentials());
-    auto stub = v1::RefundDecisionService::NewStub(channel);
+    auto stub = ConnectToServer(server);
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() +
                          std::chrono::seconds(10));
@@ -166,11 +140,7 @@ int Decide(const Args& args, std::ostream& out, std::ostream& err) {
     v1::Decision decision;
     grpc::Status status = stub->Decide(&context, call, &decision);
     if (!status.ok()) {
-      // gRPC status codes and absl::StatusCode share their numbers.
-      err << "Decide failed: "
-          << absl::StatusCodeToString(
-                 static_cast<absl::StatusCode>(status.error_code()))
-          << ": " << status.error_message() << "\n";
+      err << DescribeRpcError("Decide", status) << "\n";
       return 1;
     }
     out << ToJson(decision);
@@ -245,18 +215,13 @@ int Suggest(const Args& args, std::ostream& out, std::ostream& err) {
   const std::string server = Flag(args, "server", "");
   v1::SuggestActionsResponse response;
   if (!server.empty()) {
-    auto channel =
-        grpc::CreateChannel(server, grpc::InsecureChannelCredentials());
-    auto stub = v1::RefundDecisionService::NewStub(channel);
+    auto stub = ConnectToServer(server);
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() +
                          std::chrono::seconds(10));
     grpc::Status status = stub->SuggestActions(&context, *request, &response);
     if (!status.ok()) {
-      err << "SuggestActions failed: "
-          << absl::StatusCodeToString(
-                 static_cast<absl::StatusCode>(status.error_code()))
-          << ": " << status.error_message() << "\n";
+      err << DescribeRpcError("SuggestActions", status) << "\n";
       return 1;
     }
   } else if (!request->decision_id().empty()) {
@@ -352,6 +317,9 @@ int RunRefundctl(const std::vector<std::string>& args, std::ostream& out,
        Suggest},
       {"test", {"policies", "verbose"}, Test},
       {"lint", {"policies"}, Lint},
+      {"replay", kReplayFlags, RunReplayCommand},
+      {"verify", kVerifyFlags, RunVerifyCommand},
+      {"export", kExportFlags, RunExportCommand},
   };
   for (const Command& known : kCommands) {
     if (command != known.name) continue;

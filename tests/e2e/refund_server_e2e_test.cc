@@ -591,16 +591,6 @@ TEST_F(SmallBundleTest, RestartOnSameDatabaseServesOldDecisionsIdentically) {
   EXPECT_EQ(DecideOk(request).decision_id(), decided.decision_id());
 }
 
-TEST_F(SmallBundleTest, ReplayIsNotImplementedYet) {
-  grpc::ClientContext replay_context;
-  std::unique_ptr<grpc::ClientReader<v1::ReplayResult>> reader =
-      stub_->Replay(&replay_context, v1::ReplayRequest());
-  v1::ReplayResult result;
-  while (reader->Read(&result)) {
-  }
-  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::UNIMPLEMENTED);
-}
-
 TEST(ServerStartupTest, RefusesBrokenBundleAtStartup) {
   TempDir dir;
   WriteFile(dir.path() / "policies" / "bundle.textproto", kBundleFile);

@@ -1,0 +1,185 @@
+#include "server/log_verifier.h"
+
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/sqlite_connection.h"
+#include "server/sqlite_decision_log.h"
+#include "tests/server/log_builder.h"
+
+namespace refund::server {
+namespace {
+
+using ::testing::HasSubstr;
+
+class LogVerifierTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto stored = testing::StoredLog::Create(40);
+    ASSERT_TRUE(stored.ok()) << stored.status();
+    stored_ = *std::move(stored);
+  }
+
+  // Runs `sql` on the file through a connection of its own, as an attacker
+  // with write access would.
+  void Tamper(const std::string& sql) {
+    auto db = SqliteConnection::Open(stored_->path, SQLITE_OPEN_READWRITE);
+    ASSERT_TRUE(db.ok()) << db.status();
+    ASSERT_TRUE((*db)->Execute(sql).ok()) << sql;
+  }
+
+  v1::VerifyDecisionLogResponse Verify(int max_problems = 0) {
+    auto report = VerifyDecisionLogFile(stored_->path, max_problems);
+    EXPECT_TRUE(report.ok()) << report.status();
+    return report.ok() ? *report : v1::VerifyDecisionLogResponse();
+  }
+
+  std::unique_ptr<testing::StoredLog> stored_;
+};
+
+TEST_F(LogVerifierTest, IntactLogIsOk) {
+  v1::VerifyDecisionLogResponse report = Verify();
+  EXPECT_TRUE(report.ok());
+  EXPECT_EQ(report.rows_checked(), 40);
+  EXPECT_EQ(report.bundles_checked(), 1);
+  EXPECT_EQ(report.problem_count(), 0);
+  EXPECT_EQ(report.last_seq(), 40);
+  EXPECT_EQ(report.last_row_hash().size(), 64u);
+  EXPECT_TRUE(report.has_chain_head());
+}
+
+TEST_F(LogVerifierTest, EditedShopColumnIsNamed) {
+  Tamper("UPDATE decisions SET shop_id = 'other' WHERE seq = 7");
+  v1::VerifyDecisionLogResponse report = Verify();
+  EXPECT_FALSE(report.ok());
+  ASSERT_EQ(report.problems_size(), 1);
+  EXPECT_EQ(report.problems(0).seq(), 7);
+  EXPECT_EQ(report.problems(0).decision_id(), "d-6");
+  EXPECT_EQ(report.problems(0).kind(), "COLUMN_MISMATCH");
+  EXPECT_THAT(report.problems(0).message(), HasSubstr("shop_id"));
+}
+
+TEST_F(LogVerifierTest, AddedRuleRowIsNamed) {
+  Tamper("INSERT INTO decision_rules (seq, rule_id) VALUES (3, 'made.up')");
+  v1::VerifyDecisionLogResponse report = Verify();
+  ASSERT_EQ(report.problems_size(), 1);
+  EXPECT_EQ(report.problems(0).seq(), 3);
+  EXPECT_EQ(report.problems(0).kind(), "RULES_MISMATCH");
+  EXPECT_THAT(report.problems(0).message(), HasSubstr("made.up"));
+}
+
+TEST_F(LogVerifierTest, RewrittenChainIsCaughtByItsSuccessor) {
+  // The attacker edits row 5 and recomputes its row_hash (here: copies row
+  // 6's, any value other than the true one): row 6 no longer links to it.
+  Tamper(
+      "UPDATE decisions SET row_hash = (SELECT row_hash FROM decisions WHERE "
+      "seq = 6) WHERE seq = 5");
+  v1::VerifyDecisionLogResponse report = Verify();
+  ASSERT_GE(report.problems_size(), 2);
+  EXPECT_EQ(report.problems(0).seq(), 5);
+  EXPECT_EQ(report.problems(0).kind(), "ROW_HASH_MISMATCH");
+  EXPECT_EQ(report.problems(1).seq(), 6);
+  EXPECT_EQ(report.problems(1).kind(), "PREV_HASH_MISMATCH");
+}
+
+TEST_F(LogVerifierTest, CorruptDecisionBytesAreNamedOnce) {
+  Tamper("UPDATE decisions SET decision = X'FFFFFFFF' WHERE seq = 12");
+  v1::VerifyDecisionLogResponse report = Verify();
+  ASSERT_EQ(report.problems_size(), 2) << report.DebugString();
+  EXPECT_EQ(report.problems(0).seq(), 12);
+  EXPECT_EQ(report.problems(0).kind(), "ROW_HASH_MISMATCH");
+  EXPECT_EQ(report.problems(1).seq(), 12);
+  EXPECT_EQ(report.problems(1).kind(), "CORRUPT_ROW");
+}
+
+TEST_F(LogVerifierTest, AlteredBundleTextIsNamedAtEveryRow) {
+  Tamper("UPDATE bundles SET text = text || ' '");
+  v1::VerifyDecisionLogResponse report = Verify(/*max_problems=*/3);
+  EXPECT_EQ(report.problem_count(), 40);
+  ASSERT_EQ(report.problems_size(), 3);
+  EXPECT_EQ(report.problems(0).seq(), 1);
+  EXPECT_EQ(report.problems(0).kind(), "BUNDLE_ALTERED");
+}
+
+TEST_F(LogVerifierTest, TruncatedLogIsCaughtByTheChainHead) {
+  Tamper(
+      "DELETE FROM decision_rules WHERE seq >= 39; "
+      "DELETE FROM decisions WHERE seq >= 39");
+  v1::VerifyDecisionLogResponse report = Verify();
+  ASSERT_EQ(report.problems_size(), 1);
+  EXPECT_EQ(report.problems(0).kind(), "HEAD_MISMATCH");
+  EXPECT_EQ(report.problems(0).seq(), 40);
+  EXPECT_THAT(report.problems(0).message(),
+              HasSubstr("last row is seq 38: the last rows were deleted"));
+}
+
+TEST_F(LogVerifierTest, ChainHeadFollowsAppendsAndSurvivesReopen) {
+  stored_->log.reset();
+  auto reopened = SqliteDecisionLog::Open(stored_->path);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  std::vector<v1::RefundRequest> more = {stored_->requests[0]};
+  more[0].set_request_id("one-more");
+  ASSERT_TRUE(
+      testing::DecideAndStoreAll(**reopened, *stored_->bundle, more, "more-")
+          .ok());
+  v1::VerifyDecisionLogResponse report = Verify();
+  EXPECT_TRUE(report.ok()) << report.DebugString();
+  EXPECT_EQ(report.last_seq(), 41);
+}
+
+TEST_F(LogVerifierTest, SchemaOneLogGetsAChainHeadOnOpen) {
+  stored_->log.reset();
+  // What a log written before the chain head looks like.
+  Tamper("DROP TABLE chain_head; PRAGMA user_version = 1");
+  EXPECT_FALSE(Verify().has_chain_head());
+  EXPECT_TRUE(Verify().ok());
+  auto reopened = SqliteDecisionLog::Open(stored_->path);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  v1::VerifyDecisionLogResponse report = Verify();
+  EXPECT_TRUE(report.ok()) << report.DebugString();
+  EXPECT_TRUE(report.has_chain_head());
+  EXPECT_EQ(report.last_seq(), 40);
+}
+
+TEST_F(LogVerifierTest, NotADecisionLogCannotBeVerified) {
+  const std::string other = stored_->dir + "/other.db";
+  {
+    auto db = SqliteConnection::Open(
+        other, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)->Execute("CREATE TABLE t (x)").ok());
+  }
+  EXPECT_EQ(VerifyDecisionLogFile(other).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(VerifyDecisionLogFile(stored_->dir + "/missing.db").status().code(),
+            absl::StatusCode::kUnavailable);
+  EXPECT_FALSE(std::filesystem::exists(stored_->dir + "/missing.db"));
+}
+
+TEST_F(LogVerifierTest, ReadOnlyLogRefusesWritesAndLeavesTheFile) {
+  stored_->log.reset();
+  const auto size = std::filesystem::file_size(stored_->path);
+  SqliteDecisionLogOptions options;
+  options.read_only = true;
+  auto log = SqliteDecisionLog::Open(stored_->path, options);
+  ASSERT_TRUE(log.ok()) << log.status();
+  EXPECT_EQ((*log)->GetDecision("d-3")->seq, 4);
+  EXPECT_EQ((*log)->PutBundle("v", "n", "t").code(),
+            absl::StatusCode::kFailedPrecondition);
+  absl::Status appended;
+  (*log)->Append(DecisionLogEntry(), [&](absl::StatusOr<v1::Decision> r) {
+    appended = r.status();
+  });
+  EXPECT_EQ(appended.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE((*log)->Verify(0)->ok());
+  log->reset();
+  EXPECT_EQ(std::filesystem::file_size(stored_->path), size);
+}
+
+}  // namespace
+}  // namespace refund::server

@@ -1,0 +1,60 @@
+#include "tools/export_command.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "refund/v1/service.pb.h"
+#include "server/log_rows.h"
+#include "server/row_hash.h"
+#include "tools/json_io.h"
+
+namespace refund {
+
+int RunExportCommand(const Args& args, std::ostream& out, std::ostream& err) {
+  const std::string db = Flag(args, "db", "");
+  if (db.empty()) {
+    err << "export: --db=FILE is required\n";
+    return 2;
+  }
+  const std::string format = Flag(args, "format", "jsonl");
+  if (format != "jsonl") {
+    err << "--format: \"" << format << "\" is not jsonl\n";
+    return 2;
+  }
+  absl::StatusOr<std::unique_ptr<server::LogRowReader>> reader =
+      server::LogRowReader::Open(db);
+  if (!reader.ok()) {
+    err << "export: " << reader.status().message() << "\n";
+    return 1;
+  }
+  int exit_code = 0;
+  for (;;) {
+    absl::StatusOr<std::optional<server::LogRow>> row = (*reader)->Next();
+    if (!row.ok()) {
+      err << "export: " << row.status().message() << "\n";
+      return 1;
+    }
+    if (!row->has_value()) break;
+    const server::LogRow& stored = **row;
+    v1::LogExportRecord record;
+    record.set_seq(stored.seq);
+    const server::StoredRowColumns& columns = stored.columns;
+    record.set_decision_id(columns.decision_id);
+    record.set_bundle_version(columns.bundle_version);
+    record.set_decided_at_micros(columns.decided_at_micros);
+    record.set_request_sha256(server::ToHex(columns.request_sha256));
+    record.set_prev_hash(server::ToHex(columns.prev_hash));
+    record.set_row_hash(server::ToHex(columns.row_hash));
+    if (!record.mutable_request()->ParseFromString(stored.request) ||
+        !record.mutable_decision()->ParseFromString(stored.decision)) {
+      err << "export: seq " << stored.seq
+          << ": the request or decision bytes do not parse\n";
+      exit_code = 1;
+    }
+    out << ToJsonLine(record);
+  }
+  return exit_code;
+}
+
+}  // namespace refund

@@ -1,0 +1,180 @@
+#include "tools/replay_command.h"
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "engine/bundle_loader.h"
+#include "google/protobuf/util/time_util.h"
+#include "server/bundle_cache.h"
+#include "server/decision_replayer.h"
+#include "server/replay_request.h"
+#include "server/sqlite_decision_log.h"
+#include "tools/replay_format.h"
+#include "tools/server_client.h"
+
+namespace refund {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+absl::Status ParseTime(const Args& args, const std::string& flag,
+                       google::protobuf::Timestamp* out) {
+  const std::string value = Flag(args, flag, "");
+  if (!TimeUtil::FromString(value, out)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", flag, ": \"", value,
+                     "\" is not an RFC 3339 time (2026-05-01T00:00:00+08:00)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseVerdict(const std::string& value, v1::Verdict* out) {
+  if (value.empty()) return absl::OkStatus();
+  std::string name = absl::AsciiStrToUpper(value);
+  if (name.rfind("VERDICT_", 0) != 0) name = "VERDICT_" + name;
+  if (!v1::Verdict_Parse(name, out) || *out == v1::VERDICT_UNSPECIFIED) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--verdict: \"", value, "\" is not one of approve, negotiate, reject"));
+  }
+  return absl::OkStatus();
+}
+
+// Offline: the log file opened read-only, replayed in this process.
+absl::Status ReplayOffline(const std::string& db,
+                           const v1::ReplayRequest& request,
+                           ReplayPrinter& printer, v1::ReplaySummary* summary) {
+  server::SqliteDecisionLogOptions options;
+  options.read_only = true;
+  absl::StatusOr<std::unique_ptr<server::SqliteDecisionLog>> log =
+      server::SqliteDecisionLog::Open(db, options);
+  if (!log.ok()) return log.status();
+  server::BundleCache bundles(**log);
+  absl::StatusOr<server::ReplayOptions> replay =
+      server::ReplayOptionsFromRequest(request, bundles);
+  if (!replay.ok()) return replay.status();
+  return server::RunReplay(**log, bundles, *std::move(replay),
+                           [&](const v1::ReplayResult& result) {
+                             printer.Print(result);
+                             if (result.has_summary()) {
+                               *summary = result.summary();
+                             }
+                           });
+}
+
+absl::Status ReplayOnServer(const std::string& address,
+                            const v1::ReplayRequest& request,
+                            ReplayPrinter& printer,
+                            v1::ReplaySummary* summary) {
+  auto stub = ConnectToServer(address);
+  grpc::ClientContext context;
+  std::unique_ptr<grpc::ClientReader<v1::ReplayResult>> reader =
+      stub->Replay(&context, request);
+  v1::ReplayResult result;
+  while (reader->Read(&result)) {
+    printer.Print(result);
+    if (result.has_summary()) *summary = result.summary();
+  }
+  grpc::Status status = reader->Finish();
+  if (!status.ok()) {
+    return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                        DescribeRpcError("Replay", status));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<v1::ReplayRequest> ReplayRequestFromFlags(const Args& args) {
+  v1::ReplayRequest request;
+  const std::string candidate_dir = Flag(args, "candidate", "");
+  const std::string candidate_version = Flag(args, "candidate-version", "");
+  if (!candidate_dir.empty() && !candidate_version.empty()) {
+    return absl::InvalidArgumentError(
+        "--candidate, --candidate-version: give one of them");
+  }
+  request.set_mode(candidate_dir.empty() && candidate_version.empty()
+                       ? v1::REPLAY_MODE_EXACT
+                       : v1::REPLAY_MODE_CANDIDATE);
+  request.set_candidate_version(candidate_version);
+  if (!candidate_dir.empty()) {
+    absl::StatusOr<std::vector<BundleSourceFile>> files =
+        ReadBundleDirectory(candidate_dir);
+    if (!files.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--candidate: ", files.status().message()));
+    }
+    for (BundleSourceFile& file : *files) {
+      v1::SourceFile* out = request.mutable_candidate()->add_files();
+      out->set_path(std::move(file.path));
+      out->set_content(std::move(file.content));
+    }
+    if (request.candidate().files_size() == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--candidate: no *.textproto files in ", candidate_dir));
+    }
+  }
+  v1::ListDecisionsRequest* filter = request.mutable_filter();
+  filter->set_shop_id(Flag(args, "shop", ""));
+  filter->set_refund_id(Flag(args, "refund", ""));
+  filter->set_rule_id(Flag(args, "rule", ""));
+  v1::Verdict verdict = v1::VERDICT_UNSPECIFIED;
+  absl::Status parsed = ParseVerdict(Flag(args, "verdict", ""), &verdict);
+  if (!parsed.ok()) return parsed;
+  filter->set_verdict(verdict);
+  if (!Flag(args, "from", "").empty()) {
+    parsed = ParseTime(args, "from", filter->mutable_from());
+    if (!parsed.ok()) return parsed;
+  }
+  if (!Flag(args, "to", "").empty()) {
+    parsed = ParseTime(args, "to", filter->mutable_to());
+    if (!parsed.ok()) return parsed;
+  }
+  const std::string limit = Flag(args, "limit", "0");
+  int32_t limit_value = 0;
+  if (!absl::SimpleAtoi(limit, &limit_value) || limit_value < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--limit: \"", limit, "\" is not a non-negative number"));
+  }
+  request.set_limit(limit_value);
+  request.set_changed_only(Flag(args, "changed-only", "false") == "true");
+  return request;
+}
+
+int RunReplayCommand(const Args& args, std::ostream& out, std::ostream& err) {
+  LogSource source;
+  if (!GetLogSource(args, "replay", &source, err)) return 2;
+  absl::StatusOr<std::unique_ptr<ReplayPrinter>> printer =
+      NewReplayPrinter(Flag(args, "format", "table"), out);
+  if (!printer.ok()) {
+    err << "--" << printer.status().message() << "\n";
+    return 2;
+  }
+  absl::StatusOr<v1::ReplayRequest> request = ReplayRequestFromFlags(args);
+  if (!request.ok()) {
+    err << request.status().message() << "\n";
+    return 2;
+  }
+  v1::ReplaySummary summary;
+  absl::Status status =
+      source.db.empty()
+          ? ReplayOnServer(source.server, *request, **printer, &summary)
+          : ReplayOffline(source.db, *request, **printer, &summary);
+  if (!status.ok()) {
+    err << "replay: " << status.message() << "\n";
+    return 1;
+  }
+  if (summary.integrity_failures() > 0 || summary.errors() > 0) {
+    err << "replay: " << summary.integrity_failures() << " integrity failures, "
+        << summary.errors() << " decisions could not be replayed\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace refund

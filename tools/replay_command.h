@@ -1,0 +1,32 @@
+// `refundctl replay`: exact or candidate replay of stored decisions, offline
+// on a decision log file (--db) or through a running server (--server).
+#ifndef TOOLS_REPLAY_COMMAND_H_
+#define TOOLS_REPLAY_COMMAND_H_
+
+#include <ostream>
+
+#include "absl/status/statusor.h"
+#include "refund/v1/service.pb.h"
+#include "tools/command_args.h"
+
+namespace refund {
+
+// The flags refundctl replay accepts.
+inline constexpr std::initializer_list<const char*> kReplayFlags = {
+    "db",    "server", "candidate",   "candidate-version", "from",
+    "to",    "shop",   "refund",      "verdict",           "rule",
+    "limit", "format", "changed-only"};
+
+// The ReplayRequest the flags describe: candidate mode when --candidate=DIR
+// (read here and sent as files, so a server elsewhere gets the content) or
+// --candidate-version is given, else exact. INVALID_ARGUMENT naming the flag.
+absl::StatusOr<v1::ReplayRequest> ReplayRequestFromFlags(const Args& args);
+
+// Runs the replay and prints it (--format=table|json|csv). Exit code: 0, 1
+// when an exact replay found an integrity failure or any decision could not
+// be replayed (or the replay could not run), 2 on bad usage.
+int RunReplayCommand(const Args& args, std::ostream& out, std::ostream& err);
+
+}  // namespace refund
+
+#endif  // TOOLS_REPLAY_COMMAND_H_
