@@ -10,12 +10,9 @@
 //       --gtest_filter='DecisionGoldenTest.*'
 #include <openssl/sha.h>
 
-#include <algorithm>
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -24,9 +21,8 @@
 #include "engine/bundle_loader.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
-#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
-#include "refund/v1/policy.pb.h"
+#include "tests/engine/policy_requests.h"
 #include "tests/engine/request_mutator.h"
 
 namespace refund {
@@ -67,29 +63,16 @@ struct GoldenCase {
 };
 
 std::vector<GoldenCase> Cases() {
-  std::vector<std::filesystem::path> files;
-  for (const auto& entry :
-       std::filesystem::directory_iterator(REFUND_POLICIES_DIR "/tests")) {
-    if (entry.path().extension() == ".json") files.push_back(entry.path());
-  }
-  std::sort(files.begin(), files.end());
+  auto requests = testing::ReadPolicyRequests(REFUND_POLICIES_DIR "/tests");
+  EXPECT_TRUE(requests.ok()) << requests.status();
   std::vector<GoldenCase> cases;
-  for (const std::filesystem::path& path : files) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    v1::PolicyTestFile file;
-    EXPECT_TRUE(
-        google::protobuf::util::JsonStringToMessage(text.str(), &file).ok())
-        << path;
-    for (int i = 0; i < file.cases_size(); ++i) {
-      const std::string key = absl::StrCat(path.filename().string(), ":", i);
-      cases.push_back({key + "#0", file.cases(i).request()});
-      testing::SplitMix64 rng(Fnv1a(key));
-      for (int k = 1; k <= kVariationsPerCase; ++k) {
-        cases.push_back({absl::StrCat(key, "#", k),
-                         testing::MutateRequest(file.cases(i).request(), rng)});
-      }
+  for (const testing::PolicyRequest& base : *requests) {
+    const std::string key = absl::StrCat(base.file, ":", base.index);
+    cases.push_back({key + "#0", base.request});
+    testing::SplitMix64 rng(Fnv1a(key));
+    for (int k = 1; k <= kVariationsPerCase; ++k) {
+      cases.push_back({absl::StrCat(key, "#", k),
+                       testing::MutateRequest(base.request, rng)});
     }
   }
   return cases;
