@@ -88,12 +88,17 @@ void EvaluateRules(const BundleInternals& bundle,
   const absl::Status init =
       bundle.rules[0].when->program().InitFrame(&request, &frame);
   CandidateList candidates;
-  if (selection == RuleSelection::kIndexed && init.ok()) {
+  const bool indexed = selection == RuleSelection::kIndexed && init.ok();
+  if (indexed) {
     bundle.rule_index.Candidates(frame, &candidates);
   } else {
     for (int i = 0; i < rule_count; ++i) candidates.push_back(i);
   }
   for (int i : candidates) {
+    if (indexed && bundle.rule_index.MatchesWhenCandidate(i)) {
+      hits->push_back({i, -1});
+      continue;
+    }
     const expr::Program& program = bundle.rules[i].when->program();
     expr::Value value;
     if (!init.ok()) {

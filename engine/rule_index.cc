@@ -1,77 +1,85 @@
 #include "engine/rule_index.h"
 
 #include <algorithm>
-#include <cstdint>
-#include <cstring>
+#include <iterator>
 #include <map>
 #include <utility>
 
 namespace refund {
 namespace {
 
+using expr::FieldRead;
 using expr::Node;
 using expr::Op;
 
-// Key values are encoded as bytes: an enum as its 8-byte number, a string
-// as a 4-byte length and its bytes; a tuple is the concatenation in field
-// order.
-template <typename Buffer>
-void AppendEnum(int64_t number, Buffer* key) {
-  char bytes[sizeof(number)];
-  std::memcpy(bytes, &number, sizeof(number));
-  key->insert(key->end(), bytes, bytes + sizeof(bytes));
-}
-
-template <typename Buffer>
-void AppendString(absl::string_view text, Buffer* key) {
-  const uint32_t size = static_cast<uint32_t>(text.size());
-  char bytes[sizeof(size)];
-  std::memcpy(bytes, &size, sizeof(size));
-  key->insert(key->end(), bytes, bytes + sizeof(bytes));
-  key->insert(key->end(), text.begin(), text.end());
-}
-
-// A read of a scalar enum or string field of the root: its value on a
-// request can always be read.
+// A read of a scalar enum, string or bool field of the root, at any depth:
+// its value on a request can always be read.
 bool IsKeyField(const Node& node) {
-  return node.op == Op::kSelect && node.path.size() == 1 &&
+  return node.op == Op::kSelect && !node.path.empty() &&
          node.children.size() == 1 && node.children[0]->op == Op::kRoot &&
-         (node.read == expr::FieldRead::kEnum ||
-          node.read == expr::FieldRead::kString);
+         (node.read == FieldRead::kEnum || node.read == FieldRead::kString ||
+          node.read == FieldRead::kBool);
 }
 
-// The encoded value of a constant compared with `field`, or false when the
-// constant is not of a form the index understands.
-bool EncodeConstant(const Node& field, const Node& constant, std::string* out) {
-  if (constant.op != Op::kConstant) return false;
-  out->clear();
-  if (field.read == expr::FieldRead::kString) {
-    if (constant.kind != expr::ValueKind::kString) return false;
-    AppendString(constant.string_constant, out);
-    return true;
+// A constant compared with a key field: the string, or the number (enum
+// number, bool as 0/1). False when not a constant of the field's kind.
+struct KeyValue {
+  std::string text;
+  int64_t number = 0;
+  bool operator<(const KeyValue& o) const {
+    return text != o.text ? text < o.text : number < o.number;
   }
-  if (constant.constant.rep != expr::Rep::kInt) return false;
-  AppendEnum(constant.constant.i, out);
-  return true;
+  bool operator==(const KeyValue& o) const {
+    return text == o.text && number == o.number;
+  }
+};
+
+bool ConstantValue(const Node& field, const Node& constant, KeyValue* out) {
+  if (constant.op != Op::kConstant) return false;
+  *out = KeyValue();
+  switch (field.read) {
+    case FieldRead::kString:
+      if (constant.kind != expr::ValueKind::kString) return false;
+      out->text = constant.string_constant;
+      return true;
+    case FieldRead::kBool:
+      if (constant.constant.rep != expr::Rep::kBool) return false;
+      out->number = constant.constant.b ? 1 : 0;
+      return true;
+    default:
+      if (constant.constant.rep != expr::Rep::kInt) return false;
+      out->number = constant.constant.i;
+      return true;
+  }
 }
 
-// The keys of one rule: for each field, the encoded values it may take.
-using RuleKeys = std::map<const google::protobuf::FieldDescriptor*,
-                          std::pair<const Node*, std::vector<std::string>>>;
+// Fields are identified by their path.
+using FieldPath = std::vector<const google::protobuf::FieldDescriptor*>;
+// The keys of one rule: for each field, its read and the values it may take.
+using RuleKeys =
+    std::map<FieldPath, std::pair<const Node*, std::vector<KeyValue>>>;
 
-// Adds the key a conjunct states, if any; intersects with an earlier key on
-// the same field.
-void AddConjunctKey(const Node& conjunct, RuleKeys* keys) {
+// Adds the key a conjunct states, if any (returns whether it did);
+// intersects with an earlier key on the same field.
+bool AddConjunctKey(const Node& conjunct, RuleKeys* keys) {
   const Node* field = nullptr;
-  std::vector<std::string> values;
-  std::string encoded;
-  if (conjunct.op == Op::kEqual && conjunct.children.size() == 2) {
+  std::vector<KeyValue> values;
+  KeyValue value;
+  if (IsKeyField(conjunct) && conjunct.read == FieldRead::kBool) {
+    field = &conjunct;  // `flag`
+    values.push_back({"", 1});
+  } else if (conjunct.op == Op::kNot && conjunct.children.size() == 1 &&
+             IsKeyField(*conjunct.children[0]) &&
+             conjunct.children[0]->read == FieldRead::kBool) {
+    field = conjunct.children[0].get();  // `!flag`
+    values.push_back({"", 0});
+  } else if (conjunct.op == Op::kEqual && conjunct.children.size() == 2) {
     for (int side = 0; side < 2; ++side) {
       const Node& a = *conjunct.children[side];
       const Node& b = *conjunct.children[1 - side];
-      if (IsKeyField(a) && EncodeConstant(a, b, &encoded)) {
+      if (IsKeyField(a) && ConstantValue(a, b, &value)) {
         field = &a;
-        values.push_back(encoded);
+        values.push_back(value);
         break;
       }
     }
@@ -80,29 +88,34 @@ void AddConjunctKey(const Node& conjunct, RuleKeys* keys) {
              conjunct.children[1]->op == Op::kList) {
     field = conjunct.children[0].get();
     for (const auto& element : conjunct.children[1]->children) {
-      if (!EncodeConstant(*field, *element, &encoded)) return;
-      values.push_back(encoded);
+      if (!ConstantValue(*field, *element, &value)) return false;
+      values.push_back(value);
     }
   }
-  if (field == nullptr) return;
+  if (field == nullptr) return false;
   std::sort(values.begin(), values.end());
   values.erase(std::unique(values.begin(), values.end()), values.end());
-  auto [it, inserted] = keys->try_emplace(field->path[0], field, values);
-  if (inserted) return;
-  std::vector<std::string>& held = it->second.second;
-  std::vector<std::string> both;
+  auto [it, inserted] = keys->try_emplace(field->path, field, values);
+  if (inserted) return true;
+  std::vector<KeyValue>& held = it->second.second;
+  std::vector<KeyValue> both;
   std::set_intersection(held.begin(), held.end(), values.begin(), values.end(),
                         std::back_inserter(both));
   held = std::move(both);
+  return true;
 }
 
-RuleKeys KeysOf(const expr::Expression& condition) {
+// The keys of a condition; `complete` tells whether every conjunct is one.
+RuleKeys KeysOf(const expr::Expression& condition, bool* complete) {
   const Node& root = condition.program().root();
   RuleKeys keys;
+  *complete = true;
   if (root.op == Op::kAnd) {
-    for (const auto& conjunct : root.children) AddConjunctKey(*conjunct, &keys);
+    for (const auto& conjunct : root.children) {
+      *complete = AddConjunctKey(*conjunct, &keys) && *complete;
+    }
   } else {
-    AddConjunctKey(root, &keys);
+    *complete = AddConjunctKey(root, &keys);
   }
   // Keep the product of the value lists small.
   for (;;) {
@@ -117,18 +130,22 @@ RuleKeys KeysOf(const expr::Expression& condition) {
     }
     if (tuples <= static_cast<size_t>(RuleIndex::kMaxKeyTuples)) break;
     keys.erase(widest);
+    *complete = false;
   }
   return keys;
 }
 
-// Every concatenation of one value per field, in field order.
-std::vector<std::string> Tuples(
-    const std::vector<const std::vector<std::string>*>& values) {
-  std::vector<std::string> tuples = {""};
-  for (const std::vector<std::string>* choices : values) {
-    std::vector<std::string> next;
-    for (const std::string& prefix : tuples) {
-      for (const std::string& value : *choices) next.push_back(prefix + value);
+// Every tuple of one value per field, in field order.
+template <typename Tuple>
+std::vector<Tuple> Tuples(const std::vector<std::vector<int64_t>>& values) {
+  std::vector<Tuple> tuples = {Tuple()};
+  for (const std::vector<int64_t>& choices : values) {
+    std::vector<Tuple> next;
+    for (const Tuple& prefix : tuples) {
+      for (int64_t value : choices) {
+        next.push_back(prefix);
+        next.back().push_back(value);
+      }
     }
     tuples = std::move(next);
   }
@@ -141,35 +158,74 @@ RuleIndex RuleIndex::Build(
     const std::vector<const expr::Expression*>& conditions) {
   RuleIndex index;
   index.rule_count_ = static_cast<int>(conditions.size());
-  std::map<const google::protobuf::FieldDescriptor*, int> field_numbers;
+  index.certain_.assign(conditions.size(), false);
+  std::map<FieldPath, int> field_numbers;
   std::map<std::vector<int>, int> group_numbers;
+  // Per group: the rules and their tuples, filed once all rules are seen.
+  std::vector<std::vector<std::pair<int, std::vector<Tuple>>>> filed;
   for (int rule = 0; rule < index.rule_count_; ++rule) {
-    const RuleKeys keys = KeysOf(*conditions[rule]);
+    bool complete = false;
+    const RuleKeys keys = KeysOf(*conditions[rule], &complete);
+    index.certain_[rule] = complete && !keys.empty();
     if (keys.empty()) {
       index.unkeyed_.push_back(rule);
       continue;
     }
     // Fields are numbered in order of first use; a group lists its fields in
     // increasing number, and a tuple follows that order.
-    std::vector<std::pair<int, const std::vector<std::string>*>> fields;
-    for (const auto& [descriptor, node_and_values] : keys) {
+    std::vector<std::pair<int, std::vector<int64_t>>> fields;
+    for (const auto& [path, read_and_values] : keys) {
       auto [it, inserted] = field_numbers.try_emplace(
-          descriptor, static_cast<int>(index.fields_.size()));
-      if (inserted) index.fields_.push_back(node_and_values.first);
-      fields.emplace_back(it->second, &node_and_values.second);
+          path, static_cast<int>(index.fields_.size()));
+      if (inserted)
+        index.fields_.push_back(KeyField{read_and_values.first, {}});
+      KeyField& field = index.fields_[it->second];
+      std::vector<int64_t> numbers;
+      for (const KeyValue& value : read_and_values.second) {
+        if (field.read->read != FieldRead::kString) {
+          numbers.push_back(value.number);
+          continue;
+        }
+        const auto id = field.string_ids.try_emplace(
+            value.text, static_cast<int64_t>(field.string_ids.size()));
+        numbers.push_back(id.first->second);
+      }
+      fields.emplace_back(it->second, std::move(numbers));
     }
     std::sort(fields.begin(), fields.end());
     std::vector<int> signature;
-    std::vector<const std::vector<std::string>*> values;
-    for (const auto& [number, field_values] : fields) {
+    std::vector<std::vector<int64_t>> values;
+    for (auto& [number, field_values] : fields) {
       signature.push_back(number);
-      values.push_back(field_values);
+      values.push_back(std::move(field_values));
     }
     auto [group, inserted] = group_numbers.try_emplace(
         signature, static_cast<int>(index.groups_.size()));
-    if (inserted) index.groups_.push_back(Group{signature, {}});
-    for (const std::string& tuple : Tuples(values)) {
-      index.groups_[group->second].buckets[tuple].push_back(rule);
+    if (inserted) {
+      index.groups_.push_back(Group{signature, {}, {}});
+      filed.emplace_back();
+    }
+    filed[group->second].emplace_back(rule, Tuples<Tuple>(values));
+  }
+  for (size_t g = 0; g < index.groups_.size(); ++g) {
+    Group& group = index.groups_[g];
+    bool dense = group.fields.size() == 1;
+    for (const auto& [rule, tuples] : filed[g]) {
+      for (const Tuple& tuple : tuples) {
+        dense = dense && tuple[0] >= 0 && tuple[0] < kDenseLimit;
+      }
+    }
+    for (const auto& [rule, tuples] : filed[g]) {
+      for (const Tuple& tuple : tuples) {
+        if (!dense) {
+          group.buckets[tuple].push_back(rule);
+          continue;
+        }
+        if (static_cast<int64_t>(group.dense.size()) <= tuple[0]) {
+          group.dense.resize(tuple[0] + 1);
+        }
+        group.dense[tuple[0]].push_back(rule);
+      }
     }
   }
   index.unkeyed_count_ = static_cast<int>(index.unkeyed_.size());
@@ -178,58 +234,55 @@ RuleIndex RuleIndex::Build(
 
 void RuleIndex::Candidates(expr::Frame& frame, CandidateList* out) const {
   out->clear();
-  // The request's value of every key field, encoded.
-  absl::InlinedVector<std::pair<uint32_t, uint32_t>, 8> spans;
-  absl::InlinedVector<char, 256> encoded;
-  for (const Node* field : fields_) {
+  // The request's value of every key field.
+  absl::InlinedVector<int64_t, 32> values;
+  for (const KeyField& field : fields_) {
     expr::Value value;
-    const uint32_t begin = static_cast<uint32_t>(encoded.size());
-    // A top-level field read does not fail; if it ever did, no tuple would
-    // hold the empty encoding and the keyed rules would be skipped, so fall
-    // back to every rule instead.
-    if (!expr::Eval(*field, frame, &value)) {
+    // These reads do not fail (see IsKeyField); if one ever did, fall back to
+    // every rule rather than skip rules.
+    if (!expr::Eval(*field.read, frame, &value)) {
       frame.error = absl::OkStatus();
       for (int rule = 0; rule < rule_count_; ++rule) out->push_back(rule);
       return;
     }
-    if (field->read == expr::FieldRead::kString) {
-      AppendString(absl::string_view(value.s.data(), value.s.size()), &encoded);
-    } else {
-      AppendEnum(value.i, &encoded);
+    switch (field.read->read) {
+      case FieldRead::kString: {
+        const auto it = field.string_ids.find(
+            absl::string_view(value.s.data(), value.s.size()));
+        values.push_back(it == field.string_ids.end() ? -1 : it->second);
+        break;
+      }
+      case FieldRead::kBool:
+        values.push_back(value.b ? 1 : 0);
+        break;
+      default:
+        values.push_back(value.i);
+        break;
     }
-    spans.emplace_back(begin, static_cast<uint32_t>(encoded.size()) - begin);
   }
 
-  // The lists to merge: the unkeyed rules and one bucket per group.
-  absl::InlinedVector<const std::vector<int>*, 16> lists;
-  if (!unkeyed_.empty()) lists.push_back(&unkeyed_);
-  absl::InlinedVector<char, 256> key;
+  // The unkeyed rules and one bucket per group, then in evaluation order.
+  out->insert(out->end(), unkeyed_.begin(), unkeyed_.end());
+  bool sorted = true;
+  Tuple tuple;
   for (const Group& group : groups_) {
-    key.clear();
-    for (int field : group.fields) {
-      const char* begin = encoded.data() + spans[field].first;
-      key.insert(key.end(), begin, begin + spans[field].second);
-    }
-    auto it = group.buckets.find(absl::string_view(key.data(), key.size()));
-    if (it != group.buckets.end()) lists.push_back(&it->second);
-  }
-  if (lists.size() == 1) {
-    out->assign(lists[0]->begin(), lists[0]->end());
-    return;
-  }
-  // k-way merge; the lists are disjoint and each is increasing.
-  absl::InlinedVector<size_t, 16> next(lists.size(), 0);
-  for (;;) {
-    int best = -1;
-    for (size_t i = 0; i < lists.size(); ++i) {
-      if (next[i] < lists[i]->size() &&
-          (best < 0 || (*lists[i])[next[i]] < (*lists[best])[next[best]])) {
-        best = static_cast<int>(i);
+    const std::vector<int>* rules = nullptr;
+    if (group.buckets.empty()) {
+      const int64_t v = values[group.fields[0]];
+      if (v >= 0 && v < static_cast<int64_t>(group.dense.size())) {
+        rules = &group.dense[v];
       }
+    } else {
+      tuple.clear();
+      for (int field : group.fields) tuple.push_back(values[field]);
+      const auto it = group.buckets.find(tuple);
+      if (it != group.buckets.end()) rules = &it->second;
     }
-    if (best < 0) return;
-    out->push_back((*lists[best])[next[best]++]);
+    if (rules == nullptr || rules->empty()) continue;
+    sorted = sorted && (out->empty() || out->back() < rules->front());
+    out->insert(out->end(), rules->begin(), rules->end());
   }
+  if (!sorted) std::sort(out->begin(), out->end());
 }
 
 }  // namespace refund

@@ -4,24 +4,30 @@
 // none.
 //
 // Keys: the top-level conjuncts of a rule's condition (`a && b && c`, or the
-// condition itself) that compare a scalar enum or string field of the
-// request with constants: `request.reason == REASON_NO_REASON`,
+// condition itself) that compare a scalar enum, string or bool field of the
+// request (at any depth) with constants: `request.reason == REASON_NO_REASON`,
 // `REASON_NO_REASON == request.reason`, `request.shop_id == "shop-42"`,
-// `request.type in [REQUEST_TYPE_RETURN_AND_REFUND, REQUEST_TYPE_EXCHANGE]`.
-// Several keys on one field intersect. Rules are grouped by the set of fields
-// they are keyed on; each group maps the tuple of values (the product of the
-// `in` lists, at most kMaxKeyTuples per rule: beyond that the field with the
-// most values is dropped from the rule's key) to its rules.
+// `request.type in [REQUEST_TYPE_RETURN_AND_REFUND, REQUEST_TYPE_EXCHANGE]`,
+// `request.flags.urgent` (== true), `!request.inspection.inspected`
+// (== false). Several keys on one field intersect. Rules are grouped by the
+// set of fields they are keyed on; each group maps the tuple of values (the
+// product of the `in` lists, at most kMaxKeyTuples per rule: beyond that the
+// field with the most values is dropped from the rule's key) to its rules.
+// Values are numbers: enums and bools as such, strings as the index of the
+// constant among the field's constants (a request string that no rule names
+// matches no tuple). A group keyed on one small-valued field is a table
+// indexed by the value; the others are hash maps.
 //
 // Why this is exact: a rule that is not a candidate has a conjunct that is
-// false on the request; reading a top-level field cannot fail, and `&&`
-// absorbs errors (`false && error` is false), so the condition is false
-// whatever its other conjuncts do. Candidates come out in evaluation order,
-// so evaluating them in turn gives the results of evaluating every rule in
-// order.
+// false on the request; reading an enum, string or bool field cannot fail
+// (unset messages on the way read as defaults), and `&&` absorbs errors
+// (`false && error` is false), so the condition is false whatever its other
+// conjuncts do. Candidates come out in evaluation order, so evaluating them
+// in turn gives the results of evaluating every rule in order.
 #ifndef ENGINE_RULE_INDEX_H_
 #define ENGINE_RULE_INDEX_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -52,23 +58,36 @@ class RuleIndex {
   // `frame` must be initialised (Program::InitFrame) for the request.
   void Candidates(expr::Frame& frame, CandidateList* out) const;
 
+  // True when rule `rule` matches every request it is a candidate for: each
+  // conjunct of its condition is a key the index checked, so evaluating it
+  // can be skipped.
+  bool MatchesWhenCandidate(int rule) const { return certain_[rule]; }
+
   int rule_count() const { return rule_count_; }
   // Rules filed under a key (the others are always candidates).
   int keyed_rule_count() const { return rule_count_ - unkeyed_count_; }
 
  private:
+  using Tuple = absl::InlinedVector<int64_t, 4>;
+  struct KeyField {
+    const expr::Node* read = nullptr;  // a kSelect node of the root
+    // String fields: the index of each constant some rule compares with.
+    absl::flat_hash_map<std::string, int64_t> string_ids;
+  };
   struct Group {
     std::vector<int> fields;  // indexes into fields_, increasing
-    absl::flat_hash_map<std::string, std::vector<int>> buckets;
+    // One field with values in [0, kDenseLimit): rules by value.
+    std::vector<std::vector<int>> dense;
+    absl::flat_hash_map<Tuple, std::vector<int>> buckets;  // otherwise
   };
+  static constexpr int64_t kDenseLimit = 256;
 
   int rule_count_ = 0;
   int unkeyed_count_ = 0;
-  // The field reads (kSelect nodes of the root) the keys use; evaluated
-  // once per decision.
-  std::vector<const expr::Node*> fields_;
+  std::vector<KeyField> fields_;  // read once per decision
   std::vector<Group> groups_;
-  std::vector<int> unkeyed_;  // rules without keys
+  std::vector<int> unkeyed_;   // rules without keys
+  std::vector<bool> certain_;  // MatchesWhenCandidate, by rule
 };
 
 }  // namespace refund
