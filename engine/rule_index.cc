@@ -12,13 +12,27 @@ using expr::FieldRead;
 using expr::Node;
 using expr::Op;
 
-// A read of a scalar enum, string or bool field of the root, at any depth:
-// its value on a request can always be read.
+// A read of a scalar enum, string or bool field of the root at any depth,
+// or has() of a field of the root: its value on a request can always be read
+// (unset messages on the way read as defaults).
 bool IsKeyField(const Node& node) {
-  return node.op == Op::kSelect && !node.path.empty() &&
-         node.children.size() == 1 && node.children[0]->op == Op::kRoot &&
-         (node.read == FieldRead::kEnum || node.read == FieldRead::kString ||
-          node.read == FieldRead::kBool);
+  if (node.path.empty() || node.children.size() != 1 ||
+      node.children[0]->op != Op::kRoot) {
+    return false;
+  }
+  return node.op == Op::kHas ||
+         (node.op == Op::kSelect &&
+          (node.read == FieldRead::kEnum || node.read == FieldRead::kString ||
+           node.read == FieldRead::kBool));
+}
+
+bool IsBoolKeyField(const Node& node) {
+  return IsKeyField(node) &&
+         (node.op == Op::kHas || node.read == FieldRead::kBool);
+}
+
+bool IsStringKeyField(const Node& node) {
+  return node.op == Op::kSelect && node.read == FieldRead::kString;
 }
 
 // A constant compared with a key field: the string, or the number (enum
@@ -37,24 +51,28 @@ struct KeyValue {
 bool ConstantValue(const Node& field, const Node& constant, KeyValue* out) {
   if (constant.op != Op::kConstant) return false;
   *out = KeyValue();
-  switch (field.read) {
-    case FieldRead::kString:
-      if (constant.kind != expr::ValueKind::kString) return false;
-      out->text = constant.string_constant;
-      return true;
-    case FieldRead::kBool:
-      if (constant.constant.rep != expr::Rep::kBool) return false;
-      out->number = constant.constant.b ? 1 : 0;
-      return true;
-    default:
-      if (constant.constant.rep != expr::Rep::kInt) return false;
-      out->number = constant.constant.i;
-      return true;
+  if (IsStringKeyField(field)) {
+    if (constant.kind != expr::ValueKind::kString) return false;
+    out->text = constant.string_constant;
+    return true;
   }
+  if (IsBoolKeyField(field)) {
+    if (constant.constant.rep != expr::Rep::kBool) return false;
+    out->number = constant.constant.b ? 1 : 0;
+    return true;
+  }
+  if (constant.constant.rep != expr::Rep::kInt) return false;
+  out->number = constant.constant.i;
+  return true;
 }
 
-// Fields are identified by their path.
-using FieldPath = std::vector<const google::protobuf::FieldDescriptor*>;
+// Fields are identified by their path and whether they are read or tested
+// for presence.
+using FieldPath =
+    std::pair<bool, std::vector<const google::protobuf::FieldDescriptor*>>;
+FieldPath PathOf(const Node& field) {
+  return {field.op == Op::kHas, field.path};
+}
 // The keys of one rule: for each field, its read and the values it may take.
 using RuleKeys =
     std::map<FieldPath, std::pair<const Node*, std::vector<KeyValue>>>;
@@ -65,12 +83,11 @@ bool AddConjunctKey(const Node& conjunct, RuleKeys* keys) {
   const Node* field = nullptr;
   std::vector<KeyValue> values;
   KeyValue value;
-  if (IsKeyField(conjunct) && conjunct.read == FieldRead::kBool) {
+  if (IsBoolKeyField(conjunct)) {
     field = &conjunct;  // `flag`
     values.push_back({"", 1});
   } else if (conjunct.op == Op::kNot && conjunct.children.size() == 1 &&
-             IsKeyField(*conjunct.children[0]) &&
-             conjunct.children[0]->read == FieldRead::kBool) {
+             IsBoolKeyField(*conjunct.children[0])) {
     field = conjunct.children[0].get();  // `!flag`
     values.push_back({"", 0});
   } else if (conjunct.op == Op::kEqual && conjunct.children.size() == 2) {
@@ -95,7 +112,7 @@ bool AddConjunctKey(const Node& conjunct, RuleKeys* keys) {
   if (field == nullptr) return false;
   std::sort(values.begin(), values.end());
   values.erase(std::unique(values.begin(), values.end()), values.end());
-  auto [it, inserted] = keys->try_emplace(field->path, field, values);
+  auto [it, inserted] = keys->try_emplace(PathOf(*field), field, values);
   if (inserted) return true;
   std::vector<KeyValue>& held = it->second.second;
   std::vector<KeyValue> both;
@@ -105,17 +122,17 @@ bool AddConjunctKey(const Node& conjunct, RuleKeys* keys) {
   return true;
 }
 
-// The keys of a condition; `complete` tells whether every conjunct is one.
-RuleKeys KeysOf(const expr::Expression& condition, bool* complete) {
-  const Node& root = condition.program().root();
+// The keys of a conjunction (or of a single conjunct); `complete` tells
+// whether every conjunct is a key.
+RuleKeys ConjunctionKeys(const Node& node, bool* complete) {
   RuleKeys keys;
   *complete = true;
-  if (root.op == Op::kAnd) {
-    for (const auto& conjunct : root.children) {
+  if (node.op == Op::kAnd) {
+    for (const auto& conjunct : node.children) {
       *complete = AddConjunctKey(*conjunct, &keys) && *complete;
     }
   } else {
-    *complete = AddConjunctKey(root, &keys);
+    *complete = AddConjunctKey(node, &keys);
   }
   // Keep the product of the value lists small.
   for (;;) {
@@ -135,6 +152,37 @@ RuleKeys KeysOf(const expr::Expression& condition, bool* complete) {
   return keys;
 }
 
+// The alternatives a condition is filed under: one for a conjunction, one
+// per disjunct of a top-level `||` (the rule may match when any
+// alternative's keys hold; when none hold, every disjunct is false). Empty
+// when some alternative has no key: the rule is always a candidate.
+// `certain`: every alternative is all keys, so the keys holding decide the
+// match (`true || error` is true).
+std::vector<RuleKeys> AlternativesOf(const expr::Expression& condition,
+                                     bool* certain) {
+  const Node& root = condition.program().root();
+  std::vector<const Node*> disjuncts;
+  if (root.op == Op::kOr) {
+    for (const auto& child : root.children) disjuncts.push_back(child.get());
+  } else {
+    disjuncts.push_back(&root);
+  }
+  std::vector<RuleKeys> alternatives;
+  *certain = true;
+  for (const Node* disjunct : disjuncts) {
+    bool complete = false;
+    alternatives.push_back(ConjunctionKeys(*disjunct, &complete));
+    *certain = *certain && complete;
+    if (alternatives.back().empty()) {
+      // The literal `true` matches every request without evaluation.
+      *certain = root.op == Op::kConstant &&
+                 root.constant.rep == expr::Rep::kBool && root.constant.b;
+      return {};
+    }
+  }
+  return alternatives;
+}
+
 // Every tuple of one value per field, in field order.
 template <typename Tuple>
 std::vector<Tuple> Tuples(const std::vector<std::vector<int64_t>>& values) {
@@ -152,6 +200,11 @@ std::vector<Tuple> Tuples(const std::vector<std::vector<int64_t>>& values) {
   return tuples;
 }
 
+// Two disjuncts of one rule may file it under the same tuple.
+void AddOnce(int rule, std::vector<int>* rules) {
+  if (rules->empty() || rules->back() != rule) rules->push_back(rule);
+}
+
 }  // namespace
 
 RuleIndex RuleIndex::Build(
@@ -163,26 +216,21 @@ RuleIndex RuleIndex::Build(
   std::map<std::vector<int>, int> group_numbers;
   // Per group: the rules and their tuples, filed once all rules are seen.
   std::vector<std::vector<std::pair<int, std::vector<Tuple>>>> filed;
-  for (int rule = 0; rule < index.rule_count_; ++rule) {
-    bool complete = false;
-    const RuleKeys keys = KeysOf(*conditions[rule], &complete);
-    index.certain_[rule] = complete && !keys.empty();
-    if (keys.empty()) {
-      index.unkeyed_.push_back(rule);
-      continue;
-    }
-    // Fields are numbered in order of first use; a group lists its fields in
-    // increasing number, and a tuple follows that order.
+  // Files `rule` under the tuples of `keys`. Fields are numbered in order of
+  // first use; a group lists its fields in increasing number, and a tuple
+  // follows that order.
+  const auto file = [&](int rule, const RuleKeys& keys) {
     std::vector<std::pair<int, std::vector<int64_t>>> fields;
     for (const auto& [path, read_and_values] : keys) {
       auto [it, inserted] = field_numbers.try_emplace(
           path, static_cast<int>(index.fields_.size()));
-      if (inserted)
+      if (inserted) {
         index.fields_.push_back(KeyField{read_and_values.first, {}});
+      }
       KeyField& field = index.fields_[it->second];
       std::vector<int64_t> numbers;
       for (const KeyValue& value : read_and_values.second) {
-        if (field.read->read != FieldRead::kString) {
+        if (!IsStringKeyField(*field.read)) {
           numbers.push_back(value.number);
           continue;
         }
@@ -206,6 +254,19 @@ RuleIndex RuleIndex::Build(
       filed.emplace_back();
     }
     filed[group->second].emplace_back(rule, Tuples<Tuple>(values));
+  };
+  for (int rule = 0; rule < index.rule_count_; ++rule) {
+    bool certain = false;
+    const std::vector<RuleKeys> alternatives =
+        AlternativesOf(*conditions[rule], &certain);
+    index.certain_[rule] = certain;
+    if (alternatives.empty()) {
+      index.unkeyed_.push_back(rule);
+      continue;
+    }
+    for (const RuleKeys& keys : alternatives) {
+      file(rule, keys);
+    }
   }
   for (size_t g = 0; g < index.groups_.size(); ++g) {
     Group& group = index.groups_[g];
@@ -218,13 +279,13 @@ RuleIndex RuleIndex::Build(
     for (const auto& [rule, tuples] : filed[g]) {
       for (const Tuple& tuple : tuples) {
         if (!dense) {
-          group.buckets[tuple].push_back(rule);
+          AddOnce(rule, &group.buckets[tuple]);
           continue;
         }
         if (static_cast<int64_t>(group.dense.size()) <= tuple[0]) {
           group.dense.resize(tuple[0] + 1);
         }
-        group.dense[tuple[0]].push_back(rule);
+        AddOnce(rule, &group.dense[tuple[0]]);
       }
     }
   }
@@ -245,19 +306,14 @@ void RuleIndex::Candidates(expr::Frame& frame, CandidateList* out) const {
       for (int rule = 0; rule < rule_count_; ++rule) out->push_back(rule);
       return;
     }
-    switch (field.read->read) {
-      case FieldRead::kString: {
-        const auto it = field.string_ids.find(
-            absl::string_view(value.s.data(), value.s.size()));
-        values.push_back(it == field.string_ids.end() ? -1 : it->second);
-        break;
-      }
-      case FieldRead::kBool:
-        values.push_back(value.b ? 1 : 0);
-        break;
-      default:
-        values.push_back(value.i);
-        break;
+    if (IsStringKeyField(*field.read)) {
+      const auto it = field.string_ids.find(
+          absl::string_view(value.s.data(), value.s.size()));
+      values.push_back(it == field.string_ids.end() ? -1 : it->second);
+    } else if (IsBoolKeyField(*field.read)) {
+      values.push_back(value.b ? 1 : 0);
+    } else {
+      values.push_back(value.i);
     }
   }
 
@@ -282,7 +338,11 @@ void RuleIndex::Candidates(expr::Frame& frame, CandidateList* out) const {
     sorted = sorted && (out->empty() || out->back() < rules->front());
     out->insert(out->end(), rules->begin(), rules->end());
   }
-  if (!sorted) std::sort(out->begin(), out->end());
+  if (!sorted) {
+    // A rule filed under several alternatives may come more than once.
+    std::sort(out->begin(), out->end());
+    out->erase(std::unique(out->begin(), out->end()), out->end());
+  }
 }
 
 }  // namespace refund

@@ -19,7 +19,6 @@ namespace refund {
 namespace {
 
 using ::testing::ElementsAre;
-using ::testing::ElementsAreArray;
 
 std::vector<testing::PolicyRequest> PolicyRequests() {
   auto requests = testing::ReadPolicyRequests(REFUND_POLICIES_DIR "/tests");
@@ -69,7 +68,7 @@ v1::RefundRequest Request(v1::Reason reason, v1::RequestType type,
   return request;
 }
 
-TEST(RuleIndexTest, FilesEqualityAndInConjunctsOnEnumAndStringFields) {
+TEST(RuleIndexTest, FilesEqualityInBoolAndHasConjunctsAndDisjunctions) {
   auto bundle = BundleWithRules({
       "request.reason == REASON_NO_REASON",                     // 0
       "REASON_PRICE_DROP == request.reason && is_delivered()",  // 1
@@ -80,24 +79,35 @@ TEST(RuleIndexTest, FilesEqualityAndInConjunctsOnEnumAndStringFields) {
       "request.reason in [REASON_NO_REASON, REASON_PRICE_DROP]"
       " && request.reason == REASON_PRICE_DROP",  // 5
       "request.platform == PLATFORM_DOUYIN"
-      " && request.platform == PLATFORM_TMALL",  // 6
+      " && request.platform == PLATFORM_TMALL",                 // 6
+      "request.flags.urgent && !has(request.return_shipment)",  // 7
+      "request.reason == REASON_OTHER || is_delivered()",       // 8
+      "true",                                                   // 9
   });
   ASSERT_NE(bundle, nullptr);
-  EXPECT_EQ(bundle->internals().rule_index.rule_count(), 7);
-  EXPECT_EQ(bundle->internals().rule_index.keyed_rule_count(), 5);
+  const RuleIndex& index = bundle->internals().rule_index;
+  EXPECT_EQ(index.rule_count(), 10);
+  EXPECT_EQ(index.keyed_rule_count(), 7);  // not 3, 8, 9
+  for (int rule : {0, 2, 4, 5, 6, 7, 9}) {
+    EXPECT_TRUE(index.MatchesWhenCandidate(rule)) << rule;
+  }
+  for (int rule : {1, 3, 8}) EXPECT_FALSE(index.MatchesWhenCandidate(rule));
 
   EXPECT_THAT(CandidatesOf(*bundle, Request(v1::REASON_NO_REASON,
                                             v1::REQUEST_TYPE_EXCHANGE,
                                             v1::PLATFORM_DOUYIN, "shop-7")),
-              ElementsAre(0, 2, 3, 4));
+              ElementsAre(0, 2, 3, 4, 8, 9));
   EXPECT_THAT(CandidatesOf(*bundle, Request(v1::REASON_PRICE_DROP,
                                             v1::REQUEST_TYPE_REFUND_ONLY,
                                             v1::PLATFORM_TMALL, "shop-8")),
-              ElementsAre(1, 3, 4, 5));
-  EXPECT_THAT(
-      CandidatesOf(*bundle, Request(v1::REASON_OTHER, v1::REQUEST_TYPE_EXCHANGE,
-                                    v1::PLATFORM_TMALL, "shop-7")),
-      ElementsAre(2, 3, 4));
+              ElementsAre(1, 3, 5, 8, 9));
+  v1::RefundRequest urgent =
+      Request(v1::REASON_OTHER, v1::REQUEST_TYPE_EXCHANGE, v1::PLATFORM_TMALL,
+              "shop-7");
+  urgent.mutable_flags()->set_urgent(true);
+  EXPECT_THAT(CandidatesOf(*bundle, urgent), ElementsAre(2, 3, 4, 7, 8, 9));
+  urgent.mutable_return_shipment()->set_parcel_abnormal(true);
+  EXPECT_THAT(CandidatesOf(*bundle, urgent), ElementsAre(2, 3, 4, 8, 9));
 }
 
 TEST(RuleIndexTest, ShippedBundleIndexesItsReasonAndTypeRules) {
