@@ -1,9 +1,12 @@
 #include "engine/rule_index.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <iterator>
 #include <map>
 #include <utility>
+
+#include "absl/container/fixed_array.h"
 
 namespace refund {
 namespace {
@@ -200,6 +203,42 @@ std::vector<Tuple> Tuples(const std::vector<std::vector<int64_t>>& values) {
   return tuples;
 }
 
+// The value of key field `field` on the frame's root as a number (strings:
+// through `string_ids`) by its generated accessors, as the evaluator would
+// read it but without its dispatch; false when an accessor is missing (the
+// caller then evaluates the node).
+bool ReadKeyFast(const Node& field, const expr::Frame& frame,
+                 const absl::flat_hash_map<std::string, int64_t>& string_ids,
+                 int64_t* out) {
+  if (!frame.generated || field.accessors.size() != field.path.size()) {
+    return false;
+  }
+  const google::protobuf::Message* m = frame.root;
+  const size_t last = field.path.size() - 1;
+  for (size_t i = 0; i < last; ++i) {
+    const expr::FieldAccessor* a = field.accessors[i];
+    if (a == nullptr || a->message == nullptr) return false;
+    m = a->message(*m);
+  }
+  const expr::FieldAccessor* a = field.accessors[last];
+  if (a == nullptr) return false;
+  if (field.op == Op::kHas) {
+    if (a->has == nullptr) return false;
+    *out = a->has(*m) ? 1 : 0;
+  } else if (field.read == FieldRead::kString) {
+    if (a->string == nullptr) return false;
+    const std::string_view text = a->string(*m);
+    const auto it =
+        string_ids.find(absl::string_view(text.data(), text.size()));
+    *out = it == string_ids.end() ? -1 : it->second;
+  } else {
+    if (a->integer == nullptr) return false;
+    *out = a->integer(*m);
+    if (field.read == FieldRead::kBool) *out = *out != 0 ? 1 : 0;
+  }
+  return true;
+}
+
 // Two disjuncts of one rule may file it under the same tuple.
 void AddOnce(int rule, std::vector<int>* rules) {
   if (rules->empty() || rules->back() != rule) rules->push_back(rule);
@@ -250,7 +289,8 @@ RuleIndex RuleIndex::Build(
     auto [group, inserted] = group_numbers.try_emplace(
         signature, static_cast<int>(index.groups_.size()));
     if (inserted) {
-      index.groups_.push_back(Group{signature, {}, {}});
+      index.groups_.emplace_back();
+      index.groups_.back().fields = signature;
       filed.emplace_back();
     }
     filed[group->second].emplace_back(rule, Tuples<Tuple>(values));
@@ -270,23 +310,45 @@ RuleIndex RuleIndex::Build(
   }
   for (size_t g = 0; g < index.groups_.size(); ++g) {
     Group& group = index.groups_[g];
-    bool dense = group.fields.size() == 1;
+    // Each field's range of values; dense when all are small numbers.
+    group.ranges.assign(group.fields.size(), 1);
+    bool dense = true;
     for (const auto& [rule, tuples] : filed[g]) {
       for (const Tuple& tuple : tuples) {
-        dense = dense && tuple[0] >= 0 && tuple[0] < kDenseLimit;
+        for (size_t i = 0; i < tuple.size(); ++i) {
+          dense = dense && tuple[i] >= 0 && tuple[i] < kDenseLimit;
+          group.ranges[i] = std::max(group.ranges[i], tuple[i] + 1);
+        }
       }
     }
+    int64_t cells = 1;
+    for (int64_t range : group.ranges) {
+      dense = dense && cells * range <= kDenseLimit;
+      if (dense) cells *= range;
+    }
+    if (!dense) {
+      group.ranges.clear();
+      for (const auto& [rule, tuples] : filed[g]) {
+        for (const Tuple& tuple : tuples) AddOnce(rule, &group.buckets[tuple]);
+      }
+      continue;
+    }
+    std::vector<std::vector<int>> by_cell(cells);
     for (const auto& [rule, tuples] : filed[g]) {
       for (const Tuple& tuple : tuples) {
-        if (!dense) {
-          AddOnce(rule, &group.buckets[tuple]);
-          continue;
+        int64_t cell = 0;
+        for (size_t i = 0; i < tuple.size(); ++i) {
+          cell = cell * group.ranges[i] + tuple[i];
         }
-        if (static_cast<int64_t>(group.dense.size()) <= tuple[0]) {
-          group.dense.resize(tuple[0] + 1);
-        }
-        AddOnce(rule, &group.dense[tuple[0]]);
+        AddOnce(rule, &by_cell[cell]);
       }
+    }
+    group.dense_starts.push_back(0);
+    for (const std::vector<int>& rules : by_cell) {
+      group.dense_rules.insert(group.dense_rules.end(), rules.begin(),
+                               rules.end());
+      group.dense_starts.push_back(
+          static_cast<uint32_t>(group.dense_rules.size()));
     }
   }
   index.unkeyed_count_ = static_cast<int>(index.unkeyed_.size());
@@ -296,8 +358,12 @@ RuleIndex RuleIndex::Build(
 void RuleIndex::Candidates(expr::Frame& frame, CandidateList* out) const {
   out->clear();
   // The request's value of every key field.
-  absl::InlinedVector<int64_t, 32> values;
-  for (const KeyField& field : fields_) {
+  absl::FixedArray<int64_t, 64> values(fields_.size());
+  for (size_t f = 0; f < fields_.size(); ++f) {
+    const KeyField& field = fields_[f];
+    if (ReadKeyFast(*field.read, frame, field.string_ids, &values[f])) {
+      continue;
+    }
     expr::Value value;
     // These reads do not fail (see IsKeyField); if one ever did, fall back to
     // every rule rather than skip rules.
@@ -309,40 +375,70 @@ void RuleIndex::Candidates(expr::Frame& frame, CandidateList* out) const {
     if (IsStringKeyField(*field.read)) {
       const auto it = field.string_ids.find(
           absl::string_view(value.s.data(), value.s.size()));
-      values.push_back(it == field.string_ids.end() ? -1 : it->second);
+      values[f] = it == field.string_ids.end() ? -1 : it->second;
     } else if (IsBoolKeyField(*field.read)) {
-      values.push_back(value.b ? 1 : 0);
+      values[f] = value.b ? 1 : 0;
     } else {
-      values.push_back(value.i);
+      values[f] = value.i;
     }
   }
 
-  // The unkeyed rules and one bucket per group, then in evaluation order.
-  out->insert(out->end(), unkeyed_.begin(), unkeyed_.end());
-  bool sorted = true;
+  // The unkeyed rules and the rules of one cell or bucket per group.
+  using Span = std::pair<const int*, const int*>;
+  absl::InlinedVector<Span, 32> spans;
+  if (!unkeyed_.empty()) {
+    spans.emplace_back(unkeyed_.data(), unkeyed_.data() + unkeyed_.size());
+  }
   Tuple tuple;
   for (const Group& group : groups_) {
-    const std::vector<int>* rules = nullptr;
-    if (group.buckets.empty()) {
-      const int64_t v = values[group.fields[0]];
-      if (v >= 0 && v < static_cast<int64_t>(group.dense.size())) {
-        rules = &group.dense[v];
+    const size_t width = group.fields.size();
+    if (!group.ranges.empty()) {
+      const int* fields = group.fields.data();
+      const int64_t* ranges = group.ranges.data();
+      int64_t cell = 0;
+      size_t i = 0;
+      for (; i < width; ++i) {
+        const int64_t v = values[fields[i]];
+        if (v < 0 || v >= ranges[i]) break;
+        cell = cell * ranges[i] + v;
       }
+      if (i < width) continue;
+      const uint32_t first = group.dense_starts[cell];
+      const uint32_t last = group.dense_starts[cell + 1];
+      if (first == last) continue;
+      spans.emplace_back(group.dense_rules.data() + first,
+                         group.dense_rules.data() + last);
     } else {
       tuple.clear();
       for (int field : group.fields) tuple.push_back(values[field]);
       const auto it = group.buckets.find(tuple);
-      if (it != group.buckets.end()) rules = &it->second;
+      if (it == group.buckets.end()) continue;
+      spans.emplace_back(it->second.data(),
+                         it->second.data() + it->second.size());
     }
-    if (rules == nullptr || rules->empty()) continue;
-    sorted = sorted && (out->empty() || out->back() < rules->front());
-    out->insert(out->end(), rules->begin(), rules->end());
   }
-  if (!sorted) {
-    // A rule filed under several alternatives may come more than once.
-    std::sort(out->begin(), out->end());
-    out->erase(std::unique(out->begin(), out->end()), out->end());
+
+  // In evaluation order, each rule once (a rule filed under several
+  // alternatives may be in several spans): through a bitmap for small
+  // bundles, by sorting otherwise.
+  if (rule_count_ <= kBitmapRules) {
+    uint64_t bits[kBitmapRules / 64] = {};
+    for (const auto& [begin, end] : spans) {
+      for (const int* rule = begin; rule != end; ++rule) {
+        bits[*rule >> 6] |= uint64_t{1} << (*rule & 63);
+      }
+    }
+    const int words = (rule_count_ + 63) / 64;
+    for (int w = 0; w < words; ++w) {
+      for (uint64_t word = bits[w]; word != 0; word &= word - 1) {
+        out->push_back(w * 64 + __builtin_ctzll(word));
+      }
+    }
+    return;
   }
+  for (const auto& [begin, end] : spans) out->insert(out->end(), begin, end);
+  std::sort(out->begin(), out->end());
+  out->erase(std::unique(out->begin(), out->end()), out->end());
 }
 
 }  // namespace refund

@@ -64,6 +64,9 @@ class RuleIndex {
   bool MatchesWhenCandidate(int rule) const { return certain_[rule]; }
 
   int rule_count() const { return rule_count_; }
+  // Fields read per decision, and groups looked up.
+  int key_field_count() const { return static_cast<int>(fields_.size()); }
+  int group_count() const { return static_cast<int>(groups_.size()); }
   // Rules filed under a key (the others are always candidates).
   int keyed_rule_count() const { return rule_count_ - unkeyed_count_; }
 
@@ -76,11 +79,19 @@ class RuleIndex {
   };
   struct Group {
     std::vector<int> fields;  // indexes into fields_, increasing
-    // One field with values in [0, kDenseLimit): rules by value.
-    std::vector<std::vector<int>> dense;
-    absl::flat_hash_map<Tuple, std::vector<int>> buckets;  // otherwise
+    // When every field's values lie in [0, ranges[i]) and the product of the
+    // ranges is at most kDenseLimit: a table indexed by the mixed-radix
+    // number of the tuple, rules of cell c at dense_rules[dense_starts[c],
+    // dense_starts[c + 1]).
+    std::vector<int64_t> ranges;
+    std::vector<uint32_t> dense_starts;
+    std::vector<int> dense_rules;
+    // Otherwise: rules by tuple.
+    absl::flat_hash_map<Tuple, std::vector<int>> buckets;
   };
-  static constexpr int64_t kDenseLimit = 256;
+  static constexpr int64_t kDenseLimit = 4096;
+  // Bundles of at most this many rules merge candidates through a bitmap.
+  static constexpr int kBitmapRules = 1024;
 
   int rule_count_ = 0;
   int unkeyed_count_ = 0;

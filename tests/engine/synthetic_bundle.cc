@@ -120,6 +120,11 @@ absl::StatusOr<std::vector<BundleSourceFile>> SyntheticBundle(
     }
   }
   const int shops = SyntheticShopCount(options);
+  // Platform-wide rules are a few whatever the size: a bundle grows by
+  // shops, so the rules a request matches stay about as many.
+  const int platform_wide =
+      std::min(kMaxPlatformWideRules, options.rule_count / 10);
+  int platform_wide_left = platform_wide;
   SplitMix64 rng(options.seed);
   std::string rules;
   for (int i = 0; i < options.rule_count; ++i) {
@@ -129,7 +134,8 @@ absl::StatusOr<std::vector<BundleSourceFile>> SyntheticBundle(
       when = i % 2 == 0 ? "is_delivered()" : "request.flags.urgent";
     } else if (options.noise && kind < 4) {
       when = NoiseCondition(shops, rng);
-    } else if (kind == 9) {  // platform-wide
+    } else if (kind == 9 && platform_wide_left > 0) {  // platform-wide
+      --platform_wide_left;
       std::vector<std::string> tests = {
           KeyTest("request.type", TypeName, rng),
           KeyTest("request.reason", ReasonName, rng)};

@@ -5,8 +5,11 @@
 // Rules look like real shops' rules: most are one shop's, keyed on
 // request.shop_id and some of platform / type / reason (`==` or `in`), with
 // an occasional non-key conjunct (an amount limit, is_delivered(), a flag);
-// about a tenth are platform-wide, keyed on type and reason (and sometimes
-// platform); a handful (kUnkeyedRules) have no key at all. With `noise`,
+// up to a tenth, at most kMaxPlatformWideRules, are platform-wide, keyed on
+// type and reason (and sometimes platform); a handful (kUnkeyedRules) have no
+// key at all. A bigger bundle has more shops (rules_per_shop), so a request
+// matches about as many rules whatever the size, as when a real bundle grows
+// by adding shops. With `noise`,
 // rules also use the forms the index must see through or leave alone:
 // reversed comparisons, `!=`, contradictory keys, top-level `||`, conditions
 // that fail to evaluate, post-verdict rules and refund amounts.
@@ -34,6 +37,7 @@ struct SyntheticBundleOptions {
 };
 
 inline constexpr int kUnkeyedRules = 4;
+inline constexpr int kMaxPlatformWideRules = 30;
 
 // The files of the bundle: `policies_dir`'s bundle.textproto and
 // catalog.textproto, and rules/generated.textproto.
