@@ -25,7 +25,7 @@ std::string Script(int i) {
   d.set_verdict(::refund::v1::VERDICT_APPROVE);
   d.mutable_refund_amount()->set_currency("CNY");
   d.mutable_refund_amount()->set_minor_units(12900);
-  for (int i = 0; i < 2; ++i) {
+  for (int i = 0; i < 3; ++i) {
     ::refund::v1::EvidenceRequirement* e = d.add_required_evidence();
     e->set_kind(static_cast<::refund::v1::EvidenceKind>(i + 1));
     e->set_reason(
@@ -33,7 +33,7 @@ std::string Script(int i) {
         "the goods.");
     e->set_rule_id("seven_day.approve_within_window");
   }
-  for (int i = 0; i < 4; ++i) {
+  for (int i = 0; i < 6; ++i) {
     ::refund::v1::SuggestedAction* a = d.add_actions();
     a->set_code(absl::StrCat("SEND_RETURN_NOTICE_", i));
     a->set_script(Script(i));
@@ -41,7 +41,7 @@ std::string Script(int i) {
     a->mutable_due_by()->set_seconds(1777860000);
     a->set_channel(::refund::v1::CHANNEL_MESSAGE);
   }
-  for (int i = 0; i < 3; ++i) {
+  for (int i = 0; i < 4; ++i) {
     ::refund::v1::ForbiddenAction* f = d.add_forbidden();
     f->set_code(absl::StrCat("REFUSE_VALID_SEVEN_DAY_RETURN_", i));
     f->set_reason(
@@ -49,7 +49,7 @@ std::string Script(int i) {
         "seven-day return is a violation.");
     f->set_rule_id("always.forbid_harassment_and_inducements");
   }
-  for (int i = 0; i < 2; ++i) {
+  for (int i = 0; i < 3; ++i) {
     ::refund::v1::Risk* r = d.add_risks();
     r->set_code(absl::StrCat("DISPUTE_RATE_", i));
     r->set_description(
@@ -57,7 +57,7 @@ std::string Script(int i) {
         "shop's score.");
     r->set_rule_id("always.reject_intervention_risk");
   }
-  for (int i = 0; i < 3; ++i) {
+  for (int i = 0; i < 6; ++i) {
     ::refund::v1::MatchedRule* m = d.add_matched_rules();
     m->set_rule_id(absl::StrCat("seven_day.approve_within_window_", i));
     m->set_verdict(::refund::v1::VERDICT_APPROVE);
