@@ -52,14 +52,19 @@ result() { grep '^RESULT' "$1" | sed -n "s/.* $2=\([^ ]*\).*/\1/p"; }
 pids+=($!)
 echo_address=$(wait_listening "$work/echo.out")
 
+# The start-up time: from spawning to reading the "listening" line from a
+# pipe (no polling).
+mkfifo "$work/refund.fifo"
 start=$(now_ms)
 "${server_core[@]}" "$build/server/refund-server" --listen=127.0.0.1:0 \
-  --policies=policies --db="$work/decisions.db" >"$work/refund.out" \
+  --policies=policies --db="$work/decisions.db" >"$work/refund.fifo" \
   2>"$work/refund.err" &
 refund_pid=$!
 pids+=($refund_pid)
-refund_address=$(wait_listening "$work/refund.out")
+exec 3<"$work/refund.fifo"
+read -r listening <&3
 startup_ms=$(($(now_ms) - start))
+refund_address=$(echo "$listening" | sed -n 's/.*listening on \([^ ]*\).*/\1/p')
 sleep 1
 rss_idle=$(rss_kb "$refund_pid")
 
