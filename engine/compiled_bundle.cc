@@ -43,6 +43,12 @@ v1::Decision CompiledBundle::Render(const v1::RefundRequest& request,
   return RenderDecision(*internals_, request, outcome);
 }
 
+void CompiledBundle::RenderInto(const v1::RefundRequest& request,
+                                const DecisionOutcome& outcome,
+                                v1::Decision* out) const {
+  RenderDecisionInto(*internals_, request, outcome, out);
+}
+
 std::vector<RuleTrace> CompiledBundle::Explain(
     const v1::RefundRequest& request) const {
   std::vector<RuleTrace> traces;

@@ -67,6 +67,10 @@ class CompiledBundle {
   // but decision_id and decided_at.
   v1::Decision Render(const v1::RefundRequest& request,
                       const DecisionOutcome& outcome) const;
+  // Render into `out`, which must be empty and may live on a protobuf Arena
+  // (then the rendering allocates from the arena).
+  void RenderInto(const v1::RefundRequest& request,
+                  const DecisionOutcome& outcome, v1::Decision* out) const;
 
   // Every rule's condition result on `request`, sub-expression by
   // sub-expression, in evaluation order.

@@ -104,6 +104,14 @@ v1::Decision RenderDecision(const BundleInternals& bundle,
                             const v1::RefundRequest& request,
                             const DecisionOutcome& outcome) {
   v1::Decision decision;
+  RenderDecisionInto(bundle, request, outcome, &decision);
+  return decision;
+}
+
+void RenderDecisionInto(const BundleInternals& bundle,
+                        const v1::RefundRequest& request,
+                        const DecisionOutcome& outcome, v1::Decision* out) {
+  v1::Decision& decision = *out;
   decision.set_request_id(request.request_id());
   decision.set_refund_id(request.refund_id());
   decision.mutable_policy()->set_bundle_name(bundle.name);
@@ -201,7 +209,6 @@ v1::Decision RenderDecision(const BundleInternals& bundle,
     out->set_description(bundle.risks[entry.index].texts[locale]);
     out->set_rule_id(SourceId(bundle, entry.source));
   }
-  return decision;
 }
 
 }  // namespace refund

@@ -17,6 +17,13 @@ v1::Decision RenderDecision(const BundleInternals& bundle,
                             const v1::RefundRequest& request,
                             const DecisionOutcome& outcome);
 
+// The same into `out`, which must be empty; it may live on a protobuf Arena
+// (the caller's choice: the rendered strings and messages are then freed
+// with the arena).
+void RenderDecisionInto(const BundleInternals& bundle,
+                        const v1::RefundRequest& request,
+                        const DecisionOutcome& outcome, v1::Decision* out);
+
 }  // namespace refund
 
 #endif  // ENGINE_DECISION_RENDERER_H_

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "engine/bundle_loader.h"
+#include "google/protobuf/arena.h"
 #include "tests/engine/policy_requests.h"
 #include "tests/engine/synthetic_bundle.h"
 
@@ -105,38 +106,63 @@ BENCHMARK(BM_LoadSyntheticBundle)
     ->Arg(10000)
     ->Unit(benchmark::kMillisecond);
 
+enum class Work {
+  kEvaluate,     // CompiledBundle::Evaluate: validate, match, combine
+  kDecide,       // CompiledBundle::Decide: the Decision message on the heap
+  kDecideArena,  // Evaluate + RenderInto a Decision on a protobuf Arena
+};
+
 // One decision per iteration, cycling through `requests`: the time reported
-// is per decision. `render`: Decide; otherwise Evaluate.
+// is per decision, including freeing what it allocated.
 void RunDecisions(benchmark::State& state, const CompiledBundle& bundle,
-                  const std::vector<v1::RefundRequest>& requests, bool render) {
+                  const std::vector<v1::RefundRequest>& requests, Work work) {
   size_t next = 0;
+  google::protobuf::ArenaOptions arena_options;
+  arena_options.start_block_size = 64 << 10;
+  google::protobuf::Arena arena(arena_options);
   for (auto _ : state) {
     const v1::RefundRequest& request = requests[next];
     next = next + 1 == requests.size() ? 0 : next + 1;
-    if (render) {
-      auto decision = bundle.Decide(request);
-      benchmark::DoNotOptimize(decision);
-    } else {
-      auto outcome = bundle.Evaluate(request);
-      benchmark::DoNotOptimize(outcome);
+    switch (work) {
+      case Work::kEvaluate: {
+        auto outcome = bundle.Evaluate(request);
+        benchmark::DoNotOptimize(outcome);
+        break;
+      }
+      case Work::kDecide: {
+        auto decision = bundle.Decide(request);
+        benchmark::DoNotOptimize(decision);
+        break;
+      }
+      case Work::kDecideArena: {
+        auto outcome = bundle.Evaluate(request);
+        auto* decision =
+            google::protobuf::Arena::CreateMessage<v1::Decision>(&arena);
+        bundle.RenderInto(request, *outcome, decision);
+        benchmark::DoNotOptimize(decision);
+        arena.Reset();
+        break;
+      }
     }
   }
   state.SetItemsProcessed(state.iterations());
 }
 
-void BM_Synthetic(benchmark::State& state, bool render) {
+void BM_Synthetic(benchmark::State& state, Work work) {
   const Synthetic& synthetic = SyntheticOf(static_cast<int>(state.range(0)));
   if (synthetic.bundle == nullptr) {
     state.SkipWithError("the synthetic bundle does not load");
     return;
   }
-  RunDecisions(state, *synthetic.bundle, synthetic.requests, render);
+  RunDecisions(state, *synthetic.bundle, synthetic.requests, work);
 }
 
 void BM_EvaluateSynthetic(benchmark::State& state) {
-  BM_Synthetic(state, false);
+  BM_Synthetic(state, Work::kEvaluate);
 }
-void BM_DecideSynthetic(benchmark::State& state) { BM_Synthetic(state, true); }
+void BM_DecideSynthetic(benchmark::State& state) {
+  BM_Synthetic(state, Work::kDecide);
+}
 BENCHMARK(BM_EvaluateSynthetic)
     ->Arg(10)
     ->Arg(100)
@@ -151,20 +177,21 @@ BENCHMARK(BM_DecideSynthetic)
     ->Unit(benchmark::kMicrosecond);
 
 void RegisterFamilies() {
+  constexpr std::pair<const char*, Work> kWork[] = {
+      {"BM_EvaluateFamily/", Work::kEvaluate},
+      {"BM_DecideFamily/", Work::kDecide},
+      {"BM_DecideArenaFamily/", Work::kDecideArena},
+  };
   for (const auto& [name, requests] : Families()) {
     const std::vector<v1::RefundRequest>* family = &requests;
-    benchmark::RegisterBenchmark(("BM_EvaluateFamily/" + name).c_str(),
-                                 [family](benchmark::State& state) {
-                                   RunDecisions(state, Shipped(), *family,
-                                                /*render=*/false);
-                                 })
-        ->Unit(benchmark::kMicrosecond);
-    benchmark::RegisterBenchmark(("BM_DecideFamily/" + name).c_str(),
-                                 [family](benchmark::State& state) {
-                                   RunDecisions(state, Shipped(), *family,
-                                                /*render=*/true);
-                                 })
-        ->Unit(benchmark::kMicrosecond);
+    for (const auto& [prefix, work] : kWork) {
+      benchmark::RegisterBenchmark(
+          (prefix + name).c_str(),
+          [family, work = work](benchmark::State& state) {
+            RunDecisions(state, Shipped(), *family, work);
+          })
+          ->Unit(benchmark::kMicrosecond);
+    }
   }
 }
 
