@@ -98,4 +98,4 @@ echo "refund open loop at $half/s: p50 $(result "$work/open.txt" p50_us) us," \
   "errors $(result "$work/open.txt" errors)"
 echo "refund-server start-up to listening: ${startup_ms} ms"
 echo "refund-server RSS: idle ${rss_idle} kB, after the runs ${rss_after} kB," \
-  "5 s later ${rss_rest} kB"
+  "idle 5 s later ${rss_rest} kB"
