@@ -15,6 +15,20 @@ std::string Script(int i) {
       "前寄回商品并填写退货物流单号，收到后会尽快为您处理退款 ¥129.00。");
 }
 
+// `count` forbidden conducts or risks: code, text, rule id.
+template <typename Notice>
+void AddNotices(int count, absl::string_view code, const std::string& text,
+                const std::string& rule_id,
+                google::protobuf::RepeatedPtrField<Notice>* out,
+                void (Notice::*set_text)(const std::string&)) {
+  for (int i = 0; i < count; ++i) {
+    Notice* notice = out->Add();
+    notice->set_code(absl::StrCat(code, i));
+    (notice->*set_text)(text);
+    notice->set_rule_id(rule_id);
+  }
+}
+
 }  // namespace
 
 ::refund::v1::Decision CannedDecision() {
@@ -41,22 +55,16 @@ std::string Script(int i) {
     a->mutable_due_by()->set_seconds(1777860000);
     a->set_channel(::refund::v1::CHANNEL_MESSAGE);
   }
-  for (int i = 0; i < 4; ++i) {
-    ::refund::v1::ForbiddenAction* f = d.add_forbidden();
-    f->set_code(absl::StrCat("REFUSE_VALID_SEVEN_DAY_RETURN_", i));
-    f->set_reason(
-        "七天无理由退货期内拒绝退货会被判定为违规并扣分。 Refusing a valid "
-        "seven-day return is a violation.");
-    f->set_rule_id("always.forbid_harassment_and_inducements");
-  }
-  for (int i = 0; i < 3; ++i) {
-    ::refund::v1::Risk* r = d.add_risks();
-    r->set_code(absl::StrCat("DISPUTE_RATE_", i));
-    r->set_description(
-        "纠纷率上升会影响店铺评分与流量。 A higher dispute rate lowers the "
-        "shop's score.");
-    r->set_rule_id("always.reject_intervention_risk");
-  }
+  AddNotices(4, "REFUSE_VALID_SEVEN_DAY_RETURN_",
+             "七天无理由退货期内拒绝退货会被判定为违规并扣分。 Refusing a "
+             "valid seven-day return is a violation.",
+             "always.forbid_harassment_and_inducements", d.mutable_forbidden(),
+             &::refund::v1::ForbiddenAction::set_reason);
+  AddNotices(3, "DISPUTE_RATE_",
+             "纠纷率上升会影响店铺评分与流量。 A higher dispute rate lowers "
+             "the shop's score.",
+             "always.reject_intervention_risk", d.mutable_risks(),
+             &::refund::v1::Risk::set_description);
   for (int i = 0; i < 6; ++i) {
     ::refund::v1::MatchedRule* m = d.add_matched_rules();
     m->set_rule_id(absl::StrCat("seven_day.approve_within_window_", i));
