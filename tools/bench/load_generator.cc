@@ -110,9 +110,8 @@ class LoadRun {
     int64_t start_ns = 0;  // sent (closed loop) or intended (open loop)
   };
 
-  // Sends call number `n` of the run; false once the run is over.
+  // Sends the next call, intended at `start_ns`; false once the run is over.
   bool Send(int64_t start_ns) {
-    const uint64_t n = next_.fetch_add(1, std::memory_order_relaxed);
     {
       absl::MutexLock lock(&mu_);
       if (start_ns >= end_) {
@@ -122,6 +121,14 @@ class LoadRun {
       ++in_flight_;
       report_.max_in_flight = std::max(report_.max_in_flight, in_flight_);
     }
+    Issue(start_ns);
+    return true;
+  }
+
+  // Starts the next call; its place in in_flight_ is already taken, so the
+  // run cannot end (and this object go away) meanwhile.
+  void Issue(int64_t start_ns) {
+    const uint64_t n = next_.fetch_add(1, std::memory_order_relaxed);
     auto call = std::make_unique<Call>();
     std::string bytes = bodies_[n % bodies_.size()];
     std::string id_field;
@@ -138,12 +145,12 @@ class LoadRun {
         &raw->context, method_, grpc::StubOptions(), &raw->request,
         &raw->response,
         [this, raw](grpc::Status status) { Done(raw, std::move(status)); });
-    return true;
   }
 
   void Done(Call* raw, grpc::Status status) {
     std::unique_ptr<Call> call(raw);
     const int64_t done = NowNs();
+    bool send_next = false;
     {
       absl::MutexLock lock(&mu_);
       const bool counted = options_.rate > 0
@@ -159,10 +166,16 @@ class LoadRun {
           ++report_.errors[static_cast<int>(status.error_code())];
         }
       }
-      --in_flight_;
+      // Closed loop: this call's place goes to the next call.
+      if (options_.rate <= 0 && done < end_) {
+        send_next = true;
+      } else {
+        if (options_.rate <= 0) stopped_ = true;
+        --in_flight_;
+      }
     }
-    // Closed loop: the completion sends the next call.
-    if (options_.rate <= 0) Send(NowNs());
+    // Nothing of `this` is touched after the last place was given back.
+    if (send_next) Issue(done);
   }
 
   void RunOpenLoop(int64_t start) {
