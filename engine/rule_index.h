@@ -9,7 +9,10 @@
 // `REASON_NO_REASON == request.reason`, `request.shop_id == "shop-42"`,
 // `request.type in [REQUEST_TYPE_RETURN_AND_REFUND, REQUEST_TYPE_EXCHANGE]`,
 // `request.flags.urgent` (== true), `!request.inspection.inspected`
-// (== false). Several keys on one field intersect. Rules are grouped by the
+// (== false), `has(request.return_shipment.received_at)`. Several keys on
+// one field intersect. A top-level `a || b` whose every disjunct has keys is
+// filed once per disjunct (when no disjunct's keys hold, each disjunct is
+// false). The literal `true` matches every request. Rules are grouped by the
 // set of fields they are keyed on; each group maps the tuple of values (the
 // product of the `in` lists, at most kMaxKeyTuples per rule: beyond that the
 // field with the most values is dropped from the rule's key) to its rules.
@@ -24,6 +27,8 @@
 // (`false && error` is false), so the condition is false whatever its other
 // conjuncts do. Candidates come out in evaluation order, so evaluating them
 // in turn gives the results of evaluating every rule in order.
+//
+// Immutable after Build; Candidates is const and thread-safe.
 #ifndef ENGINE_RULE_INDEX_H_
 #define ENGINE_RULE_INDEX_H_
 
@@ -73,7 +78,7 @@ class RuleIndex {
  private:
   using Tuple = absl::InlinedVector<int64_t, 4>;
   struct KeyField {
-    const expr::Node* read = nullptr;  // a kSelect node of the root
+    const expr::Node* read = nullptr;  // a kSelect or kHas node of the root
     // String fields: the index of each constant some rule compares with.
     absl::flat_hash_map<std::string, int64_t> string_ids;
   };
