@@ -15,6 +15,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "engine/expr/expression.h"
+#include "engine/rule_index.h"
 #include "engine/script_template.h"
 #include "refund/v1/policy.pb.h"
 #include "refund/v1/refund.pb.h"
@@ -68,6 +69,7 @@ struct BundleInternals {
   int quiet_end_minute = 8 * 60;
 
   std::vector<CompiledRule> rules;  // evaluation order
+  RuleIndex rule_index;             // over `rules`
   std::vector<CompiledAction> actions;
   std::vector<CompiledNotice> forbidden;
   std::vector<CompiledNotice> risks;

@@ -693,6 +693,11 @@ std::unique_ptr<BundleInternals> BundleCompiler::Compile() {
   CompileRules();
   CompileFallback();
   if (report_.count() != issues_before) return nullptr;
+  std::vector<const expr::Expression*> conditions;
+  for (const CompiledRule& rule : out_->rules) {
+    conditions.push_back(rule.when.get());
+  }
+  out_->rule_index = RuleIndex::Build(conditions);
   out_->canonical_text = CanonicalText(out_->definition);
   out_->version = Sha256Hex(out_->canonical_text);
   return std::move(out_);

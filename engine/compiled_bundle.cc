@@ -4,6 +4,7 @@
 
 #include "engine/bundle_internals.h"
 #include "engine/decision_combiner.h"
+#include "engine/decision_renderer.h"
 #include "engine/request_validator.h"
 #include "engine/status_macros.h"
 
@@ -29,6 +30,23 @@ absl::StatusOr<v1::Decision> CompiledBundle::Decide(
     const v1::RefundRequest& request) const {
   RETURN_IF_ERROR(ValidateRefundRequest(request));
   return CombineDecision(*internals_, request);
+}
+
+absl::StatusOr<DecisionOutcome> CompiledBundle::Evaluate(
+    const v1::RefundRequest& request) const {
+  RETURN_IF_ERROR(ValidateRefundRequest(request));
+  return CombineOutcome(*internals_, request);
+}
+
+v1::Decision CompiledBundle::Render(const v1::RefundRequest& request,
+                                    const DecisionOutcome& outcome) const {
+  return RenderDecision(*internals_, request, outcome);
+}
+
+void CompiledBundle::RenderInto(const v1::RefundRequest& request,
+                                const DecisionOutcome& outcome,
+                                v1::Decision* out) const {
+  RenderDecisionInto(*internals_, request, outcome, out);
 }
 
 std::vector<RuleTrace> CompiledBundle::Explain(

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "engine/decision_outcome.h"
 #include "refund/v1/policy.pb.h"
 #include "refund/v1/refund.pb.h"
 #include "refund/v1/service.pb.h"
@@ -51,7 +52,25 @@ class CompiledBundle {
   // decision_id and decided_at. Deterministic: reads no clock and no global
   // state. Errors only for an invalid request (INVALID_ARGUMENT naming the
   // field); evaluation errors become part of the decision.
+  // Decide(request) is Render(request, *Evaluate(request)).
   absl::StatusOr<v1::Decision> Decide(const v1::RefundRequest& request) const;
+
+  // The cheap part of Decide: validates `request` as Decide does, then
+  // finds the matching rules (through the rule index, rule_index.h), the
+  // verdict, the amount, the deadline and what the decision will list, as
+  // indexes into this bundle; renders no text. Same errors as Decide.
+  absl::StatusOr<DecisionOutcome> Evaluate(
+      const v1::RefundRequest& request) const;
+
+  // The Decision message of `outcome`, which Evaluate(request) returned on
+  // this bundle (any other outcome is a programming error). Fills every field
+  // but decision_id and decided_at.
+  v1::Decision Render(const v1::RefundRequest& request,
+                      const DecisionOutcome& outcome) const;
+  // Render into `out`, which must be empty and may live on a protobuf Arena
+  // (then the rendering allocates from the arena).
+  void RenderInto(const v1::RefundRequest& request,
+                  const DecisionOutcome& outcome, v1::Decision* out) const;
 
   // Every rule's condition result on `request`, sub-expression by
   // sub-expression, in evaluation order.

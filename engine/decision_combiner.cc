@@ -1,253 +1,215 @@
 #include "engine/decision_combiner.h"
 
 #include <algorithm>
-#include <set>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "absl/time/civil_time.h"
+#include "engine/decision_renderer.h"
 #include "engine/locale_match.h"
-#include "google/protobuf/util/time_util.h"
+#include "engine/rule_index.h"
 
 namespace refund {
 namespace {
-
-using google::protobuf::Timestamp;
-
-enum class Outcome { kNoMatch, kMatch, kError };
-
-struct RuleResult {
-  Outcome outcome = Outcome::kNoMatch;
-  std::string error;
-};
-
-absl::Time ToTime(const Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
-
-void SetTimestamp(absl::Time t, Timestamp* out) {
-  const int64_t seconds = absl::ToUnixSeconds(t);
-  out->set_seconds(seconds);
-  out->set_nanos(static_cast<int32_t>(
-      absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(seconds))));
-}
 
 bool Contains(const std::vector<v1::Verdict>& verdicts, v1::Verdict verdict) {
   return std::find(verdicts.begin(), verdicts.end(), verdict) != verdicts.end();
 }
 
-// The earliest moment at or after `t` outside the quiet hours.
-absl::Time OutsideQuietHours(absl::Time t, const BundleInternals& bundle) {
-  const int start = bundle.quiet_start_minute;
-  const int end = bundle.quiet_end_minute;
-  if (start == end) return t;
-  const absl::TimeZone::CivilInfo local = bundle.calendar->zone.At(t);
-  const int minute = local.cs.hour() * 60 + local.cs.minute();
-  const bool quiet = start < end ? (minute >= start && minute < end)
-                                 : (minute >= start || minute < end);
-  if (!quiet) return t;
-  absl::CivilDay day = absl::CivilDay(local.cs);
-  if (start > end && minute >= start) day += 1;  // quiet past midnight
-  const absl::CivilMinute resume(day.year(), day.month(), day.day(), end / 60,
-                                 end % 60);
-  return bundle.calendar->zone.At(resume).pre;
+template <typename Container, typename T>
+bool Holds(const Container& items, const T& item) {
+  return std::find(items.begin(), items.end(), item) != items.end();
 }
 
-// Collects contributions without duplicates.
-class Contributions {
- public:
-  void AddRule(const BundleInternals& bundle, const CompiledRule& rule,
-               const v1::RefundRequest& request) {
-    for (const v1::EvidenceSpec& spec : rule.evidence) {
-      if (!seen_evidence_.insert(spec.kind()).second) continue;
-      v1::EvidenceRequirement requirement;
-      requirement.set_kind(spec.kind());
-      requirement.set_reason(spec.reason());
-      requirement.set_rule_id(rule.id);
-      requirement.set_satisfied(
-          std::find(request.evidence().begin(), request.evidence().end(),
-                    spec.kind()) != request.evidence().end());
-      evidence_.push_back(std::move(requirement));
-    }
-    for (int action : rule.actions) AddAction(bundle, action, rule.id);
-    for (int forbidden : rule.forbidden) {
-      if (seen_forbidden_.insert(forbidden).second) {
-        forbidden_.push_back({forbidden, rule.id});
-      }
-    }
-    for (int risk : rule.risks) {
-      if (seen_risks_.insert(risk).second) risks_.push_back({risk, rule.id});
-    }
-  }
-
-  void AddAction(const BundleInternals& bundle, int action,
-                 const std::string& rule_id) {
-    if (action < 0 || !seen_actions_.insert(action).second) return;
-    actions_.push_back({action, rule_id, bundle.actions[action].rank});
-  }
-
-  std::vector<v1::EvidenceKind> MissingEvidence() const {
-    std::vector<v1::EvidenceKind> missing;
-    for (const auto& requirement : evidence_) {
-      if (!requirement.satisfied()) missing.push_back(requirement.kind());
-    }
-    return missing;
-  }
-
-  struct Entry {
-    int index;
-    std::string rule_id;
-    int rank = 0;
-  };
-
-  std::vector<v1::EvidenceRequirement> evidence_;
-  std::vector<Entry> actions_;
-  std::vector<Entry> forbidden_;
-  std::vector<Entry> risks_;
-
- private:
-  std::set<int> seen_evidence_;
-  std::set<int> seen_actions_;
-  std::set<int> seen_forbidden_;
-  std::set<int> seen_risks_;
+// A rule that matched or failed, in evaluation order (rules that did not
+// match play no further part).
+struct Hit {
+  int rule = 0;
+  int error = -1;  // index into DecisionOutcome::errors when it failed
 };
 
-void AddMatched(const std::string& rule_id, v1::Verdict verdict, int priority,
-                std::string explanation, v1::Decision* decision) {
-  v1::MatchedRule* matched = decision->add_matched_rules();
-  matched->set_rule_id(rule_id);
-  matched->set_verdict(verdict);
-  matched->set_priority(priority);
-  matched->set_explanation(std::move(explanation));
+// Collects contributions into the outcome without duplicates; the sets are
+// small, so a linear scan beats a std::set.
+class Contributions {
+ public:
+  Contributions(const BundleInternals& bundle, const v1::RefundRequest& request,
+                DecisionOutcome* outcome)
+      : bundle_(bundle), request_(request), outcome_(*outcome) {}
+
+  void AddRule(int rule_index) {
+    const CompiledRule& rule = bundle_.rules[rule_index];
+    for (size_t i = 0; i < rule.evidence.size(); ++i) {
+      const v1::EvidenceKind kind = rule.evidence[i].kind();
+      if (Holds(evidence_kinds_, kind)) continue;
+      evidence_kinds_.push_back(kind);
+      outcome_.evidence.push_back(
+          {rule_index, static_cast<int>(i), Holds(request_.evidence(), kind)});
+    }
+    for (int action : rule.actions) AddAction(action, rule_index);
+    for (int forbidden : rule.forbidden) {
+      AddOnce(forbidden, rule_index, &outcome_.forbidden);
+    }
+    for (int risk : rule.risks) AddOnce(risk, rule_index, &outcome_.risks);
+  }
+
+  void AddAction(int action, int source) {
+    if (action >= 0) AddOnce(action, source, &outcome_.actions);
+  }
+
+ private:
+  template <typename Entries>
+  static void AddOnce(int index, int source, Entries* entries) {
+    for (const DecisionOutcome::Entry& entry : *entries) {
+      if (entry.index == index) return;
+    }
+    entries->push_back({index, source});
+  }
+
+  const BundleInternals& bundle_;
+  const v1::RefundRequest& request_;
+  DecisionOutcome& outcome_;
+  absl::InlinedVector<v1::EvidenceKind, 8> evidence_kinds_;
+};
+
+absl::Time ToTime(const google::protobuf::Timestamp& t) {
+  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
+}
+
+// Evaluates the selected rules in order; keeps the ones that matched or
+// failed.
+void EvaluateRules(const BundleInternals& bundle,
+                   const v1::RefundRequest& request, RuleSelection selection,
+                   absl::InlinedVector<Hit, 16>* hits,
+                   std::vector<std::string>* errors) {
+  const int rule_count = static_cast<int>(bundle.rules.size());
+  if (rule_count == 0) return;
+  // One frame for every rule: they are compiled against the same root type,
+  // so preparing it once per decision is enough.
+  expr::Frame frame;
+  const absl::Status init =
+      bundle.rules[0].when->program().InitFrame(&request, &frame);
+  CandidateList candidates;
+  const bool indexed = selection == RuleSelection::kIndexed && init.ok();
+  if (indexed) {
+    bundle.rule_index.Candidates(frame, &candidates);
+  } else {
+    for (int i = 0; i < rule_count; ++i) candidates.push_back(i);
+  }
+  for (int i : candidates) {
+    if (indexed && bundle.rule_index.MatchesWhenCandidate(i)) {
+      hits->push_back({i, -1});
+      continue;
+    }
+    const expr::Program& program = bundle.rules[i].when->program();
+    expr::Value value;
+    if (!init.ok()) {
+      errors->push_back(std::string(init.message()));
+    } else if (frame.program = &program;
+               !expr::Eval(program.root(), frame, &value)) {
+      errors->push_back(std::string(frame.error.message()));
+      frame.error = absl::OkStatus();
+    } else {
+      if (value.b) hits->push_back({i, -1});
+      continue;
+    }
+    hits->push_back({i, static_cast<int>(errors->size()) - 1});
+  }
 }
 
 }  // namespace
 
-v1::Decision CombineDecision(const BundleInternals& bundle,
-                             const v1::RefundRequest& request) {
-  v1::Decision decision;
-  decision.set_request_id(request.request_id());
-  decision.set_refund_id(request.refund_id());
-  decision.mutable_policy()->set_bundle_name(bundle.name);
-  decision.mutable_policy()->set_version(bundle.version);
-
-  const size_t rule_count = bundle.rules.size();
-  std::vector<RuleResult> results(rule_count);
-  bool any_error = false;
-  for (size_t i = 0; i < rule_count; ++i) {
-    absl::StatusOr<bool> matched = bundle.rules[i].when->EvaluateBool(request);
-    if (!matched.ok()) {
-      results[i] = {Outcome::kError, std::string(matched.status().message())};
-      any_error = true;
-    } else if (*matched) {
-      results[i].outcome = Outcome::kMatch;
-    }
-  }
+DecisionOutcome CombineOutcome(const BundleInternals& bundle,
+                               const v1::RefundRequest& request,
+                               RuleSelection selection) {
+  DecisionOutcome outcome;
+  absl::InlinedVector<Hit, 16> hits;
+  EvaluateRules(bundle, request, selection, &hits, &outcome.errors);
+  const bool any_error = !outcome.errors.empty();
 
   // The verdict: the first verdict rule that matched, unless one before it
   // could not be evaluated.
   int verdict_rule = -1;
   int blocking_error = -1;
-  for (size_t i = 0; i < rule_count; ++i) {
-    const CompiledRule& rule = bundle.rules[i];
+  for (const Hit& hit : hits) {
+    const CompiledRule& rule = bundle.rules[hit.rule];
     if (rule.verdict == v1::VERDICT_UNSPECIFIED ||
         !rule.only_for_verdicts.empty()) {
       continue;
     }
-    if (results[i].outcome == Outcome::kMatch) {
-      verdict_rule = static_cast<int>(i);
-      break;
-    }
-    if (results[i].outcome == Outcome::kError) {
-      blocking_error = static_cast<int>(i);
-      break;
-    }
+    (hit.error < 0 ? verdict_rule : blocking_error) = hit.rule;
+    break;
   }
   v1::Verdict verdict = verdict_rule >= 0 ? bundle.rules[verdict_rule].verdict
                         : blocking_error >= 0 ? v1::VERDICT_NEGOTIATE
                                               : bundle.fallback_verdict;
   const v1::Verdict chosen = verdict;
+  outcome.verdict_rule = verdict_rule;
 
   // What the engine itself decided (fallback, errors, REJECT without
   // evidence), listed after the rules.
-  v1::Decision engine_notes;
+  absl::InlinedVector<DecisionOutcome::Matched, 4> engine_notes;
 
-  Contributions contributions;
+  Contributions contributions(bundle, request, &outcome);
   const CompiledRule* amount_rule = nullptr;
-  for (size_t i = 0; i < rule_count; ++i) {
-    const CompiledRule& rule = bundle.rules[i];
-    if (results[i].outcome != Outcome::kMatch ||
-        !rule.only_for_verdicts.empty()) {
-      continue;
-    }
+  for (const Hit& hit : hits) {
+    const CompiledRule& rule = bundle.rules[hit.rule];
+    if (hit.error >= 0 || !rule.only_for_verdicts.empty()) continue;
     if (rule.verdict != v1::VERDICT_UNSPECIFIED && rule.verdict != chosen) {
       continue;
     }
-    contributions.AddRule(bundle, rule, request);
+    contributions.AddRule(hit.rule);
     if (amount_rule == nullptr && rule.refund_amount != nullptr) {
       amount_rule = &rule;
     }
   }
   if (verdict_rule < 0 && blocking_error < 0) {
-    AddMatched(kFallbackRuleId, verdict, 0, bundle.fallback_explanation,
-               &engine_notes);
+    engine_notes.push_back({kSourceFallback, verdict, 0, -1});
     for (int action : bundle.fallback_actions) {
-      contributions.AddAction(bundle, action, kFallbackRuleId);
+      contributions.AddAction(action, kSourceFallback);
     }
   }
   if (blocking_error >= 0 || any_error) {
-    AddMatched(kRuleErrorRuleId, verdict, 0,
-               "a rule could not be evaluated on this case: a person must "
-               "decide it",
-               &engine_notes);
-    contributions.AddAction(bundle, bundle.escalate_action, kRuleErrorRuleId);
+    engine_notes.push_back({kSourceRuleError, verdict, 0, -1});
+    contributions.AddAction(bundle.escalate_action, kSourceRuleError);
   }
 
-  std::vector<v1::EvidenceKind> missing = contributions.MissingEvidence();
-  if (verdict == v1::VERDICT_REJECT && !missing.empty()) {
+  for (const DecisionOutcome::Evidence& evidence : outcome.evidence) {
+    if (!evidence.satisfied) {
+      outcome.missing_evidence.push_back(
+          bundle.rules[evidence.rule].evidence[evidence.spec].kind());
+    }
+  }
+  if (verdict == v1::VERDICT_REJECT && !outcome.missing_evidence.empty()) {
     verdict = v1::VERDICT_NEGOTIATE;
-    std::vector<std::string> names;
-    for (v1::EvidenceKind kind : missing) {
-      names.push_back(v1::EvidenceKind_Name(kind));
-    }
-    AddMatched(
-        kRejectNeedsEvidenceRuleId, verdict, 0,
-        absl::StrCat(
-            "REJECT by ",
-            verdict_rule >= 0 ? bundle.rules[verdict_rule].id : kFallbackRuleId,
-            " needs evidence not yet held: ", absl::StrJoin(names, ", "),
-            "; negotiate and collect it first"),
-        &engine_notes);
-    contributions.AddAction(bundle, bundle.collect_evidence_action,
-                            kRejectNeedsEvidenceRuleId);
+    engine_notes.push_back({kSourceRejectNeedsEvidence, verdict, 0, -1});
+    contributions.AddAction(bundle.collect_evidence_action,
+                            kSourceRejectNeedsEvidence);
   }
-  for (size_t i = 0; i < rule_count; ++i) {
-    const CompiledRule& rule = bundle.rules[i];
-    if (results[i].outcome == Outcome::kMatch &&
-        Contains(rule.only_for_verdicts, verdict)) {
-      contributions.AddRule(bundle, rule, request);
+  for (const Hit& hit : hits) {
+    if (hit.error < 0 &&
+        Contains(bundle.rules[hit.rule].only_for_verdicts, verdict)) {
+      contributions.AddRule(hit.rule);
     }
   }
-  decision.set_verdict(verdict);
+  outcome.verdict = verdict;
 
   // matched_rules: every rule that matched (post-verdict rules when they
   // applied) or failed, in evaluation order, then the engine's own notes.
-  for (size_t i = 0; i < rule_count; ++i) {
-    const CompiledRule& rule = bundle.rules[i];
-    if (results[i].outcome == Outcome::kError) {
-      AddMatched(rule.id, rule.verdict, rule.priority,
-                 absl::StrCat("evaluation error: ", results[i].error),
-                 &decision);
-    } else if (results[i].outcome == Outcome::kMatch &&
-               (rule.only_for_verdicts.empty() ||
-                Contains(rule.only_for_verdicts, verdict))) {
-      AddMatched(rule.id, rule.verdict, rule.priority, rule.explanation,
-                 &decision);
+  for (const Hit& hit : hits) {
+    const CompiledRule& rule = bundle.rules[hit.rule];
+    if (hit.error >= 0 || rule.only_for_verdicts.empty() ||
+        Contains(rule.only_for_verdicts, verdict)) {
+      outcome.matched.push_back(
+          {hit.rule, rule.verdict, rule.priority, hit.error});
     }
   }
-  decision.mutable_matched_rules()->MergeFrom(engine_notes.matched_rules());
+  for (const DecisionOutcome::Matched& note : engine_notes) {
+    outcome.matched.push_back(note);
+  }
+  // Evaluation errors carry their full explanation.
+  for (std::string& error : outcome.errors) {
+    error = absl::StrCat("evaluation error: ", error);
+  }
 
   // The amount.
   const int64_t requested = request.requested_amount().minor_units();
@@ -262,80 +224,43 @@ v1::Decision CombineDecision(const BundleInternals& bundle,
     if (computed.ok()) {
       amount = *computed;
     } else {
-      AddMatched(
-          kRuleErrorRuleId, verdict, amount_rule->priority,
-          absl::StrCat("refund_amount of ", amount_rule->id,
-                       " could not be evaluated: ", computed.status().message(),
-                       "; the requested amount is proposed"),
-          &decision);
-      contributions.AddAction(bundle, bundle.escalate_action, kRuleErrorRuleId);
+      outcome.errors.push_back(absl::StrCat(
+          "refund_amount of ", amount_rule->id, " could not be evaluated: ",
+          computed.status().message(), "; the requested amount is proposed"));
+      outcome.matched.push_back({kSourceRuleError, verdict,
+                                 amount_rule->priority,
+                                 static_cast<int>(outcome.errors.size()) - 1});
+      contributions.AddAction(bundle.escalate_action, kSourceRuleError);
     }
   }
-  amount = std::clamp<int64_t>(amount, 0, std::max<int64_t>(ceiling, 0));
-  decision.mutable_refund_amount()->set_currency(
-      request.requested_amount().currency().empty()
-          ? bundle.currency
-          : request.requested_amount().currency());
-  decision.mutable_refund_amount()->set_minor_units(amount);
+  outcome.refund_amount =
+      std::clamp<int64_t>(amount, 0, std::max<int64_t>(ceiling, 0));
 
   // The deadline.
-  const absl::Time requested_at = ToTime(request.requested_at());
   absl::StatusOr<bool> urgent = bundle.urgent_when->EvaluateBool(request);
   // An urgent condition that cannot be evaluated is treated as urgent: the
   // shorter deadline is the safe one.
   absl::Time respond_by =
-      requested_at +
+      ToTime(request.requested_at()) +
       (!urgent.ok() || *urgent ? bundle.sla_urgent : bundle.sla_default);
   if (request.has_after_sale_deadline()) {
     respond_by = std::min(respond_by, ToTime(request.after_sale_deadline()));
   }
-  SetTimestamp(respond_by, decision.mutable_respond_by());
-  Timestamp call_from_timestamp;
+  outcome.respond_by = respond_by;
 
-  // Evidence, actions, forbidden conduct, risks, in the case's locale.
-  const int locale = MatchLocale(bundle.locales, request.locale()).index;
-  decision.set_locale(bundle.locales[locale]);
-  for (v1::EvidenceRequirement& requirement : contributions.evidence_) {
-    *decision.add_required_evidence() = std::move(requirement);
-  }
-  ScriptContext context;
-  context.request = &request;
-  context.refund_amount = amount;
-  context.respond_by = respond_by;
-  context.zone = bundle.calendar->zone;
-  context.locale = bundle.locales[locale];
-  context.missing_evidence = std::move(missing);
-  std::stable_sort(
-      contributions.actions_.begin(), contributions.actions_.end(),
-      [](const Contributions::Entry& a, const Contributions::Entry& b) {
-        return a.rank < b.rank;
-      });
-  SetTimestamp(OutsideQuietHours(requested_at, bundle), &call_from_timestamp);
-  for (const Contributions::Entry& entry : contributions.actions_) {
-    const CompiledAction& action = bundle.actions[entry.index];
-    v1::SuggestedAction* out = decision.add_actions();
-    out->set_code(action.code);
-    out->set_script(action.scripts[locale].Render(context));
-    out->set_rule_id(entry.rule_id);
-    out->set_channel(action.channel);
-    *out->mutable_due_by() = decision.respond_by();
-    if (action.channel == v1::CHANNEL_PHONE) {
-      *out->mutable_not_before() = call_from_timestamp;
-    }
-  }
-  for (const Contributions::Entry& entry : contributions.forbidden_) {
-    v1::ForbiddenAction* out = decision.add_forbidden();
-    out->set_code(bundle.forbidden[entry.index].code);
-    out->set_reason(bundle.forbidden[entry.index].texts[locale]);
-    out->set_rule_id(entry.rule_id);
-  }
-  for (const Contributions::Entry& entry : contributions.risks_) {
-    v1::Risk* out = decision.add_risks();
-    out->set_code(bundle.risks[entry.index].code);
-    out->set_description(bundle.risks[entry.index].texts[locale]);
-    out->set_rule_id(entry.rule_id);
-  }
-  return decision;
+  outcome.locale = MatchLocale(bundle.locales, request.locale()).index;
+  std::stable_sort(outcome.actions.begin(), outcome.actions.end(),
+                   [&bundle](const DecisionOutcome::Entry& a,
+                             const DecisionOutcome::Entry& b) {
+                     return bundle.actions[a.index].rank <
+                            bundle.actions[b.index].rank;
+                   });
+  return outcome;
+}
+
+v1::Decision CombineDecision(const BundleInternals& bundle,
+                             const v1::RefundRequest& request) {
+  return RenderDecision(bundle, request, CombineOutcome(bundle, request));
 }
 
 }  // namespace refund

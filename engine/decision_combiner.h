@@ -21,10 +21,16 @@
 //    case is evaluated inside them.
 // 8. respond_by = requested_at + urgent or default SLA, never later than
 //    after_sale_deadline.
+//
+// Evaluation and rendering are separate: CombineOutcome computes the
+// DecisionOutcome (which rules matched, verdict, amount, indexes; no strings
+// on the success path), RenderDecision (decision_renderer.h) turns it into
+// the Decision message.
 #ifndef ENGINE_DECISION_COMBINER_H_
 #define ENGINE_DECISION_COMBINER_H_
 
 #include "engine/bundle_internals.h"
+#include "engine/decision_outcome.h"
 #include "refund/v1/refund.pb.h"
 
 namespace refund {
@@ -35,9 +41,18 @@ inline constexpr char kRejectNeedsEvidenceRuleId[] =
     "engine.reject_needs_evidence";
 inline constexpr char kRuleErrorRuleId[] = "engine.rule_error";
 
+// Which rules to evaluate. Both give the same outcome (the index is exact,
+// rule_index.h); kEveryRule is the reference the index is tested against.
+enum class RuleSelection { kIndexed, kEveryRule };
+
 // Evaluates `request` (already validated) against `bundle`. Never fails:
-// evaluation errors become part of the decision. decision_id and decided_at
-// are left unset.
+// evaluation errors become part of the outcome.
+DecisionOutcome CombineOutcome(
+    const BundleInternals& bundle, const v1::RefundRequest& request,
+    RuleSelection selection = RuleSelection::kIndexed);
+
+// RenderDecision(bundle, request, CombineOutcome(bundle, request)).
+// decision_id and decided_at are left unset.
 v1::Decision CombineDecision(const BundleInternals& bundle,
                              const v1::RefundRequest& request);
 

@@ -68,12 +68,19 @@ constexpr absl::string_view kReviewInducements[] = {
 }  // namespace
 
 std::string FormatYuan(int64_t minor_units) {
+  std::string out;
+  AppendYuan(minor_units, &out);
+  return out;
+}
+
+void AppendYuan(int64_t minor_units, std::string* out) {
   const bool negative = minor_units < 0;
   // Work in unsigned to survive INT64_MIN.
-  uint64_t magnitude = negative ? 0 - static_cast<uint64_t>(minor_units)
-                                : static_cast<uint64_t>(minor_units);
-  return absl::StrFormat("%s¥%d.%02d", negative ? "-" : "", magnitude / 100,
-                         magnitude % 100);
+  const uint64_t magnitude = negative ? 0 - static_cast<uint64_t>(minor_units)
+                                      : static_cast<uint64_t>(minor_units);
+  const uint64_t cents = magnitude % 100;
+  absl::StrAppend(out, negative ? "-" : "", "¥", magnitude / 100, ".",
+                  cents < 10 ? "0" : "", cents);
 }
 
 std::string FormatLocalTime(absl::Time t, absl::TimeZone zone) {
@@ -92,6 +99,7 @@ std::string EvidenceKindName(v1::EvidenceKind kind, absl::string_view locale) {
 bool ScriptTemplate::Parse(absl::string_view text, ScriptTemplate* out,
                            std::vector<Issue>* issues) {
   out->pieces_.clear();
+  out->uses_ = 0;
   bool ok = true;
   std::string literal;
   size_t i = 0;
@@ -114,6 +122,7 @@ bool ScriptTemplate::Parse(absl::string_view text, ScriptTemplate* out,
           out->pieces_.push_back({false, std::move(literal)});
         literal.clear();
         out->pieces_.push_back({true, "", value});
+        out->uses_ |= 1u << static_cast<int>(value);
         known = true;
       }
     }
@@ -132,50 +141,76 @@ bool ScriptTemplate::Parse(absl::string_view text, ScriptTemplate* out,
   return ok;
 }
 
+std::string FormatScriptValue(ScriptValue value, const ScriptContext& context) {
+  switch (value) {
+    case ScriptValue::kRespondBy:
+      return FormatLocalTime(context.respond_by, context.zone);
+    case ScriptValue::kMissingEvidence: {
+      std::vector<std::string> names;
+      for (v1::EvidenceKind kind : context.missing_evidence) {
+        names.push_back(EvidenceKindName(kind, context.locale));
+      }
+      return absl::StrJoin(names, context.locale == "en" ? ", " : "、");
+    }
+    default:
+      return "";
+  }
+}
+
 std::string ScriptTemplate::Render(const ScriptContext& context) const {
   std::string out;
+  RenderTo(context, &out);
+  return out;
+}
+
+void ScriptTemplate::RenderTo(const ScriptContext& context,
+                              std::string* out) const {
+  out->clear();
+  const v1::RefundRequest& request = *context.request;
   for (const Piece& piece : pieces_) {
     if (!piece.is_value) {
-      out += piece.literal;
+      out->append(piece.literal);
       continue;
     }
-    const v1::RefundRequest& request = *context.request;
     switch (piece.value) {
       case ScriptValue::kOrderId:
         // The only value a valid request may lack: say so rather than leave
         // a blank in front of the buyer.
         if (request.order().order_id().empty()) {
-          out += context.locale == "en" ? "(number not given)" : "(未提供单号)";
+          out->append(context.locale == "en" ? "(number not given)"
+                                             : "(未提供单号)");
         } else {
-          out += request.order().order_id();
+          out->append(request.order().order_id());
         }
         break;
       case ScriptValue::kRefundId:
-        out += request.refund_id();
+        out->append(request.refund_id());
         break;
       case ScriptValue::kShopId:
-        out += request.shop_id();
+        out->append(request.shop_id());
         break;
       case ScriptValue::kRequestedAmount:
-        out += FormatYuan(request.requested_amount().minor_units());
+        AppendYuan(request.requested_amount().minor_units(), out);
         break;
       case ScriptValue::kRefundAmount:
-        out += FormatYuan(context.refund_amount);
+        AppendYuan(context.refund_amount, out);
         break;
       case ScriptValue::kRespondBy:
-        out += FormatLocalTime(context.respond_by, context.zone);
-        break;
-      case ScriptValue::kMissingEvidence: {
-        std::vector<std::string> names;
-        for (v1::EvidenceKind kind : context.missing_evidence) {
-          names.push_back(EvidenceKindName(kind, context.locale));
+        if (context.respond_by_text != nullptr) {
+          out->append(*context.respond_by_text);
+        } else {
+          out->append(FormatScriptValue(piece.value, context));
         }
-        out += absl::StrJoin(names, context.locale == "en" ? ", " : "、");
         break;
-      }
+      case ScriptValue::kMissingEvidence:
+        if (context.missing_evidence_text != nullptr) {
+          out->append(*context.missing_evidence_text);
+        } else {
+          out->append(FormatScriptValue(piece.value, context));
+        }
+        break;
     }
   }
-  return out;
 }
 
 absl::string_view FindReviewInducement(absl::string_view script) {

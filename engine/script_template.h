@@ -32,10 +32,22 @@ struct ScriptContext {
   absl::TimeZone zone;
   std::string locale;
   std::vector<v1::EvidenceKind> missing_evidence;
+
+  // Optional, for a caller rendering several scripts of one case: the texts
+  // of {{respond_by}} and {{missing_evidence}} formatted once (with
+  // FormatScriptValue); when null they are formatted at each use.
+  const std::string* respond_by_text = nullptr;
+  const std::string* missing_evidence_text = nullptr;
 };
+
+// The text of {{respond_by}} or {{missing_evidence}} for `context` (ignoring
+// the preformatted texts).
+std::string FormatScriptValue(ScriptValue value, const ScriptContext& context);
 
 // "¥12.50" from 1250 minor units; negative amounts get a leading '-'.
 std::string FormatYuan(int64_t minor_units);
+// FormatYuan appended to `out`.
+void AppendYuan(int64_t minor_units, std::string* out);
 
 // Local "YYYY-MM-DD HH:MM" of `t` in `zone`.
 std::string FormatLocalTime(absl::Time t, absl::TimeZone zone);
@@ -56,6 +68,13 @@ class ScriptTemplate {
                     std::vector<Issue>* issues);
 
   std::string Render(const ScriptContext& context) const;
+  // Render into `out` (replaced).
+  void RenderTo(const ScriptContext& context, std::string* out) const;
+
+  // Whether the script names `value`.
+  bool Uses(ScriptValue value) const {
+    return (uses_ & (1u << static_cast<int>(value))) != 0;
+  }
 
  private:
   struct Piece {
@@ -64,6 +83,7 @@ class ScriptTemplate {
     ScriptValue value = ScriptValue::kOrderId;
   };
   std::vector<Piece> pieces_;
+  uint32_t uses_ = 0;  // bit i: names ScriptValue i
 };
 
 // Phrases that promise something for a review (好评返现): a script that

@@ -23,6 +23,7 @@
 #ifndef SERVER_SQLITE_DECISION_LOG_H_
 #define SERVER_SQLITE_DECISION_LOG_H_
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -56,6 +57,18 @@ struct SqliteDecisionLogOptions {
   // migration, the file is never written; Append and PutBundle answer
   // FAILED_PRECONDITION. The file must exist with the current schema.
   bool read_only = false;
+  // The writer never checkpoints the WAL itself (a checkpoint copies the WAL
+  // into the database file and syncs it, stalling every decision waiting for
+  // the next commit); a checkpointer thread with its own connection runs a
+  // PASSIVE checkpoint after this many committed appends, concurrently with
+  // the writer.
+  int checkpoint_every = 256;
+  // SQLite starts the WAL over only when the writer begins a transaction
+  // with the whole WAL checkpointed, which a busy writer next to a passive
+  // checkpointer never sees; so when the WAL is above this many pages, the
+  // writer itself runs a RESTART checkpoint between two batches (copying
+  // only what the last passive one left), bounding the file.
+  int64_t wal_limit_pages = 16384;
 };
 
 class SqliteDecisionLog final : public DecisionLog {
@@ -116,16 +129,26 @@ class SqliteDecisionLog final : public DecisionLog {
 
   SqliteDecisionLog(std::string path, SqliteDecisionLogOptions options,
                     std::unique_ptr<SqliteConnection> writer,
+                    std::unique_ptr<SqliteConnection> checkpointer,
                     WriterStatements statements, std::string last_hash,
                     int64_t last_seq);
 
   bool HasWorkOrClosing() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void WriterLoop();
+  // Runs the Append callbacks of committed batches, in order, on a thread of
+  // its own: answering (serializing and sending a response) is then off the
+  // writer's critical path, which can start the next batch meanwhile.
+  void AnswerLoop();
+  // Checkpoints the WAL through `checkpointer` when the writer asks.
+  void CheckpointLoop(std::unique_ptr<SqliteConnection> checkpointer);
+  bool CheckpointDueOrClosing() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(ckpt_mu_);
+  bool HasAnswersOrClosing() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(answers_mu_);
   void CommitBatch(std::vector<Job>& batch);
   // Stores one entry inside the open transaction. A non-OK return is a
   // storage failure that fails the whole batch; otherwise `outcome` is the
   // entry's own answer.
-  absl::Status StoreEntry(const DecisionLogEntry& entry,
+  // The entry's decision is moved into `outcome` when it is stored.
+  absl::Status StoreEntry(DecisionLogEntry& entry,
                           absl::StatusOr<v1::Decision>* outcome);
   absl::Status StoreBundle(const BundleJob& job);
   // Writes last_seq_ / last_hash_ to the chain head, inside the open
@@ -148,9 +171,26 @@ class SqliteDecisionLog final : public DecisionLog {
   std::deque<Job> queue_ ABSL_GUARDED_BY(mu_);
   bool closing_ ABSL_GUARDED_BY(mu_) = false;
 
-  // Serializes Close() (joins the writer once).
+  // Outcomes of committed batches waiting for AnswerLoop.
+  absl::Mutex answers_mu_;
+  std::deque<std::pair<AppendCallback, absl::StatusOr<v1::Decision>>> answers_
+      ABSL_GUARDED_BY(answers_mu_);
+  bool answers_closing_ ABSL_GUARDED_BY(answers_mu_) = false;
+
+  // Appends committed since the last checkpoint, counted by the writer.
+  absl::Mutex ckpt_mu_;
+  int64_t uncheckpointed_ ABSL_GUARDED_BY(ckpt_mu_) = 0;
+  bool ckpt_closing_ ABSL_GUARDED_BY(ckpt_mu_) = false;
+  // Set by the checkpointer: the writer restarts the WAL before its next
+  // batch.
+  std::atomic<bool> restart_wal_{false};
+
+  // Serializes Close() (joins the writer, then the answerer and the
+  // checkpointer, once).
   absl::Mutex close_mu_;
   std::thread writer_thread_ ABSL_GUARDED_BY(close_mu_);
+  std::thread answer_thread_ ABSL_GUARDED_BY(close_mu_);
+  std::thread checkpoint_thread_ ABSL_GUARDED_BY(close_mu_);
 
   absl::Mutex readers_mu_;
   std::vector<std::unique_ptr<SqliteConnection>> idle_readers_

@@ -524,6 +524,19 @@ ABSL_ATTRIBUTE_NOINLINE bool EvalCall(const Node& node, Frame& frame,
                                       Value* out) {
   Value args[kMaxHelperArgs];
   const size_t n = node.children.size();
+  if (n == 0 && frame.root != nullptr) {
+    for (int i = 0; i < frame.helper_result_count; ++i) {
+      if (frame.helper_results[i].helper == node.helper) {
+        *out = frame.helper_results[i].value;
+        return true;
+      }
+    }
+    if (!node.helper(frame, node, args, out)) return false;
+    if (frame.helper_result_count < Frame::kMaxHelperResults) {
+      frame.helper_results[frame.helper_result_count++] = {node.helper, *out};
+    }
+    return true;
+  }
   for (size_t i = 0; i < n; ++i) {
     if (!Eval(*node.children[i], frame, &args[i])) return false;
   }

@@ -144,6 +144,18 @@ struct Frame {
   Value vars[kMaxComprehensionNesting];
   absl::Status error;  // set when an evaluation step returns false
 
+  // Successful results of helpers called without arguments (is_delivered(),
+  // has_unexpected_items(), ...): they depend on the root alone, and a
+  // decision evaluates many rules in one frame, several calling the same
+  // helper. Failures are not kept (their message names the failing call).
+  struct HelperResult {
+    HelperFn helper = nullptr;
+    Value value;
+  };
+  static constexpr int kMaxHelperResults = 8;
+  HelperResult helper_results[kMaxHelperResults];
+  int helper_result_count = 0;
+
   // Records an evaluation error at `node` ("<what> in `<node text>`"; just
   // "<what>" without a program, when folding constants) and returns false.
   bool Fail(const Node& node, absl::StatusCode code, std::string_view what);

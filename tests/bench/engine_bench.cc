@@ -1,31 +1,87 @@
-// Engine benchmarks on the shipped bundle: loading and compiling it, and one
-// decision per scenario family (the requests of policies/tests/*.json).
+// Engine benchmarks (Google Benchmark; never run by ctest):
+// - loading and compiling the shipped bundle, and generated ones;
+// - one decision per scenario family of the shipped bundle (the requests of
+//   policies/tests/*.json), evaluation only (CompiledBundle::Evaluate:
+//   validate, select candidate rules, evaluate them, combine) and the full
+//   Decide (Evaluate + rendering the Decision message with its scripts);
+// - the same on generated bundles of 10 / 100 / 1,000 / 10,000 rules keyed
+//   on shop, platform, type and reason (tests/engine/synthetic_bundle.h).
+//
 //   build/tests/bench/engine_bench --benchmark_min_time=1
+//   taskset -c 1 build/tests/bench/engine_bench --benchmark_repetitions=5
+//       --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
 
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "engine/bundle_loader.h"
-#include "tools/policy_test_runner.h"
+#include "google/protobuf/arena.h"
+#include "tests/engine/policy_requests.h"
+#include "tests/engine/synthetic_bundle.h"
 
 namespace refund {
 namespace {
 
-const std::vector<std::pair<std::string, v1::PolicyTestFile>>& Families() {
-  static const auto* files = [] {
-    auto read = ReadPolicyTests(REFUND_POLICIES_DIR "/tests");
-    return new std::vector<std::pair<std::string, v1::PolicyTestFile>>(
-        read.ok() ? *std::move(read)
-                  : std::vector<std::pair<std::string, v1::PolicyTestFile>>{});
+constexpr int kSyntheticRequests = 256;
+
+// The policy test requests, grouped by file (scenario family).
+const std::map<std::string, std::vector<v1::RefundRequest>>& Families() {
+  static const auto* families = [] {
+    auto* grouped = new std::map<std::string, std::vector<v1::RefundRequest>>;
+    auto requests = testing::ReadPolicyRequests(REFUND_POLICIES_DIR "/tests");
+    if (requests.ok()) {
+      for (testing::PolicyRequest& r : *requests) {
+        (*grouped)[r.file].push_back(std::move(r.request));
+      }
+    }
+    return grouped;
   }();
-  return *files;
+  return *families;
 }
 
 const CompiledBundle& Shipped() {
   static const CompiledBundle* bundle =
       LoadBundleFromDirectory(REFUND_POLICIES_DIR)->release();
   return *bundle;
+}
+
+testing::SyntheticBundleOptions SyntheticOptions(int rules) {
+  testing::SyntheticBundleOptions options;
+  options.rule_count = rules;
+  return options;
+}
+
+struct Synthetic {
+  std::unique_ptr<const CompiledBundle> bundle;
+  std::vector<v1::RefundRequest> requests;
+};
+
+// A generated bundle of `rules` rules and requests to its shops, made once.
+const Synthetic& SyntheticOf(int rules) {
+  static auto* cache = new std::map<int, Synthetic>;
+  Synthetic& synthetic = (*cache)[rules];
+  if (synthetic.bundle != nullptr) return synthetic;
+  const testing::SyntheticBundleOptions options = SyntheticOptions(rules);
+  auto files = testing::SyntheticBundle(REFUND_POLICIES_DIR, options);
+  auto bundle = LoadBundle(*files);
+  if (!bundle.ok()) return synthetic;
+  synthetic.bundle = *std::move(bundle);
+  testing::SplitMix64 rng(42);
+  std::vector<v1::RefundRequest> bases;
+  for (const auto& [family, requests] : Families()) {
+    bases.insert(bases.end(), requests.begin(), requests.end());
+  }
+  while (static_cast<int>(synthetic.requests.size()) < kSyntheticRequests) {
+    v1::RefundRequest request =
+        testing::SyntheticRequest(bases[rng.Below(bases.size())], options, rng);
+    if (synthetic.bundle->Evaluate(request).ok()) {
+      synthetic.requests.push_back(std::move(request));
+    }
+  }
+  return synthetic;
 }
 
 void BM_LoadShippedBundle(benchmark::State& state) {
@@ -37,28 +93,105 @@ void BM_LoadShippedBundle(benchmark::State& state) {
 }
 BENCHMARK(BM_LoadShippedBundle)->Unit(benchmark::kMillisecond);
 
-// Every case of one policy test file, decided in turn; reports per decision.
-void BM_DecideFamily(benchmark::State& state) {
-  const auto& [name, file] = Families()[state.range(0)];
-  state.SetLabel(name);
-  const CompiledBundle& bundle = Shipped();
-  int64_t decisions = 0;
+void BM_LoadSyntheticBundle(benchmark::State& state) {
+  auto files = testing::SyntheticBundle(
+      REFUND_POLICIES_DIR, SyntheticOptions(static_cast<int>(state.range(0))));
   for (auto _ : state) {
-    for (const v1::PolicyTestCase& test : file.cases()) {
-      auto decision = bundle.Decide(test.request());
-      benchmark::DoNotOptimize(decision);
-      ++decisions;
+    auto bundle = LoadBundle(*files);
+    benchmark::DoNotOptimize(bundle);
+  }
+}
+BENCHMARK(BM_LoadSyntheticBundle)
+    ->Arg(100)
+    ->Arg(10000)
+    ->Unit(benchmark::kMillisecond);
+
+enum class Work {
+  kEvaluate,     // CompiledBundle::Evaluate: validate, match, combine
+  kDecide,       // CompiledBundle::Decide: the Decision message on the heap
+  kDecideArena,  // Evaluate + RenderInto a Decision on a protobuf Arena
+};
+
+// One decision per iteration, cycling through `requests`: the time reported
+// is per decision, including freeing what it allocated.
+void RunDecisions(benchmark::State& state, const CompiledBundle& bundle,
+                  const std::vector<v1::RefundRequest>& requests, Work work) {
+  size_t next = 0;
+  google::protobuf::ArenaOptions arena_options;
+  arena_options.start_block_size = 64 << 10;
+  google::protobuf::Arena arena(arena_options);
+  for (auto _ : state) {
+    const v1::RefundRequest& request = requests[next];
+    next = next + 1 == requests.size() ? 0 : next + 1;
+    switch (work) {
+      case Work::kEvaluate: {
+        auto outcome = bundle.Evaluate(request);
+        benchmark::DoNotOptimize(outcome);
+        break;
+      }
+      case Work::kDecide: {
+        auto decision = bundle.Decide(request);
+        benchmark::DoNotOptimize(decision);
+        break;
+      }
+      case Work::kDecideArena: {
+        auto outcome = bundle.Evaluate(request);
+        auto* decision =
+            google::protobuf::Arena::CreateMessage<v1::Decision>(&arena);
+        bundle.RenderInto(request, *outcome, decision);
+        benchmark::DoNotOptimize(decision);
+        arena.Reset();
+        break;
+      }
     }
   }
-  state.SetItemsProcessed(decisions);
+  state.SetItemsProcessed(state.iterations());
 }
 
+void BM_Synthetic(benchmark::State& state, Work work) {
+  const Synthetic& synthetic = SyntheticOf(static_cast<int>(state.range(0)));
+  if (synthetic.bundle == nullptr) {
+    state.SkipWithError("the synthetic bundle does not load");
+    return;
+  }
+  RunDecisions(state, *synthetic.bundle, synthetic.requests, work);
+}
+
+void BM_EvaluateSynthetic(benchmark::State& state) {
+  BM_Synthetic(state, Work::kEvaluate);
+}
+void BM_DecideSynthetic(benchmark::State& state) {
+  BM_Synthetic(state, Work::kDecide);
+}
+BENCHMARK(BM_EvaluateSynthetic)
+    ->Arg(10)
+    ->Arg(100)
+    ->Arg(1000)
+    ->Arg(10000)
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_DecideSynthetic)
+    ->Arg(10)
+    ->Arg(100)
+    ->Arg(1000)
+    ->Arg(10000)
+    ->Unit(benchmark::kMicrosecond);
+
 void RegisterFamilies() {
-  for (size_t i = 0; i < Families().size(); ++i) {
-    benchmark::RegisterBenchmark(
-        ("BM_DecideFamily/" + Families()[i].first).c_str(), BM_DecideFamily)
-        ->Arg(static_cast<int64_t>(i))
-        ->Unit(benchmark::kMicrosecond);
+  constexpr std::pair<const char*, Work> kWork[] = {
+      {"BM_EvaluateFamily/", Work::kEvaluate},
+      {"BM_DecideFamily/", Work::kDecide},
+      {"BM_DecideArenaFamily/", Work::kDecideArena},
+  };
+  for (const auto& [name, requests] : Families()) {
+    const std::vector<v1::RefundRequest>* family = &requests;
+    for (const auto& [prefix, work] : kWork) {
+      benchmark::RegisterBenchmark(
+          (prefix + name).c_str(),
+          [family, work = work](benchmark::State& state) {
+            RunDecisions(state, Shipped(), *family, work);
+          })
+          ->Unit(benchmark::kMicrosecond);
+    }
   }
 }
 

@@ -701,5 +701,30 @@ TEST_F(SqliteDecisionLogTest, CloseDrainsQueueThenRefusesAppends) {
   EXPECT_EQ(VerifyChain(), 100);
 }
 
+// The writer never checkpoints; the checkpointer thread does, and past
+// wal_limit_pages the writer starts the WAL over, so the WAL file stays small
+// however much is appended; closing leaves it empty. Every append is stored.
+TEST_F(SqliteDecisionLogTest, WalIsCheckpointedAndStartedOverUnderAppends) {
+  SqliteDecisionLogOptions options;
+  options.checkpoint_every = 4;
+  options.wal_limit_pages = 32;
+  std::unique_ptr<SqliteDecisionLog> log = OpenLog(options);
+  ASSERT_NE(log, nullptr);
+  constexpr int kCount = 300;
+  for (int i = 0; i < kCount; ++i) {
+    ASSERT_TRUE(
+        AppendAndWait(*log, MakeEntry(Spec(absl::StrCat("req-", i))
+                                          .Padding(std::string(3000, 'x'))))
+            .ok());
+  }
+  // Without starting over, about 8 WAL pages per commit: ~10 MB.
+  const std::string wal = path_ + "-wal";
+  EXPECT_LT(std::filesystem::file_size(wal), 2'000'000u);
+  log->Close();
+  EXPECT_EQ(std::filesystem::exists(wal) ? std::filesystem::file_size(wal) : 0,
+            0u);
+  EXPECT_EQ(VerifyChain(), kCount);
+}
+
 }  // namespace
 }  // namespace refund::server
