@@ -42,6 +42,8 @@ struct CompiledRule {
   std::shared_ptr<const expr::Expression> when;
   std::shared_ptr<const expr::Expression> refund_amount;  // may be null
   std::vector<v1::EvidenceSpec> evidence;
+  // evidence_reasons[k][locale]: the reason of evidence[k] in each locale.
+  std::vector<std::vector<std::string>> evidence_reasons;
   std::vector<int> actions;    // indexes into BundleInternals::actions
   std::vector<int> forbidden;  // indexes into BundleInternals::forbidden
   std::vector<int> risks;      // indexes into BundleInternals::risks

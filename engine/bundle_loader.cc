@@ -213,10 +213,14 @@ class BundleCompiler {
       const google::protobuf::RepeatedPtrField<Spec>& specs,
       const char* bundle_field, const char* texts_field, TextsOf texts_of,
       std::map<std::string, int>* index_by_code);
+  // The text of each locale of settings.locales, in their order; a locale
+  // that is unknown, given twice or missing is an issue at
+  // `texts_field`[i] (or at `texts_field`[at_index] for all of them when the
+  // texts sit inside an element of a repeated message, at_index >= 0).
   std::vector<std::string> TextsPerLocale(
       const Origin& origin, const char* texts_field,
       const google::protobuf::RepeatedPtrField<v1::LocalizedText>& texts,
-      const std::string& code);
+      const std::string& code, int at_index = -1);
   std::shared_ptr<const expr::Expression> CompileExpression(
       const Origin& origin, const char* field, const std::string& text,
       expr::Expect expect);
@@ -422,20 +426,21 @@ void BundleCompiler::CompileConstants() {
 std::vector<std::string> BundleCompiler::TextsPerLocale(
     const Origin& origin, const char* texts_field,
     const google::protobuf::RepeatedPtrField<v1::LocalizedText>& texts,
-    const std::string& code) {
+    const std::string& code, int at_index) {
   std::vector<std::string> per_locale(out_->locales.size());
   std::vector<bool> present(out_->locales.size(), false);
   for (int i = 0; i < texts.size(); ++i) {
     int locale = out_->LocaleIndex(texts[i].locale());
+    const int where = at_index >= 0 ? at_index : i;
     if (locale < 0) {
-      report_.At(origin, texts_field, i,
+      report_.At(origin, texts_field, where,
                  absl::StrCat(code, ": locale \"", texts[i].locale(),
                               "\" is not among settings.locales [",
                               absl::StrJoin(out_->locales, ", "), "]"));
       continue;
     }
     if (present[locale]) {
-      report_.At(origin, texts_field, i,
+      report_.At(origin, texts_field, where,
                  absl::StrCat(code, ": locale \"", texts[i].locale(),
                               "\" given twice"));
     }
@@ -444,7 +449,7 @@ std::vector<std::string> BundleCompiler::TextsPerLocale(
   }
   for (size_t i = 0; i < present.size(); ++i) {
     if (!present[i]) {
-      report_.At(origin, "code", -1,
+      report_.At(origin, at_index >= 0 ? texts_field : "code", at_index,
                  absl::StrCat(code, ": no text for locale \"", out_->locales[i],
                               "\""));
     }
@@ -639,6 +644,19 @@ void BundleCompiler::CompileRules() {
         continue;
       }
       out.evidence.push_back(evidence);
+      if (evidence.reasons().empty()) {
+        out.evidence_reasons.emplace_back(out_->locales.size(),
+                                          evidence.reason());
+      } else {
+        if (!evidence.reason().empty()) {
+          report_.At(origin, "evidence", k,
+                     "evidence: give `reason` or `reasons`, not both");
+        }
+        out.evidence_reasons.push_back(TextsPerLocale(
+            origin, "evidence", evidence.reasons(),
+            absl::StrCat("evidence ", v1::EvidenceKind_Name(evidence.kind())),
+            k));
+      }
     }
     ResolveCodes(origin, "actions", rule.actions(), action_index_, "action",
                  &out.actions);

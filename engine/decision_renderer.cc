@@ -144,7 +144,7 @@ void RenderDecisionInto(const BundleInternals& bundle,
     const v1::EvidenceSpec& spec = rule.evidence[evidence.spec];
     v1::EvidenceRequirement* out = decision.add_required_evidence();
     out->set_kind(spec.kind());
-    out->set_reason(spec.reason());
+    out->set_reason(rule.evidence_reasons[evidence.spec][locale]);
     out->set_rule_id(rule.id);
     out->set_satisfied(evidence.satisfied);
   }

@@ -169,6 +169,29 @@ TEST(BundleLoaderTest, MissingLocaleIsAnError) {
                      AllOf(HasSubstr("CALL_BUYER"), HasSubstr("\"en\"")))));
 }
 
+TEST(BundleLoaderTest, EvidenceReasonsNeedEveryLocaleOnce) {
+  const std::string english =
+      "reasons { locale: \"en\" text: \"shows signing\" }";
+  std::vector<PolicyIssue> missing =
+      IssuesOf(Edited("rules.textproto", english, ""));
+  EXPECT_THAT(
+      missing,
+      Contains(Field(&PolicyIssue::message,
+                     AllOf(HasSubstr("evidence EVIDENCE_KIND_LOGISTICS_TRACE"),
+                           HasSubstr("no text for locale \"en\"")))));
+  std::vector<PolicyIssue> unknown = IssuesOf(
+      Edited("rules.textproto", "locale: \"en\" text: \"shows signing\"",
+             "locale: \"fr\" text: \"montre la signature\""));
+  EXPECT_THAT(unknown, Contains(Field(&PolicyIssue::message,
+                                      HasSubstr("\"fr\" is not among"))));
+  std::vector<PolicyIssue> both =
+      IssuesOf(Edited("rules.textproto", english, english + " reason: \"x\""));
+  EXPECT_THAT(both,
+              Contains(Field(&PolicyIssue::message, HasSubstr("not both"))));
+  // Each issue points at the evidence entry, not at the top of the file.
+  EXPECT_GT(missing[0].line, 1);
+}
+
 TEST(BundleLoaderTest, ReviewCashbackScriptIsRefused) {
   std::vector<PolicyIssue> issues =
       IssuesOf(Edited("catalog.textproto", "请店主决定", "好评返现5元"));

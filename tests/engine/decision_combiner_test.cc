@@ -91,6 +91,7 @@ TEST_F(DecisionCombinerTest, RejectWithoutEvidenceBecomesNegotiate) {
   ASSERT_EQ(d.required_evidence_size(), 1);
   EXPECT_EQ(d.required_evidence(0).kind(), v1::EVIDENCE_KIND_LOGISTICS_TRACE);
   EXPECT_FALSE(d.required_evidence(0).satisfied());
+  EXPECT_EQ(d.required_evidence(0).reason(), "证明签收时间");
   // Evaluation order (priority, then id), then what the engine added.
   EXPECT_THAT(Rules(d),
               ElementsAre("always.message_first", "always.no_night_calls",
@@ -110,6 +111,9 @@ TEST_F(DecisionCombinerTest, RejectWithEvidenceHeldStands) {
   EXPECT_EQ(d.refund_amount().minor_units(), 0);
   EXPECT_TRUE(d.required_evidence(0).satisfied());
   EXPECT_THAT(Codes(d), ElementsAre("CONTACT_BY_MESSAGE_FIRST"));
+  // Evidence reasons are per locale, like the scripts.
+  request.set_locale("en");
+  EXPECT_EQ(Decide(request).required_evidence(0).reason(), "shows signing");
 }
 
 TEST_F(DecisionCombinerTest, WindowClosesAtMidnightEndingTheSeventhDay) {

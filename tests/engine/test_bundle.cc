@@ -99,7 +99,8 @@ std::vector<BundleSourceFile> TestBundleFiles() {
            verdict: VERDICT_REJECT
            evidence {
              kind: EVIDENCE_KIND_LOGISTICS_TRACE
-             reason: "shows signing"
+             reasons { locale: "zh-CN" text: "证明签收时间" }
+             reasons { locale: "en" text: "shows signing" }
            }
          }
          rules {
