@@ -174,6 +174,7 @@ void RenderDecisionInto(const BundleInternals& bundle,
       context.missing_evidence_text = &missing_evidence_text;
     }
   }
+  absl::Time call_from_time;
   Timestamp call_from;
   bool call_from_known = false;
   decision.mutable_actions()->Reserve(static_cast<int>(outcome.actions.size()));
@@ -187,11 +188,16 @@ void RenderDecisionInto(const BundleInternals& bundle,
     *out->mutable_due_by() = decision.respond_by();
     if (action.channel == v1::CHANNEL_PHONE) {
       if (!call_from_known) {
-        SetTimestamp(OutsideQuietHours(ToTime(request.requested_at()), bundle),
-                     &call_from);
+        call_from_time =
+            OutsideQuietHours(ToTime(request.requested_at()), bundle);
+        SetTimestamp(call_from_time, &call_from);
         call_from_known = true;
       }
       *out->mutable_not_before() = call_from;
+      // A call the quiet hours push past the deadline is due when it may
+      // first be made, never before it may be made.
+      if (call_from_time > outcome.respond_by)
+        *out->mutable_due_by() = call_from;
     }
   }
   decision.mutable_forbidden()->Reserve(

@@ -980,6 +980,26 @@ TEST_F(SuggestActionsTest, APhoneCallIsScheduledOutOfQuietHours) {
   EXPECT_GT(calls, 0);
   EXPECT_THAT(ForbiddenCodes(response), Contains("PHONE_AT_NIGHT"));
 
+  // Urgent: the platform wants an answer by 01:30, which the messages meet;
+  // the call is due when it may first be made, never before.
+  refund.mutable_flags()->set_urgent(true);
+  *request.mutable_request() = refund;
+  response = SuggestOk(request);
+  const int64_t morning = absl::ToUnixSeconds(
+      absl::FromCivil(absl::CivilSecond(2026, 3, 11, 8, 0, 0), shanghai));
+  EXPECT_EQ(response.respond_by().seconds(),
+            absl::ToUnixSeconds(late + absl::Hours(2)));
+  for (const v1::SuggestedAction& action : response.actions()) {
+    if (action.channel() == v1::CHANNEL_PHONE) {
+      EXPECT_EQ(action.not_before().seconds(), morning) << action.code();
+      EXPECT_EQ(action.due_by().seconds(), morning) << action.code();
+    } else {
+      EXPECT_EQ(action.due_by().seconds(), response.respond_by().seconds())
+          << action.code();
+    }
+  }
+  refund.mutable_flags()->set_urgent(false);
+
   // At 10:00 the call may be made at once.
   *refund.mutable_applied_at() = At(EvaluatedAt() - absl::Hours(1));
   *refund.mutable_requested_at() = At(EvaluatedAt());
