@@ -18,7 +18,8 @@
 //    paid)].
 // 7. Actions ordered by the catalog's rank (stable); due_by = respond_by;
 //    a phone action carries not_before, the end of the quiet hours when the
-//    case is evaluated inside them.
+//    case is evaluated inside them, and is due at not_before when that comes
+//    after respond_by.
 // 8. respond_by = requested_at + urgent or default SLA, never later than
 //    after_sale_deadline.
 //
