@@ -602,6 +602,29 @@ TEST(ServerStartupTest, RefusesBrokenBundleAtStartup) {
   EXPECT_THAT(server.status().message(), HasSubstr("exited before listening"));
 }
 
+// An inspected return missing its gift: NEGOTIATE, ¥129.00 less the ¥15.00
+// gift.
+v1::RefundRequest ReturnWithoutGift(const std::string& request_id) {
+  v1::RefundRequest request = SevenDayReturn(request_id);
+  v1::LineItem* gift = request.mutable_order()->add_items();
+  gift->set_sku("SKU-GIFT");
+  gift->set_title("gift mug");
+  gift->set_quantity(1);
+  gift->set_is_gift(true);
+  *gift->mutable_unit_price() = Fen(0);
+  *gift->mutable_gift_value() = Fen(1500);
+  v1::ReturnShipment* shipment = request.mutable_return_shipment();
+  shipment->set_tracking_number("SF456");
+  *shipment->mutable_shipped_at() = At(EvaluatedAt() - absl::Hours(48));
+  *shipment->mutable_received_at() = At(EvaluatedAt() - absl::Hours(2));
+  v1::Inspection* inspection = request.mutable_inspection();
+  inspection->set_inspected(true);
+  v1::ReceivedItem* received = inspection->add_received_items();
+  received->set_sku("SKU-SHIRT");
+  received->set_quantity(1);
+  return request;
+}
+
 // The scenario families of the shipped bundle (policies/).
 class ShippedPoliciesTest : public ServerTestBase {
  protected:
@@ -639,24 +662,7 @@ TEST_F(ShippedPoliciesTest, EmptyParcelWithoutEvidenceCollectsEvidence) {
 }
 
 TEST_F(ShippedPoliciesTest, UnreturnedGiftIsDeductedFromRefund) {
-  v1::RefundRequest request = SevenDayReturn("s-gift");
-  v1::LineItem* gift = request.mutable_order()->add_items();
-  gift->set_sku("SKU-GIFT");
-  gift->set_title("gift mug");
-  gift->set_quantity(1);
-  gift->set_is_gift(true);
-  *gift->mutable_unit_price() = Fen(0);
-  *gift->mutable_gift_value() = Fen(1500);
-  v1::ReturnShipment* shipment = request.mutable_return_shipment();
-  shipment->set_tracking_number("SF456");
-  *shipment->mutable_shipped_at() = At(EvaluatedAt() - absl::Hours(48));
-  *shipment->mutable_received_at() = At(EvaluatedAt() - absl::Hours(2));
-  v1::Inspection* inspection = request.mutable_inspection();
-  inspection->set_inspected(true);
-  v1::ReceivedItem* received = inspection->add_received_items();
-  received->set_sku("SKU-SHIRT");
-  received->set_quantity(1);
-  const v1::Decision decision = DecideOk(request);
+  const v1::Decision decision = DecideOk(ReturnWithoutGift("s-gift"));
   EXPECT_EQ(decision.verdict(), v1::VERDICT_NEGOTIATE);
   EXPECT_EQ(decision.refund_amount().minor_units(), 12900 - 1500);
 }
@@ -758,29 +764,6 @@ std::vector<std::string> ForbiddenCodes(
     codes.push_back(forbidden.code());
   }
   return codes;
-}
-
-// An inspected return missing its gift: NEGOTIATE, ¥129.00 less the ¥15.00
-// gift.
-v1::RefundRequest ReturnWithoutGift(const std::string& request_id) {
-  v1::RefundRequest request = SevenDayReturn(request_id);
-  v1::LineItem* gift = request.mutable_order()->add_items();
-  gift->set_sku("SKU-GIFT");
-  gift->set_title("gift mug");
-  gift->set_quantity(1);
-  gift->set_is_gift(true);
-  *gift->mutable_unit_price() = Fen(0);
-  *gift->mutable_gift_value() = Fen(1500);
-  v1::ReturnShipment* shipment = request.mutable_return_shipment();
-  shipment->set_tracking_number("SF456");
-  *shipment->mutable_shipped_at() = At(EvaluatedAt() - absl::Hours(48));
-  *shipment->mutable_received_at() = At(EvaluatedAt() - absl::Hours(2));
-  v1::Inspection* inspection = request.mutable_inspection();
-  inspection->set_inspected(true);
-  v1::ReceivedItem* received = inspection->add_received_items();
-  received->set_sku("SKU-SHIRT");
-  received->set_quantity(1);
-  return request;
 }
 
 class SuggestActionsTest : public ShippedPoliciesTest {
