@@ -2,6 +2,8 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <string>
 
 #include "absl/status/status.h"
@@ -11,9 +13,16 @@
 
 namespace refund::server {
 
-absl::StatusOr<std::string> NewDecisionId() {
+absl::StatusOr<std::string> NewDecisionId(absl::Time decided_at) {
   unsigned char bytes[16];
-  if (RAND_bytes(bytes, sizeof(bytes)) != 1) {
+  // 48-bit big-endian milliseconds (until the year 10889), then 80 random
+  // bits.
+  const uint64_t millis = static_cast<uint64_t>(
+      std::max<int64_t>(absl::ToUnixMillis(decided_at), 0));
+  for (int i = 0; i < 6; ++i) {
+    bytes[i] = static_cast<unsigned char>(millis >> (8 * (5 - i)));
+  }
+  if (RAND_bytes(bytes + 6, sizeof(bytes) - 6) != 1) {
     return absl::UnavailableError("cannot generate a decision id");
   }
   return ToHex(

@@ -73,11 +73,11 @@ grpc::ServerUnaryReactor* RefundService::Decide(
   absl::StatusOr<v1::Decision> decision =
       active->bundle->Decide(refund_request);
   if (!decision.ok()) return FinishNow(context, decision.status());
-  absl::StatusOr<std::string> decision_id = NewDecisionId();
-  if (!decision_id.ok()) return FinishNow(context, decision_id.status());
-
   // Truncated to microseconds: the precision the log indexes and hashes.
   const int64_t decided_at = absl::ToUnixMicros(absl::Now());
+  absl::StatusOr<std::string> decision_id =
+      NewDecisionId(absl::FromUnixMicros(decided_at));
+  if (!decision_id.ok()) return FinishNow(context, decision_id.status());
   decision->set_decision_id(*std::move(decision_id));
   *decision->mutable_decided_at() =
       TimeUtil::MicrosecondsToTimestamp(decided_at);
