@@ -5,7 +5,6 @@
 //   build/tests/bench/replay_bench
 // REPLAY_BENCH_DECISIONS changes the log size (default 100000).
 #include <benchmark/benchmark.h>
-
 #include <stdlib.h>
 
 #include <filesystem>
@@ -37,10 +36,10 @@ int64_t LogSize() {
 // Builds the log once per process, in chunks so that memory stays small.
 const std::string& LogPath() {
   static const std::string* path = [] {
-    auto* file = new std::string(
-        (std::filesystem::temp_directory_path() /
-         absl::StrCat("refund_replay_bench_", getpid(), ".db"))
-            .string());
+    auto* file =
+        new std::string((std::filesystem::temp_directory_path() /
+                         absl::StrCat("refund_replay_bench_", getpid(), ".db"))
+                            .string());
     std::filesystem::remove(*file);
     auto log = server::SqliteDecisionLog::Open(*file);
     auto bundle = LoadBundleFromDirectory(REFUND_POLICIES_DIR);
@@ -109,9 +108,8 @@ void RunReplayBenchmark(benchmark::State& state, v1::ReplayMode mode) {
         });
     if (!status.ok()) abort();
   }
-  state.counters["decisions_per_second"] =
-      benchmark::Counter(static_cast<double>(replayed),
-                         benchmark::Counter::kIsRate);
+  state.counters["decisions_per_second"] = benchmark::Counter(
+      static_cast<double>(replayed), benchmark::Counter::kIsRate);
   state.counters["decisions"] = static_cast<double>(LogSize());
   state.counters["changed"] = static_cast<double>(changed);
 }
@@ -138,9 +136,9 @@ void BM_VerifyLogFile(benchmark::State& state) {
     auto report = server::VerifyDecisionLogFile(path);
     if (!report.ok() || !report->ok()) abort();
   }
-  state.counters["rows_per_second"] = benchmark::Counter(
-      static_cast<double>(LogSize()) * state.iterations(),
-      benchmark::Counter::kIsRate);
+  state.counters["rows_per_second"] =
+      benchmark::Counter(static_cast<double>(LogSize()) * state.iterations(),
+                         benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_VerifyLogFile)
     ->Unit(benchmark::kMillisecond)
