@@ -16,6 +16,9 @@ CompiledBundle::CompiledBundle(std::unique_ptr<BundleInternals> internals)
 CompiledBundle::~CompiledBundle() = default;
 
 const std::string& CompiledBundle::name() const { return internals_->name; }
+const std::vector<std::string>& CompiledBundle::locales() const {
+  return internals_->locales;
+}
 const std::string& CompiledBundle::version() const {
   return internals_->version;
 }

@@ -46,6 +46,8 @@ class CompiledBundle {
   // id, catalogs by code: what the decision log stores and replay reloads.
   const std::string& canonical_text() const;
   const v1::PolicyBundle& definition() const;
+  // settings.locales; [0] is the default (MatchLocale's argument).
+  const std::vector<std::string>& locales() const;
 
   // Validates `request` (ValidateRefundRequest, fields named under
   // "request."), then evaluates it. Fills every field of the Decision but

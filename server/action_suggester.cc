@@ -33,11 +33,6 @@ v1::SuggestActionsResponse ToSuggestion(const v1::Decision& decision,
   return out;
 }
 
-std::vector<std::string> Locales(const CompiledBundle& bundle) {
-  const auto& locales = bundle.definition().settings().locales();
-  return std::vector<std::string>(locales.begin(), locales.end());
-}
-
 // The verdict and every code of `rerendered` are those of `stored`: only the
 // texts may differ between locales.
 bool SameOutcome(const v1::Decision& stored, const v1::Decision& rerendered) {
@@ -67,7 +62,7 @@ bool SameOutcome(const v1::Decision& stored, const v1::Decision& rerendered) {
 absl::StatusOr<v1::SuggestActionsResponse> SuggestDryRun(
     const CompiledBundle& bundle, v1::RefundRequest request,
     const std::string& locale) {
-  const std::vector<std::string> locales = Locales(bundle);
+  const std::vector<std::string>& locales = bundle.locales();
   const LocaleMatch match =
       MatchLocale(locales, locale.empty() ? request.locale() : locale);
   request.set_locale(locales[match.index]);
@@ -127,7 +122,7 @@ absl::StatusOr<v1::SuggestActionsResponse> ActionSuggester::ForStoredDecision(
     bundle = *std::move(cached);
   }
 
-  const std::vector<std::string> locales = Locales(*bundle);
+  const std::vector<std::string>& locales = bundle->locales();
   const LocaleMatch match =
       MatchLocale(locales, locale.empty() ? original.locale() : locale);
   const std::string& wanted = locales[match.index];

@@ -1,8 +1,8 @@
 #include "tools/suggestion_printer.h"
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "engine/script_template.h"
 #include "google/protobuf/util/time_util.h"
@@ -11,11 +11,6 @@ namespace refund {
 namespace {
 
 using google::protobuf::util::TimeUtil;
-
-// "VERDICT_NEGOTIATE" -> "NEGOTIATE".
-std::string WithoutPrefix(const std::string& name, absl::string_view prefix) {
-  return absl::StartsWith(name, prefix) ? name.substr(prefix.size()) : name;
-}
 
 class Printer {
  public:
@@ -36,8 +31,8 @@ class Printer {
     Section("Missing evidence", suggestion_.missing_evidence_size());
     for (const v1::EvidenceRequirement& evidence :
          suggestion_.missing_evidence()) {
-      Item(WithoutPrefix(v1::EvidenceKind_Name(evidence.kind()),
-                         "EVIDENCE_KIND_"),
+      Item(absl::StripPrefix(v1::EvidenceKind_Name(evidence.kind()),
+                             "EVIDENCE_KIND_"),
            evidence.reason());
     }
     Section("Forbidden", suggestion_.forbidden_size());
@@ -61,7 +56,7 @@ class Printer {
   void Header() {
     absl::StrAppend(
         &out_,
-        WithoutPrefix(v1::Verdict_Name(suggestion_.verdict()), "VERDICT_"),
+        absl::StripPrefix(v1::Verdict_Name(suggestion_.verdict()), "VERDICT_"),
         "  refund ", FormatYuan(suggestion_.refund_amount().minor_units()),
         "  case ", suggestion_.refund_id(), "\n");
     if (suggestion_.has_respond_by()) {
@@ -84,7 +79,7 @@ class Printer {
     int number = 0;
     for (const v1::SuggestedAction& action : suggestion_.actions()) {
       absl::StrAppend(&out_, "  ", ++number, ". ", action.code(), "  [",
-                      absl::AsciiStrToLower(WithoutPrefix(
+                      absl::AsciiStrToLower(absl::StripPrefix(
                           v1::Channel_Name(action.channel()), "CHANNEL_")),
                       "]");
       if (action.has_not_before()) {
