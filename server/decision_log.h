@@ -20,18 +20,20 @@
 namespace refund::server {
 
 // One decision to record. `request_bytes` is the deterministic serialization
-// of the RefundRequest (the idempotency comparison is on these bytes); the
-// other fields are denormalized from the request and the decision so that the
-// store can index them.
+// of the RefundRequest (the idempotency comparison is on these bytes) and
+// `decision_bytes` that of the Decision, with decision_id and decided_at set:
+// the store keeps them and answers with them byte for byte, so a decision is
+// serialized once. The other fields are denormalized from the request and
+// the decision so that the store can index them.
 struct DecisionLogEntry {
   std::string request_bytes;
-  // decision_id and decided_at must be set.
-  v1::Decision decision;
+  std::string decision_bytes;
+  std::string decision_id;
   std::string request_id;
   std::string refund_id;
   std::string shop_id;
   v1::Verdict verdict = v1::VERDICT_UNSPECIFIED;
-  // Microseconds since the Unix epoch; equals decision.decided_at.
+  // Microseconds since the Unix epoch; equals the decision's decided_at.
   int64_t decided_at_micros = 0;
   // Must have been stored with PutBundle first.
   std::string bundle_version;
@@ -40,16 +42,18 @@ struct DecisionLogEntry {
 };
 
 // Receives the outcome of an Append:
-// - OK and the decision as stored (a new one), or
-// - OK and the decision stored earlier under the same request_id when the
-//   request bytes are identical (an idempotent retry), or
+// - OK and the decision's bytes as stored (the entry's own decision_bytes
+//   for a new one), or
+// - OK and the bytes of the decision stored earlier under the same
+//   request_id when the request bytes are identical (an idempotent retry), or
 // - ALREADY_EXISTS: the request_id is stored with different request bytes;
 // - FAILED_PRECONDITION: the bundle version was never stored;
+// - DATA_LOSS: the decision stored for this request_id does not parse;
 // - UNAVAILABLE: the store failed; nothing of this entry was recorded.
 // It runs on a thread of the log (never the caller's), only after the
 // outcome is durable; it must not block, and must not call PutBundle or
 // Close on the same log (Append is fine).
-using AppendCallback = absl::AnyInvocable<void(absl::StatusOr<v1::Decision>)>;
+using AppendCallback = absl::AnyInvocable<void(absl::StatusOr<std::string>)>;
 
 // Which decisions ListDecisions returns. Empty strings, VERDICT_UNSPECIFIED
 // and unset times do not filter.

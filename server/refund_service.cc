@@ -16,6 +16,9 @@
 #include "engine/policy_issue.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/util/time_util.h"
+#include "grpcpp/support/byte_buffer.h"
+#include "grpcpp/support/proto_buffer_reader.h"
+#include "grpcpp/support/slice.h"
 #include "server/bundle_source.h"
 #include "server/decision_filter.h"
 #include "server/decision_id.h"
@@ -43,6 +46,15 @@ void FillBundleInfo(const ActiveBundle& active, v1::PolicyBundleInfo* info) {
   info->set_source(active.source);
 }
 
+// A ByteBuffer that takes `bytes` over without copying them.
+grpc::ByteBuffer ByteBufferOf(std::string bytes) {
+  auto* owned = new std::string(std::move(bytes));
+  grpc::Slice slice(
+      owned->data(), owned->size(),
+      [](void* data) { delete static_cast<std::string*>(data); }, owned);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
 absl::Status NoBundle() {
   return absl::UnavailableError("no policy bundle is loaded");
 }
@@ -58,12 +70,20 @@ RefundService::RefundService(const BundleHolder& bundles,
       suggester_(bundles, log, bundle_cache_) {}
 
 grpc::ServerUnaryReactor* RefundService::Decide(
-    grpc::CallbackServerContext* context, const v1::DecideRequest* request,
-    v1::Decision* response) {
-  if (!request->has_request()) {
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes,
+    grpc::ByteBuffer* response) {
+  v1::DecideRequest request;
+  // The reader only reads; it takes a non-const pointer for its API's sake.
+  grpc::ProtoBufferReader reader(const_cast<grpc::ByteBuffer*>(request_bytes));
+  if (!request.ParseFromZeroCopyStream(&reader)) {
+    return FinishNow(context, absl::InvalidArgumentError(
+                                  "request: not a refund.v1.DecideRequest "
+                                  "(the bytes do not parse)"));
+  }
+  if (!request.has_request()) {
     return FinishNow(context, absl::InvalidArgumentError("request: required"));
   }
-  const v1::RefundRequest& refund_request = request->request();
+  const v1::RefundRequest& refund_request = request.request();
   // The snapshot keeps this bundle alive until the decision is made, even if
   // a reload swaps it meanwhile.
   std::shared_ptr<const ActiveBundle> active = bundles_.Get();
@@ -78,28 +98,30 @@ grpc::ServerUnaryReactor* RefundService::Decide(
   absl::StatusOr<std::string> decision_id =
       NewDecisionId(absl::FromUnixMicros(decided_at));
   if (!decision_id.ok()) return FinishNow(context, decision_id.status());
-  decision->set_decision_id(*std::move(decision_id));
+  decision->set_decision_id(*decision_id);
   *decision->mutable_decided_at() =
       TimeUtil::MicrosecondsToTimestamp(decided_at);
 
   DecisionLogEntry entry;
   entry.request_bytes = SerializeDeterministically(refund_request);
+  entry.decision_bytes = SerializeDeterministically(*decision);
+  entry.decision_id = *std::move(decision_id);
   entry.request_id = refund_request.request_id();
   entry.refund_id = refund_request.refund_id();
   entry.shop_id = refund_request.shop_id();
   entry.verdict = decision->verdict();
   entry.decided_at_micros = decided_at;
   entry.bundle_version = active->bundle->version();
+  entry.rule_ids.reserve(decision->matched_rules_size());
   for (const v1::MatchedRule& rule : decision->matched_rules()) {
     entry.rule_ids.push_back(rule.rule_id());
   }
-  entry.decision = *std::move(decision);
 
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   // `response` stays valid until Finish: gRPC owns it for the whole call.
   log_.Append(std::move(entry),
-              [reactor, response](absl::StatusOr<v1::Decision> stored) {
-                if (stored.ok()) *response = *std::move(stored);
+              [reactor, response](absl::StatusOr<std::string> stored) {
+                if (stored.ok()) *response = ByteBufferOf(*std::move(stored));
                 reactor->Finish(ToGrpcStatus(stored.status()));
               });
   return reactor;

@@ -19,17 +19,24 @@
 namespace refund::server {
 
 // Thread-safe. Borrows its collaborators, which must outlive the server.
-class RefundService final : public v1::RefundDecisionService::CallbackService {
+// Decide is a raw method: it parses the DecideRequest itself and answers with
+// the decision's bytes exactly as the log stored them, so that a decision is
+// serialized once (for the log and the wire alike).
+class RefundService final
+    : public v1::RefundDecisionService::WithRawCallbackMethod_Decide<
+          v1::RefundDecisionService::CallbackService> {
  public:
   RefundService(const BundleHolder& bundles, PolicyReloader& reloader,
                 DecisionLog& log);
 
-  // INVALID_ARGUMENT naming the field for a bad request; ALREADY_EXISTS when
-  // the request_id was decided for a different request; UNAVAILABLE when the
+  // `request` holds a serialized DecideRequest; `response` receives a
+  // serialized Decision. INVALID_ARGUMENT naming the field for a bad request
+  // (or for bytes that are not a DecideRequest); ALREADY_EXISTS when the
+  // request_id was decided for a different request; UNAVAILABLE when the
   // decision could not be stored (no verdict is returned unrecorded).
   grpc::ServerUnaryReactor* Decide(grpc::CallbackServerContext* context,
-                                   const v1::DecideRequest* request,
-                                   v1::Decision* response) override;
+                                   const grpc::ByteBuffer* request,
+                                   grpc::ByteBuffer* response) override;
 
   // Suggested actions for a stored decision or, as a dry run that stores
   // nothing, for an inline request (ActionSuggester::Suggest).

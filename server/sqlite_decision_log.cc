@@ -22,7 +22,6 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "engine/status_macros.h"
-#include "server/deterministic_serialization.h"
 #include "server/log_rows.h"
 #include "server/log_verifier.h"
 #include "server/page_token.h"
@@ -404,7 +403,7 @@ void SqliteDecisionLog::CommitBatch(std::vector<Job>& batch) {
   }
   const std::string start_hash = last_hash_;
   const int64_t start_seq = last_seq_;
-  std::vector<absl::StatusOr<v1::Decision>> outcomes(
+  std::vector<absl::StatusOr<std::string>> outcomes(
       batch.size(), absl::InternalError("decision log: not processed"));
 
   absl::Status txn = writer_->Execute("BEGIN IMMEDIATE");
@@ -451,7 +450,7 @@ bool SqliteDecisionLog::HasAnswersOrClosing() const {
 
 void SqliteDecisionLog::AnswerLoop() {
   for (;;) {
-    std::deque<std::pair<AppendCallback, absl::StatusOr<v1::Decision>>> ready;
+    std::deque<std::pair<AppendCallback, absl::StatusOr<std::string>>> ready;
     {
       absl::MutexLock lock(&answers_mu_);
       answers_mu_.Await(
@@ -509,8 +508,8 @@ void SqliteDecisionLog::CheckpointLoop(
 }
 
 absl::Status SqliteDecisionLog::StoreEntry(
-    DecisionLogEntry& entry, absl::StatusOr<v1::Decision>* outcome) {
-  if (entry.request_id.empty() || entry.decision.decision_id().empty()) {
+    DecisionLogEntry& entry, absl::StatusOr<std::string>* outcome) {
+  if (entry.request_id.empty() || entry.decision_id.empty()) {
     *outcome = absl::InvalidArgumentError(
         "decision log: an entry needs a request_id and a decision_id");
     return absl::OkStatus();
@@ -528,8 +527,8 @@ absl::Status SqliteDecisionLog::StoreEntry(
                          "\" was already decided for a different request"));
         return absl::OkStatus();
       }
-      v1::Decision stored;
-      if (!stored.ParseFromString(find.ColumnBytes(1))) {
+      std::string stored(find.ColumnBytes(1));
+      if (v1::Decision parsed; !parsed.ParseFromString(stored)) {
         *outcome = absl::DataLossError(
             absl::StrCat("decision log: stored decision for request_id \"",
                          entry.request_id, "\" is corrupt"));
@@ -540,14 +539,14 @@ absl::Status SqliteDecisionLog::StoreEntry(
     }
   }
 
-  const std::string decision_bytes = SerializeDeterministically(entry.decision);
+  const std::string& decision_bytes = entry.decision_bytes;
   std::string row_hash =
       ComputeRowHash(entry.request_bytes, decision_bytes, entry.bundle_version,
                      entry.decided_at_micros, last_hash_);
   {
     SqliteStatement& insert = statements_.insert_decision;
     ResetOnExit reset(insert);
-    insert.BindText(1, entry.decision.decision_id());
+    insert.BindText(1, entry.decision_id);
     insert.BindText(2, entry.request_id);
     insert.BindText(3, entry.refund_id);
     insert.BindText(4, entry.shop_id);
@@ -562,9 +561,8 @@ absl::Status SqliteDecisionLog::StoreEntry(
     absl::Status inserted = insert.Run();
     // A constraint failure undoes only this statement; the batch goes on.
     if (absl::IsAlreadyExists(inserted)) {
-      *outcome = absl::AlreadyExistsError(
-          absl::StrCat("decision_id \"", entry.decision.decision_id(),
-                       "\" is already stored"));
+      *outcome = absl::AlreadyExistsError(absl::StrCat(
+          "decision_id \"", entry.decision_id, "\" is already stored"));
       return absl::OkStatus();
     }
     if (absl::IsFailedPrecondition(inserted)) {
@@ -588,7 +586,7 @@ absl::Status SqliteDecisionLog::StoreEntry(
   }
   last_hash_ = std::move(row_hash);
   last_seq_ = seq;
-  *outcome = std::move(entry.decision);
+  *outcome = std::move(entry.decision_bytes);
   return absl::OkStatus();
 }
 

@@ -147,9 +147,9 @@ class SqliteDecisionLog final : public DecisionLog {
   // Stores one entry inside the open transaction. A non-OK return is a
   // storage failure that fails the whole batch; otherwise `outcome` is the
   // entry's own answer.
-  // The entry's decision is moved into `outcome` when it is stored.
+  // The entry's decision bytes are moved into `outcome` when it is stored.
   absl::Status StoreEntry(DecisionLogEntry& entry,
-                          absl::StatusOr<v1::Decision>* outcome);
+                          absl::StatusOr<std::string>* outcome);
   absl::Status StoreBundle(const BundleJob& job);
   // Writes last_seq_ / last_hash_ to the chain head, inside the open
   // transaction.
@@ -173,7 +173,7 @@ class SqliteDecisionLog final : public DecisionLog {
 
   // Outcomes of committed batches waiting for AnswerLoop.
   absl::Mutex answers_mu_;
-  std::deque<std::pair<AppendCallback, absl::StatusOr<v1::Decision>>> answers_
+  std::deque<std::pair<AppendCallback, absl::StatusOr<std::string>>> answers_
       ABSL_GUARDED_BY(answers_mu_);
   bool answers_closing_ ABSL_GUARDED_BY(answers_mu_) = false;
 

@@ -45,15 +45,16 @@ absl::StatusOr<std::vector<v1::Decision>> DecideAndStoreAll(
     for (const v1::MatchedRule& rule : decision->matched_rules()) {
       entry.rule_ids.push_back(rule.rule_id());
     }
-    entry.decision = *std::move(decision);
+    entry.decision_bytes = server::SerializeDeterministically(*decision);
+    entry.decision_id = decision->decision_id();
   }
-  std::vector<absl::StatusOr<v1::Decision>> outcomes(
+  std::vector<absl::StatusOr<std::string>> outcomes(
       requests.size(), absl::UnknownError("not stored"));
   absl::Mutex mu;
   size_t pending = requests.size();
   for (size_t i = 0; i < entries.size(); ++i) {
     log.Append(std::move(entries[i]),
-               [&, i](absl::StatusOr<v1::Decision> stored) {
+               [&, i](absl::StatusOr<std::string> stored) {
                  absl::MutexLock lock(&mu);
                  outcomes[i] = std::move(stored);
                  --pending;
@@ -66,7 +67,9 @@ absl::StatusOr<std::vector<v1::Decision>> DecideAndStoreAll(
   stored.reserve(outcomes.size());
   for (auto& outcome : outcomes) {
     if (!outcome.ok()) return outcome.status();
-    stored.push_back(*std::move(outcome));
+    if (!stored.emplace_back().ParseFromString(*outcome)) {
+      return absl::InternalError("the log answered with unparsable bytes");
+    }
   }
   return stored;
 }

@@ -172,9 +172,8 @@ TEST_F(LogVerifierTest, ReadOnlyLogRefusesWritesAndLeavesTheFile) {
   EXPECT_EQ((*log)->PutBundle("v", "n", "t").code(),
             absl::StatusCode::kFailedPrecondition);
   absl::Status appended;
-  (*log)->Append(DecisionLogEntry(), [&](absl::StatusOr<v1::Decision> r) {
-    appended = r.status();
-  });
+  (*log)->Append(DecisionLogEntry(),
+                 [&](absl::StatusOr<std::string> r) { appended = r.status(); });
   EXPECT_EQ(appended.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_TRUE((*log)->Verify(0)->ok());
   log->reset();

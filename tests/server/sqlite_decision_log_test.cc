@@ -152,17 +152,20 @@ DecisionLogEntry MakeEntry(const EntrySpec& spec) {
 
   const int64_t decided_at =
       kBaseMicros + spec.decided_at_offset_seconds * 1'000'000;
+  v1::Decision decision;
+  decision.set_decision_id(absl::StrCat("d-", spec.request_id));
+  decision.set_request_id(spec.request_id);
+  decision.set_refund_id(spec.refund_id);
+  decision.set_verdict(spec.verdict);
+  decision.mutable_decided_at()->set_seconds(decided_at / 1'000'000);
+  decision.mutable_policy()->set_version(spec.bundle_version);
+  for (const std::string& rule_id : spec.rule_ids) {
+    decision.add_matched_rules()->set_rule_id(rule_id);
+  }
   DecisionLogEntry entry;
   entry.request_bytes = SerializeDeterministically(request);
-  entry.decision.set_decision_id(absl::StrCat("d-", spec.request_id));
-  entry.decision.set_request_id(spec.request_id);
-  entry.decision.set_refund_id(spec.refund_id);
-  entry.decision.set_verdict(spec.verdict);
-  entry.decision.mutable_decided_at()->set_seconds(decided_at / 1'000'000);
-  entry.decision.mutable_policy()->set_version(spec.bundle_version);
-  for (const std::string& rule_id : spec.rule_ids) {
-    entry.decision.add_matched_rules()->set_rule_id(rule_id);
-  }
+  entry.decision_bytes = SerializeDeterministically(decision);
+  entry.decision_id = decision.decision_id();
   entry.request_id = spec.request_id;
   entry.refund_id = spec.refund_id;
   entry.shop_id = spec.shop_id;
@@ -173,16 +176,38 @@ DecisionLogEntry MakeEntry(const EntrySpec& spec) {
   return entry;
 }
 
+// The Decision inside `entry`'s bytes.
+v1::Decision DecisionOf(const DecisionLogEntry& entry) {
+  v1::Decision decision;
+  EXPECT_TRUE(decision.ParseFromString(entry.decision_bytes));
+  return decision;
+}
+
+// Gives `entry` another decision id, in its column and in its bytes.
+void SetDecisionId(DecisionLogEntry& entry, const std::string& decision_id) {
+  v1::Decision decision = DecisionOf(entry);
+  decision.set_decision_id(decision_id);
+  entry.decision_bytes = SerializeDeterministically(decision);
+  entry.decision_id = decision_id;
+}
+
+// Appends `entry` and waits for the outcome; the Decision the log answered
+// with, parsed from its bytes.
 absl::StatusOr<v1::Decision> AppendAndWait(DecisionLog& log,
                                            DecisionLogEntry entry) {
-  absl::StatusOr<v1::Decision> result;
+  absl::StatusOr<std::string> result;
   absl::Notification done;
-  log.Append(std::move(entry), [&](absl::StatusOr<v1::Decision> outcome) {
+  log.Append(std::move(entry), [&](absl::StatusOr<std::string> outcome) {
     result = std::move(outcome);
     done.Notify();
   });
   done.WaitForNotification();
-  return result;
+  if (!result.ok()) return result.status();
+  v1::Decision decision;
+  if (!decision.ParseFromString(*result)) {
+    return absl::InternalError("the log answered with bytes that do not parse");
+  }
+  return decision;
 }
 
 std::vector<std::string> DecisionIds(const DecisionPage& page) {
@@ -269,7 +294,7 @@ TEST_F(SqliteDecisionLogTest, OpenCreatesMissingDirectory) {
 TEST_F(SqliteDecisionLogTest, AppendThenGetReturnsStoredDecision) {
   std::unique_ptr<SqliteDecisionLog> log = OpenLog();
   DecisionLogEntry entry = MakeEntry(Spec("r1"));
-  const v1::Decision decision = entry.decision;
+  const v1::Decision decision = DecisionOf(entry);
   const std::string request_bytes = entry.request_bytes;
 
   absl::StatusOr<v1::Decision> stored = AppendAndWait(*log, std::move(entry));
@@ -297,7 +322,7 @@ TEST_F(SqliteDecisionLogTest, SameRequestIdAndBodyReturnsStoredDecision) {
   // A retry is evaluated again (new decision_id, new time); the log answers
   // with the first decision.
   DecisionLogEntry retry = MakeEntry(Spec("r1"));
-  retry.decision.set_decision_id("d-retry");
+  SetDecisionId(retry, "d-retry");
   retry.decided_at_micros += 5'000'000;
   absl::StatusOr<v1::Decision> answer = AppendAndWait(*log, std::move(retry));
   ASSERT_TRUE(answer.ok()) << answer.status();
@@ -311,7 +336,7 @@ TEST_F(SqliteDecisionLogTest, SameRequestIdDifferentBodyIsAlreadyExists) {
   std::unique_ptr<SqliteDecisionLog> log = OpenLog();
   ASSERT_TRUE(AppendAndWait(*log, MakeEntry(Spec("r1"))).ok());
   DecisionLogEntry changed = MakeEntry(Spec("r1").Amount(999));
-  changed.decision.set_decision_id("d-changed");
+  SetDecisionId(changed, "d-changed");
   EXPECT_THAT(AppendAndWait(*log, std::move(changed)).status(),
               StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("r1")));
   EXPECT_EQ(VerifyChain(), 1);
@@ -451,7 +476,7 @@ TEST_F(SqliteDecisionLogTest, PageSizeDefaultsToFiftyAndIsCappedAtThousand) {
   std::atomic<int> ok_count{0};
   for (int i = 0; i < kCount; ++i) {
     log->Append(MakeEntry(Spec(absl::StrCat("r", i))),
-                [&](absl::StatusOr<v1::Decision> outcome) {
+                [&](absl::StatusOr<std::string> outcome) {
                   if (outcome.ok()) ++ok_count;
                 });
   }
@@ -544,12 +569,12 @@ TEST_F(SqliteDecisionLogTest, FailedWriteAnswersUnavailableAndLosesNothing) {
     // A database that may not grow: what SQLite reports on a full disk.
     std::unique_ptr<SqliteDecisionLog> log = OpenLog(FullDiskOptions(pages));
     const std::string big(64 * 1024, 'x');
-    std::vector<absl::StatusOr<v1::Decision>> outcomes(4);
+    std::vector<absl::StatusOr<std::string>> outcomes(4);
     absl::Notification all_done;
     std::atomic<int> remaining{4};
     for (int i = 0; i < 4; ++i) {
       log->Append(MakeEntry(Spec(absl::StrCat("big", i)).Padding(big)),
-                  [&, i](absl::StatusOr<v1::Decision> outcome) {
+                  [&, i](absl::StatusOr<std::string> outcome) {
                     outcomes[i] = std::move(outcome);
                     if (--remaining == 0) all_done.Notify();
                   });
@@ -629,7 +654,7 @@ TEST_F(SqliteDecisionLogTest, KilledWriterLosesNoAcknowledgedDecision) {
       for (int i = 0; i < 64; ++i) {
         const std::string id = absl::StrCat("k", burst, "-", i);
         (*log)->Append(
-            MakeEntry(Spec(id)), [&, id](absl::StatusOr<v1::Decision> outcome) {
+            MakeEntry(Spec(id)), [&, id](absl::StatusOr<std::string> outcome) {
               if (outcome.ok()) {
                 const std::string line = absl::StrCat(id, "\n");
                 if (write(pipe_fds[1], line.data(), line.size()) < 0) {
@@ -686,7 +711,7 @@ TEST_F(SqliteDecisionLogTest, CloseDrainsQueueThenRefusesAppends) {
   std::atomic<int> stored{0};
   for (int i = 0; i < 100; ++i) {
     log->Append(MakeEntry(Spec(absl::StrCat("r", i))),
-                [&](absl::StatusOr<v1::Decision> outcome) {
+                [&](absl::StatusOr<std::string> outcome) {
                   if (outcome.ok()) ++stored;
                 });
   }
