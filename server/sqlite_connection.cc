@@ -46,12 +46,25 @@ void SqliteStatement::BindText(int index, absl::string_view value) {
   if (rc != SQLITE_OK && bind_error_ == SQLITE_OK) bind_error_ = rc;
 }
 
-void SqliteStatement::BindBlob(int index, absl::string_view value) {
+namespace {
+
+int BindBlobWith(sqlite3_stmt* stmt, int index, absl::string_view value,
+                 sqlite3_destructor_type lifetime) {
   // A zero-length blob must not be bound as NULL: pass a non-null pointer.
   static constexpr char kEmpty = 0;
   const char* data = value.empty() ? &kEmpty : value.data();
-  int rc = sqlite3_bind_blob64(stmt_.get(), index, data, value.size(),
-                               SQLITE_TRANSIENT);
+  return sqlite3_bind_blob64(stmt, index, data, value.size(), lifetime);
+}
+
+}  // namespace
+
+void SqliteStatement::BindBlob(int index, absl::string_view value) {
+  int rc = BindBlobWith(stmt_.get(), index, value, SQLITE_TRANSIENT);
+  if (rc != SQLITE_OK && bind_error_ == SQLITE_OK) bind_error_ = rc;
+}
+
+void SqliteStatement::BindBlobBorrowed(int index, absl::string_view value) {
+  int rc = BindBlobWith(stmt_.get(), index, value, SQLITE_STATIC);
   if (rc != SQLITE_OK && bind_error_ == SQLITE_OK) bind_error_ = rc;
 }
 

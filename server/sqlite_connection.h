@@ -35,6 +35,9 @@ class SqliteStatement {
   // Text and blobs are copied.
   void BindText(int index, absl::string_view value);
   void BindBlob(int index, absl::string_view value);
+  // Not copied: `value` must stay alive and unchanged until the statement
+  // has been stepped and reset (for large blobs on the hot path).
+  void BindBlobBorrowed(int index, absl::string_view value);
 
   // true: a row is available; false: done.
   absl::StatusOr<bool> Step();

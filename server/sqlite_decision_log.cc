@@ -82,6 +82,14 @@ UPDATE chain_head SET last_seq = d.seq, last_hash = d.row_hash
   FROM (SELECT seq, row_hash FROM decisions ORDER BY seq DESC LIMIT 1) AS d;
 )sql";
 
+// Schema version 3: no index of decision_rules by rule id. ListDecisions'
+// rule filter walks the decisions in seq order and probes decision_rules by
+// its primary key (seq, rule_id), so the index was never read, and it cost
+// every decision one more B-tree insert per matched rule.
+constexpr char kSchemaV3[] = R"sql(
+DROP INDEX IF EXISTS decision_rules_by_rule_id;
+)sql";
+
 // The migration hook: step i brings the schema from version i to i + 1.
 // A later schema appends a step here and bumps kSchemaVersion; steps run in
 // one transaction each, so a crash leaves the database at a whole version.
@@ -92,6 +100,7 @@ struct Migration {
 constexpr Migration kMigrations[] = {
     {1, kSchemaV1},
     {2, kSchemaV2},
+    {3, kSchemaV3},
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) ==
                   SqliteDecisionLog::kSchemaVersion,
@@ -135,7 +144,10 @@ absl::Status ConfigureWriter(SqliteConnection& db,
         absl::StrCat("decision log: cannot use WAL mode (got ", mode, ")"));
   }
   RETURN_IF_ERROR(db.Execute("PRAGMA synchronous = FULL"));
-  RETURN_IF_ERROR(db.Execute("PRAGMA foreign_keys = ON"));
+  // Foreign keys are not enforced: each would cost a lookup per inserted
+  // row. The writer checks the one that can fail (a decision's bundle
+  // version must be stored) itself, once per version (StoreEntry); a
+  // decision_rules row always refers to the decision inserted just before.
   // 16 MiB of page cache (SQLite's default is 2 MiB): the indexes' pages
   // stay cached instead of being read back for every insert.
   RETURN_IF_ERROR(db.Execute("PRAGMA cache_size = -16384"));
@@ -170,12 +182,15 @@ absl::StatusOr<ChainEnd> ReadChainEnd(SqliteConnection& db) {
 // A read-only open needs the current schema (the writer migrates; a reader
 // must not).
 absl::Status CheckReadOnlySchema(SqliteConnection& db) {
+  // Version 3 only dropped an unused index: a version 2 file reads the same.
+  constexpr int64_t kOldestReadable = 2;
   ASSIGN_OR_RETURN(int64_t version, db.QueryInt64("PRAGMA user_version"));
-  if (version != SqliteDecisionLog::kSchemaVersion) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("decision log: schema version ", version,
-                     ", this build reads ", SqliteDecisionLog::kSchemaVersion,
-                     " read-only (open it once read-write to migrate)"));
+  if (version < kOldestReadable ||
+      version > SqliteDecisionLog::kSchemaVersion) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "decision log: schema version ", version, ", this build reads ",
+        kOldestReadable, " to ", SqliteDecisionLog::kSchemaVersion,
+        " read-only (open it once read-write to migrate)"));
   }
   return absl::OkStatus();
 }
@@ -276,12 +291,15 @@ absl::StatusOr<std::unique_ptr<SqliteDecisionLog>> SqliteDecisionLog::Open(
                    writer->Prepare("INSERT OR IGNORE INTO bundles "
                                    "(version, name, text, stored_at) "
                                    "VALUES (?1, ?2, ?3, ?4)"));
+  ASSIGN_OR_RETURN(SqliteStatement find_bundle,
+                   writer->Prepare("SELECT 1 FROM bundles WHERE version = ?1"));
   ASSIGN_OR_RETURN(SqliteStatement update_head,
                    writer->Prepare("UPDATE chain_head SET last_seq = ?1, "
                                    "last_hash = ?2 WHERE id = 1"));
   WriterStatements statements{
       std::move(find_request), std::move(insert_decision),
-      std::move(insert_rule), std::move(insert_bundle), std::move(update_head)};
+      std::move(insert_rule),  std::move(insert_bundle),
+      std::move(find_bundle),  std::move(update_head)};
   std::unique_ptr<SqliteConnection> checkpointer;
   if (!options.read_only) {
     absl::StatusOr<std::unique_ptr<SqliteConnection>> opened =
@@ -422,6 +440,8 @@ void SqliteDecisionLog::CommitBatch(std::vector<Job>& batch) {
     if (writer_->InTransaction()) writer_->Execute("ROLLBACK").IgnoreError();
     last_hash_ = start_hash;
     last_seq_ = start_seq;
+    // A bundle stored by this batch is gone again.
+    stored_bundles_.clear();
     absl::Status failed = absl::UnavailableError(txn.message());
     for (auto& outcome : outcomes) outcome = failed;
     for (Job& job : batch) {
@@ -539,6 +559,20 @@ absl::Status SqliteDecisionLog::StoreEntry(
     }
   }
 
+  if (!stored_bundles_.contains(entry.bundle_version)) {
+    SqliteStatement& find = statements_.find_bundle;
+    ResetOnExit reset(find);
+    find.BindText(1, entry.bundle_version);
+    ASSIGN_OR_RETURN(bool found, find.Step());
+    if (!found) {
+      *outcome = absl::FailedPreconditionError(
+          absl::StrCat("decision log: bundle version \"", entry.bundle_version,
+                       "\" was not stored (PutBundle) before this decision"));
+      return absl::OkStatus();
+    }
+    stored_bundles_.insert(entry.bundle_version);
+  }
+
   const std::string& decision_bytes = entry.decision_bytes;
   std::string row_hash =
       ComputeRowHash(entry.request_bytes, decision_bytes, entry.bundle_version,
@@ -553,8 +587,8 @@ absl::Status SqliteDecisionLog::StoreEntry(
     insert.BindInt64(5, static_cast<int64_t>(entry.verdict));
     insert.BindInt64(6, entry.decided_at_micros);
     insert.BindText(7, entry.bundle_version);
-    insert.BindBlob(8, entry.request_bytes);
-    insert.BindBlob(9, decision_bytes);
+    insert.BindBlobBorrowed(8, entry.request_bytes);
+    insert.BindBlobBorrowed(9, decision_bytes);
     insert.BindBlob(10, Sha256(entry.request_bytes));
     insert.BindBlob(11, last_hash_);
     insert.BindBlob(12, row_hash);
@@ -563,12 +597,6 @@ absl::Status SqliteDecisionLog::StoreEntry(
     if (absl::IsAlreadyExists(inserted)) {
       *outcome = absl::AlreadyExistsError(absl::StrCat(
           "decision_id \"", entry.decision_id, "\" is already stored"));
-      return absl::OkStatus();
-    }
-    if (absl::IsFailedPrecondition(inserted)) {
-      *outcome = absl::FailedPreconditionError(
-          absl::StrCat("decision log: bundle version \"", entry.bundle_version,
-                       "\" was not stored (PutBundle) before this decision"));
       return absl::OkStatus();
     }
     RETURN_IF_ERROR(inserted);

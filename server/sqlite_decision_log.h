@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -74,7 +75,7 @@ struct SqliteDecisionLogOptions {
 class SqliteDecisionLog final : public DecisionLog {
  public:
   // The schema this code writes (PRAGMA user_version).
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   // Opens (creating the file and any missing directories) and migrates the
   // database at `path`, then starts the writer thread. UNAVAILABLE when the
@@ -121,6 +122,7 @@ class SqliteDecisionLog final : public DecisionLog {
     SqliteStatement insert_decision;
     SqliteStatement insert_rule;
     SqliteStatement insert_bundle;
+    SqliteStatement find_bundle;
     SqliteStatement update_head;
   };
 
@@ -166,6 +168,9 @@ class SqliteDecisionLog final : public DecisionLog {
   WriterStatements statements_;
   std::string last_hash_;
   int64_t last_seq_ = 0;
+  // Bundle versions known to be stored (committed, or earlier in the open
+  // transaction: cleared when a batch fails).
+  absl::flat_hash_set<std::string> stored_bundles_;
 
   absl::Mutex mu_;
   std::deque<Job> queue_ ABSL_GUARDED_BY(mu_);

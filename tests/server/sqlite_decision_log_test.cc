@@ -549,6 +549,50 @@ TEST_F(SqliteDecisionLogTest, SchemaVersionIsRecordedAndNewerIsRefused) {
       SqliteDecisionLog::Open(path_).status(),
       StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("newer")));
 }
+TEST_F(SqliteDecisionLogTest, SchemaTwoLogIsReadableAndMigratesToThree) {
+  {
+    std::unique_ptr<SqliteDecisionLog> log = OpenLog();
+    ASSERT_TRUE(
+        AppendAndWait(*log, MakeEntry(Spec("r1").Rules({"a", "b"}))).ok());
+  }
+  // What a version 2 file looks like: the index of rules by id is there.
+  auto index_count = [this] {
+    return RawConnection()->QueryInt64(
+        "SELECT count(*) FROM sqlite_schema "
+        "WHERE name = 'decision_rules_by_rule_id'");
+  };
+  ASSERT_TRUE(RawConnection()
+                  ->Execute("CREATE INDEX decision_rules_by_rule_id ON "
+                            "decision_rules(rule_id, seq); "
+                            "PRAGMA user_version = 2")
+                  .ok());
+  ASSERT_EQ(*index_count(), 1);
+
+  SqliteDecisionLogOptions read_only;
+  read_only.read_only = true;
+  {
+    // Audit tools read it as it is, without migrating it.
+    absl::StatusOr<std::unique_ptr<SqliteDecisionLog>> log =
+        SqliteDecisionLog::Open(path_, read_only);
+    ASSERT_TRUE(log.ok()) << log.status();
+    absl::StatusOr<DecisionPage> page =
+        (*log)->ListDecisions(Filter().Rule("b"));
+    ASSERT_TRUE(page.ok()) << page.status();
+    EXPECT_THAT(DecisionIds(*page), ElementsAre("d-r1"));
+  }
+  EXPECT_EQ(*index_count(), 1);
+
+  {
+    std::unique_ptr<SqliteDecisionLog> log = OpenLog();
+    absl::StatusOr<DecisionPage> page = log->ListDecisions(Filter().Rule("a"));
+    ASSERT_TRUE(page.ok()) << page.status();
+    EXPECT_THAT(DecisionIds(*page), ElementsAre("d-r1"));
+  }
+  EXPECT_EQ(*index_count(), 0);
+  EXPECT_EQ(*RawConnection()->QueryInt64("PRAGMA user_version"),
+            SqliteDecisionLog::kSchemaVersion);
+  EXPECT_EQ(VerifyChain(), 1);
+}
 
 TEST_F(SqliteDecisionLogTest, FailedWriteAnswersUnavailableAndLosesNothing) {
   {
