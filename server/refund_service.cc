@@ -13,7 +13,9 @@
 #include "absl/time/time.h"
 #include "engine/bundle_loader.h"
 #include "engine/compiled_bundle.h"
+#include "engine/decision_outcome.h"
 #include "engine/policy_issue.h"
+#include "google/protobuf/arena.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/support/byte_buffer.h"
@@ -72,27 +74,35 @@ RefundService::RefundService(const BundleHolder& bundles,
 grpc::ServerUnaryReactor* RefundService::Decide(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes,
     grpc::ByteBuffer* response) {
-  v1::DecideRequest request;
+  // The request and the decision live on one arena for the call: one
+  // release instead of freeing each of the decision's ~100 parts.
+  google::protobuf::ArenaOptions arena_options;
+  arena_options.start_block_size = 16 * 1024;
+  google::protobuf::Arena arena(arena_options);
+  auto* request =
+      google::protobuf::Arena::CreateMessage<v1::DecideRequest>(&arena);
   // The reader only reads; it takes a non-const pointer for its API's sake.
   grpc::ProtoBufferReader reader(const_cast<grpc::ByteBuffer*>(request_bytes));
-  if (!request.ParseFromZeroCopyStream(&reader)) {
+  if (!request->ParseFromZeroCopyStream(&reader)) {
     return FinishNow(context, absl::InvalidArgumentError(
                                   "request: not a refund.v1.DecideRequest "
                                   "(the bytes do not parse)"));
   }
-  if (!request.has_request()) {
+  if (!request->has_request()) {
     return FinishNow(context, absl::InvalidArgumentError("request: required"));
   }
-  const v1::RefundRequest& refund_request = request.request();
+  const v1::RefundRequest& refund_request = request->request();
   // The snapshot keeps this bundle alive until the decision is made, even if
   // a reload swaps it meanwhile.
   std::shared_ptr<const ActiveBundle> active = bundles_.Get();
   if (active == nullptr) return FinishNow(context, NoBundle());
 
-  // Decide validates the request (INVALID_ARGUMENT naming the field).
-  absl::StatusOr<v1::Decision> decision =
-      active->bundle->Decide(refund_request);
-  if (!decision.ok()) return FinishNow(context, decision.status());
+  // Evaluate validates the request (INVALID_ARGUMENT naming the field).
+  absl::StatusOr<DecisionOutcome> outcome =
+      active->bundle->Evaluate(refund_request);
+  if (!outcome.ok()) return FinishNow(context, outcome.status());
+  auto* decision = google::protobuf::Arena::CreateMessage<v1::Decision>(&arena);
+  active->bundle->RenderInto(refund_request, *outcome, decision);
   // Truncated to microseconds: the precision the log indexes and hashes.
   const int64_t decided_at = absl::ToUnixMicros(absl::Now());
   absl::StatusOr<std::string> decision_id =
