@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/status_macros.h"
 #include "server/decision_diff.h"
+#include "server/decision_serializer.h"
 #include "server/deterministic_serialization.h"
 #include "server/stored_row.h"
 
@@ -100,12 +101,12 @@ v1::ReplayDiff DecisionReplayer::ReplayOne(StoredDecision stored) {
   bool changed;
   if (exact) {
     // Byte equality with the stored bytes is the proof (the replay is
-    // serialized deterministically, as the log stores); the field list only
-    // explains a difference.
+    // serialized as Decide serializes what the log stores); the field list
+    // only explains a difference.
     if (stored.decision_bytes.empty()) {
       stored.decision_bytes = SerializeDeterministically(stored.decision);
     }
-    changed = SerializeDeterministically(*replayed) != stored.decision_bytes;
+    changed = SerializeDecision(*replayed) != stored.decision_bytes;
     if (changed) {
       for (std::string& field : ChangedFields(stored.decision, *replayed)) {
         diff.add_changed_fields(std::move(field));

@@ -24,6 +24,7 @@
 #include "server/bundle_source.h"
 #include "server/decision_filter.h"
 #include "server/decision_id.h"
+#include "server/decision_serializer.h"
 #include "server/deterministic_serialization.h"
 #include "server/grpc_status.h"
 #include "server/replay_reactor.h"
@@ -114,7 +115,7 @@ grpc::ServerUnaryReactor* RefundService::Decide(
 
   DecisionLogEntry entry;
   entry.request_bytes = SerializeDeterministically(refund_request);
-  entry.decision_bytes = SerializeDeterministically(*decision);
+  entry.decision_bytes = SerializeDecision(*decision);
   entry.decision_id = *std::move(decision_id);
   entry.request_id = refund_request.request_id();
   entry.refund_id = refund_request.refund_id();

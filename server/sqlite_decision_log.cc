@@ -1,6 +1,8 @@
 #include "server/sqlite_decision_log.h"
 
 #include <malloc.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <sqlite3.h>
 
 #include <cstdint>
@@ -414,7 +416,11 @@ void SqliteDecisionLog::WriterLoop() {
 }
 
 void SqliteDecisionLog::CommitBatch(std::vector<Job>& batch) {
+  const absl::Time dbg_start = absl::Now();
+  bool dbg_restart = false;
+  struct Dbg { SqliteDecisionLog* self; absl::Time start; bool* restart; size_t n; ~Dbg() { absl::Duration d = absl::Now() - start; if (d > absl::Milliseconds(6)) fprintf(stderr, "slow commit %s n=%zu restart=%d\n", absl::FormatDuration(d).c_str(), n, *restart); } } dbg{this, dbg_start, &dbg_restart, batch.size()};
   if (restart_wal_.exchange(false, std::memory_order_relaxed)) {
+    dbg_restart = true;
     // Outside any transaction. A failure (a reader still on an old
     // snapshot) only leaves the WAL longer; the checkpointer asks again.
     writer_->Execute("PRAGMA wal_checkpoint(RESTART)").IgnoreError();
@@ -483,7 +489,8 @@ void SqliteDecisionLog::AnswerLoop() {
 }
 
 bool SqliteDecisionLog::CheckpointDueOrClosing() const {
-  return uncheckpointed_ >= options_.checkpoint_every || ckpt_closing_;
+  static const int every = getenv("CKPT_EVERY") ? atoi(getenv("CKPT_EVERY")) : options_.checkpoint_every;
+  return uncheckpointed_ >= every || ckpt_closing_;
 }
 
 void SqliteDecisionLog::CheckpointLoop(
@@ -491,6 +498,11 @@ void SqliteDecisionLog::CheckpointLoop(
   // Whether appends were committed since the process last returned its free
   // memory to the system.
   bool busy_since_trim = false;
+  if (getenv("CKPT_IOPRIO")) {
+    int cls = atoi(getenv("CKPT_IOPRIO"));
+    long rc = syscall(SYS_ioprio_set, 1, 0, (cls << 13) | (cls == 2 ? 7 : 0));
+    fprintf(stderr, "ioprio_set class %d rc %ld\n", cls, rc);
+  }
   for (;;) {
     {
       absl::MutexLock lock(&ckpt_mu_);
@@ -518,6 +530,7 @@ void SqliteDecisionLog::CheckpointLoop(
     absl::StatusOr<bool> row = passive->Step();
     if (!row.ok() || !*row) continue;
     const int64_t wal_pages = passive->ColumnInt64(1);
+    fprintf(stderr, "ckpt wal_pages=%ld copied=%ld\n", (long)wal_pages, (long)passive->ColumnInt64(2));
     passive->Reset();
     if (wal_pages > options_.wal_limit_pages) {
       restart_wal_.store(true, std::memory_order_relaxed);

@@ -17,10 +17,12 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "refund/v1/service.grpc.pb.h"
@@ -370,6 +372,35 @@ TEST_F(SmallBundleTest, OversizeMessageIsRefused) {
   v1::Decision ignored;
   EXPECT_EQ(Call(Decide(request), &ignored).error_code(),
             grpc::StatusCode::RESOURCE_EXHAUSTED);
+}
+
+TEST_F(SmallBundleTest, BytesThatAreNotADecideRequestAreInvalidArgument) {
+  // Decide reads its request bytes itself (a raw method): what protobuf
+  // cannot parse (here a field 1 whose length runs past the end) is the
+  // client's error, named as such, and nothing is stored.
+  grpc::GenericStub stub(server_->channel());
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(30));
+  const std::string garbage("\x0a\x7f\x0a\x03", 4);
+  grpc::Slice slice(garbage);
+  grpc::ByteBuffer request(&slice, 1);
+  grpc::ByteBuffer response;
+  grpc::Status status;
+  absl::Notification done;
+  stub.UnaryCall(&context, "/refund.v1.RefundDecisionService/Decide",
+                 grpc::StubOptions(), &request, &response, [&](grpc::Status s) {
+                   status = std::move(s);
+                   done.Notify();
+                 });
+  done.WaitForNotification();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("not a refund.v1.DecideRequest"));
+
+  // The server goes on deciding.
+  EXPECT_EQ(DecideOk(SevenDayReturn("r-after-garbage")).verdict(),
+            v1::VERDICT_APPROVE);
 }
 
 TEST_F(SmallBundleTest, GetDecisionReturnsStoredDecision) {
