@@ -127,11 +127,18 @@ void EvaluateRules(const BundleInternals& bundle, RuleSelection selection,
       continue;
     }
     const expr::Program& program = bundle.rules[i].when->program();
+    // A candidate's keys hold: only the rest of its condition is evaluated.
+    const RuleIndex::Residual residual =
+        indexed ? bundle.rule_index.ResidualOf(i) : RuleIndex::Residual();
     expr::Value value;
     if (!init.ok()) {
       errors->push_back(std::string(init.message()));
     } else if (frame.program = &program;
-               !expr::Eval(program.root(), frame, &value)) {
+               !(residual.empty()
+                     ? expr::Eval(program.root(), frame, &value)
+                     : expr::EvalConjunction(residual.begin,
+                                             residual.end - residual.begin,
+                                             frame, &value))) {
       errors->push_back(std::string(frame.error.message()));
       frame.error = absl::OkStatus();
     } else {

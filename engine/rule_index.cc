@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <iterator>
 #include <map>
+#include <optional>
 #include <utility>
 
 #include "absl/container/fixed_array.h"
@@ -82,7 +83,8 @@ using RuleKeys =
 
 // Adds the key a conjunct states, if any (returns whether it did);
 // intersects with an earlier key on the same field.
-bool AddConjunctKey(const Node& conjunct, RuleKeys* keys) {
+bool AddConjunctKey(const Node& conjunct, RuleKeys* keys,
+                    FieldPath* keyed_field) {
   const Node* field = nullptr;
   std::vector<KeyValue> values;
   KeyValue value;
@@ -113,6 +115,7 @@ bool AddConjunctKey(const Node& conjunct, RuleKeys* keys) {
     }
   }
   if (field == nullptr) return false;
+  *keyed_field = PathOf(*field);
   std::sort(values.begin(), values.end());
   values.erase(std::unique(values.begin(), values.end()), values.end());
   auto [it, inserted] = keys->try_emplace(PathOf(*field), field, values);
@@ -126,16 +129,27 @@ bool AddConjunctKey(const Node& conjunct, RuleKeys* keys) {
 }
 
 // The keys of a conjunction (or of a single conjunct); `complete` tells
-// whether every conjunct is a key.
-RuleKeys ConjunctionKeys(const Node& node, bool* complete) {
+// whether every conjunct is a key. `residual` (may be null): the conjuncts of
+// a conjunction that are not keys of the result, in order.
+RuleKeys ConjunctionKeys(const Node& node, bool* complete,
+                         std::vector<const Node*>* residual) {
   RuleKeys keys;
   *complete = true;
+  // Per conjunct: its key's field, if it is a key.
+  std::vector<std::pair<const Node*, std::optional<FieldPath>>> conjuncts;
+  const auto add = [&](const Node& conjunct) {
+    FieldPath path;
+    const bool keyed = AddConjunctKey(conjunct, &keys, &path);
+    conjuncts.emplace_back(
+        &conjunct, keyed ? std::optional<FieldPath>(path) : std::nullopt);
+    return keyed;
+  };
   if (node.op == Op::kAnd) {
     for (const auto& conjunct : node.children) {
-      *complete = AddConjunctKey(*conjunct, &keys) && *complete;
+      *complete = add(*conjunct) && *complete;
     }
   } else {
-    *complete = AddConjunctKey(node, &keys);
+    *complete = add(node);
   }
   // Keep the product of the value lists small.
   for (;;) {
@@ -152,6 +166,15 @@ RuleKeys ConjunctionKeys(const Node& node, bool* complete) {
     keys.erase(widest);
     *complete = false;
   }
+  if (residual != nullptr) {
+    // A conjunct whose field kept its key holds on every request the keys
+    // select (several on one field: their values were intersected).
+    for (const auto& [conjunct, path] : conjuncts) {
+      if (!path.has_value() || keys.count(*path) == 0) {
+        residual->push_back(conjunct);
+      }
+    }
+  }
   return keys;
 }
 
@@ -161,8 +184,11 @@ RuleKeys ConjunctionKeys(const Node& node, bool* complete) {
 // when some alternative has no key: the rule is always a candidate.
 // `certain`: every alternative is all keys, so the keys holding decide the
 // match (`true || error` is true).
+// `residual`: for a condition that is one conjunction (no top-level `||`)
+// with keys, the conjuncts left to evaluate on a candidate.
 std::vector<RuleKeys> AlternativesOf(const expr::Expression& condition,
-                                     bool* certain) {
+                                     bool* certain,
+                                     std::vector<const Node*>* residual) {
   const Node& root = condition.program().root();
   std::vector<const Node*> disjuncts;
   if (root.op == Op::kOr) {
@@ -174,7 +200,8 @@ std::vector<RuleKeys> AlternativesOf(const expr::Expression& condition,
   *certain = true;
   for (const Node* disjunct : disjuncts) {
     bool complete = false;
-    alternatives.push_back(ConjunctionKeys(*disjunct, &complete));
+    alternatives.push_back(ConjunctionKeys(
+        *disjunct, &complete, disjuncts.size() == 1 ? residual : nullptr));
     *certain = *certain && complete;
     if (alternatives.back().empty()) {
       // The literal `true` matches every request without evaluation.
@@ -261,15 +288,28 @@ RuleIndex RuleIndex::Build(
   };
   for (int rule = 0; rule < index.rule_count_; ++rule) {
     bool certain = false;
+    std::vector<const Node*> residual;
     const std::vector<RuleKeys> alternatives =
-        AlternativesOf(*conditions[rule], &certain);
+        AlternativesOf(*conditions[rule], &certain, &residual);
     index.certain_[rule] = certain ? 1 : 0;
+    index.residual_starts_.push_back(
+        static_cast<uint32_t>(index.residual_conjuncts_.size()));
     if (alternatives.empty()) {
       index.unkeyed_.push_back(rule);
       continue;
     }
+    // Only a conjunction of more than one conjunct, some of them keys, has a
+    // residual worth evaluating instead of the whole condition.
+    const Node& root = conditions[rule]->program().root();
+    if (!certain && root.op == Op::kAnd &&
+        residual.size() < root.children.size()) {
+      index.residual_conjuncts_.insert(index.residual_conjuncts_.end(),
+                                       residual.begin(), residual.end());
+    }
     for (const RuleKeys& keys : alternatives) file(rule, keys);
   }
+  index.residual_starts_.push_back(
+      static_cast<uint32_t>(index.residual_conjuncts_.size()));
   index.unkeyed_count_ = static_cast<int>(index.unkeyed_.size());
   index.plan_ = KeyReadPlan::Build(reads);
 

@@ -79,6 +79,23 @@ class RuleIndex {
   // can be skipped.
   bool MatchesWhenCandidate(int rule) const { return certain_[rule]; }
 
+  // The conjuncts of rule `rule`'s condition that are not keys, in order,
+  // when the condition is a conjunction with keys: on a request for which
+  // the rule is a candidate its keys hold, so the condition's value (or
+  // error) is that of these conjuncts' `&&` (expr::EvalConjunction), as
+  // reading key fields cannot fail. Empty for the other rules (evaluate the
+  // whole condition) and for the rules that MatchesWhenCandidate.
+  struct Residual {
+    const expr::Node* const* begin = nullptr;
+    const expr::Node* const* end = nullptr;
+    bool empty() const { return begin == end; }
+  };
+  Residual ResidualOf(int rule) const {
+    const expr::Node* const* conjuncts = residual_conjuncts_.data();
+    return {conjuncts + residual_starts_[rule],
+            conjuncts + residual_starts_[rule + 1]};
+  }
+
   int rule_count() const { return rule_count_; }
   // Fields read per decision, and groups and partitions looked up.
   int key_field_count() const { return plan_.field_count(); }
@@ -144,6 +161,9 @@ class RuleIndex {
   std::vector<Partition> partitions_;
   std::vector<int> unkeyed_;      // rules without keys
   std::vector<uint8_t> certain_;  // MatchesWhenCandidate, by rule
+  // ResidualOf(r): residual_conjuncts_[residual_starts_[r], [r + 1]).
+  std::vector<uint32_t> residual_starts_;
+  std::vector<const expr::Node*> residual_conjuncts_;
 };
 
 }  // namespace refund
