@@ -323,12 +323,9 @@ RuleIndex RuleIndex::Build(
     index.partitions_.back().field = static_cast<int>(f);
     index.string_ids_.emplace_back(static_cast<int>(f), std::move(ids[f]));
   }
-  struct PendingEntry {
-    int rule = 0;
-    std::vector<Condition> conditions;
-  };
-  // by_id[partition][id]
-  std::vector<std::vector<std::vector<PendingEntry>>> by_id(
+  // by_id[partition][id]: the entries of the id, as laid out in
+  // Partition::entries.
+  std::vector<std::vector<std::vector<int32_t>>> by_id(
       index.partitions_.size());
   for (size_t p = 0; p < index.partitions_.size(); ++p) {
     by_id[p].resize(index.string_ids_[p].second.size());
@@ -353,30 +350,22 @@ RuleIndex RuleIndex::Build(
     }
     const int p = partition_of[alternative.fields[lead]];
     for (const Tuple& tuple : Tuples<Tuple>(alternative.values)) {
-      PendingEntry entry;
-      entry.rule = alternative.rule;
+      std::vector<int32_t>& entries = by_id[p][tuple[lead]];
+      entries.push_back(alternative.rule);
+      entries.push_back(static_cast<int32_t>(tuple.size() - 1));
       for (size_t i = 0; i < tuple.size(); ++i) {
-        if (static_cast<int>(i) != lead) {
-          entry.conditions.push_back({alternative.fields[i], tuple[i]});
-        }
+        if (static_cast<int>(i) == lead) continue;
+        entries.push_back(alternative.fields[i]);
+        entries.push_back(static_cast<int32_t>(tuple[i]));
       }
-      by_id[p][tuple[lead]].push_back(std::move(entry));
     }
   }
   for (size_t p = 0; p < index.partitions_.size(); ++p) {
     Partition& partition = index.partitions_[p];
     partition.starts.push_back(0);
-    for (const std::vector<PendingEntry>& entries : by_id[p]) {
-      for (const PendingEntry& pending : entries) {
-        Entry entry;
-        entry.rule = pending.rule;
-        entry.begin = static_cast<uint32_t>(partition.conditions.size());
-        partition.conditions.insert(partition.conditions.end(),
-                                    pending.conditions.begin(),
-                                    pending.conditions.end());
-        entry.end = static_cast<uint32_t>(partition.conditions.size());
-        partition.entries.push_back(entry);
-      }
+    for (const std::vector<int32_t>& entries : by_id[p]) {
+      partition.entries.insert(partition.entries.end(), entries.begin(),
+                               entries.end());
       partition.starts.push_back(
           static_cast<uint32_t>(partition.entries.size()));
     }
@@ -504,16 +493,17 @@ void RuleIndex::Candidates(expr::Frame& frame, CandidateList* out) const {
     if (id < 0 || id + 1 >= static_cast<int64_t>(partition.starts.size())) {
       continue;
     }
-    const Entry* entry = partition.entries.data() + partition.starts[id];
-    const Entry* end = partition.entries.data() + partition.starts[id + 1];
-    for (; entry != end; ++entry) {
-      const Condition* condition = partition.conditions.data() + entry->begin;
-      const Condition* last = partition.conditions.data() + entry->end;
-      while (condition != last &&
-             values[condition->field] == condition->value) {
-        ++condition;
+    const int32_t* entry = partition.entries.data() + partition.starts[id];
+    const int32_t* end = partition.entries.data() + partition.starts[id + 1];
+    while (entry != end) {
+      const int32_t* rule = entry;
+      const int32_t* condition = entry + 2;
+      const int32_t* last = condition + 2 * entry[1];
+      while (condition != last && values[condition[0]] == condition[1]) {
+        condition += 2;
       }
-      if (condition == last) add(&entry->rule, &entry->rule + 1);
+      if (condition == last) add(rule, rule + 1);
+      entry = last;
     }
   }
 

@@ -126,22 +126,15 @@ class RuleIndex {
     absl::flat_hash_map<Tuple, std::vector<int>> buckets;
   };
   // Alternatives keyed on string field `field`, by the string's id: id v's
-  // entries are entries[starts[v], starts[v + 1]); an entry's rule is a
-  // candidate when every condition conditions[begin, end) holds.
-  struct Condition {
-    int field = 0;
-    int64_t value = 0;
-  };
-  struct Entry {
-    int rule = 0;
-    uint32_t begin = 0;
-    uint32_t end = 0;
-  };
+  // entries are entries[starts[v], starts[v + 1]), one run of int32s: the
+  // rule, the number n of conditions, then n pairs (field, value); the rule
+  // is a candidate when every field has its value. (Key values are enum
+  // numbers, 0/1 and string ids: all fit in 32 bits.) One run per id keeps a
+  // decision's reads to a few adjacent cache lines.
   struct Partition {
     int field = 0;
     std::vector<uint32_t> starts;
-    std::vector<Entry> entries;
-    std::vector<Condition> conditions;
+    std::vector<int32_t> entries;
   };
   static constexpr int64_t kDenseLimit = 4096;
   // Bundles of at most this many rules merge candidates through a bitmap.
