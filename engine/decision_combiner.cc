@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -75,19 +76,44 @@ absl::Time ToTime(const google::protobuf::Timestamp& t) {
   return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
 }
 
+// One frame for the whole decision: the rules, urgent_when and the
+// refund_amount expressions are compiled against the same root type (one
+// environment), so preparing it once is enough, and argument-less helpers
+// called by several of them run once.
+struct DecisionFrame {
+  DecisionFrame(const BundleInternals& bundle, const v1::RefundRequest& request)
+      : init(bundle.urgent_when->program().InitFrame(&request, &frame)) {}
+
+  // What expression->Evaluate{Bool,Money}(request) returns, in this frame;
+  // `kind` is the result kind those methods require.
+  bool Evaluate(const expr::Expression& expression, expr::ValueKind kind,
+                expr::Value* out, absl::Status* error) {
+    if (!init.ok() || expression.result_kind() != kind) {
+      *error = kind == expr::ValueKind::kBool
+                   ? expression.EvaluateBool(*frame.root).status()
+                   : expression.EvaluateMoney(*frame.root).status();
+      return false;
+    }
+    frame.program = &expression.program();
+    if (expr::Eval(expression.program().root(), frame, out)) return true;
+    *error = std::move(frame.error);
+    frame.error = absl::OkStatus();
+    return false;
+  }
+
+  expr::Frame frame;
+  const absl::Status init;
+};
+
 // Evaluates the selected rules in order; keeps the ones that matched or
 // failed.
-void EvaluateRules(const BundleInternals& bundle,
-                   const v1::RefundRequest& request, RuleSelection selection,
-                   absl::InlinedVector<Hit, 16>* hits,
+void EvaluateRules(const BundleInternals& bundle, RuleSelection selection,
+                   DecisionFrame& decision, absl::InlinedVector<Hit, 16>* hits,
                    std::vector<std::string>* errors) {
   const int rule_count = static_cast<int>(bundle.rules.size());
   if (rule_count == 0) return;
-  // One frame for every rule: they are compiled against the same root type,
-  // so preparing it once per decision is enough.
-  expr::Frame frame;
-  const absl::Status init =
-      bundle.rules[0].when->program().InitFrame(&request, &frame);
+  expr::Frame& frame = decision.frame;
+  const absl::Status& init = decision.init;
   CandidateList candidates;
   const bool indexed = selection == RuleSelection::kIndexed && init.ok();
   if (indexed) {
@@ -101,11 +127,18 @@ void EvaluateRules(const BundleInternals& bundle,
       continue;
     }
     const expr::Program& program = bundle.rules[i].when->program();
+    // A candidate's keys hold: only the rest of its condition is evaluated.
+    const RuleIndex::Residual residual =
+        indexed ? bundle.rule_index.ResidualOf(i) : RuleIndex::Residual();
     expr::Value value;
     if (!init.ok()) {
       errors->push_back(std::string(init.message()));
     } else if (frame.program = &program;
-               !expr::Eval(program.root(), frame, &value)) {
+               !(residual.empty()
+                     ? expr::Eval(program.root(), frame, &value)
+                     : expr::EvalConjunction(residual.begin,
+                                             residual.end - residual.begin,
+                                             frame, &value))) {
       errors->push_back(std::string(frame.error.message()));
       frame.error = absl::OkStatus();
     } else {
@@ -116,14 +149,30 @@ void EvaluateRules(const BundleInternals& bundle,
   }
 }
 
+// Stable insertion sort by catalog rank: the list is short, and
+// std::stable_sort would allocate a buffer.
+void SortByRank(const BundleInternals& bundle,
+                absl::InlinedVector<DecisionOutcome::Entry, 16>* actions) {
+  for (size_t i = 1; i < actions->size(); ++i) {
+    const DecisionOutcome::Entry entry = (*actions)[i];
+    const int rank = bundle.actions[entry.index].rank;
+    size_t j = i;
+    for (; j > 0 && bundle.actions[(*actions)[j - 1].index].rank > rank; --j) {
+      (*actions)[j] = (*actions)[j - 1];
+    }
+    (*actions)[j] = entry;
+  }
+}
+
 }  // namespace
 
 DecisionOutcome CombineOutcome(const BundleInternals& bundle,
                                const v1::RefundRequest& request,
                                RuleSelection selection) {
   DecisionOutcome outcome;
+  DecisionFrame decision(bundle, request);
   absl::InlinedVector<Hit, 16> hits;
-  EvaluateRules(bundle, request, selection, &hits, &outcome.errors);
+  EvaluateRules(bundle, selection, decision, &hits, &outcome.errors);
   const bool any_error = !outcome.errors.empty();
 
   // The verdict: the first verdict rule that matched, unless one before it
@@ -219,14 +268,15 @@ DecisionOutcome CombineOutcome(const BundleInternals& bundle,
   if (verdict == v1::VERDICT_REJECT) {
     amount = 0;
   } else if (amount_rule != nullptr) {
-    absl::StatusOr<int64_t> computed =
-        amount_rule->refund_amount->EvaluateMoney(request);
-    if (computed.ok()) {
-      amount = *computed;
+    expr::Value computed;
+    absl::Status error;
+    if (decision.Evaluate(*amount_rule->refund_amount, expr::ValueKind::kMoney,
+                          &computed, &error)) {
+      amount = computed.i;
     } else {
       outcome.errors.push_back(absl::StrCat(
           "refund_amount of ", amount_rule->id, " could not be evaluated: ",
-          computed.status().message(), "; the requested amount is proposed"));
+          error.message(), "; the requested amount is proposed"));
       outcome.matched.push_back({kSourceRuleError, verdict,
                                  amount_rule->priority,
                                  static_cast<int>(outcome.errors.size()) - 1});
@@ -237,24 +287,23 @@ DecisionOutcome CombineOutcome(const BundleInternals& bundle,
       std::clamp<int64_t>(amount, 0, std::max<int64_t>(ceiling, 0));
 
   // The deadline.
-  absl::StatusOr<bool> urgent = bundle.urgent_when->EvaluateBool(request);
+  expr::Value urgent;
+  absl::Status urgent_error;
   // An urgent condition that cannot be evaluated is treated as urgent: the
   // shorter deadline is the safe one.
-  absl::Time respond_by =
-      ToTime(request.requested_at()) +
-      (!urgent.ok() || *urgent ? bundle.sla_urgent : bundle.sla_default);
+  const bool is_urgent =
+      !decision.Evaluate(*bundle.urgent_when, expr::ValueKind::kBool, &urgent,
+                         &urgent_error) ||
+      urgent.b;
+  absl::Time respond_by = ToTime(request.requested_at()) +
+                          (is_urgent ? bundle.sla_urgent : bundle.sla_default);
   if (request.has_after_sale_deadline()) {
     respond_by = std::min(respond_by, ToTime(request.after_sale_deadline()));
   }
   outcome.respond_by = respond_by;
 
   outcome.locale = MatchLocale(bundle.locales, request.locale()).index;
-  std::stable_sort(outcome.actions.begin(), outcome.actions.end(),
-                   [&bundle](const DecisionOutcome::Entry& a,
-                             const DecisionOutcome::Entry& b) {
-                     return bundle.actions[a.index].rank <
-                            bundle.actions[b.index].rank;
-                   });
+  SortByRank(bundle, &outcome.actions);
   return outcome;
 }
 

@@ -7,17 +7,24 @@
 namespace refund {
 namespace {
 
-// Lower case, `_` as `-`.
-std::string Normalize(absl::string_view tag) {
-  std::string out = absl::AsciiStrToLower(tag);
-  for (char& c : out) {
-    if (c == '_') c = '-';
-  }
-  return out;
+// A tag character as compared: lower case, `_` as `-`.
+char Normalized(char c) {
+  return c == '_' ? '-' : absl::ascii_tolower(static_cast<unsigned char>(c));
 }
 
-absl::string_view PrimaryLanguage(absl::string_view normalized) {
-  return normalized.substr(0, normalized.find('-'));
+// Equal once both are normalized (no copies: a decision matches its locale
+// on every call).
+bool NormalizedEqual(absl::string_view a, absl::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (Normalized(a[i]) != Normalized(b[i])) return false;
+  }
+  return true;
+}
+
+// The primary language: up to the first `-` or `_`.
+absl::string_view PrimaryLanguage(absl::string_view tag) {
+  return tag.substr(0, tag.find_first_of("-_"));
 }
 
 }  // namespace
@@ -25,16 +32,14 @@ absl::string_view PrimaryLanguage(absl::string_view normalized) {
 LocaleMatch MatchLocale(const std::vector<std::string>& locales,
                         absl::string_view requested) {
   if (requested.empty()) return LocaleMatch{};
-  const std::string wanted = Normalize(requested);
   for (size_t i = 0; i < locales.size(); ++i) {
-    if (Normalize(locales[i]) == wanted) {
+    if (NormalizedEqual(locales[i], requested)) {
       return LocaleMatch{static_cast<int>(i), false};
     }
   }
-  const absl::string_view language = PrimaryLanguage(wanted);
+  const absl::string_view language = PrimaryLanguage(requested);
   for (size_t i = 0; i < locales.size(); ++i) {
-    const std::string candidate = Normalize(locales[i]);
-    if (PrimaryLanguage(candidate) == language) {
+    if (NormalizedEqual(PrimaryLanguage(locales[i]), language)) {
       return LocaleMatch{static_cast<int>(i), false};
     }
   }

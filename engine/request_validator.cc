@@ -1,5 +1,7 @@
 #include "engine/request_validator.h"
 
+#include <cstdint>
+#include <cstring>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -57,9 +59,8 @@ absl::Status CheckText(const FieldPath& path, const std::string& value,
   if (value.size() > max_length) {
     return path.Error(absl::StrCat("longer than ", max_length, " bytes"));
   }
-  for (unsigned char c : value) {
-    if (c < 0x20 || c == 0x7f)
-      return path.Error("contains a control character");
+  if (HasControlCharacter(value)) {
+    return path.Error("contains a control character");
   }
   return absl::OkStatus();
 }
@@ -225,10 +226,176 @@ absl::Status CheckBuyer(const FieldPath& path, const v1::BuyerProfile& buyer) {
   return absl::OkStatus();
 }
 
+// The boolean twins of the checks above: same conditions, no paths, no
+// statuses.
+bool TextOk(const std::string& value, size_t max_length, bool required) {
+  return !(required && value.empty()) && value.size() <= max_length &&
+         !HasControlCharacter(value);
+}
+
+bool MoneyOk(const v1::Money& money) {
+  if (money.minor_units() < 0 || money.minor_units() > kMaxMinorUnits) {
+    return false;
+  }
+  const std::string& currency = money.currency();
+  if (currency.empty()) return true;
+  if (currency.size() != 3) return false;
+  for (char c : currency) {
+    if (c < 'A' || c > 'Z') return false;
+  }
+  return true;
+}
+
+bool TimestampOk(const Timestamp& t) {
+  using google::protobuf::util::TimeUtil;
+  return t.seconds() >= TimeUtil::kTimestampMinSeconds &&
+         t.seconds() <= TimeUtil::kTimestampMaxSeconds && t.nanos() >= 0 &&
+         t.nanos() <= 999'999'999;
+}
+
+bool QuantityOk(int64_t quantity) {
+  return quantity >= 0 && quantity <= kMaxQuantity;
+}
+
+// Neither set, or `later` not before `earlier`.
+bool OrderOk(bool has_later, const Timestamp& later, bool has_earlier,
+             const Timestamp& earlier) {
+  return !(has_later && has_earlier && Before(later, earlier));
+}
+
+bool OrderFactsOk(const v1::Order& order) {
+  if (!TextOk(order.order_id(), kMaxIdLength, false) ||
+      order.items_size() > kMaxLineItems) {
+    return false;
+  }
+  for (const v1::LineItem& item : order.items()) {
+    if (!TextOk(item.sku(), kMaxIdLength, false) ||
+        !TextOk(item.title(), kMaxTextLength, false) ||
+        !TextOk(item.category(), kMaxIdLength, false) ||
+        !QuantityOk(item.quantity()) || !MoneyOk(item.unit_price()) ||
+        !MoneyOk(item.gift_value())) {
+      return false;
+    }
+  }
+  return MoneyOk(order.paid_amount()) && TimestampOk(order.paid_at()) &&
+         TimestampOk(order.shipped_at()) && TimestampOk(order.delivered_at()) &&
+         OrderOk(order.has_shipped_at(), order.shipped_at(),
+                 order.has_paid_at(), order.paid_at()) &&
+         OrderOk(order.has_delivered_at(), order.delivered_at(),
+                 order.has_shipped_at(), order.shipped_at()) &&
+         OrderOk(order.has_delivered_at(), order.delivered_at(),
+                 order.has_paid_at(), order.paid_at());
+}
+
+bool InspectionOk(const v1::Inspection& inspection) {
+  if (inspection.received_items_size() > kMaxReceivedItems ||
+      inspection.resale_defects_size() > kMaxResaleDefects ||
+      !v1::DamageCause_IsValid(inspection.damage_cause())) {
+    return false;
+  }
+  for (const v1::ReceivedItem& item : inspection.received_items()) {
+    if (!TextOk(item.sku(), kMaxIdLength, false) ||
+        !QuantityOk(item.quantity())) {
+      return false;
+    }
+  }
+  for (int defect : inspection.resale_defects()) {
+    if (!v1::ResaleDefect_IsValid(defect)) return false;
+  }
+  return true;
+}
+
 }  // namespace
+
+bool HasControlCharacter(absl::string_view text) {
+  // A word has a byte below 0x20 when ((x - 0x20..20) & ~x & 0x80..80) != 0,
+  // and a byte equal to 0x7f when x ^ 0x7f..7f has a zero byte (the usual
+  // "has a byte less than n" tests: exact for the word as a whole).
+  constexpr uint64_t kOnes = 0x0101010101010101;
+  constexpr uint64_t kHighs = 0x8080808080808080;
+  const char* p = text.data();
+  size_t n = text.size();
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t x;
+    std::memcpy(&x, p, 8);
+    const uint64_t del = x ^ (kOnes * 0x7f);
+    if ((((x - kOnes * 0x20) & ~x) | ((del - kOnes) & ~del)) & kHighs) {
+      return true;
+    }
+  }
+  for (; n > 0; ++p, --n) {
+    const unsigned char c = static_cast<unsigned char>(*p);
+    if (c < 0x20 || c == 0x7f) return true;
+  }
+  return false;
+}
+
+bool IsValidRefundRequest(const v1::RefundRequest& request) {
+  if (!TextOk(request.request_id(), kMaxIdLength, true) ||
+      !TextOk(request.refund_id(), kMaxIdLength, true) ||
+      !TextOk(request.shop_id(), kMaxIdLength, true) ||
+      !v1::Platform_IsValid(request.platform()) ||
+      !v1::RequestType_IsValid(request.type()) ||
+      !v1::Reason_IsValid(request.reason()) ||
+      !MoneyOk(request.requested_amount()) || !OrderFactsOk(request.order())) {
+    return false;
+  }
+  const v1::ReturnShipment& shipment = request.return_shipment();
+  if (!TextOk(shipment.tracking_number(), kMaxIdLength, false) ||
+      !TimestampOk(shipment.shipped_at()) ||
+      !TimestampOk(shipment.received_at()) ||
+      !OrderOk(shipment.has_received_at(), shipment.received_at(),
+               shipment.has_shipped_at(), shipment.shipped_at()) ||
+      !InspectionOk(request.inspection())) {
+    return false;
+  }
+  const v1::BuyerProfile& buyer = request.buyer();
+  if (!TextOk(buyer.buyer_id(), kMaxIdLength, false) ||
+      !QuantityOk(buyer.orders_90d()) || !QuantityOk(buyer.refunds_90d()) ||
+      !QuantityOk(buyer.refund_only_90d()) ||
+      request.evidence_size() > kMaxEvidence) {
+    return false;
+  }
+  for (int evidence : request.evidence()) {
+    if (!v1::EvidenceKind_IsValid(evidence)) return false;
+  }
+  if (!TextOk(request.locale(), 32, false)) return false;
+  const v1::Money& requested = request.requested_amount();
+  const v1::Money& paid = request.order().paid_amount();
+  if ((!requested.currency().empty() && !paid.currency().empty() &&
+       requested.currency() != paid.currency()) ||
+      requested.minor_units() > paid.minor_units()) {
+    return false;
+  }
+  if (!request.has_requested_at() || !TimestampOk(request.requested_at()) ||
+      !TimestampOk(request.applied_at()) ||
+      !TimestampOk(request.after_sale_deadline())) {
+    return false;
+  }
+  // Every moment given precedes the evaluation (requested_at).
+  const Timestamp& now = request.requested_at();
+  const auto not_after_now = [&now](bool present, const Timestamp& moment) {
+    return !(present && Before(now, moment));
+  };
+  const v1::Order& order = request.order();
+  return not_after_now(order.has_paid_at(), order.paid_at()) &&
+         not_after_now(order.has_shipped_at(), order.shipped_at()) &&
+         not_after_now(order.has_delivered_at(), order.delivered_at()) &&
+         not_after_now(request.has_applied_at(), request.applied_at()) &&
+         not_after_now(shipment.has_shipped_at(), shipment.shipped_at()) &&
+         not_after_now(shipment.has_received_at(), shipment.received_at()) &&
+         OrderOk(request.has_applied_at(), request.applied_at(),
+                 order.has_paid_at(), order.paid_at());
+}
 
 absl::Status ValidateRefundRequest(const v1::RefundRequest& request,
                                    absl::string_view prefix) {
+  if (IsValidRefundRequest(request)) return absl::OkStatus();
+  return RefundRequestError(request, prefix);
+}
+
+absl::Status RefundRequestError(const v1::RefundRequest& request,
+                                absl::string_view prefix) {
   const FieldPath root(prefix);
   RETURN_IF_ERROR(CheckText(root.Child("request_id"), request.request_id(),
                             kMaxIdLength, true));

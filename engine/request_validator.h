@@ -21,8 +21,25 @@ inline constexpr int64_t kMaxQuantity = 1'000'000;
 
 // OK, or INVALID_ARGUMENT whose message starts with the offending field's
 // path under `prefix` ("request.order.delivered_at: after requested_at").
+// A valid request costs one IsValidRefundRequest; only an invalid one pays
+// for finding and naming the first offending field (RefundRequestError).
 absl::Status ValidateRefundRequest(const v1::RefundRequest& request,
                                    absl::string_view prefix = "request");
+
+// ValidateRefundRequest(request).ok(), without building an error: every
+// check as one boolean expression.
+bool IsValidRefundRequest(const v1::RefundRequest& request);
+
+// The checks of ValidateRefundRequest one by one, in their documented order,
+// returning the first failure (OK when there is none). What
+// ValidateRefundRequest runs when IsValidRefundRequest says no; exposed so
+// tests can hold the two to the same answer.
+absl::Status RefundRequestError(const v1::RefundRequest& request,
+                                absl::string_view prefix = "request");
+
+// True when `text` holds a byte below 0x20 or 0x7f (what the validator calls
+// a control character). Reads eight bytes at a time.
+bool HasControlCharacter(absl::string_view text);
 
 }  // namespace refund
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <iterator>
 #include <map>
+#include <optional>
 #include <utility>
 
 #include "absl/container/fixed_array.h"
@@ -82,7 +83,8 @@ using RuleKeys =
 
 // Adds the key a conjunct states, if any (returns whether it did);
 // intersects with an earlier key on the same field.
-bool AddConjunctKey(const Node& conjunct, RuleKeys* keys) {
+bool AddConjunctKey(const Node& conjunct, RuleKeys* keys,
+                    FieldPath* keyed_field) {
   const Node* field = nullptr;
   std::vector<KeyValue> values;
   KeyValue value;
@@ -113,6 +115,7 @@ bool AddConjunctKey(const Node& conjunct, RuleKeys* keys) {
     }
   }
   if (field == nullptr) return false;
+  *keyed_field = PathOf(*field);
   std::sort(values.begin(), values.end());
   values.erase(std::unique(values.begin(), values.end()), values.end());
   auto [it, inserted] = keys->try_emplace(PathOf(*field), field, values);
@@ -126,16 +129,27 @@ bool AddConjunctKey(const Node& conjunct, RuleKeys* keys) {
 }
 
 // The keys of a conjunction (or of a single conjunct); `complete` tells
-// whether every conjunct is a key.
-RuleKeys ConjunctionKeys(const Node& node, bool* complete) {
+// whether every conjunct is a key. `residual` (may be null): the conjuncts of
+// a conjunction that are not keys of the result, in order.
+RuleKeys ConjunctionKeys(const Node& node, bool* complete,
+                         std::vector<const Node*>* residual) {
   RuleKeys keys;
   *complete = true;
+  // Per conjunct: its key's field, if it is a key.
+  std::vector<std::pair<const Node*, std::optional<FieldPath>>> conjuncts;
+  const auto add = [&](const Node& conjunct) {
+    FieldPath path;
+    const bool keyed = AddConjunctKey(conjunct, &keys, &path);
+    conjuncts.emplace_back(
+        &conjunct, keyed ? std::optional<FieldPath>(path) : std::nullopt);
+    return keyed;
+  };
   if (node.op == Op::kAnd) {
     for (const auto& conjunct : node.children) {
-      *complete = AddConjunctKey(*conjunct, &keys) && *complete;
+      *complete = add(*conjunct) && *complete;
     }
   } else {
-    *complete = AddConjunctKey(node, &keys);
+    *complete = add(node);
   }
   // Keep the product of the value lists small.
   for (;;) {
@@ -152,6 +166,15 @@ RuleKeys ConjunctionKeys(const Node& node, bool* complete) {
     keys.erase(widest);
     *complete = false;
   }
+  if (residual != nullptr) {
+    // A conjunct whose field kept its key holds on every request the keys
+    // select (several on one field: their values were intersected).
+    for (const auto& [conjunct, path] : conjuncts) {
+      if (!path.has_value() || keys.count(*path) == 0) {
+        residual->push_back(conjunct);
+      }
+    }
+  }
   return keys;
 }
 
@@ -161,8 +184,11 @@ RuleKeys ConjunctionKeys(const Node& node, bool* complete) {
 // when some alternative has no key: the rule is always a candidate.
 // `certain`: every alternative is all keys, so the keys holding decide the
 // match (`true || error` is true).
+// `residual`: for a condition that is one conjunction (no top-level `||`)
+// with keys, the conjuncts left to evaluate on a candidate.
 std::vector<RuleKeys> AlternativesOf(const expr::Expression& condition,
-                                     bool* certain) {
+                                     bool* certain,
+                                     std::vector<const Node*>* residual) {
   const Node& root = condition.program().root();
   std::vector<const Node*> disjuncts;
   if (root.op == Op::kOr) {
@@ -174,7 +200,8 @@ std::vector<RuleKeys> AlternativesOf(const expr::Expression& condition,
   *certain = true;
   for (const Node* disjunct : disjuncts) {
     bool complete = false;
-    alternatives.push_back(ConjunctionKeys(*disjunct, &complete));
+    alternatives.push_back(ConjunctionKeys(
+        *disjunct, &complete, disjuncts.size() == 1 ? residual : nullptr));
     *certain = *certain && complete;
     if (alternatives.back().empty()) {
       // The literal `true` matches every request without evaluation.
@@ -203,42 +230,6 @@ std::vector<Tuple> Tuples(const std::vector<std::vector<int64_t>>& values) {
   return tuples;
 }
 
-// The value of key field `field` on the frame's root as a number (strings:
-// through `string_ids`) by its generated accessors, as the evaluator would
-// read it but without its dispatch; false when an accessor is missing (the
-// caller then evaluates the node).
-bool ReadKeyFast(const Node& field, const expr::Frame& frame,
-                 const absl::flat_hash_map<std::string, int64_t>& string_ids,
-                 int64_t* out) {
-  if (!frame.generated || field.accessors.size() != field.path.size()) {
-    return false;
-  }
-  const google::protobuf::Message* m = frame.root;
-  const size_t last = field.path.size() - 1;
-  for (size_t i = 0; i < last; ++i) {
-    const expr::FieldAccessor* a = field.accessors[i];
-    if (a == nullptr || a->message == nullptr) return false;
-    m = a->message(*m);
-  }
-  const expr::FieldAccessor* a = field.accessors[last];
-  if (a == nullptr) return false;
-  if (field.op == Op::kHas) {
-    if (a->has == nullptr) return false;
-    *out = a->has(*m) ? 1 : 0;
-  } else if (field.read == FieldRead::kString) {
-    if (a->string == nullptr) return false;
-    const std::string_view text = a->string(*m);
-    const auto it =
-        string_ids.find(absl::string_view(text.data(), text.size()));
-    *out = it == string_ids.end() ? -1 : it->second;
-  } else {
-    if (a->integer == nullptr) return false;
-    *out = a->integer(*m);
-    if (field.read == FieldRead::kBool) *out = *out != 0 ? 1 : 0;
-  }
-  return true;
-}
-
 // Two disjuncts of one rule may file it under the same tuple.
 void AddOnce(int rule, std::vector<int>* rules) {
   if (rules->empty() || rules->back() != rule) rules->push_back(rule);
@@ -250,184 +241,273 @@ RuleIndex RuleIndex::Build(
     const std::vector<const expr::Expression*>& conditions) {
   RuleIndex index;
   index.rule_count_ = static_cast<int>(conditions.size());
-  index.certain_.assign(conditions.size(), false);
+  index.certain_.assign(conditions.size(), 0);
+  // Key fields, numbered in order of first use, and the id of each string
+  // constant of a string field.
   std::map<FieldPath, int> field_numbers;
-  std::map<std::vector<int>, int> group_numbers;
-  // Per group: the rules and their tuples, filed once all rules are seen.
-  std::vector<std::vector<std::pair<int, std::vector<Tuple>>>> filed;
-  // Files `rule` under the tuples of `keys`. Fields are numbered in order of
-  // first use; a group lists its fields in increasing number, and a tuple
-  // follows that order.
+  std::vector<const Node*> reads;
+  std::vector<absl::flat_hash_map<std::string, int64_t>> ids;
+  // One alternative of a rule: its fields in increasing number, each with
+  // the values it may take.
+  struct Filed {
+    int rule = 0;
+    std::vector<int> fields;
+    std::vector<std::vector<int64_t>> values;
+  };
+  std::vector<Filed> filed;
   const auto file = [&](int rule, const RuleKeys& keys) {
     std::vector<std::pair<int, std::vector<int64_t>>> fields;
     for (const auto& [path, read_and_values] : keys) {
-      auto [it, inserted] = field_numbers.try_emplace(
-          path, static_cast<int>(index.fields_.size()));
+      auto [it, inserted] =
+          field_numbers.try_emplace(path, static_cast<int>(reads.size()));
       if (inserted) {
-        index.fields_.push_back(KeyField{read_and_values.first, {}});
+        reads.push_back(read_and_values.first);
+        ids.emplace_back();
       }
-      KeyField& field = index.fields_[it->second];
+      const int f = it->second;
       std::vector<int64_t> numbers;
       for (const KeyValue& value : read_and_values.second) {
-        if (!IsStringKeyField(*field.read)) {
+        if (!IsStringKeyField(*reads[f])) {
           numbers.push_back(value.number);
           continue;
         }
-        const auto id = field.string_ids.try_emplace(
-            value.text, static_cast<int64_t>(field.string_ids.size()));
+        const auto id =
+            ids[f].try_emplace(value.text, static_cast<int64_t>(ids[f].size()));
         numbers.push_back(id.first->second);
       }
-      fields.emplace_back(it->second, std::move(numbers));
+      fields.emplace_back(f, std::move(numbers));
     }
     std::sort(fields.begin(), fields.end());
-    std::vector<int> signature;
-    std::vector<std::vector<int64_t>> values;
+    Filed alternative;
+    alternative.rule = rule;
     for (auto& [number, field_values] : fields) {
-      signature.push_back(number);
-      values.push_back(std::move(field_values));
+      alternative.fields.push_back(number);
+      alternative.values.push_back(std::move(field_values));
     }
-    auto [group, inserted] = group_numbers.try_emplace(
-        signature, static_cast<int>(index.groups_.size()));
-    if (inserted) {
-      index.groups_.emplace_back();
-      index.groups_.back().fields = signature;
-      filed.emplace_back();
-    }
-    filed[group->second].emplace_back(rule, Tuples<Tuple>(values));
+    filed.push_back(std::move(alternative));
   };
   for (int rule = 0; rule < index.rule_count_; ++rule) {
     bool certain = false;
+    std::vector<const Node*> residual;
     const std::vector<RuleKeys> alternatives =
-        AlternativesOf(*conditions[rule], &certain);
-    index.certain_[rule] = certain;
+        AlternativesOf(*conditions[rule], &certain, &residual);
+    index.certain_[rule] = certain ? 1 : 0;
+    index.residual_starts_.push_back(
+        static_cast<uint32_t>(index.residual_conjuncts_.size()));
     if (alternatives.empty()) {
       index.unkeyed_.push_back(rule);
       continue;
     }
-    for (const RuleKeys& keys : alternatives) {
-      file(rule, keys);
+    // Only a conjunction of more than one conjunct, some of them keys, has a
+    // residual worth evaluating instead of the whole condition.
+    const Node& root = conditions[rule]->program().root();
+    if (!certain && root.op == Op::kAnd &&
+        residual.size() < root.children.size()) {
+      index.residual_conjuncts_.insert(index.residual_conjuncts_.end(),
+                                       residual.begin(), residual.end());
+    }
+    for (const RuleKeys& keys : alternatives) file(rule, keys);
+  }
+  index.residual_starts_.push_back(
+      static_cast<uint32_t>(index.residual_conjuncts_.size()));
+  index.unkeyed_count_ = static_cast<int>(index.unkeyed_.size());
+  index.plan_ = KeyReadPlan::Build(reads);
+
+  // Alternatives with a string key go to the partition of the string field
+  // with the most constants among theirs; entries by id, in filing order.
+  std::vector<int> partition_of(reads.size(), -1);
+  for (size_t f = 0; f < reads.size(); ++f) {
+    if (!IsStringKeyField(*reads[f])) continue;
+    partition_of[f] = static_cast<int>(index.partitions_.size());
+    index.partitions_.emplace_back();
+    index.partitions_.back().field = static_cast<int>(f);
+    index.string_ids_.emplace_back(static_cast<int>(f), std::move(ids[f]));
+  }
+  // by_id[partition][id]: the entries of the id, as laid out in
+  // Partition::entries.
+  std::vector<std::vector<std::vector<int32_t>>> by_id(
+      index.partitions_.size());
+  for (size_t p = 0; p < index.partitions_.size(); ++p) {
+    by_id[p].resize(index.string_ids_[p].second.size());
+  }
+  // The other alternatives, grouped by their fields.
+  std::map<std::vector<int>, std::vector<const Filed*>> groups;
+  for (const Filed& alternative : filed) {
+    int lead = -1;  // position in alternative.fields
+    for (size_t i = 0; i < alternative.fields.size(); ++i) {
+      const int f = alternative.fields[i];
+      if (partition_of[f] < 0) continue;
+      if (lead < 0 ||
+          index.string_ids_[partition_of[f]].second.size() >
+              index.string_ids_[partition_of[alternative.fields[lead]]]
+                  .second.size()) {
+        lead = static_cast<int>(i);
+      }
+    }
+    if (lead < 0) {
+      groups[alternative.fields].push_back(&alternative);
+      continue;
+    }
+    const int p = partition_of[alternative.fields[lead]];
+    for (const Tuple& tuple : Tuples<Tuple>(alternative.values)) {
+      std::vector<int32_t>& entries = by_id[p][tuple[lead]];
+      entries.push_back(alternative.rule);
+      entries.push_back(static_cast<int32_t>(tuple.size() - 1));
+      for (size_t i = 0; i < tuple.size(); ++i) {
+        if (static_cast<int>(i) == lead) continue;
+        entries.push_back(alternative.fields[i]);
+        entries.push_back(static_cast<int32_t>(tuple[i]));
+      }
     }
   }
-  for (size_t g = 0; g < index.groups_.size(); ++g) {
-    Group& group = index.groups_[g];
+  for (size_t p = 0; p < index.partitions_.size(); ++p) {
+    Partition& partition = index.partitions_[p];
+    partition.starts.push_back(0);
+    for (const std::vector<int32_t>& entries : by_id[p]) {
+      partition.entries.insert(partition.entries.end(), entries.begin(),
+                               entries.end());
+      partition.starts.push_back(
+          static_cast<uint32_t>(partition.entries.size()));
+    }
+  }
+
+  for (const auto& [fields, alternatives] : groups) {
     // Each field's range of values; dense when all are small numbers.
-    group.ranges.assign(group.fields.size(), 1);
+    std::vector<int64_t> ranges(fields.size(), 1);
     bool dense = true;
-    for (const auto& [rule, tuples] : filed[g]) {
-      for (const Tuple& tuple : tuples) {
+    std::vector<std::pair<int, std::vector<Tuple>>> tuples;
+    for (const Filed* alternative : alternatives) {
+      tuples.emplace_back(alternative->rule,
+                          Tuples<Tuple>(alternative->values));
+      for (const Tuple& tuple : tuples.back().second) {
         for (size_t i = 0; i < tuple.size(); ++i) {
           dense = dense && tuple[i] >= 0 && tuple[i] < kDenseLimit;
-          group.ranges[i] = std::max(group.ranges[i], tuple[i] + 1);
+          ranges[i] = std::max(ranges[i], tuple[i] + 1);
         }
       }
     }
     int64_t cells = 1;
-    for (int64_t range : group.ranges) {
+    for (int64_t range : ranges) {
       dense = dense && cells * range <= kDenseLimit;
       if (dense) cells *= range;
     }
     if (!dense) {
-      group.ranges.clear();
-      for (const auto& [rule, tuples] : filed[g]) {
-        for (const Tuple& tuple : tuples) AddOnce(rule, &group.buckets[tuple]);
+      HashGroup group;
+      group.fields = fields;
+      for (const auto& [rule, rule_tuples] : tuples) {
+        for (const Tuple& tuple : rule_tuples) {
+          AddOnce(rule, &group.buckets[tuple]);
+        }
       }
+      index.hash_groups_.push_back(std::move(group));
       continue;
     }
     std::vector<std::vector<int>> by_cell(cells);
-    for (const auto& [rule, tuples] : filed[g]) {
-      for (const Tuple& tuple : tuples) {
+    for (const auto& [rule, rule_tuples] : tuples) {
+      for (const Tuple& tuple : rule_tuples) {
         int64_t cell = 0;
         for (size_t i = 0; i < tuple.size(); ++i) {
-          cell = cell * group.ranges[i] + tuple[i];
+          cell = cell * ranges[i] + tuple[i];
         }
         AddOnce(rule, &by_cell[cell]);
       }
     }
-    group.dense_starts.push_back(0);
-    for (const std::vector<int>& rules : by_cell) {
-      group.dense_rules.insert(group.dense_rules.end(), rules.begin(),
-                               rules.end());
-      group.dense_starts.push_back(
-          static_cast<uint32_t>(group.dense_rules.size()));
+    DenseGroup group;
+    group.keys_begin = static_cast<uint32_t>(index.dense_keys_.size());
+    for (size_t i = 0; i < fields.size(); ++i) {
+      index.dense_keys_.push_back({fields[i], ranges[i]});
     }
+    group.keys_end = static_cast<uint32_t>(index.dense_keys_.size());
+    group.starts_begin = static_cast<uint32_t>(index.dense_starts_.size());
+    index.dense_starts_.push_back(
+        static_cast<uint32_t>(index.dense_rules_.size()));
+    for (const std::vector<int>& rules : by_cell) {
+      index.dense_rules_.insert(index.dense_rules_.end(), rules.begin(),
+                                rules.end());
+      index.dense_starts_.push_back(
+          static_cast<uint32_t>(index.dense_rules_.size()));
+    }
+    index.dense_groups_.push_back(group);
   }
-  index.unkeyed_count_ = static_cast<int>(index.unkeyed_.size());
   return index;
 }
 
 void RuleIndex::Candidates(expr::Frame& frame, CandidateList* out) const {
   out->clear();
-  // The request's value of every key field.
-  absl::FixedArray<int64_t, 64> values(fields_.size());
-  for (size_t f = 0; f < fields_.size(); ++f) {
-    const KeyField& field = fields_[f];
-    if (ReadKeyFast(*field.read, frame, field.string_ids, &values[f])) {
-      continue;
-    }
-    expr::Value value;
-    // These reads do not fail (see IsKeyField); if one ever did, fall back to
-    // every rule rather than skip rules.
-    if (!expr::Eval(*field.read, frame, &value)) {
-      frame.error = absl::OkStatus();
-      for (int rule = 0; rule < rule_count_; ++rule) out->push_back(rule);
-      return;
-    }
-    if (IsStringKeyField(*field.read)) {
-      const auto it = field.string_ids.find(
-          absl::string_view(value.s.data(), value.s.size()));
-      values[f] = it == field.string_ids.end() ? -1 : it->second;
-    } else if (IsBoolKeyField(*field.read)) {
-      values[f] = value.b ? 1 : 0;
-    } else {
-      values[f] = value.i;
-    }
+  // The request's value of every key field; strings as their id.
+  const int field_count = plan_.field_count();
+  absl::FixedArray<int64_t, 64> values(field_count);
+  absl::FixedArray<std::string_view, 64> texts(field_count);
+  if (!plan_.Read(frame, values.data(), texts.data())) {
+    // These reads do not fail (see IsKeyField); if one ever did, fall back
+    // to every rule rather than skip rules.
+    for (int rule = 0; rule < rule_count_; ++rule) out->push_back(rule);
+    return;
+  }
+  for (const auto& [field, ids] : string_ids_) {
+    const std::string_view text = texts[field];
+    const auto it = ids.find(absl::string_view(text.data(), text.size()));
+    values[field] = it == ids.end() ? -1 : it->second;
   }
 
-  // The unkeyed rules and the rules of one cell or bucket per group.
-  using Span = std::pair<const int*, const int*>;
-  absl::InlinedVector<Span, 32> spans;
-  if (!unkeyed_.empty()) {
-    spans.emplace_back(unkeyed_.data(), unkeyed_.data() + unkeyed_.size());
+  // The unkeyed rules, the rules of one cell or bucket per group and of the
+  // matching entries of each partition, each rule once (a rule filed under
+  // several alternatives may come several times), in evaluation order:
+  // through a bitmap for small bundles, by sorting otherwise.
+  const bool bitmap = rule_count_ <= kBitmapRules;
+  uint64_t bits[kBitmapRules / 64];
+  if (bitmap) std::fill_n(bits, (rule_count_ + 63) / 64, 0);
+  const auto add = [&](const int* begin, const int* end) {
+    if (bitmap) {
+      for (; begin != end; ++begin) {
+        bits[*begin >> 6] |= uint64_t{1} << (*begin & 63);
+      }
+    } else {
+      out->insert(out->end(), begin, end);
+    }
+  };
+  add(unkeyed_.data(), unkeyed_.data() + unkeyed_.size());
+  for (const DenseGroup& group : dense_groups_) {
+    int64_t cell = 0;
+    uint32_t k = group.keys_begin;
+    for (; k < group.keys_end; ++k) {
+      const DenseKey& key = dense_keys_[k];
+      const int64_t v = values[key.field];
+      if (v < 0 || v >= key.range) break;
+      cell = cell * key.range + v;
+    }
+    if (k < group.keys_end) continue;
+    const uint32_t* starts = dense_starts_.data() + group.starts_begin + cell;
+    add(dense_rules_.data() + starts[0], dense_rules_.data() + starts[1]);
   }
   Tuple tuple;
-  for (const Group& group : groups_) {
-    const size_t width = group.fields.size();
-    if (!group.ranges.empty()) {
-      const int* fields = group.fields.data();
-      const int64_t* ranges = group.ranges.data();
-      int64_t cell = 0;
-      size_t i = 0;
-      for (; i < width; ++i) {
-        const int64_t v = values[fields[i]];
-        if (v < 0 || v >= ranges[i]) break;
-        cell = cell * ranges[i] + v;
+  for (const HashGroup& group : hash_groups_) {
+    tuple.clear();
+    for (int field : group.fields) tuple.push_back(values[field]);
+    const auto it = group.buckets.find(tuple);
+    if (it == group.buckets.end()) continue;
+    add(it->second.data(), it->second.data() + it->second.size());
+  }
+  for (const Partition& partition : partitions_) {
+    const int64_t id = values[partition.field];
+    if (id < 0 || id + 1 >= static_cast<int64_t>(partition.starts.size())) {
+      continue;
+    }
+    const int32_t* entry = partition.entries.data() + partition.starts[id];
+    const int32_t* end = partition.entries.data() + partition.starts[id + 1];
+    while (entry != end) {
+      const int32_t* rule = entry;
+      const int32_t* condition = entry + 2;
+      const int32_t* last = condition + 2 * entry[1];
+      while (condition != last && values[condition[0]] == condition[1]) {
+        condition += 2;
       }
-      if (i < width) continue;
-      const uint32_t first = group.dense_starts[cell];
-      const uint32_t last = group.dense_starts[cell + 1];
-      if (first == last) continue;
-      spans.emplace_back(group.dense_rules.data() + first,
-                         group.dense_rules.data() + last);
-    } else {
-      tuple.clear();
-      for (int field : group.fields) tuple.push_back(values[field]);
-      const auto it = group.buckets.find(tuple);
-      if (it == group.buckets.end()) continue;
-      spans.emplace_back(it->second.data(),
-                         it->second.data() + it->second.size());
+      if (condition == last) add(rule, rule + 1);
+      entry = last;
     }
   }
 
-  // In evaluation order, each rule once (a rule filed under several
-  // alternatives may be in several spans): through a bitmap for small
-  // bundles, by sorting otherwise.
-  if (rule_count_ <= kBitmapRules) {
-    uint64_t bits[kBitmapRules / 64] = {};
-    for (const auto& [begin, end] : spans) {
-      for (const int* rule = begin; rule != end; ++rule) {
-        bits[*rule >> 6] |= uint64_t{1} << (*rule & 63);
-      }
-    }
+  if (bitmap) {
     const int words = (rule_count_ + 63) / 64;
     for (int w = 0; w < words; ++w) {
       for (uint64_t word = bits[w]; word != 0; word &= word - 1) {
@@ -436,7 +516,6 @@ void RuleIndex::Candidates(expr::Frame& frame, CandidateList* out) const {
     }
     return;
   }
-  for (const auto& [begin, end] : spans) out->insert(out->end(), begin, end);
   std::sort(out->begin(), out->end());
   out->erase(std::unique(out->begin(), out->end()), out->end());
 }

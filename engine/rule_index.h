@@ -18,8 +18,18 @@
 // field with the most values is dropped from the rule's key) to its rules.
 // Values are numbers: enums and bools as such, strings as the index of the
 // constant among the field's constants (a request string that no rule names
-// matches no tuple). A group keyed on one small-valued field is a table
-// indexed by the value; the others are hash maps.
+// matches no tuple).
+//
+// Storage, for few memory reads per decision: the key fields are read in one
+// pass (key_read_plan.h). An alternative keyed on a string field (shop ids:
+// the field whose values grow with the bundle) is filed under that string's
+// id in a partition of the field: the ids index an array of entries, each a
+// rule and the values its other key fields must have, contiguous per id, so
+// a decision reads one string look-up and one short run of entries whatever
+// the number of shops. The other alternatives are grouped by their set of
+// fields: a group whose fields take few values (enums, bools) is a table
+// indexed by the mixed-radix number of the tuple (all tables in one array);
+// the rest are hash maps from the tuple.
 //
 // Why this is exact: a rule that is not a candidate has a conjunct that is
 // false on the request; reading an enum, string or bool field cannot fail
@@ -39,6 +49,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
 #include "engine/expr/expression.h"
+#include "engine/key_read_plan.h"
 
 namespace refund {
 
@@ -68,31 +79,62 @@ class RuleIndex {
   // can be skipped.
   bool MatchesWhenCandidate(int rule) const { return certain_[rule]; }
 
+  // The conjuncts of rule `rule`'s condition that are not keys, in order,
+  // when the condition is a conjunction with keys: on a request for which
+  // the rule is a candidate its keys hold, so the condition's value (or
+  // error) is that of these conjuncts' `&&` (expr::EvalConjunction), as
+  // reading key fields cannot fail. Empty for the other rules (evaluate the
+  // whole condition) and for the rules that MatchesWhenCandidate.
+  struct Residual {
+    const expr::Node* const* begin = nullptr;
+    const expr::Node* const* end = nullptr;
+    bool empty() const { return begin == end; }
+  };
+  Residual ResidualOf(int rule) const {
+    const expr::Node* const* conjuncts = residual_conjuncts_.data();
+    return {conjuncts + residual_starts_[rule],
+            conjuncts + residual_starts_[rule + 1]};
+  }
+
   int rule_count() const { return rule_count_; }
-  // Fields read per decision, and groups looked up.
-  int key_field_count() const { return static_cast<int>(fields_.size()); }
-  int group_count() const { return static_cast<int>(groups_.size()); }
+  // Fields read per decision, and groups and partitions looked up.
+  int key_field_count() const { return plan_.field_count(); }
+  int group_count() const {
+    return static_cast<int>(dense_groups_.size() + hash_groups_.size() +
+                            partitions_.size());
+  }
   // Rules filed under a key (the others are always candidates).
   int keyed_rule_count() const { return rule_count_ - unkeyed_count_; }
 
  private:
   using Tuple = absl::InlinedVector<int64_t, 4>;
-  struct KeyField {
-    const expr::Node* read = nullptr;  // a kSelect or kHas node of the root
-    // String fields: the index of each constant some rule compares with.
-    absl::flat_hash_map<std::string, int64_t> string_ids;
+  // A group of small-valued fields: fields and ranges at
+  // dense_keys_[keys_begin, keys_end); the rules of cell c at
+  // dense_rules_[dense_starts_[starts_begin + c], ... + 1]).
+  struct DenseGroup {
+    uint32_t keys_begin = 0;
+    uint32_t keys_end = 0;
+    uint32_t starts_begin = 0;
   };
-  struct Group {
-    std::vector<int> fields;  // indexes into fields_, increasing
-    // When every field's values lie in [0, ranges[i]) and the product of the
-    // ranges is at most kDenseLimit: a table indexed by the mixed-radix
-    // number of the tuple, rules of cell c at dense_rules[dense_starts[c],
-    // dense_starts[c + 1]).
-    std::vector<int64_t> ranges;
-    std::vector<uint32_t> dense_starts;
-    std::vector<int> dense_rules;
-    // Otherwise: rules by tuple.
+  struct DenseKey {
+    int field = 0;
+    int64_t range = 0;  // values lie in [0, range)
+  };
+  // Rules by tuple of `fields` (indexes into the plan's fields, increasing).
+  struct HashGroup {
+    std::vector<int> fields;
     absl::flat_hash_map<Tuple, std::vector<int>> buckets;
+  };
+  // Alternatives keyed on string field `field`, by the string's id: id v's
+  // entries are entries[starts[v], starts[v + 1]), one run of int32s: the
+  // rule, the number n of conditions, then n pairs (field, value); the rule
+  // is a candidate when every field has its value. (Key values are enum
+  // numbers, 0/1 and string ids: all fit in 32 bits.) One run per id keeps a
+  // decision's reads to a few adjacent cache lines.
+  struct Partition {
+    int field = 0;
+    std::vector<uint32_t> starts;
+    std::vector<int32_t> entries;
   };
   static constexpr int64_t kDenseLimit = 4096;
   // Bundles of at most this many rules merge candidates through a bitmap.
@@ -100,10 +142,21 @@ class RuleIndex {
 
   int rule_count_ = 0;
   int unkeyed_count_ = 0;
-  std::vector<KeyField> fields_;  // read once per decision
-  std::vector<Group> groups_;
-  std::vector<int> unkeyed_;   // rules without keys
-  std::vector<bool> certain_;  // MatchesWhenCandidate, by rule
+  KeyReadPlan plan_;  // read once per decision
+  // String fields: (field, the id of each constant some rule compares with).
+  std::vector<std::pair<int, absl::flat_hash_map<std::string, int64_t>>>
+      string_ids_;
+  std::vector<DenseGroup> dense_groups_;
+  std::vector<DenseKey> dense_keys_;
+  std::vector<uint32_t> dense_starts_;
+  std::vector<int> dense_rules_;
+  std::vector<HashGroup> hash_groups_;
+  std::vector<Partition> partitions_;
+  std::vector<int> unkeyed_;      // rules without keys
+  std::vector<uint8_t> certain_;  // MatchesWhenCandidate, by rule
+  // ResidualOf(r): residual_conjuncts_[residual_starts_[r], [r + 1]).
+  std::vector<uint32_t> residual_starts_;
+  std::vector<const expr::Node*> residual_conjuncts_;
 };
 
 }  // namespace refund

@@ -191,12 +191,14 @@ ABSL_ATTRIBUTE_NOINLINE bool EvalHas(Frame& frame, const Node& node,
 
 // CEL's commutative logic: a deciding operand (false for &&, true for ||)
 // wins over an error anywhere; otherwise the first error is the result.
-ABSL_ATTRIBUTE_NOINLINE bool EvalLogic(Frame& frame, const Node& node,
-                                       bool deciding, Value* out) {
+// `operand(i)` is the i-th of `count` operands.
+template <typename Operand>
+bool EvalLogicOf(Frame& frame, size_t count, Operand operand, bool deciding,
+                 Value* out) {
   absl::Status first_error;
-  for (const auto& child : node.children) {
+  for (size_t i = 0; i < count; ++i) {
     Value v;
-    if (!Eval(*child, frame, &v)) {
+    if (!Eval(operand(i), frame, &v)) {
       if (first_error.ok()) first_error = std::move(frame.error);
       frame.error = absl::OkStatus();
       continue;
@@ -212,6 +214,14 @@ ABSL_ATTRIBUTE_NOINLINE bool EvalLogic(Frame& frame, const Node& node,
   }
   *out = Value::Bool(!deciding);
   return true;
+}
+
+ABSL_ATTRIBUTE_NOINLINE bool EvalLogic(Frame& frame, const Node& node,
+                                       bool deciding, Value* out) {
+  return EvalLogicOf(
+      frame, node.children.size(),
+      [&node](size_t i) -> const Node& { return *node.children[i]; }, deciding,
+      out);
 }
 
 bool EvalCompare(Frame& frame, const Node& node, Value* out) {
@@ -384,6 +394,14 @@ bool Frame::Fail(const Node& node, absl::StatusCode code,
   error = absl::Status(code,
                        absl::StrCat(ToAbsl(what), " in `", ToAbsl(text), "`"));
   return false;
+}
+
+bool EvalConjunction(const Node* const* conjuncts, size_t count, Frame& frame,
+                     Value* out) {
+  return EvalLogicOf(
+      frame, count,
+      [conjuncts](size_t i) -> const Node& { return *conjuncts[i]; }, false,
+      out);
 }
 
 int ListSize(const ListRef& list) {

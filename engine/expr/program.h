@@ -184,6 +184,12 @@ inline bool Eval(const Node& node, Frame& frame, Value* out) {
   return EvalNode(node, frame, out);
 }
 
+// `conjuncts[0] && ... && conjuncts[count - 1]` as an n-ary kAnd node of
+// them evaluates it (`false && error` is false; otherwise the first error).
+// For a rule's condition less the conjuncts the rule index already checked.
+bool EvalConjunction(const Node* const* conjuncts, size_t count, Frame& frame,
+                     Value* out);
+
 // The number of elements of a list value.
 int ListSize(const ListRef& list);
 // The reflection to read the fields of `m`, held at `path` index `i` of

@@ -1,10 +1,16 @@
 #include "engine/request_validator.h"
 
+#include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
+#include "absl/strings/escaping.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
+#include "tests/engine/policy_requests.h"
+#include "tests/engine/request_mutator.h"
 #include "tests/engine/test_bundle.h"
 
 namespace refund {
@@ -32,6 +38,8 @@ TEST_P(InvalidRequestTest, NamesTheField) {
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(status.message()),
               StartsWith(GetParam().field + ":"));
+  EXPECT_FALSE(IsValidRefundRequest(request));
+  EXPECT_EQ(RefundRequestError(request), status);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -159,6 +167,278 @@ TEST(RequestValidatorTest, UsesThePrefixGiven) {
   absl::Status status = ValidateRefundRequest(request, "cases[3].request");
   EXPECT_THAT(std::string(status.message()),
               HasSubstr("cases[3].request.shop_id: required"));
+}
+
+TEST(HasControlCharacterTest, AgreesWithAByteScan) {
+  // Bytes around both edges (0x1f/0x20, 0x7e/0x7f/0x80) and UTF-8 bytes, at
+  // every position of strings of every length up to a few words.
+  const unsigned char kBytes[] = {0x00, 0x09, 0x1f, 0x20, 0x41, 0x7e,
+                                  0x7f, 0x80, 0x9f, 0xa0, 0xe4, 0xff};
+  testing::SplitMix64 rng(7);
+  for (int round = 0; round < 20000; ++round) {
+    std::string text(rng.Below(40), '\0');
+    const bool mostly_plain = rng.OneIn(2);
+    for (char& c : text) {
+      c = static_cast<char>(mostly_plain && !rng.OneIn(12)
+                                ? 0x61
+                                : kBytes[rng.Below(sizeof(kBytes))]);
+    }
+    bool expected = false;
+    for (unsigned char c : text) expected = expected || c < 0x20 || c == 0x7f;
+    ASSERT_EQ(HasControlCharacter(text), expected) << absl::CEscape(text);
+  }
+}
+
+// Changes that make a request invalid (or nearly so), for holding
+// IsValidRefundRequest to RefundRequestError.
+using Corruption =
+    std::function<void(v1::RefundRequest*, testing::SplitMix64&)>;
+
+std::vector<Corruption> Corruptions() {
+  using google::protobuf::util::TimeUtil;
+  const auto text = [](testing::SplitMix64& rng) {
+    switch (rng.Below(6)) {
+      case 0:
+        return std::string();
+      case 1:
+        return std::string(kMaxIdLength + rng.Below(2), 'x');
+      case 2:
+        return std::string(kMaxTextLength + rng.Below(2), 'y');
+      case 3:
+        return std::string("abcdefgh\x7f");
+      case 4:
+        return std::string("\xe9\x80\x80\x1f");
+      default:
+        return std::string(33, 'z');
+    }
+  };
+  const auto amount = [](testing::SplitMix64& rng) -> int64_t {
+    const int64_t kValues[] = {-1, 0, kMaxMinorUnits, kMaxMinorUnits + 1, 5};
+    return kValues[rng.Below(5)];
+  };
+  const auto seconds = [](testing::SplitMix64& rng) -> int64_t {
+    const int64_t kValues[] = {
+        TimeUtil::kTimestampMinSeconds - 1, TimeUtil::kTimestampMinSeconds,
+        TimeUtil::kTimestampMaxSeconds, TimeUtil::kTimestampMaxSeconds + 1, 0};
+    return kValues[rng.Below(5)];
+  };
+  const auto currency = [](testing::SplitMix64& rng) {
+    const char* kValues[] = {"", "CNY", "USD", "cny", "CN", "CNYY", "C1Y"};
+    return std::string(kValues[rng.Below(7)]);
+  };
+  const auto quantity = [](testing::SplitMix64& rng) -> int64_t {
+    const int64_t kValues[] = {-1, 0, kMaxQuantity, kMaxQuantity + 1};
+    return kValues[rng.Below(4)];
+  };
+  const auto timestamp = [seconds](google::protobuf::Timestamp* t,
+                                   testing::SplitMix64& rng) {
+    if (rng.OneIn(2)) {
+      t->set_seconds(seconds(rng));
+    } else {
+      t->set_nanos(rng.OneIn(2) ? -1 : 1'000'000'000);
+    }
+  };
+  return {
+      [text](auto* r, auto& rng) { r->set_request_id(text(rng)); },
+      [text](auto* r, auto& rng) { r->set_refund_id(text(rng)); },
+      [text](auto* r, auto& rng) { r->set_shop_id(text(rng)); },
+      [text](auto* r, auto& rng) { r->set_locale(text(rng)); },
+      [text](auto* r, auto& rng) {
+        r->mutable_order()->set_order_id(text(rng));
+      },
+      [text](auto* r, auto& rng) {
+        r->mutable_return_shipment()->set_tracking_number(text(rng));
+      },
+      [text](auto* r, auto& rng) {
+        r->mutable_buyer()->set_buyer_id(text(rng));
+      },
+      [text](auto* r, auto& rng) {
+        v1::LineItem* item = r->mutable_order()->add_items();
+        switch (rng.Below(3)) {
+          case 0:
+            item->set_sku(text(rng));
+            break;
+          case 1:
+            item->set_title(text(rng));
+            break;
+          default:
+            item->set_category(text(rng));
+        }
+      },
+      [text, quantity](auto* r, auto& rng) {
+        v1::ReceivedItem* item = r->mutable_inspection()->add_received_items();
+        item->set_sku(text(rng));
+        item->set_quantity(quantity(rng));
+      },
+      [quantity](auto* r, auto& rng) {
+        r->mutable_order()->add_items()->set_quantity(quantity(rng));
+      },
+      [amount, currency](auto* r, auto& rng) {
+        v1::LineItem* item = r->mutable_order()->add_items();
+        v1::Money* money = rng.OneIn(2) ? item->mutable_unit_price()
+                                        : item->mutable_gift_value();
+        money->set_minor_units(amount(rng));
+        money->set_currency(currency(rng));
+      },
+      [amount, currency](auto* r, auto& rng) {
+        v1::Money* money = rng.OneIn(2)
+                               ? r->mutable_requested_amount()
+                               : r->mutable_order()->mutable_paid_amount();
+        if (rng.OneIn(2)) {
+          money->set_minor_units(amount(rng));
+        } else {
+          money->set_currency(currency(rng));
+        }
+      },
+      [quantity](auto* r, auto& rng) {
+        v1::BuyerProfile* buyer = r->mutable_buyer();
+        switch (rng.Below(3)) {
+          case 0:
+            buyer->set_orders_90d(quantity(rng));
+            break;
+          case 1:
+            buyer->set_refunds_90d(quantity(rng));
+            break;
+          default:
+            buyer->set_refund_only_90d(quantity(rng));
+        }
+      },
+      [](auto* r, auto& rng) {
+        const int kValues[] = {-1, 0, 1, 99, 1000};
+        const int value = kValues[rng.Below(5)];
+        switch (rng.Below(7)) {
+          case 0:
+            r->set_platform(static_cast<v1::Platform>(value));
+            break;
+          case 1:
+            r->set_type(static_cast<v1::RequestType>(value));
+            break;
+          case 2:
+            r->set_reason(static_cast<v1::Reason>(value));
+            break;
+          case 3:
+            r->add_evidence(static_cast<v1::EvidenceKind>(value));
+            break;
+          case 4:
+            r->mutable_inspection()->add_resale_defects(
+                static_cast<v1::ResaleDefect>(value));
+            break;
+          case 5:
+            r->mutable_inspection()->set_damage_cause(
+                static_cast<v1::DamageCause>(value));
+            break;
+          default:
+            for (int i = 0; i < kMaxEvidence; ++i) {
+              r->add_evidence(v1::EVIDENCE_KIND_CHAT_RECORD);
+            }
+        }
+      },
+      [](auto* r, auto& rng) {
+        const int n = rng.OneIn(2) ? kMaxResaleDefects : kMaxReceivedItems;
+        for (int i = 0; i < n; ++i) {
+          if (n == kMaxResaleDefects) {
+            r->mutable_inspection()->add_resale_defects(
+                v1::RESALE_DEFECT_TAGS_REMOVED);
+          } else {
+            r->mutable_inspection()->add_received_items()->set_sku("s");
+          }
+        }
+      },
+      [](auto* r, auto&) {
+        for (int i = 0; i < kMaxLineItems; ++i) {
+          r->mutable_order()->add_items()->set_sku("s");
+        }
+      },
+      [timestamp](auto* r, auto& rng) {
+        google::protobuf::Timestamp* kTimes[] = {
+            r->mutable_requested_at(),
+            r->mutable_applied_at(),
+            r->mutable_after_sale_deadline(),
+            r->mutable_order()->mutable_paid_at(),
+            r->mutable_order()->mutable_shipped_at(),
+            r->mutable_order()->mutable_delivered_at(),
+            r->mutable_return_shipment()->mutable_shipped_at(),
+            r->mutable_return_shipment()->mutable_received_at()};
+        timestamp(kTimes[rng.Below(8)], rng);
+      },
+      [](auto* r, auto& rng) {
+        // Moves one moment relative to another by up to a few days, or
+        // clears one: the order checks.
+        google::protobuf::Timestamp* kTimes[] = {
+            r->mutable_requested_at(),
+            r->mutable_applied_at(),
+            r->mutable_order()->mutable_paid_at(),
+            r->mutable_order()->mutable_shipped_at(),
+            r->mutable_order()->mutable_delivered_at(),
+            r->mutable_return_shipment()->mutable_shipped_at(),
+            r->mutable_return_shipment()->mutable_received_at()};
+        google::protobuf::Timestamp* t = kTimes[rng.Below(7)];
+        if (rng.OneIn(3)) {
+          t->set_nanos(static_cast<int32_t>(rng.Below(3)));
+        } else {
+          t->set_seconds(t->seconds() +
+                         static_cast<int64_t>(rng.Below(6 * 86400)) -
+                         3 * 86400);
+        }
+      },
+      [](auto* r, auto& rng) {
+        switch (rng.Below(8)) {
+          case 0:
+            r->clear_requested_at();
+            break;
+          case 1:
+            r->clear_applied_at();
+            break;
+          case 2:
+            r->mutable_order()->clear_paid_at();
+            break;
+          case 3:
+            r->mutable_order()->clear_shipped_at();
+            break;
+          case 4:
+            r->mutable_order()->clear_delivered_at();
+            break;
+          case 5:
+            r->mutable_return_shipment()->clear_shipped_at();
+            break;
+          case 6:
+            r->mutable_return_shipment()->clear_received_at();
+            break;
+          default:
+            r->clear_after_sale_deadline();
+        }
+      },
+  };
+}
+
+// The fast path may only say "valid" when the field-by-field checks find
+// nothing, and must say so whenever they do: the same requests are accepted
+// and the same errors returned.
+TEST(IsValidRefundRequestTest, AgreesWithTheFieldByFieldChecks) {
+  auto requests = testing::ReadPolicyRequests(REFUND_POLICIES_DIR "/tests");
+  ASSERT_TRUE(requests.ok()) << requests.status();
+  const std::vector<Corruption> corruptions = Corruptions();
+  testing::SplitMix64 rng(11);
+  int valid = 0;
+  int invalid = 0;
+  for (const testing::PolicyRequest& base : *requests) {
+    for (int round = 0; round < 60; ++round) {
+      v1::RefundRequest request =
+          round == 0 ? base.request : testing::MutateRequest(base.request, rng);
+      for (uint64_t n = round == 0 ? 0 : rng.Below(3); n > 0; --n) {
+        corruptions[rng.Below(corruptions.size())](&request, rng);
+      }
+      const absl::Status error = RefundRequestError(request);
+      ASSERT_EQ(IsValidRefundRequest(request), error.ok())
+          << error << "\n"
+          << request.ShortDebugString();
+      ASSERT_EQ(ValidateRefundRequest(request), error);
+      (error.ok() ? valid : invalid) += 1;
+    }
+  }
+  // Both answers were exercised, plenty of each.
+  EXPECT_GT(valid, 1000);
+  EXPECT_GT(invalid, 1000);
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "tests/engine/policy_requests.h"
 #include "tests/engine/request_mutator.h"
 #include "tests/engine/synthetic_bundle.h"
+#include "tests/engine/test_bundle.h"
 
 namespace refund {
 namespace {
@@ -135,6 +136,54 @@ void ExpectIndexExact(const CompiledBundle& bundle,
   ASSERT_EQ(indexed.matched.size(), every.matched.size()) << label;
   for (size_t i = 0; i < indexed.matched.size(); ++i) {
     EXPECT_EQ(indexed.matched[i].source, every.matched[i].source) << label;
+  }
+}
+
+// A candidate evaluates only the conjuncts that are not keys; its errors are
+// the whole condition's.
+TEST(RuleIndexTest, CandidatesEvaluateTheConjunctsThatAreNotKeys) {
+  const auto bundle = BundleWithRules({
+      // 0: keys and a residual that fails when orders_90d is 0.
+      "request.reason == REASON_NO_REASON && 10 / request.buyer.orders_90d > 1"
+      " && request.type == REQUEST_TYPE_EXCHANGE",
+      // 1: all keys.
+      "request.reason == REASON_NO_REASON && request.flags.urgent",
+      // 2: no keys.
+      "request.buyer.orders_90d > 3",
+      // 3: a disjunction: evaluated whole.
+      "request.flags.urgent || (request.reason == REASON_OTHER &&"
+      " request.buyer.orders_90d > 3)",
+      // 4: two keys on one field, intersected, and a residual.
+      "request.type in [REQUEST_TYPE_EXCHANGE, REQUEST_TYPE_REFUND_ONLY] &&"
+      " request.type == REQUEST_TYPE_EXCHANGE && request.buyer.orders_90d > 3",
+  });
+  ASSERT_NE(bundle, nullptr);
+  const RuleIndex& index = bundle->internals().rule_index;
+  const auto residual_size = [&index](int rule) {
+    const RuleIndex::Residual residual = index.ResidualOf(rule);
+    return residual.end - residual.begin;
+  };
+  EXPECT_EQ(residual_size(0), 1);
+  EXPECT_EQ(residual_size(1), 0);
+  EXPECT_TRUE(index.MatchesWhenCandidate(1));
+  EXPECT_EQ(residual_size(2), 0);
+  EXPECT_EQ(residual_size(3), 0);
+  EXPECT_EQ(residual_size(4), 1);
+  for (int orders : {0, 1, 5}) {
+    for (v1::Reason reason : {v1::REASON_NO_REASON, v1::REASON_OTHER}) {
+      v1::RefundRequest request = testing::SevenDayReturn();
+      request.set_reason(reason);
+      request.set_type(v1::REQUEST_TYPE_EXCHANGE);
+      request.mutable_buyer()->set_orders_90d(orders);
+      ExpectIndexExact(*bundle, request, absl::StrCat("orders ", orders));
+      const DecisionOutcome outcome =
+          CombineOutcome(bundle->internals(), request, RuleSelection::kIndexed);
+      if (orders == 0 && reason == v1::REASON_NO_REASON) {
+        ASSERT_FALSE(outcome.errors.empty());
+        EXPECT_THAT(outcome.errors[0],
+                    ::testing::HasSubstr("`10 / request.buyer.orders_90d`"));
+      }
+    }
   }
 }
 
