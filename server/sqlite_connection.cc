@@ -107,9 +107,9 @@ void SqliteStatement::Reset() {
 }
 
 absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(
-    const std::string& path, int flags) {
+    const std::string& path, int flags, const char* vfs) {
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags, vfs);
   if (rc != SQLITE_OK) {
     absl::Status status = SqliteStatus(db, rc, absl::StrCat("open ", path));
     sqlite3_close(db);  // a handle is returned even on failure

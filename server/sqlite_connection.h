@@ -62,9 +62,10 @@ class SqliteStatement {
 // One SQLite connection. Not thread-safe: used by one thread at a time.
 class SqliteConnection {
  public:
-  // `flags` as for sqlite3_open_v2. UNAVAILABLE when it cannot be opened.
+  // `flags` and `vfs` as for sqlite3_open_v2 (nullptr: the default VFS).
+  // UNAVAILABLE when it cannot be opened.
   static absl::StatusOr<std::unique_ptr<SqliteConnection>> Open(
-      const std::string& path, int flags);
+      const std::string& path, int flags, const char* vfs = nullptr);
   ~SqliteConnection();
   SqliteConnection(const SqliteConnection&) = delete;
   SqliteConnection& operator=(const SqliteConnection&) = delete;

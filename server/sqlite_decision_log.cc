@@ -1,8 +1,6 @@
 #include "server/sqlite_decision_log.h"
 
 #include <malloc.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #include <sqlite3.h>
 
 #include <cstdint>
@@ -29,6 +27,7 @@
 #include "server/page_token.h"
 #include "server/row_hash.h"
 #include "server/sqlite_connection.h"
+#include "server/wal_write_combining_vfs.h"
 
 namespace refund::server {
 namespace {
@@ -262,12 +261,16 @@ absl::StatusOr<std::unique_ptr<SqliteDecisionLog>> SqliteDecisionLog::Open(
                        parent.string(), ": ", error.message()));
     }
   }
-  ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> writer,
-                   SqliteConnection::Open(
-                       path, (options.read_only ? SQLITE_OPEN_READONLY
-                                                : SQLITE_OPEN_READWRITE |
-                                                      SQLITE_OPEN_CREATE) |
-                                 SQLITE_OPEN_NOMUTEX));
+  // The writer syncs every commit (synchronous=FULL), so its WAL writes may
+  // be gathered (server/wal_write_combining_vfs.h).
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<SqliteConnection> writer,
+      SqliteConnection::Open(
+          path,
+          (options.read_only ? SQLITE_OPEN_READONLY
+                             : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+              SQLITE_OPEN_NOMUTEX,
+          options.read_only ? nullptr : WalWriteCombiningVfs()));
   if (options.read_only) {
     RETURN_IF_ERROR(CheckReadOnlySchema(*writer));
   } else {
@@ -416,11 +419,7 @@ void SqliteDecisionLog::WriterLoop() {
 }
 
 void SqliteDecisionLog::CommitBatch(std::vector<Job>& batch) {
-  const absl::Time dbg_start = absl::Now();
-  bool dbg_restart = false;
-  struct Dbg { SqliteDecisionLog* self; absl::Time start; bool* restart; size_t n; ~Dbg() { absl::Duration d = absl::Now() - start; if (d > absl::Milliseconds(6)) fprintf(stderr, "slow commit %s n=%zu restart=%d\n", absl::FormatDuration(d).c_str(), n, *restart); } } dbg{this, dbg_start, &dbg_restart, batch.size()};
   if (restart_wal_.exchange(false, std::memory_order_relaxed)) {
-    dbg_restart = true;
     // Outside any transaction. A failure (a reader still on an old
     // snapshot) only leaves the WAL longer; the checkpointer asks again.
     writer_->Execute("PRAGMA wal_checkpoint(RESTART)").IgnoreError();
@@ -489,8 +488,7 @@ void SqliteDecisionLog::AnswerLoop() {
 }
 
 bool SqliteDecisionLog::CheckpointDueOrClosing() const {
-  static const int every = getenv("CKPT_EVERY") ? atoi(getenv("CKPT_EVERY")) : options_.checkpoint_every;
-  return uncheckpointed_ >= every || ckpt_closing_;
+  return uncheckpointed_ >= options_.checkpoint_every || ckpt_closing_;
 }
 
 void SqliteDecisionLog::CheckpointLoop(
@@ -498,11 +496,6 @@ void SqliteDecisionLog::CheckpointLoop(
   // Whether appends were committed since the process last returned its free
   // memory to the system.
   bool busy_since_trim = false;
-  if (getenv("CKPT_IOPRIO")) {
-    int cls = atoi(getenv("CKPT_IOPRIO"));
-    long rc = syscall(SYS_ioprio_set, 1, 0, (cls << 13) | (cls == 2 ? 7 : 0));
-    fprintf(stderr, "ioprio_set class %d rc %ld\n", cls, rc);
-  }
   for (;;) {
     {
       absl::MutexLock lock(&ckpt_mu_);
@@ -530,7 +523,6 @@ void SqliteDecisionLog::CheckpointLoop(
     absl::StatusOr<bool> row = passive->Step();
     if (!row.ok() || !*row) continue;
     const int64_t wal_pages = passive->ColumnInt64(1);
-    fprintf(stderr, "ckpt wal_pages=%ld copied=%ld\n", (long)wal_pages, (long)passive->ColumnInt64(2));
     passive->Reset();
     if (wal_pages > options_.wal_limit_pages) {
       restart_wal_.store(true, std::memory_order_relaxed);

@@ -148,20 +148,23 @@ class LoadRun {
   }
 
   void Done(Call* raw, grpc::Status status) {
-    std::unique_ptr<Call> call(raw);
     const int64_t done = NowNs();
+    const int64_t start_ns = raw->start_ns;
+    const int64_t response_bytes = static_cast<int64_t>(raw->response.Length());
+    // Destroyed before its place is given back: once the last place is back
+    // the run ends, and its channels and gRPC itself may go away at once.
+    delete raw;
     bool send_next = false;
     {
       absl::MutexLock lock(&mu_);
       const bool counted = options_.rate > 0
-                               ? call->start_ns >= window_begin_
+                               ? start_ns >= window_begin_
                                : done >= window_begin_ && done < end_;
       if (counted) {
-        report_.latencies_ns.push_back(done - call->start_ns);
+        report_.latencies_ns.push_back(done - start_ns);
         if (status.ok()) {
           ++report_.ok;
-          report_.response_bytes +=
-              static_cast<int64_t>(call->response.Length());
+          report_.response_bytes += response_bytes;
         } else {
           ++report_.errors[static_cast<int>(status.error_code())];
         }
