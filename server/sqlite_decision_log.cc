@@ -261,8 +261,8 @@ absl::StatusOr<std::unique_ptr<SqliteDecisionLog>> SqliteDecisionLog::Open(
                        parent.string(), ": ", error.message()));
     }
   }
-  // The writer syncs every commit (synchronous=FULL), so its WAL writes may
-  // be gathered (server/wal_write_combining_vfs.h).
+  // The writer syncs every commit (synchronous=FULL) and every checkpoint,
+  // so its writes may be gathered (server/wal_write_combining_vfs.h).
   ASSIGN_OR_RETURN(
       std::unique_ptr<SqliteConnection> writer,
       SqliteConnection::Open(
@@ -309,7 +309,8 @@ absl::StatusOr<std::unique_ptr<SqliteDecisionLog>> SqliteDecisionLog::Open(
   if (!options.read_only) {
     absl::StatusOr<std::unique_ptr<SqliteConnection>> opened =
         SqliteConnection::Open(path,
-                               SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX);
+                               SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                               WalWriteCombiningVfs());
     if (!opened.ok()) return opened.status();
     checkpointer = *std::move(opened);
     RETURN_IF_ERROR(checkpointer->Execute(

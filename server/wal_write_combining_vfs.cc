@@ -22,7 +22,7 @@ std::atomic<int64_t> handed_down{0};
 struct CombiningFile {
   sqlite3_file base;  // must come first; base.pMethods = &kMethods
   sqlite3_file* real;
-  bool combine;      // a WAL file
+  bool combine;      // a WAL or main database file
   char* buffer;      // allocated at the first combined write
   int length;        // bytes in `buffer`
   sqlite3_int64 at;  // file offset of buffer[0]
@@ -112,8 +112,11 @@ int Lock(sqlite3_file* f, int level) {
   return Real(Of(f)).xLock(Of(f)->real, level);
 }
 
+// Nothing buffered outlives a lock that others wait for.
 int Unlock(sqlite3_file* f, int level) {
-  return Real(Of(f)).xUnlock(Of(f)->real, level);
+  CombiningFile* file = Of(f);
+  if (int rc = HandDown(file); rc != SQLITE_OK) return rc;
+  return Real(file).xUnlock(file->real, level);
 }
 
 int CheckReservedLock(sqlite3_file* f, int* out) {
@@ -144,6 +147,9 @@ int ShmMap(sqlite3_file* f, int region, int size, int extend,
 int ShmLock(sqlite3_file* f, int offset, int n, int flags) {
   const sqlite3_io_methods& real = Real(Of(f));
   if (real.iVersion < 2) return SQLITE_IOERR_SHMLOCK;
+  if ((flags & SQLITE_SHM_UNLOCK) != 0) {
+    if (int rc = HandDown(Of(f)); rc != SQLITE_OK) return rc;
+  }
   return real.xShmLock(Of(f)->real, offset, n, flags);
 }
 
@@ -201,7 +207,7 @@ int Open(sqlite3_vfs* /*vfs*/, const char* name, sqlite3_file* f, int flags,
   CombiningFile* file = Of(f);
   file->real = reinterpret_cast<sqlite3_file*>(reinterpret_cast<char*>(f) +
                                                kHeaderBytes);
-  file->combine = (flags & SQLITE_OPEN_WAL) != 0;
+  file->combine = (flags & (SQLITE_OPEN_WAL | SQLITE_OPEN_MAIN_DB)) != 0;
   file->buffer = nullptr;
   file->length = 0;
   file->at = 0;

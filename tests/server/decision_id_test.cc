@@ -2,6 +2,7 @@
 
 #include <set>
 #include <string>
+#include <thread>
 
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
@@ -29,8 +30,16 @@ TEST(DecisionIdTest, StartsWithTheMillisecondsSoLaterIdsSortLater) {
 TEST(DecisionIdTest, IdsOfTheSameMillisecondDifferInTheirRandomPart) {
   const absl::Time t = absl::FromUnixMillis(1'780'000'000'000);
   std::set<std::string> ids;
-  for (int i = 0; i < 1000; ++i) ids.insert(*NewDecisionId(t));
-  EXPECT_EQ(ids.size(), 1000u);
+  // Several times the ids one draw of random bytes serves, on two threads.
+  constexpr int kPerThread = 5000;
+  std::set<std::string> other_ids;
+  std::thread other([&] {
+    for (int i = 0; i < kPerThread; ++i) other_ids.insert(*NewDecisionId(t));
+  });
+  for (int i = 0; i < kPerThread; ++i) ids.insert(*NewDecisionId(t));
+  other.join();
+  ids.insert(other_ids.begin(), other_ids.end());
+  EXPECT_EQ(ids.size(), 2u * kPerThread);
 }
 
 }  // namespace

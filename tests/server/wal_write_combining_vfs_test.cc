@@ -95,6 +95,37 @@ TEST_F(WalWriteCombiningVfsTest, LargeTransactionsAreWrittenInFewCalls) {
   EXPECT_EQ(*reader->QueryText("PRAGMA integrity_check"), "ok");
 }
 
+TEST_F(WalWriteCombiningVfsTest, CheckpointsWriteTheDatabaseFileInFewCalls) {
+  std::unique_ptr<SqliteConnection> writer = Writer();
+  ASSERT_TRUE(writer->Execute("PRAGMA wal_autocheckpoint = 0").ok());
+  ASSERT_TRUE(
+      writer->Execute("CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB)").ok());
+  InsertRows(*writer, 0, 400, 4000);
+  std::unique_ptr<SqliteConnection> reader = Reader();
+  ASSERT_EQ(*reader->QueryInt64("SELECT count(*) FROM t"), 400);
+  reader.reset();
+
+  // A checkpoint through another connection of the VFS, as the decision
+  // log's checkpointer runs it: ~800 pages copied into the database file.
+  auto checkpointer = SqliteConnection::Open(path_, SQLITE_OPEN_READWRITE,
+                                             WalWriteCombiningVfs());
+  ASSERT_TRUE(checkpointer.ok()) << checkpointer.status();
+  const int64_t before = WalWritesHandedDown();
+  ASSERT_TRUE((*checkpointer)->Execute("PRAGMA wal_checkpoint(TRUNCATE)").ok());
+  const int64_t calls = WalWritesHandedDown() - before;
+  EXPECT_GT(calls, 0);  // the database file's writes went through the buffer
+  EXPECT_LT(calls, 100);
+  EXPECT_EQ(std::filesystem::file_size(path_ + "-wal"), 0u);
+  checkpointer->reset();
+  writer.reset();
+
+  // Everything is in the database file now: read it without the WAL.
+  auto plain = SqliteConnection::Open(path_, SQLITE_OPEN_READONLY);
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_EQ(*(*plain)->QueryInt64("SELECT sum(length(b)) FROM t"), 400 * 4000);
+  EXPECT_EQ(*(*plain)->QueryText("PRAGMA integrity_check"), "ok");
+}
+
 TEST_F(WalWriteCombiningVfsTest, PagesSpilledMidTransactionReadBackCorrectly) {
   std::unique_ptr<SqliteConnection> writer = Writer();
   // A tiny page cache: a large transaction writes frames to the WAL before
