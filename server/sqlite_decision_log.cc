@@ -3,10 +3,10 @@
 #include <malloc.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
-#include <set>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -289,9 +289,6 @@ absl::StatusOr<std::unique_ptr<SqliteDecisionLog>> SqliteDecisionLog::Open(
           "shop_id, verdict, decided_at, bundle_version, request, decision, "
           "request_sha256, prev_hash, row_hash) "
           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"));
-  ASSIGN_OR_RETURN(SqliteStatement insert_rule,
-                   writer->Prepare("INSERT OR IGNORE INTO decision_rules "
-                                   "(seq, rule_id) VALUES (?1, ?2)"));
   ASSIGN_OR_RETURN(SqliteStatement insert_bundle,
                    writer->Prepare("INSERT OR IGNORE INTO bundles "
                                    "(version, name, text, stored_at) "
@@ -303,8 +300,7 @@ absl::StatusOr<std::unique_ptr<SqliteDecisionLog>> SqliteDecisionLog::Open(
                                    "last_hash = ?2 WHERE id = 1"));
   WriterStatements statements{
       std::move(find_request), std::move(insert_decision),
-      std::move(insert_rule),  std::move(insert_bundle),
-      std::move(find_bundle),  std::move(update_head)};
+      std::move(insert_bundle), std::move(find_bundle), std::move(update_head)};
   std::unique_ptr<SqliteConnection> checkpointer;
   if (!options.read_only) {
     absl::StatusOr<std::unique_ptr<SqliteConnection>> opened =
@@ -541,30 +537,6 @@ absl::Status SqliteDecisionLog::StoreEntry(
     return absl::OkStatus();
   }
 
-  {
-    SqliteStatement& find = statements_.find_request;
-    ResetOnExit reset(find);
-    find.BindText(1, entry.request_id);
-    ASSIGN_OR_RETURN(bool found, find.Step());
-    if (found) {
-      if (find.ColumnBytes(0) != entry.request_bytes) {
-        *outcome = absl::AlreadyExistsError(
-            absl::StrCat("request_id \"", entry.request_id,
-                         "\" was already decided for a different request"));
-        return absl::OkStatus();
-      }
-      std::string stored(find.ColumnBytes(1));
-      if (v1::Decision parsed; !parsed.ParseFromString(stored)) {
-        *outcome = absl::DataLossError(
-            absl::StrCat("decision log: stored decision for request_id \"",
-                         entry.request_id, "\" is corrupt"));
-        return absl::OkStatus();
-      }
-      *outcome = std::move(stored);
-      return absl::OkStatus();
-    }
-  }
-
   if (!stored_bundles_.contains(entry.bundle_version)) {
     SqliteStatement& find = statements_.find_bundle;
     ResetOnExit reset(find);
@@ -600,27 +572,77 @@ absl::Status SqliteDecisionLog::StoreEntry(
     insert.BindBlob(12, row_hash);
     absl::Status inserted = insert.Run();
     // A constraint failure undoes only this statement; the batch goes on.
+    // Inserting first and looking only then spares every new decision a
+    // search of the request_id index.
     if (absl::IsAlreadyExists(inserted)) {
-      *outcome = absl::AlreadyExistsError(absl::StrCat(
-          "decision_id \"", entry.decision_id, "\" is already stored"));
-      return absl::OkStatus();
+      insert.Reset();
+      return AnswerDuplicate(entry, outcome);
     }
     RETURN_IF_ERROR(inserted);
   }
 
   const int64_t seq = writer_->LastInsertRowId();
-  std::set<absl::string_view> rule_ids(entry.rule_ids.begin(),
-                                       entry.rule_ids.end());
-  for (absl::string_view rule_id : rule_ids) {
-    SqliteStatement& insert = statements_.insert_rule;
-    ResetOnExit reset(insert);
-    insert.BindInt64(1, seq);
-    insert.BindText(2, rule_id);
-    RETURN_IF_ERROR(insert.Run());
-  }
+  RETURN_IF_ERROR(InsertRules(seq, entry.rule_ids));
   last_hash_ = std::move(row_hash);
   last_seq_ = seq;
   *outcome = std::move(entry.decision_bytes);
+  return absl::OkStatus();
+}
+
+absl::Status SqliteDecisionLog::AnswerDuplicate(
+    const DecisionLogEntry& entry, absl::StatusOr<std::string>* outcome) {
+  SqliteStatement& find = statements_.find_request;
+  ResetOnExit reset(find);
+  find.BindText(1, entry.request_id);
+  ASSIGN_OR_RETURN(bool found, find.Step());
+  if (!found) {
+    *outcome = absl::AlreadyExistsError(absl::StrCat(
+        "decision_id \"", entry.decision_id, "\" is already stored"));
+    return absl::OkStatus();
+  }
+  if (find.ColumnBytes(0) != entry.request_bytes) {
+    *outcome = absl::AlreadyExistsError(
+        absl::StrCat("request_id \"", entry.request_id,
+                     "\" was already decided for a different request"));
+    return absl::OkStatus();
+  }
+  std::string stored(find.ColumnBytes(1));
+  if (v1::Decision parsed; !parsed.ParseFromString(stored)) {
+    *outcome = absl::DataLossError(
+        absl::StrCat("decision log: stored decision for request_id \"",
+                     entry.request_id, "\" is corrupt"));
+    return absl::OkStatus();
+  }
+  *outcome = std::move(stored);
+  return absl::OkStatus();
+}
+
+absl::Status SqliteDecisionLog::InsertRules(
+    int64_t seq, const std::vector<std::string>& rule_ids) {
+  std::vector<absl::string_view> unique(rule_ids.begin(), rule_ids.end());
+  std::sort(unique.begin(), unique.end());
+  unique.erase(std::unique(unique.begin(), unique.end()), unique.end());
+  for (size_t begin = 0; begin < unique.size(); begin += kRulesPerStatement) {
+    const size_t count = std::min(kRulesPerStatement, unique.size() - begin);
+    std::unique_ptr<SqliteStatement>& insert = insert_rules_[count];
+    if (insert == nullptr) {
+      // INSERT ... VALUES (?1, ?2), (?1, ?3), ...: one statement per
+      // decision instead of one per rule.
+      std::string sql =
+          "INSERT OR IGNORE INTO decision_rules (seq, rule_id) VALUES ";
+      for (size_t i = 0; i < count; ++i) {
+        absl::StrAppend(&sql, i == 0 ? "" : ", ", "(?1, ?", i + 2, ")");
+      }
+      ASSIGN_OR_RETURN(SqliteStatement prepared, writer_->Prepare(sql));
+      insert = std::make_unique<SqliteStatement>(std::move(prepared));
+    }
+    ResetOnExit reset(*insert);
+    insert->BindInt64(1, seq);
+    for (size_t i = 0; i < count; ++i) {
+      insert->BindText(static_cast<int>(i + 2), unique[begin + i]);
+    }
+    RETURN_IF_ERROR(insert->Run());
+  }
   return absl::OkStatus();
 }
 

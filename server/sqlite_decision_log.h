@@ -120,7 +120,6 @@ class SqliteDecisionLog final : public DecisionLog {
   struct WriterStatements {
     SqliteStatement find_request;
     SqliteStatement insert_decision;
-    SqliteStatement insert_rule;
     SqliteStatement insert_bundle;
     SqliteStatement find_bundle;
     SqliteStatement update_head;
@@ -153,6 +152,13 @@ class SqliteDecisionLog final : public DecisionLog {
   absl::Status StoreEntry(DecisionLogEntry& entry,
                           absl::StatusOr<std::string>* outcome);
   absl::Status StoreBundle(const BundleJob& job);
+  // The outcome of an entry whose insert hit a unique constraint: the stored
+  // decision for an identical retry, ALREADY_EXISTS otherwise.
+  absl::Status AnswerDuplicate(const DecisionLogEntry& entry,
+                               absl::StatusOr<std::string>* outcome);
+  // The decision_rules rows of one decision (each rule id once).
+  absl::Status InsertRules(int64_t seq,
+                           const std::vector<std::string>& rule_ids);
   // Writes last_seq_ / last_hash_ to the chain head, inside the open
   // transaction.
   absl::Status UpdateChainHead();
@@ -166,6 +172,10 @@ class SqliteDecisionLog final : public DecisionLog {
   // Used only by the writer thread once it runs.
   std::unique_ptr<SqliteConnection> writer_;
   WriterStatements statements_;
+  // Multi-row inserts into decision_rules by row count, prepared on first
+  // use.
+  static constexpr size_t kRulesPerStatement = 16;
+  std::unique_ptr<SqliteStatement> insert_rules_[kRulesPerStatement + 1];
   std::string last_hash_;
   int64_t last_seq_ = 0;
   // Bundle versions known to be stored (committed, or earlier in the open

@@ -342,6 +342,39 @@ TEST_F(SqliteDecisionLogTest, SameRequestIdDifferentBodyIsAlreadyExists) {
   EXPECT_EQ(VerifyChain(), 1);
 }
 
+TEST_F(SqliteDecisionLogTest, SameDecisionIdForAnotherRequestIsAlreadyExists) {
+  std::unique_ptr<SqliteDecisionLog> log = OpenLog();
+  ASSERT_TRUE(AppendAndWait(*log, MakeEntry(Spec("r1"))).ok());
+  DecisionLogEntry other = MakeEntry(Spec("r2"));
+  SetDecisionId(other, "d-r1");
+  EXPECT_THAT(AppendAndWait(*log, std::move(other)).status(),
+              StatusIs(absl::StatusCode::kAlreadyExists,
+                       HasSubstr("decision_id \"d-r1\"")));
+  // The batch goes on: the next entry is stored and chained.
+  ASSERT_TRUE(AppendAndWait(*log, MakeEntry(Spec("r3"))).ok());
+  EXPECT_EQ(VerifyChain(), 2);
+}
+
+TEST_F(SqliteDecisionLogTest, ManyMatchedRulesAreEachStoredOnce) {
+  std::unique_ptr<SqliteDecisionLog> log = OpenLog();
+  // More rules than one insert statement takes, some twice.
+  std::vector<std::string> rules;
+  for (int i = 0; i < 40; ++i) rules.push_back(absl::StrCat("rule", i % 35));
+  ASSERT_TRUE(AppendAndWait(*log, MakeEntry(Spec("r1").Rules(rules))).ok());
+  ASSERT_TRUE(AppendAndWait(*log, MakeEntry(Spec("r2").Rules({"rule3"}))).ok());
+  EXPECT_EQ(*RawConnection()->QueryInt64("SELECT count(*) FROM decision_rules"),
+            36);
+  for (const char* rule : {"rule0", "rule16", "rule34"}) {
+    absl::StatusOr<DecisionPage> page = log->ListDecisions(Filter().Rule(rule));
+    ASSERT_TRUE(page.ok()) << page.status();
+    EXPECT_THAT(DecisionIds(*page), ElementsAre("d-r1")) << rule;
+  }
+  absl::StatusOr<DecisionPage> page =
+      log->ListDecisions(Filter().Rule("rule3"));
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_THAT(DecisionIds(*page), ElementsAre("d-r1", "d-r2"));
+}
+
 TEST_F(SqliteDecisionLogTest, DecisionWithUnstoredBundleIsRefused) {
   std::unique_ptr<SqliteDecisionLog> log = OpenLog();
   EXPECT_THAT(
