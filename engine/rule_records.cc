@@ -23,7 +23,8 @@ RuleRecords RuleRecords::Build(const std::vector<CompiledRule>& rules,
       record.flags |= kCertain;
     } else {
       const RuleIndex::Residual residual = index.ResidualOf(r);
-      if (residual.empty()) {
+      if (residual.empty() || residual.end - residual.begin > UINT16_MAX) {
+        // (The whole condition has the residual's value on a candidate.)
         record.first = &record.program->root();
         record.conjunct_count = 1;
       } else {
