@@ -14,7 +14,10 @@ namespace refund {
 namespace {
 
 bool Contains(absl::Span<const int32_t> verdicts, v1::Verdict verdict) {
-  return std::find(verdicts.begin(), verdicts.end(), verdict) != verdicts.end();
+  for (int32_t v : verdicts) {
+    if (v == verdict) return true;
+  }
+  return false;
 }
 
 template <typename Container, typename T>
