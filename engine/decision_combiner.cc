@@ -122,10 +122,12 @@ void EvaluateRules(const BundleInternals& bundle, RuleSelection selection,
   CandidateList candidates;
   if (selection == RuleSelection::kIndexed && init.ok()) {
     bundle.rule_index.Candidates(frame, &candidates);
-    // The candidates' records, fetched together rather than one miss at a
-    // time.
+    // The candidates' records of a big bundle, fetched together rather
+    // than one miss at a time.
     const RuleRecords::Record* records = bundle.rule_records.data();
-    for (int i : candidates) __builtin_prefetch(records + i);
+    if (bundle.rule_records.worth_prefetching()) {
+      for (int i : candidates) __builtin_prefetch(records + i);
+    }
     for (int i : candidates) {
       const RuleRecords::Record& record = records[i];
       if ((record.flags & RuleRecords::kCertain) != 0) {
@@ -197,9 +199,11 @@ DecisionOutcome CombineOutcome(const BundleInternals& bundle,
   int verdict_rule = -1;
   int blocking_error = -1;
   const RuleRecords& records = bundle.rule_records;
-  // The matched rules' contributions, fetched together.
-  for (const Hit& hit : hits) {
-    __builtin_prefetch(records.ContributionsAddress(records[hit.rule]));
+  // The matched rules' contributions of a big bundle, fetched together.
+  if (records.worth_prefetching()) {
+    for (const Hit& hit : hits) {
+      __builtin_prefetch(records.ContributionsAddress(records[hit.rule]));
+    }
   }
   for (const Hit& hit : hits) {
     const RuleRecords::Record& rule = records[hit.rule];

@@ -67,6 +67,12 @@ class RuleRecords {
   static RuleRecords Build(const std::vector<CompiledRule>& rules,
                            const RuleIndex& index);
 
+  // Whether the records and contributions of a decision's rules are
+  // unlikely to be in the caches already (more than kPrefetchFrom rules), so
+  // that prefetching them pays for the extra instructions.
+  static constexpr size_t kPrefetchFrom = 1024;
+  bool worth_prefetching() const { return records_.size() > kPrefetchFrom; }
+
   const Record& operator[](int rule) const { return records_[rule]; }
   const Record* data() const { return records_.data(); }
   int size() const { return static_cast<int>(records_.size()); }
