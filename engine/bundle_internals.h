@@ -16,7 +16,6 @@
 #include "absl/time/time.h"
 #include "engine/expr/expression.h"
 #include "engine/rule_index.h"
-#include "engine/rule_records.h"
 #include "engine/script_template.h"
 #include "refund/v1/policy.pb.h"
 #include "refund/v1/refund.pb.h"
@@ -73,7 +72,6 @@ struct BundleInternals {
 
   std::vector<CompiledRule> rules;  // evaluation order
   RuleIndex rule_index;             // over `rules`
-  RuleRecords rule_records;         // of `rules` and `rule_index`
   std::vector<CompiledAction> actions;
   std::vector<CompiledNotice> forbidden;
   std::vector<CompiledNotice> risks;

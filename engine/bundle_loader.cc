@@ -716,7 +716,6 @@ std::unique_ptr<BundleInternals> BundleCompiler::Compile() {
     conditions.push_back(rule.when.get());
   }
   out_->rule_index = RuleIndex::Build(conditions);
-  out_->rule_records = RuleRecords::Build(out_->rules, out_->rule_index);
   out_->canonical_text = CanonicalText(out_->definition);
   out_->version = Sha256Hex(out_->canonical_text);
   return std::move(out_);

@@ -13,11 +13,8 @@
 namespace refund {
 namespace {
 
-bool Contains(absl::Span<const int32_t> verdicts, v1::Verdict verdict) {
-  for (int32_t v : verdicts) {
-    if (v == verdict) return true;
-  }
-  return false;
+bool Contains(const std::vector<v1::Verdict>& verdicts, v1::Verdict verdict) {
+  return std::find(verdicts.begin(), verdicts.end(), verdict) != verdicts.end();
 }
 
 template <typename Container, typename T>
@@ -41,11 +38,9 @@ class Contributions {
       : bundle_(bundle), request_(request), outcome_(*outcome) {}
 
   void AddRule(int rule_index) {
-    const RuleRecords::Contributions rule =
-        bundle_.rule_records.ContributionsOf(bundle_.rule_records[rule_index]);
-    for (size_t i = 0; i < rule.evidence_kinds.size(); ++i) {
-      const v1::EvidenceKind kind =
-          static_cast<v1::EvidenceKind>(rule.evidence_kinds[i]);
+    const CompiledRule& rule = bundle_.rules[rule_index];
+    for (size_t i = 0; i < rule.evidence.size(); ++i) {
+      const v1::EvidenceKind kind = rule.evidence[i].kind();
       if (Holds(evidence_kinds_, kind)) continue;
       evidence_kinds_.push_back(kind);
       outcome_.evidence.push_back(
@@ -120,44 +115,30 @@ void EvaluateRules(const BundleInternals& bundle, RuleSelection selection,
   expr::Frame& frame = decision.frame;
   const absl::Status& init = decision.init;
   CandidateList candidates;
-  if (selection == RuleSelection::kIndexed && init.ok()) {
+  const bool indexed = selection == RuleSelection::kIndexed && init.ok();
+  if (indexed) {
     bundle.rule_index.Candidates(frame, &candidates);
-    // The candidates' records of a big bundle, fetched together rather
-    // than one miss at a time.
-    const RuleRecords::Record* records = bundle.rule_records.data();
-    if (bundle.rule_records.worth_prefetching()) {
-      for (int i : candidates) __builtin_prefetch(records + i);
-    }
-    for (int i : candidates) {
-      const RuleRecords::Record& record = records[i];
-      if ((record.flags & RuleRecords::kCertain) != 0) {
-        hits->push_back({i, -1});
-        continue;
-      }
-      // A candidate's keys hold: only the rest of its condition is
-      // evaluated (a single conjunct, or the whole condition, directly).
-      frame.program = record.program;
-      expr::Value value;
-      if (record.conjunct_count == 1
-              ? expr::Eval(*record.first, frame, &value)
-              : expr::EvalConjunction(bundle.rule_records.conjuncts(record),
-                                      record.conjunct_count, frame, &value)) {
-        if (value.b) hits->push_back({i, -1});
-        continue;
-      }
-      errors->push_back(std::string(frame.error.message()));
-      frame.error = absl::OkStatus();
-      hits->push_back({i, static_cast<int>(errors->size()) - 1});
-    }
-    return;
+  } else {
+    for (int i = 0; i < rule_count; ++i) candidates.push_back(i);
   }
-  for (int i = 0; i < rule_count; ++i) {
+  for (int i : candidates) {
+    if (indexed && bundle.rule_index.MatchesWhenCandidate(i)) {
+      hits->push_back({i, -1});
+      continue;
+    }
     const expr::Program& program = bundle.rules[i].when->program();
+    // A candidate's keys hold: only the rest of its condition is evaluated.
+    const RuleIndex::Residual residual =
+        indexed ? bundle.rule_index.ResidualOf(i) : RuleIndex::Residual();
     expr::Value value;
     if (!init.ok()) {
       errors->push_back(std::string(init.message()));
     } else if (frame.program = &program;
-               !expr::Eval(program.root(), frame, &value)) {
+               !(residual.empty()
+                     ? expr::Eval(program.root(), frame, &value)
+                     : expr::EvalConjunction(residual.begin,
+                                             residual.end - residual.begin,
+                                             frame, &value))) {
       errors->push_back(std::string(frame.error.message()));
       frame.error = absl::OkStatus();
     } else {
@@ -198,27 +179,18 @@ DecisionOutcome CombineOutcome(const BundleInternals& bundle,
   // could not be evaluated.
   int verdict_rule = -1;
   int blocking_error = -1;
-  const RuleRecords& records = bundle.rule_records;
-  // The matched rules' contributions of a big bundle, fetched together.
-  if (records.worth_prefetching()) {
-    for (const Hit& hit : hits) {
-      __builtin_prefetch(records.ContributionsAddress(records[hit.rule]));
-    }
-  }
   for (const Hit& hit : hits) {
-    const RuleRecords::Record& rule = records[hit.rule];
+    const CompiledRule& rule = bundle.rules[hit.rule];
     if (rule.verdict == v1::VERDICT_UNSPECIFIED ||
-        (rule.flags & RuleRecords::kPostVerdict) != 0) {
+        !rule.only_for_verdicts.empty()) {
       continue;
     }
     (hit.error < 0 ? verdict_rule : blocking_error) = hit.rule;
     break;
   }
-  v1::Verdict verdict =
-      verdict_rule >= 0
-          ? static_cast<v1::Verdict>(records[verdict_rule].verdict)
-      : blocking_error >= 0 ? v1::VERDICT_NEGOTIATE
-                            : bundle.fallback_verdict;
+  v1::Verdict verdict = verdict_rule >= 0 ? bundle.rules[verdict_rule].verdict
+                        : blocking_error >= 0 ? v1::VERDICT_NEGOTIATE
+                                              : bundle.fallback_verdict;
   const v1::Verdict chosen = verdict;
   outcome.verdict_rule = verdict_rule;
 
@@ -229,16 +201,14 @@ DecisionOutcome CombineOutcome(const BundleInternals& bundle,
   Contributions contributions(bundle, request, &outcome);
   const CompiledRule* amount_rule = nullptr;
   for (const Hit& hit : hits) {
-    const RuleRecords::Record& rule = records[hit.rule];
-    if (hit.error >= 0 || (rule.flags & RuleRecords::kPostVerdict) != 0) {
-      continue;
-    }
+    const CompiledRule& rule = bundle.rules[hit.rule];
+    if (hit.error >= 0 || !rule.only_for_verdicts.empty()) continue;
     if (rule.verdict != v1::VERDICT_UNSPECIFIED && rule.verdict != chosen) {
       continue;
     }
     contributions.AddRule(hit.rule);
-    if (amount_rule == nullptr && (rule.flags & RuleRecords::kHasAmount) != 0) {
-      amount_rule = &bundle.rules[hit.rule];
+    if (amount_rule == nullptr && rule.refund_amount != nullptr) {
+      amount_rule = &rule;
     }
   }
   if (verdict_rule < 0 && blocking_error < 0) {
@@ -254,9 +224,8 @@ DecisionOutcome CombineOutcome(const BundleInternals& bundle,
 
   for (const DecisionOutcome::Evidence& evidence : outcome.evidence) {
     if (!evidence.satisfied) {
-      outcome.missing_evidence.push_back(static_cast<v1::EvidenceKind>(
-          records.ContributionsOf(records[evidence.rule])
-              .evidence_kinds[evidence.spec]));
+      outcome.missing_evidence.push_back(
+          bundle.rules[evidence.rule].evidence[evidence.spec].kind());
     }
   }
   if (verdict == v1::VERDICT_REJECT && !outcome.missing_evidence.empty()) {
@@ -266,9 +235,8 @@ DecisionOutcome CombineOutcome(const BundleInternals& bundle,
                             kSourceRejectNeedsEvidence);
   }
   for (const Hit& hit : hits) {
-    const RuleRecords::Record& rule = records[hit.rule];
-    if (hit.error < 0 && (rule.flags & RuleRecords::kPostVerdict) != 0 &&
-        Contains(records.ContributionsOf(rule).only_for_verdicts, verdict)) {
+    if (hit.error < 0 &&
+        Contains(bundle.rules[hit.rule].only_for_verdicts, verdict)) {
       contributions.AddRule(hit.rule);
     }
   }
@@ -277,12 +245,11 @@ DecisionOutcome CombineOutcome(const BundleInternals& bundle,
   // matched_rules: every rule that matched (post-verdict rules when they
   // applied) or failed, in evaluation order, then the engine's own notes.
   for (const Hit& hit : hits) {
-    const RuleRecords::Record& rule = records[hit.rule];
-    if (hit.error >= 0 || (rule.flags & RuleRecords::kPostVerdict) == 0 ||
-        Contains(records.ContributionsOf(rule).only_for_verdicts, verdict)) {
-      outcome.matched.push_back({hit.rule,
-                                 static_cast<v1::Verdict>(rule.verdict),
-                                 rule.priority, hit.error});
+    const CompiledRule& rule = bundle.rules[hit.rule];
+    if (hit.error >= 0 || rule.only_for_verdicts.empty() ||
+        Contains(rule.only_for_verdicts, verdict)) {
+      outcome.matched.push_back(
+          {hit.rule, rule.verdict, rule.priority, hit.error});
     }
   }
   for (const DecisionOutcome::Matched& note : engine_notes) {
