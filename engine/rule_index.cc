@@ -314,21 +314,14 @@ RuleIndex RuleIndex::Build(
   index.plan_ = KeyReadPlan::Build(reads);
 
   // Alternatives with a string key go to the partition of the string field
-  // with the most constants among theirs; entries by id, in filing order.
+  // with the most constants among theirs, under the string's id, in filing
+  // order; the alternative's other fields become its conditions.
   std::vector<int> partition_of(reads.size(), -1);
+  std::vector<std::vector<std::vector<KeyPartition::Alternative>>> by_id;
   for (size_t f = 0; f < reads.size(); ++f) {
     if (!IsStringKeyField(*reads[f])) continue;
-    partition_of[f] = static_cast<int>(index.partitions_.size());
-    index.partitions_.emplace_back();
-    index.partitions_.back().field = static_cast<int>(f);
-    index.string_ids_.emplace_back(static_cast<int>(f), std::move(ids[f]));
-  }
-  // by_id[partition][id]: the entries of the id, as laid out in
-  // Partition::entries.
-  std::vector<std::vector<std::vector<int32_t>>> by_id(
-      index.partitions_.size());
-  for (size_t p = 0; p < index.partitions_.size(); ++p) {
-    by_id[p].resize(index.string_ids_[p].second.size());
+    partition_of[f] = static_cast<int>(by_id.size());
+    by_id.emplace_back(ids[f].size());
   }
   // The other alternatives, grouped by their fields.
   std::map<std::vector<int>, std::vector<const Filed*>> groups;
@@ -337,10 +330,7 @@ RuleIndex RuleIndex::Build(
     for (size_t i = 0; i < alternative.fields.size(); ++i) {
       const int f = alternative.fields[i];
       if (partition_of[f] < 0) continue;
-      if (lead < 0 ||
-          index.string_ids_[partition_of[f]].second.size() >
-              index.string_ids_[partition_of[alternative.fields[lead]]]
-                  .second.size()) {
+      if (lead < 0 || ids[f].size() > ids[alternative.fields[lead]].size()) {
         lead = static_cast<int>(i);
       }
     }
@@ -348,27 +338,26 @@ RuleIndex RuleIndex::Build(
       groups[alternative.fields].push_back(&alternative);
       continue;
     }
-    const int p = partition_of[alternative.fields[lead]];
-    for (const Tuple& tuple : Tuples<Tuple>(alternative.values)) {
-      std::vector<int32_t>& entries = by_id[p][tuple[lead]];
-      entries.push_back(alternative.rule);
-      entries.push_back(static_cast<int32_t>(tuple.size() - 1));
-      for (size_t i = 0; i < tuple.size(); ++i) {
-        if (static_cast<int>(i) == lead) continue;
-        entries.push_back(alternative.fields[i]);
-        entries.push_back(static_cast<int32_t>(tuple[i]));
-      }
+    KeyPartition::Alternative keyed;
+    keyed.rule = alternative.rule;
+    for (size_t i = 0; i < alternative.fields.size(); ++i) {
+      if (static_cast<int>(i) == lead) continue;
+      keyed.conditions.emplace_back(alternative.fields[i],
+                                    alternative.values[i]);
+    }
+    std::vector<std::vector<KeyPartition::Alternative>>& of_field =
+        by_id[partition_of[alternative.fields[lead]]];
+    for (int64_t id : alternative.values[lead]) {
+      of_field[id].push_back(keyed);
     }
   }
-  for (size_t p = 0; p < index.partitions_.size(); ++p) {
-    Partition& partition = index.partitions_[p];
-    partition.starts.push_back(0);
-    for (const std::vector<int32_t>& entries : by_id[p]) {
-      partition.entries.insert(partition.entries.end(), entries.begin(),
-                               entries.end());
-      partition.starts.push_back(
-          static_cast<uint32_t>(partition.entries.size()));
-    }
+  for (size_t f = 0; f < reads.size(); ++f) {
+    if (partition_of[f] < 0) continue;
+    std::vector<std::string> keys(ids[f].size());
+    for (const auto& [text, id] : ids[f]) keys[id] = text;
+    index.partitions_.push_back(
+        {static_cast<int>(f),
+         KeyPartition::Build(keys, by_id[partition_of[f]])});
   }
 
   for (const auto& [fields, alternatives] : groups) {
@@ -444,10 +433,14 @@ void RuleIndex::Candidates(expr::Frame& frame, CandidateList* out) const {
     for (int rule = 0; rule < rule_count_; ++rule) out->push_back(rule);
     return;
   }
-  for (const auto& [field, ids] : string_ids_) {
-    const std::string_view text = texts[field];
-    const auto it = ids.find(absl::string_view(text.data(), text.size()));
-    values[field] = it == ids.end() ? -1 : it->second;
+  // Each string field's run in its partition (null: no rule names the
+  // request's string), and its id.
+  absl::FixedArray<const uint32_t*, 8> runs(partitions_.size());
+  for (size_t p = 0; p < partitions_.size(); ++p) {
+    const Partition& partition = partitions_[p];
+    runs[p] = partition.keys.Find(texts[partition.field]);
+    values[partition.field] =
+        runs[p] == nullptr ? -1 : KeyPartition::IdOf(runs[p]);
   }
 
   // The unkeyed rules, the rules of one cell or bucket per group and of the
@@ -488,23 +481,10 @@ void RuleIndex::Candidates(expr::Frame& frame, CandidateList* out) const {
     if (it == group.buckets.end()) continue;
     add(it->second.data(), it->second.data() + it->second.size());
   }
-  for (const Partition& partition : partitions_) {
-    const int64_t id = values[partition.field];
-    if (id < 0 || id + 1 >= static_cast<int64_t>(partition.starts.size())) {
-      continue;
-    }
-    const int32_t* entry = partition.entries.data() + partition.starts[id];
-    const int32_t* end = partition.entries.data() + partition.starts[id + 1];
-    while (entry != end) {
-      const int32_t* rule = entry;
-      const int32_t* condition = entry + 2;
-      const int32_t* last = condition + 2 * entry[1];
-      while (condition != last && values[condition[0]] == condition[1]) {
-        condition += 2;
-      }
-      if (condition == last) add(rule, rule + 1);
-      entry = last;
-    }
+  for (size_t p = 0; p < partitions_.size(); ++p) {
+    if (runs[p] == nullptr) continue;
+    partitions_[p].keys.AddMatches(runs[p], values.data(),
+                                   [&](int rule) { add(&rule, &rule + 1); });
   }
 
   if (bitmap) {

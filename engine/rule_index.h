@@ -22,14 +22,14 @@
 //
 // Storage, for few memory reads per decision: the key fields are read in one
 // pass (key_read_plan.h). An alternative keyed on a string field (shop ids:
-// the field whose values grow with the bundle) is filed under that string's
-// id in a partition of the field: the ids index an array of entries, each a
-// rule and the values its other key fields must have, contiguous per id, so
-// a decision reads one string look-up and one short run of entries whatever
-// the number of shops. The other alternatives are grouped by their set of
-// fields: a group whose fields take few values (enums, bools) is a table
-// indexed by the mixed-radix number of the tuple (all tables in one array);
-// the rest are hash maps from the tuple.
+// the field whose values grow with the bundle) is filed under that string in
+// a partition of the field (key_partition.h): one hash slot, then one short
+// contiguous run per string holding the string, its id and its alternatives
+// as a rule and a mask of allowed values per other field, so a decision
+// reads a few adjacent cache lines whatever the number of shops. The other
+// alternatives are grouped by their set of fields: a group whose fields take
+// few values (enums, bools) is a table indexed by the mixed-radix number of
+// the tuple (all tables in one array); the rest are hash maps from the tuple.
 //
 // Why this is exact: a rule that is not a candidate has a conjunct that is
 // false on the request; reading an enum, string or bool field cannot fail
@@ -49,6 +49,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
 #include "engine/expr/expression.h"
+#include "engine/key_partition.h"
 #include "engine/key_read_plan.h"
 
 namespace refund {
@@ -125,16 +126,10 @@ class RuleIndex {
     std::vector<int> fields;
     absl::flat_hash_map<Tuple, std::vector<int>> buckets;
   };
-  // Alternatives keyed on string field `field`, by the string's id: id v's
-  // entries are entries[starts[v], starts[v + 1]), one run of int32s: the
-  // rule, the number n of conditions, then n pairs (field, value); the rule
-  // is a candidate when every field has its value. (Key values are enum
-  // numbers, 0/1 and string ids: all fit in 32 bits.) One run per id keeps a
-  // decision's reads to a few adjacent cache lines.
+  // Alternatives keyed on string field `field`, filed by the string.
   struct Partition {
     int field = 0;
-    std::vector<uint32_t> starts;
-    std::vector<int32_t> entries;
+    KeyPartition keys;
   };
   static constexpr int64_t kDenseLimit = 4096;
   // Bundles of at most this many rules merge candidates through a bitmap.
@@ -143,17 +138,14 @@ class RuleIndex {
   int rule_count_ = 0;
   int unkeyed_count_ = 0;
   KeyReadPlan plan_;  // read once per decision
-  // String fields: (field, the id of each constant some rule compares with).
-  std::vector<std::pair<int, absl::flat_hash_map<std::string, int64_t>>>
-      string_ids_;
   std::vector<DenseGroup> dense_groups_;
   std::vector<DenseKey> dense_keys_;
   std::vector<uint32_t> dense_starts_;
   std::vector<int> dense_rules_;
   std::vector<HashGroup> hash_groups_;
-  std::vector<Partition> partitions_;
-  std::vector<int> unkeyed_;      // rules without keys
-  std::vector<uint8_t> certain_;  // MatchesWhenCandidate, by rule
+  std::vector<Partition> partitions_;  // one per string field
+  std::vector<int> unkeyed_;           // rules without keys
+  std::vector<uint8_t> certain_;       // MatchesWhenCandidate, by rule
   // ResidualOf(r): residual_conjuncts_[residual_starts_[r], [r + 1]).
   std::vector<uint32_t> residual_starts_;
   std::vector<const expr::Node*> residual_conjuncts_;

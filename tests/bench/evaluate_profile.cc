@@ -6,18 +6,22 @@
 //
 //   valgrind --tool=callgrind
 //       --toggle-collect='refund::CompiledBundle::Evaluate*'
-//       build/tests/bench/evaluate_profile [RULES] [ROUNDS]
+//       build/tests/bench/evaluate_profile [RULES] [ROUNDS] [arena]
 //
 // RULES 0 (the default) is the shipped bundle (policies/); otherwise a
 // synthetic bundle of that many rules (tests/engine/synthetic_bundle.h,
 // built as engine_bench builds it). Instructions per decision = the
-// collected total / the printed count.
+// collected total / the printed count. With `arena`, the requests are
+// copied onto one arena first, as BM_EvaluateArenaSynthetic lays them out
+// (contiguous, whatever holes loading the bundle left in the heap).
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "engine/bundle_loader.h"
+#include "google/protobuf/arena.h"
 #include "tests/engine/policy_requests.h"
 #include "tests/engine/synthetic_bundle.h"
 
@@ -26,7 +30,7 @@ namespace {
 
 constexpr int kSyntheticRequests = 256;
 
-int Run(int rules, int rounds) {
+int Run(int rules, int rounds, bool arena) {
   auto policy_requests =
       testing::ReadPolicyRequests(REFUND_POLICIES_DIR "/tests");
   if (!policy_requests.ok()) {
@@ -69,11 +73,23 @@ int Run(int rules, int rounds) {
       }
     }
   }
+  google::protobuf::Arena requests_arena;
+  std::vector<const v1::RefundRequest*> order;
+  for (const v1::RefundRequest& request : requests) {
+    if (!arena) {
+      order.push_back(&request);
+      continue;
+    }
+    auto* copy = google::protobuf::Arena::CreateMessage<v1::RefundRequest>(
+        &requests_arena);
+    *copy = request;
+    order.push_back(copy);
+  }
   long decisions = static_cast<long>(requests.size());  // the filtering above
   int matched = 0;
   for (int round = 0; round < rounds; ++round) {
-    for (const v1::RefundRequest& request : requests) {
-      auto outcome = bundle->Evaluate(request);
+    for (const v1::RefundRequest* request : order) {
+      auto outcome = bundle->Evaluate(*request);
       matched += static_cast<int>(outcome->matched.size());
       ++decisions;
     }
@@ -88,5 +104,6 @@ int Run(int rules, int rounds) {
 int main(int argc, char** argv) {
   const int rules = argc > 1 ? std::atoi(argv[1]) : 0;
   const int rounds = argc > 2 ? std::atoi(argv[2]) : 20;
-  return refund::Run(rules, rounds);
+  const bool arena = argc > 3 && std::string_view(argv[3]) == "arena";
+  return refund::Run(rules, rounds, arena);
 }

@@ -187,6 +187,49 @@ TEST(RuleIndexTest, CandidatesEvaluateTheConjunctsThatAreNotKeys) {
   }
 }
 
+// Alternatives keyed on several string fields and on lists of strings (the
+// partition's general entries and ids of the other string fields).
+TEST(RuleIndexTest, StringKeysOnSeveralFieldsAndListsOfStrings) {
+  const auto bundle = BundleWithRules({
+      "request.shop_id == 'a' && request.locale == 'en-US'",  // 0
+      "request.shop_id in ['a', 'b'] && request.reason == REASON_NO_REASON",
+      "request.locale in ['en-US', 'zh-CN'] && request.shop_id == 'b' &&"
+      " request.flags.urgent",  // 2
+      "request.shop_id == 'c' && request.buyer.buyer_id == 'u1' &&"
+      " request.locale == 'zh-CN'",  // 3
+      "request.shop_id == 'a' && request.type == REQUEST_TYPE_EXCHANGE &&"
+      " request.buyer.orders_90d > 1",   // 4
+      "request.buyer.buyer_id == 'u2'",  // 5
+  });
+  ASSERT_NE(bundle, nullptr);
+  v1::RefundRequest request = testing::SevenDayReturn();
+  request.set_shop_id("c");
+  request.set_locale("zh-CN");
+  request.mutable_buyer()->set_buyer_id("u1");
+  EXPECT_THAT(CandidatesOf(*bundle, request), ElementsAre(3));
+  request.set_shop_id("d");
+  EXPECT_THAT(CandidatesOf(*bundle, request), ElementsAre());
+  for (const char* shop : {"a", "b", "c", "d"}) {
+    for (const char* locale : {"en-US", "zh-CN", "fr-FR"}) {
+      for (const char* buyer : {"u1", "u2", "u3"}) {
+        for (bool urgent : {false, true}) {
+          for (v1::Reason reason : {v1::REASON_NO_REASON, v1::REASON_OTHER}) {
+            request.set_shop_id(shop);
+            request.set_locale(locale);
+            request.mutable_buyer()->set_buyer_id(buyer);
+            request.mutable_flags()->set_urgent(urgent);
+            request.set_reason(reason);
+            request.set_type(urgent ? v1::REQUEST_TYPE_EXCHANGE
+                                    : v1::REQUEST_TYPE_RETURN_AND_REFUND);
+            ExpectIndexExact(*bundle, request,
+                             absl::StrCat(shop, " ", locale, " ", buyer));
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST(RuleIndexTest, IndexedEvaluationEqualsEveryRuleOnTheShippedBundle) {
   auto bundle = LoadBundleFromDirectory(REFUND_POLICIES_DIR);
   ASSERT_TRUE(bundle.ok()) << bundle.status();
