@@ -145,6 +145,7 @@ KeyPartition KeyPartition::Build(
     pool.push_back(static_cast<uint32_t>(general.size()));
     pool.insert(pool.end(), rules.begin(), rules.end());
     for (std::vector<uint16_t>& column : masks) {
+      if (column.empty()) continue;  // no masked entries under this key
       if (column.size() % 2 != 0) column.push_back(0);
       const size_t at = pool.size();
       pool.resize(at + column.size() / 2);
