@@ -145,6 +145,7 @@ KeyPartition KeyPartition::Build(
     pool.push_back(static_cast<uint32_t>(general.size()));
     pool.insert(pool.end(), rules.begin(), rules.end());
     for (std::vector<uint16_t>& column : masks) {
+      if (column.empty()) continue;  // no masked entries under this key
       if (column.size() % 2 != 0) column.push_back(0);
       const size_t at = pool.size();
       pool.resize(at + column.size() / 2);
@@ -153,6 +154,10 @@ KeyPartition KeyPartition::Build(
     pool.insert(pool.end(), general.begin(), general.end());
   }
 
+  if (keys.size() <= static_cast<size_t>(kScannedKeys)) {
+    partition.runs_ = std::move(runs);
+    return partition;
+  }
   size_t capacity = 1;
   while (capacity < 2 * keys.size()) capacity *= 2;
   partition.slots_.resize(capacity);
@@ -166,7 +171,13 @@ KeyPartition KeyPartition::Build(
 }
 
 const uint32_t* KeyPartition::Find(std::string_view text) const {
-  if (key_count_ == 0) return nullptr;
+  if (key_count_ <= kScannedKeys) {
+    for (uint32_t offset : runs_) {
+      const uint32_t* run = pool_.data() + offset;
+      if (run[1] == text.size() && SameBytes(run + 2, text)) return run;
+    }
+    return nullptr;
+  }
   const uint64_t hash = Hash(text);
   const size_t mask = slots_.size() - 1;
   const uint32_t tag = static_cast<uint32_t>(hash >> 32);

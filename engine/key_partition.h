@@ -19,7 +19,8 @@
 //
 // Keys are found through an open-addressing table of (hash tag, run offset)
 // slots, so a look-up reads one slot and then the run it needs anyway, where
-// the key's bytes confirm the match.
+// the key's bytes confirm the match; a partition of at most kScannedKeys
+// keys compares the text with each key instead (no hashing).
 //
 // Values are the rule index's field values (rule_index.h): enum numbers,
 // 0/1 for bools and has(), string ids, -1 for a string no rule names; every
@@ -45,6 +46,8 @@ class KeyPartition {
   static constexpr int kMaxColumns = 8;
   // Values a column's masks cover: [low, low + kWindow).
   static constexpr int64_t kWindow = 15;
+  // Partitions of at most this many keys are searched key by key.
+  static constexpr int kScannedKeys = 4;
 
   // One alternative filed under a key: `rule`, when each of `conditions`'
   // fields (distinct) has one of its values (non-empty, each within
@@ -88,7 +91,8 @@ class KeyPartition {
   static uint64_t Hash(std::string_view text);
 
   int key_count_ = 0;
-  std::vector<Slot> slots_;  // size a power of two, at most half full
+  std::vector<Slot> slots_;     // size a power of two, at most half full
+  std::vector<uint32_t> runs_;  // each key's run offset, when scanned
   std::vector<uint32_t> pool_;
   std::vector<int> columns_;   // fields, in column order
   std::vector<int64_t> lows_;  // each column's window start
