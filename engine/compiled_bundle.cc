@@ -5,6 +5,7 @@
 #include "engine/bundle_internals.h"
 #include "engine/decision_combiner.h"
 #include "engine/decision_renderer.h"
+#include "engine/rule_samples.h"
 #include "engine/request_validator.h"
 #include "engine/status_macros.h"
 
@@ -50,6 +51,10 @@ void CompiledBundle::RenderInto(const v1::RefundRequest& request,
                                 const DecisionOutcome& outcome,
                                 v1::Decision* out) const {
   RenderDecisionInto(*internals_, request, outcome, out);
+}
+
+std::vector<v1::Decision> CompiledBundle::RuleSamples() const {
+  return RenderRuleSamples(*internals_);
 }
 
 std::vector<RuleTrace> CompiledBundle::Explain(

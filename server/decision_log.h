@@ -110,9 +110,13 @@ class DecisionLog {
   // Stores the canonical text of a bundle version once (a version already
   // stored is left as it is). Blocks until durable. Call it before appending
   // any decision made with that version. UNAVAILABLE on a storage failure.
+  // `decision_dictionary` (server/decision_dictionary.h; may be empty) is
+  // what the store may compress this version's decisions with; a store
+  // keeps the first one it got for a version, and reads its rows with it.
   virtual absl::Status PutBundle(const std::string& version,
                                  const std::string& name,
-                                 const std::string& canonical_text) = 0;
+                                 const std::string& canonical_text,
+                                 const std::string& decision_dictionary) = 0;
 
   // NOT_FOUND when no decision has this id.
   virtual absl::StatusOr<StoredDecision> GetDecision(

@@ -41,10 +41,12 @@ absl::StatusOr<std::unique_ptr<LogRowReader>> LogRowReader::Open(
   // A deferred transaction: the snapshot is taken by the first read and kept
   // until the reader is destroyed.
   RETURN_IF_ERROR(db->Execute("BEGIN"));
-  ASSIGN_OR_RETURN(SqliteStatement rows,
-                   db->Prepare(absl::StrCat("SELECT seq, request, decision, ",
-                                            kRowColumnsSql,
-                                            " FROM decisions ORDER BY seq")));
+  ASSIGN_OR_RETURN(std::string codec_sql, DecisionCodecSql(*db));
+  ASSIGN_OR_RETURN(
+      SqliteStatement rows,
+      db->Prepare(absl::StrCat("SELECT seq, request, decision, ", codec_sql,
+                               ", ", kRowColumnsSql,
+                               " FROM decisions ORDER BY seq")));
   return std::unique_ptr<LogRowReader>(
       new LogRowReader(std::move(db), std::move(rows)));
 }
@@ -60,8 +62,15 @@ absl::StatusOr<std::optional<LogRow>> LogRowReader::Next() {
   LogRow row;
   row.seq = rows_.ColumnInt64(0);
   row.request = rows_.ColumnBytes(1);
-  row.decision = rows_.ColumnBytes(2);
-  row.columns = ReadRowColumns(rows_, 3);
+  row.columns = ReadRowColumns(rows_, 4);
+  absl::StatusOr<std::string> decision =
+      decoder_.Decode(*db_, rows_.ColumnInt64(3), row.columns.bundle_version,
+                      rows_.ColumnBytes(2));
+  if (decision.ok()) {
+    row.decision = *std::move(decision);
+  } else {
+    row.decision_error = std::string(decision.status().message());
+  }
   return row;
 }
 

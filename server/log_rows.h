@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "server/sqlite_connection.h"
+#include "server/stored_decision_decoder.h"
 #include "server/stored_row.h"
 
 namespace refund::server {
@@ -20,7 +21,11 @@ struct LogRow {
   int64_t seq = 0;
   StoredRowColumns columns;
   std::string request;   // deterministic serialization of the RefundRequest
-  std::string decision;  // deterministic serialization of the Decision
+  // Deterministic serialization of the Decision, decompressed when the row
+  // keeps it compressed (server/decision_codec.h); empty when that fails.
+  std::string decision;
+  // Why the stored decision blob could not be decoded; empty when it was.
+  std::string decision_error;
 };
 
 // The decisions columns that ReadRowColumns reads, in its order, for a
@@ -60,6 +65,7 @@ class LogRowReader {
 
   std::unique_ptr<SqliteConnection> db_;
   SqliteStatement rows_;
+  StoredDecisionDecoder decoder_;
 };
 
 }  // namespace refund::server

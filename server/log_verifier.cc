@@ -188,8 +188,11 @@ absl::StatusOr<v1::VerifyDecisionLogResponse> VerifyDecisionLogFile(
     RETURN_IF_ERROR(rule_rows.SkipTo(row.seq, orphan_rule_seqs));
     ASSIGN_OR_RETURN(std::set<std::string> stored_rules,
                      rule_rows.Take(row.seq));
-    if (!request.ParseFromString(row.request) ||
-        !decision.ParseFromString(row.decision)) {
+    if (!row.decision_error.empty()) {
+      add("CORRUPT_ROW", absl::StrCat("the stored decision cannot be read: ",
+                                      row.decision_error));
+    } else if (!request.ParseFromString(row.request) ||
+               !decision.ParseFromString(row.decision)) {
       add("CORRUPT_ROW", "the request or decision bytes do not parse");
     } else {
       for (std::string& mismatch :

@@ -13,6 +13,7 @@
 #include "engine/bundle_loader.h"
 #include "engine/compiled_bundle.h"
 #include "engine/policy_issue.h"
+#include "server/decision_dictionary.h"
 
 namespace refund::server {
 
@@ -34,8 +35,9 @@ absl::StatusOr<std::shared_ptr<const ActiveBundle>> PolicyReloader::Reload() {
                      " refused; the active bundle keeps serving:\n", detail));
   }
   std::shared_ptr<const CompiledBundle> bundle = std::move(*loaded);
-  absl::Status stored = log_.PutBundle(bundle->version(), bundle->name(),
-                                       bundle->canonical_text());
+  absl::Status stored =
+      log_.PutBundle(bundle->version(), bundle->name(),
+                     bundle->canonical_text(), BuildDecisionDictionary(*bundle));
   if (!stored.ok()) {
     return absl::UnavailableError(absl::StrCat("cannot store policy bundle ",
                                                bundle->version(), ": ",

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -23,6 +24,7 @@
 #include "absl/time/time.h"
 #include "engine/status_macros.h"
 #include "server/log_rows.h"
+#include "server/decision_codec.h"
 #include "server/log_verifier.h"
 #include "server/page_token.h"
 #include "server/row_hash.h"
@@ -91,6 +93,19 @@ constexpr char kSchemaV3[] = R"sql(
 DROP INDEX IF EXISTS decision_rules_by_rule_id;
 )sql";
 
+// Schema version 4: compressed decisions (server/decision_codec.h). A
+// bundle version may have the dictionary its decisions are compressed with,
+// stored once and never changed (apart from the bundle's text, so that
+// losing one does not lose the other); each decision row says how its blob
+// is kept. Rows written before stay plain (codec 0).
+constexpr char kSchemaV4[] = R"sql(
+CREATE TABLE decision_dictionaries (
+  version    TEXT PRIMARY KEY,
+  dictionary BLOB NOT NULL
+);
+ALTER TABLE decisions ADD COLUMN decision_codec INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 // The migration hook: step i brings the schema from version i to i + 1.
 // A later schema appends a step here and bumps kSchemaVersion; steps run in
 // one transaction each, so a crash leaves the database at a whole version.
@@ -102,6 +117,7 @@ constexpr Migration kMigrations[] = {
     {1, kSchemaV1},
     {2, kSchemaV2},
     {3, kSchemaV3},
+    {4, kSchemaV4},
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) ==
                   SqliteDecisionLog::kSchemaVersion,
@@ -183,7 +199,9 @@ absl::StatusOr<ChainEnd> ReadChainEnd(SqliteConnection& db) {
 // A read-only open needs the current schema (the writer migrates; a reader
 // must not).
 absl::Status CheckReadOnlySchema(SqliteConnection& db) {
-  // Version 3 only dropped an unused index: a version 2 file reads the same.
+  // Version 3 only dropped an unused index, and version 4's new columns are
+  // read as "plain" where missing (DecisionCodecSql): a version 2 file reads
+  // the same.
   constexpr int64_t kOldestReadable = 2;
   ASSIGN_OR_RETURN(int64_t version, db.QueryInt64("PRAGMA user_version"));
   if (version < kOldestReadable ||
@@ -209,26 +227,40 @@ class ResetOnExit {
   SqliteStatement& stmt_;
 };
 
-// Columns: seq, decision, request, bundle_version, then kRowColumnsSql.
-const std::string& StoredColumns() {
-  static const std::string* columns = new std::string(
-      absl::StrCat("seq, decision, request, bundle_version, ", kRowColumnsSql));
-  return *columns;
+// Columns: seq, decision, codec, request, bundle_version, then
+// kRowColumnsSql. `codec_sql` from DecisionCodecSql.
+std::string StoredColumns(absl::string_view codec_sql) {
+  return absl::StrCat("seq, decision, ", codec_sql,
+                      ", request, bundle_version, ", kRowColumnsSql);
 }
 
-absl::StatusOr<StoredDecision> ReadStoredRow(const SqliteStatement& stmt) {
+// A compressor per bundle version, but not for every version a long-running
+// server ever loaded: beyond this many, the writer forgets them all and
+// reads back those it still meets.
+constexpr size_t kMaxWriterCompressors = 8;
+
+}  // namespace
+
+absl::StatusOr<StoredDecision> SqliteDecisionLog::ReadStoredRow(
+    SqliteConnection& db, const SqliteStatement& stmt) {
   StoredDecision stored;
   stored.seq = stmt.ColumnInt64(0);
-  stored.decision_bytes = stmt.ColumnBytes(1);
-  if (!stored.decision.ParseFromString(stored.decision_bytes)) {
+  stored.bundle_version = stmt.ColumnBytes(4);
+  absl::StatusOr<std::string> decision =
+      decoder_.Decode(db, stmt.ColumnInt64(2), stored.bundle_version,
+                      stmt.ColumnBytes(1));
+  if (!decision.ok() || !stored.decision.ParseFromString(*decision)) {
     return absl::DataLossError(absl::StrCat(
-        "decision log: stored decision at seq ", stored.seq, " is corrupt"));
+        "decision log: stored decision at seq ", stored.seq, " is corrupt",
+        decision.ok() ? "" : ": ", decision.status().message()));
   }
-  stored.request_bytes = stmt.ColumnBytes(2);
-  stored.bundle_version = stmt.ColumnBytes(3);
-  stored.row = ReadRowColumns(stmt, 4);
+  stored.decision_bytes = *std::move(decision);
+  stored.request_bytes = stmt.ColumnBytes(3);
+  stored.row = ReadRowColumns(stmt, 5);
   return stored;
 }
+
+namespace {
 
 }  // namespace
 
@@ -248,6 +280,44 @@ class SqliteDecisionLog::ReaderLease {
   SqliteDecisionLog* log_;
   std::unique_ptr<SqliteConnection> db_;
 };
+
+absl::StatusOr<SqliteDecisionLog::WriterStatements>
+SqliteDecisionLog::PrepareWriterStatements(SqliteConnection& db) {
+  ASSIGN_OR_RETURN(
+      SqliteStatement find_request,
+      db.Prepare("SELECT request, decision, decision_codec, bundle_version "
+                 "FROM decisions WHERE request_id = ?1"));
+  ASSIGN_OR_RETURN(
+      SqliteStatement insert_decision,
+      db.Prepare(
+          "INSERT INTO decisions (decision_id, request_id, refund_id, "
+          "shop_id, verdict, decided_at, bundle_version, request, decision, "
+          "request_sha256, prev_hash, row_hash, decision_codec) "
+          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"));
+  ASSIGN_OR_RETURN(SqliteStatement insert_bundle,
+                   db.Prepare("INSERT OR IGNORE INTO bundles "
+                              "(version, name, text, stored_at) "
+                              "VALUES (?1, ?2, ?3, ?4)"));
+  // A version stored without a dictionary (by an older build) gets one; a
+  // stored dictionary is never replaced, or the rows compressed with it
+  // could no longer be read.
+  ASSIGN_OR_RETURN(SqliteStatement add_dictionary,
+                   db.Prepare("INSERT OR IGNORE INTO decision_dictionaries "
+                              "(version, dictionary) VALUES (?1, ?2)"));
+  // The version's dictionary, when it has one (NULL otherwise).
+  ASSIGN_OR_RETURN(
+      SqliteStatement find_bundle,
+      db.Prepare("SELECT (SELECT dictionary FROM decision_dictionaries d "
+                 "WHERE d.version = b.version) FROM bundles b "
+                 "WHERE b.version = ?1"));
+  ASSIGN_OR_RETURN(SqliteStatement update_head,
+                   db.Prepare("UPDATE chain_head SET last_seq = ?1, "
+                                   "last_hash = ?2 WHERE id = 1"));
+  return WriterStatements{
+      std::move(find_request),  std::move(insert_decision),
+      std::move(insert_bundle), std::move(add_dictionary),
+      std::move(find_bundle),   std::move(update_head)};
+}
 
 absl::StatusOr<std::unique_ptr<SqliteDecisionLog>> SqliteDecisionLog::Open(
     const std::string& path, const SqliteDecisionLogOptions& options) {
@@ -278,29 +348,14 @@ absl::StatusOr<std::unique_ptr<SqliteDecisionLog>> SqliteDecisionLog::Open(
     RETURN_IF_ERROR(Migrate(*writer));
   }
   ASSIGN_OR_RETURN(ChainEnd chain_end, ReadChainEnd(*writer));
+  ASSIGN_OR_RETURN(std::string codec_sql, DecisionCodecSql(*writer));
 
-  ASSIGN_OR_RETURN(SqliteStatement find_request,
-                   writer->Prepare("SELECT request, decision FROM decisions "
-                                   "WHERE request_id = ?1"));
-  ASSIGN_OR_RETURN(
-      SqliteStatement insert_decision,
-      writer->Prepare(
-          "INSERT INTO decisions (decision_id, request_id, refund_id, "
-          "shop_id, verdict, decided_at, bundle_version, request, decision, "
-          "request_sha256, prev_hash, row_hash) "
-          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"));
-  ASSIGN_OR_RETURN(SqliteStatement insert_bundle,
-                   writer->Prepare("INSERT OR IGNORE INTO bundles "
-                                   "(version, name, text, stored_at) "
-                                   "VALUES (?1, ?2, ?3, ?4)"));
-  ASSIGN_OR_RETURN(SqliteStatement find_bundle,
-                   writer->Prepare("SELECT 1 FROM bundles WHERE version = ?1"));
-  ASSIGN_OR_RETURN(SqliteStatement update_head,
-                   writer->Prepare("UPDATE chain_head SET last_seq = ?1, "
-                                   "last_hash = ?2 WHERE id = 1"));
-  WriterStatements statements{
-      std::move(find_request), std::move(insert_decision),
-      std::move(insert_bundle), std::move(find_bundle), std::move(update_head)};
+  // A read-only log never writes, and an old file it reads may lack the
+  // columns the writer's statements name.
+  std::optional<WriterStatements> statements;
+  if (!options.read_only) {
+    ASSIGN_OR_RETURN(statements, PrepareWriterStatements(*writer));
+  }
   std::unique_ptr<SqliteConnection> checkpointer;
   if (!options.read_only) {
     absl::StatusOr<std::unique_ptr<SqliteConnection>> opened =
@@ -314,16 +369,19 @@ absl::StatusOr<std::unique_ptr<SqliteDecisionLog>> SqliteDecisionLog::Open(
   }
   return std::unique_ptr<SqliteDecisionLog>(new SqliteDecisionLog(
       path, options, std::move(writer), std::move(checkpointer),
-      std::move(statements), std::move(chain_end.hash), chain_end.seq));
+      std::move(statements), std::move(chain_end.hash), chain_end.seq,
+      std::move(codec_sql)));
 }
 
 SqliteDecisionLog::SqliteDecisionLog(
     std::string path, SqliteDecisionLogOptions options,
     std::unique_ptr<SqliteConnection> writer,
-    std::unique_ptr<SqliteConnection> checkpointer, WriterStatements statements,
-    std::string last_hash, int64_t last_seq)
+    std::unique_ptr<SqliteConnection> checkpointer,
+    std::optional<WriterStatements> statements,
+    std::string last_hash, int64_t last_seq, std::string codec_sql)
     : path_(std::move(path)),
       options_(options),
+      stored_columns_(StoredColumns(codec_sql)),
       writer_(std::move(writer)),
       statements_(std::move(statements)),
       last_hash_(std::move(last_hash)),
@@ -375,9 +433,9 @@ void SqliteDecisionLog::Append(DecisionLogEntry entry, AppendCallback done) {
   done(absl::UnavailableError("decision log: closed"));
 }
 
-absl::Status SqliteDecisionLog::PutBundle(const std::string& version,
-                                          const std::string& name,
-                                          const std::string& canonical_text) {
+absl::Status SqliteDecisionLog::PutBundle(
+    const std::string& version, const std::string& name,
+    const std::string& canonical_text, const std::string& decision_dictionary) {
   if (options_.read_only) {
     return absl::FailedPreconditionError("decision log: opened read-only");
   }
@@ -386,7 +444,8 @@ absl::Status SqliteDecisionLog::PutBundle(const std::string& version,
   {
     absl::MutexLock lock(&mu_);
     if (closing_) return absl::UnavailableError("decision log: closed");
-    queue_.push_back(BundleJob{version, name, canonical_text, &status, &done});
+    queue_.push_back(BundleJob{version, name, canonical_text,
+                               decision_dictionary, &status, &done});
   }
   done.WaitForNotification();
   return status;
@@ -444,6 +503,7 @@ void SqliteDecisionLog::CommitBatch(std::vector<Job>& batch) {
     last_seq_ = start_seq;
     // A bundle stored by this batch is gone again.
     stored_bundles_.clear();
+    compressors_.clear();
     absl::Status failed = absl::UnavailableError(txn.message());
     for (auto& outcome : outcomes) outcome = failed;
     for (Job& job : batch) {
@@ -538,7 +598,7 @@ absl::Status SqliteDecisionLog::StoreEntry(
   }
 
   if (!stored_bundles_.contains(entry.bundle_version)) {
-    SqliteStatement& find = statements_.find_bundle;
+    SqliteStatement& find = statements_->find_bundle;
     ResetOnExit reset(find);
     find.BindText(1, entry.bundle_version);
     ASSIGN_OR_RETURN(bool found, find.Step());
@@ -548,15 +608,43 @@ absl::Status SqliteDecisionLog::StoreEntry(
                        "\" was not stored (PutBundle) before this decision"));
       return absl::OkStatus();
     }
+    std::unique_ptr<DecisionCompressor> compressor;
+    if (const std::string dictionary = find.ColumnBytes(0);
+        !dictionary.empty()) {
+      // Without a compressor (zstd could not allocate one) the decisions are
+      // stored plain: slower, never lost.
+      absl::StatusOr<std::unique_ptr<DecisionCompressor>> created =
+          DecisionCompressor::Create(dictionary);
+      if (created.ok()) compressor = *std::move(created);
+    }
+    if (compressors_.size() >= kMaxWriterCompressors) {
+      compressors_.clear();
+      stored_bundles_.clear();
+    }
     stored_bundles_.insert(entry.bundle_version);
+    if (compressor != nullptr) {
+      compressors_.emplace(entry.bundle_version, std::move(compressor));
+    }
   }
 
   const std::string& decision_bytes = entry.decision_bytes;
   std::string row_hash =
       ComputeRowHash(entry.request_bytes, decision_bytes, entry.bundle_version,
                      entry.decided_at_micros, last_hash_);
+  // The hash covers the decision's bytes; the row may keep them compressed.
+  absl::string_view stored_decision = decision_bytes;
+  DecisionCodec codec = DecisionCodec::kPlain;
+  if (auto compressor = compressors_.find(entry.bundle_version);
+      compressor != compressors_.end()) {
+    absl::StatusOr<absl::string_view> frame =
+        compressor->second->Compress(decision_bytes);
+    if (frame.ok()) {
+      stored_decision = *frame;
+      codec = DecisionCodec::kZstdBundleDictionary;
+    }
+  }
   {
-    SqliteStatement& insert = statements_.insert_decision;
+    SqliteStatement& insert = statements_->insert_decision;
     ResetOnExit reset(insert);
     insert.BindText(1, entry.decision_id);
     insert.BindText(2, entry.request_id);
@@ -566,10 +654,11 @@ absl::Status SqliteDecisionLog::StoreEntry(
     insert.BindInt64(6, entry.decided_at_micros);
     insert.BindText(7, entry.bundle_version);
     insert.BindBlobBorrowed(8, entry.request_bytes);
-    insert.BindBlobBorrowed(9, decision_bytes);
+    insert.BindBlobBorrowed(9, stored_decision);
     insert.BindBlob(10, Sha256(entry.request_bytes));
     insert.BindBlob(11, last_hash_);
     insert.BindBlob(12, row_hash);
+    insert.BindInt64(13, static_cast<int64_t>(codec));
     absl::Status inserted = insert.Run();
     // A constraint failure undoes only this statement; the batch goes on.
     // Inserting first and looking only then spares every new decision a
@@ -591,7 +680,7 @@ absl::Status SqliteDecisionLog::StoreEntry(
 
 absl::Status SqliteDecisionLog::AnswerDuplicate(
     const DecisionLogEntry& entry, absl::StatusOr<std::string>* outcome) {
-  SqliteStatement& find = statements_.find_request;
+  SqliteStatement& find = statements_->find_request;
   ResetOnExit reset(find);
   find.BindText(1, entry.request_id);
   ASSIGN_OR_RETURN(bool found, find.Step());
@@ -606,14 +695,16 @@ absl::Status SqliteDecisionLog::AnswerDuplicate(
                      "\" was already decided for a different request"));
     return absl::OkStatus();
   }
-  std::string stored(find.ColumnBytes(1));
-  if (v1::Decision parsed; !parsed.ParseFromString(stored)) {
+  absl::StatusOr<std::string> stored =
+      decoder_.Decode(*writer_, find.ColumnInt64(2), find.ColumnBytes(3),
+                      find.ColumnBytes(1));
+  if (v1::Decision parsed; !stored.ok() || !parsed.ParseFromString(*stored)) {
     *outcome = absl::DataLossError(
         absl::StrCat("decision log: stored decision for request_id \"",
                      entry.request_id, "\" is corrupt"));
     return absl::OkStatus();
   }
-  *outcome = std::move(stored);
+  *outcome = *std::move(stored);
   return absl::OkStatus();
 }
 
@@ -647,7 +738,7 @@ absl::Status SqliteDecisionLog::InsertRules(
 }
 
 absl::Status SqliteDecisionLog::UpdateChainHead() {
-  SqliteStatement& update = statements_.update_head;
+  SqliteStatement& update = statements_->update_head;
   ResetOnExit reset(update);
   update.BindInt64(1, last_seq_);
   update.BindBlob(2, last_hash_);
@@ -655,15 +746,25 @@ absl::Status SqliteDecisionLog::UpdateChainHead() {
 }
 
 absl::Status SqliteDecisionLog::StoreBundle(const BundleJob& job) {
-  SqliteStatement& insert = statements_.insert_bundle;
+  SqliteStatement& insert = statements_->insert_bundle;
   ResetOnExit reset(insert);
   insert.BindText(1, job.version);
   insert.BindText(2, job.name);
   insert.BindText(3, job.text);
   insert.BindInt64(4, absl::ToUnixMicros(absl::Now()));
-  absl::Status status = insert.Run();
-  if (status.ok()) *job.status = absl::OkStatus();
-  return status;
+  RETURN_IF_ERROR(insert.Run());
+  if (!job.decision_dictionary.empty()) {
+    SqliteStatement& add = statements_->add_dictionary;
+    ResetOnExit reset_add(add);
+    add.BindText(1, job.version);
+    add.BindBlobBorrowed(2, job.decision_dictionary);
+    RETURN_IF_ERROR(add.Run());
+    // Read the version's dictionary again on its next decision.
+    stored_bundles_.erase(job.version);
+    compressors_.erase(job.version);
+  }
+  *job.status = absl::OkStatus();
+  return absl::OkStatus();
 }
 
 absl::StatusOr<SqliteDecisionLog::ReaderLease>
@@ -699,7 +800,7 @@ absl::StatusOr<StoredDecision> SqliteDecisionLog::GetDecision(
   ASSIGN_OR_RETURN(ReaderLease reader, AcquireReader());
   ASSIGN_OR_RETURN(SqliteStatement stmt,
                    reader.db().Prepare(
-                       absl::StrCat("SELECT ", StoredColumns(),
+                       absl::StrCat("SELECT ", stored_columns_,
                                     " FROM decisions WHERE decision_id = ?1")));
   stmt.BindText(1, decision_id);
   ASSIGN_OR_RETURN(bool found, stmt.Step());
@@ -707,7 +808,7 @@ absl::StatusOr<StoredDecision> SqliteDecisionLog::GetDecision(
     return absl::NotFoundError(
         absl::StrCat("decision \"", decision_id, "\" not found"));
   }
-  return ReadStoredRow(stmt);
+  return ReadStoredRow(reader.db(), stmt);
 }
 
 absl::StatusOr<DecisionPage> SqliteDecisionLog::ListDecisions(
@@ -724,7 +825,7 @@ absl::StatusOr<DecisionPage> SqliteDecisionLog::ListDecisions(
   }
 
   // Placeholders are numbered in the order the conditions are added.
-  std::string sql = absl::StrCat("SELECT ", StoredColumns(),
+  std::string sql = absl::StrCat("SELECT ", stored_columns_,
                                  " FROM decisions d WHERE d.seq > ?1");
   int next_param = 2;
   auto add_condition = [&](absl::string_view condition) {
@@ -770,7 +871,7 @@ absl::StatusOr<DecisionPage> SqliteDecisionLog::ListDecisions(
       page.next_page_token = EncodePageToken(page.decisions.back().seq, filter);
       break;
     }
-    ASSIGN_OR_RETURN(StoredDecision stored, ReadStoredRow(stmt));
+    ASSIGN_OR_RETURN(StoredDecision stored, ReadStoredRow(reader.db(), stmt));
     page.decisions.push_back(std::move(stored));
   }
   return page;

@@ -11,6 +11,11 @@
 // BEGIN IMMEDIATE ... COMMIT, so that one fsync covers many decisions under
 // load while a lone request still commits at once.
 //
+// Compression: a decision whose bundle version was stored with a decision
+// dictionary is kept as a zstd frame made with it (server/decision_codec.h;
+// about a tenth of its bytes), others as they are; the row's decision_codec
+// says which. Every read gives the decision's bytes back exactly.
+//
 // Hash chain: each row's prev_hash is the row_hash of the row before it (32
 // zero bytes for the first); row_hash is ComputeRowHash (server/row_hash.h).
 // The writer keeps the latest hash in memory, read at Open, and restores it
@@ -27,19 +32,23 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <variant>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "server/decision_codec.h"
 #include "server/decision_log.h"
 #include "server/sqlite_connection.h"
+#include "server/stored_decision_decoder.h"
 
 namespace refund::server {
 
@@ -75,7 +84,7 @@ struct SqliteDecisionLogOptions {
 class SqliteDecisionLog final : public DecisionLog {
  public:
   // The schema this code writes (PRAGMA user_version).
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
 
   // Opens (creating the file and any missing directories) and migrates the
   // database at `path`, then starts the writer thread. UNAVAILABLE when the
@@ -89,7 +98,8 @@ class SqliteDecisionLog final : public DecisionLog {
 
   void Append(DecisionLogEntry entry, AppendCallback done) override;
   absl::Status PutBundle(const std::string& version, const std::string& name,
-                         const std::string& canonical_text) override;
+                         const std::string& canonical_text,
+                         const std::string& decision_dictionary) override;
   absl::StatusOr<StoredDecision> GetDecision(
       const std::string& decision_id) override;
   absl::StatusOr<DecisionPage> ListDecisions(
@@ -110,6 +120,7 @@ class SqliteDecisionLog final : public DecisionLog {
     std::string version;
     std::string name;
     std::string text;
+    std::string decision_dictionary;
     // Owned by the PutBundle call, which waits for `done`.
     absl::Status* status;
     absl::Notification* done;
@@ -121,6 +132,7 @@ class SqliteDecisionLog final : public DecisionLog {
     SqliteStatement find_request;
     SqliteStatement insert_decision;
     SqliteStatement insert_bundle;
+    SqliteStatement add_dictionary;
     SqliteStatement find_bundle;
     SqliteStatement update_head;
   };
@@ -131,8 +143,9 @@ class SqliteDecisionLog final : public DecisionLog {
   SqliteDecisionLog(std::string path, SqliteDecisionLogOptions options,
                     std::unique_ptr<SqliteConnection> writer,
                     std::unique_ptr<SqliteConnection> checkpointer,
-                    WriterStatements statements, std::string last_hash,
-                    int64_t last_seq);
+                    std::optional<WriterStatements> statements,
+                    std::string last_hash,
+                    int64_t last_seq, std::string codec_sql);
 
   bool HasWorkOrClosing() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void WriterLoop();
@@ -163,15 +176,26 @@ class SqliteDecisionLog final : public DecisionLog {
   // transaction.
   absl::Status UpdateChainHead();
 
+  static absl::StatusOr<WriterStatements> PrepareWriterStatements(
+      SqliteConnection& db);
+  // A StoredDecision from a row of `stored_columns_` read through `db`.
+  absl::StatusOr<StoredDecision> ReadStoredRow(SqliteConnection& db,
+                                               const SqliteStatement& stmt);
+
   absl::StatusOr<ReaderLease> AcquireReader();
   void ReleaseReader(std::unique_ptr<SqliteConnection> reader);
 
   const std::string path_;
   const SqliteDecisionLogOptions options_;
+  // The SELECT list of a StoredDecision (ReadStoredRow).
+  const std::string stored_columns_;
+  // Decompresses stored decisions for every thread that reads them.
+  StoredDecisionDecoder decoder_;
 
   // Used only by the writer thread once it runs.
   std::unique_ptr<SqliteConnection> writer_;
-  WriterStatements statements_;
+  // Empty in a read-only log.
+  std::optional<WriterStatements> statements_;
   // Multi-row inserts into decision_rules by row count, prepared on first
   // use.
   static constexpr size_t kRulesPerStatement = 16;
@@ -181,6 +205,10 @@ class SqliteDecisionLog final : public DecisionLog {
   // Bundle versions known to be stored (committed, or earlier in the open
   // transaction: cleared when a batch fails).
   absl::flat_hash_set<std::string> stored_bundles_;
+  // The compressors of the stored versions that have a dictionary (a
+  // version without one is stored plain). Same lifetime as stored_bundles_.
+  absl::flat_hash_map<std::string, std::unique_ptr<DecisionCompressor>>
+      compressors_;
 
   absl::Mutex mu_;
   std::deque<Job> queue_ ABSL_GUARDED_BY(mu_);

@@ -46,8 +46,13 @@ int RunExportCommand(const Args& args, std::ostream& out, std::ostream& err) {
     record.set_request_sha256(server::ToHex(columns.request_sha256));
     record.set_prev_hash(server::ToHex(columns.prev_hash));
     record.set_row_hash(server::ToHex(columns.row_hash));
-    if (!record.mutable_request()->ParseFromString(stored.request) ||
-        !record.mutable_decision()->ParseFromString(stored.decision)) {
+    if (!stored.decision_error.empty()) {
+      err << "export: seq " << stored.seq
+          << ": the stored decision cannot be read: " << stored.decision_error
+          << "\n";
+      exit_code = 1;
+    } else if (!record.mutable_request()->ParseFromString(stored.request) ||
+               !record.mutable_decision()->ParseFromString(stored.decision)) {
       err << "export: seq " << stored.seq
           << ": the request or decision bytes do not parse\n";
       exit_code = 1;

@@ -26,6 +26,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "engine/bundle_loader.h"
@@ -420,6 +421,37 @@ TEST_F(AuditE2ETest, IntactLogVerifies) {
   EXPECT_EQ(lines.size(), static_cast<size_t>(kCases));
 }
 
+// The server keeps every decision compressed with its bundle's dictionary,
+// and gives the decision back byte for byte.
+TEST_F(AuditE2ETest, ServerStoresDecisionsCompressed) {
+  CommandResult counted = RunCommand(
+      Sqlite(backup_path(),
+             "SELECT count(*), sum(length(decision)) FROM decisions "
+             "WHERE decision_codec = 1"));
+  ASSERT_EQ(counted.exit_code, 0) << counted.output;
+  std::vector<std::string> columns = absl::StrSplit(
+      absl::StripTrailingAsciiWhitespace(counted.output), '|');
+  ASSERT_EQ(columns.size(), 2u) << counted.output;
+  EXPECT_EQ(columns[0], absl::StrCat(kCases));
+  int64_t compressed = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(columns[1], &compressed)) << counted.output;
+  int64_t plain = 0;
+  for (const auto& [id, decision] : *decisions_) {
+    plain += static_cast<int64_t>(decision.ByteSizeLong());
+  }
+  EXPECT_LT(compressed * 5, plain);
+
+  auto stub = server_->NewStub();
+  for (const auto& [id, decision] : *decisions_) {
+    grpc::ClientContext context;
+    v1::GetDecisionRequest request;
+    request.set_decision_id(id);
+    v1::Decision got;
+    ASSERT_TRUE(stub->GetDecision(&context, request, &got).ok());
+    ASSERT_EQ(got.SerializeAsString(), decision.SerializeAsString()) << id;
+  }
+}
+
 // The decision id stored at `seq` of the audit copy.
 std::string DecisionIdAt(const std::string& db, int seq) {
   CommandResult id = RunCommand(Sqlite(
@@ -484,7 +516,8 @@ TEST_F(AuditE2ETest, EditedDecisionBlobIsAnIntegrityFailure) {
   const std::string copy = CopyOfLog("edited-blob.db");
   const std::string id = DecisionIdAt(copy, 42);
   const v1::Decision& original = decisions_->at(id);
-  // The attacker rewrites the stored verdict inside the hashed blob.
+  // The attacker rewrites the stored verdict inside the hashed blob (and
+  // stores it plain: the log may keep a decision either way).
   v1::Decision edited = original;
   edited.set_verdict(original.verdict() == v1::VERDICT_APPROVE
                          ? v1::VERDICT_REJECT
@@ -495,7 +528,9 @@ TEST_F(AuditE2ETest, EditedDecisionBlobIsAnIntegrityFailure) {
   }
   CommandResult tamper =
       RunCommand(Sqlite(copy, absl::StrCat("UPDATE decisions SET decision = X'",
-                                           hex, "' WHERE seq = 42")));
+                                           hex,
+                                           "', decision_codec = 0 "
+                                           "WHERE seq = 42")));
   ASSERT_EQ(tamper.exit_code, 0) << tamper.output;
 
   CommandResult verify =

@@ -46,7 +46,7 @@ class BundleCacheTest : public ::testing::Test {
 
 TEST_F(BundleCacheTest, CompilesAStoredVersionToTheSameBundle) {
   ASSERT_TRUE(log_->PutBundle(bundle_->version(), bundle_->name(),
-                              bundle_->canonical_text())
+                              bundle_->canonical_text(), "")
                   .ok());
   BundleCache cache(*log_);
   absl::StatusOr<std::shared_ptr<const CompiledBundle>> got =
@@ -78,7 +78,8 @@ TEST_F(BundleCacheTest, AnUnknownVersionIsNotFound) {
 TEST_F(BundleCacheTest, AlteredBundleTextIsDataLoss) {
   ASSERT_TRUE(log_->PutBundle(bundle_->version(), bundle_->name(),
                               bundle_->canonical_text() +
-                                  "\nconstants { name: \"x\" value: \"1\" }\n")
+                                  "\nconstants { name: \"x\" value: \"1\" }\n",
+                              "")
                   .ok());
   BundleCache cache(*log_);
   absl::Status status = cache.Get(bundle_->version()).status();
@@ -87,7 +88,7 @@ TEST_F(BundleCacheTest, AlteredBundleTextIsDataLoss) {
 
 TEST_F(BundleCacheTest, KeepsOnlyTheMostRecentlyUsed) {
   ASSERT_TRUE(log_->PutBundle(bundle_->version(), bundle_->name(),
-                              bundle_->canonical_text())
+                              bundle_->canonical_text(), "")
                   .ok());
   BundleCache cache(*log_, /*capacity=*/1);
   std::shared_ptr<const CompiledBundle> first = *cache.Get(bundle_->version());

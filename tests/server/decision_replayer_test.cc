@@ -13,6 +13,7 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "server/bundle_cache.h"
+#include "server/decision_dictionary.h"
 #include "server/replay_request.h"
 #include "server/sqlite_connection.h"
 #include "tests/engine/test_bundle.h"
@@ -280,7 +281,8 @@ TEST_F(DecisionReplayerTest, CandidateByStoredVersion) {
   ASSERT_NE(candidate, nullptr);
   ASSERT_TRUE(stored_->log
                   ->PutBundle(candidate->version(), candidate->name(),
-                              candidate->canonical_text())
+                              candidate->canonical_text(),
+                              BuildDecisionDictionary(*candidate))
                   .ok());
   v1::ReplayRequest request;
   request.set_mode(v1::REPLAY_MODE_CANDIDATE);

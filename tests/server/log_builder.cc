@@ -10,6 +10,7 @@
 #include "absl/synchronization/mutex.h"
 #include "engine/bundle_loader.h"
 #include "google/protobuf/util/time_util.h"
+#include "server/decision_dictionary.h"
 #include "server/deterministic_serialization.h"
 #include "tests/engine/test_bundle.h"
 #include "tests/server/request_generator.h"
@@ -19,9 +20,10 @@ namespace refund::testing {
 absl::StatusOr<std::vector<v1::Decision>> DecideAndStoreAll(
     server::DecisionLog& log, const CompiledBundle& bundle,
     const std::vector<v1::RefundRequest>& requests,
-    const std::string& id_prefix) {
-  absl::Status put =
-      log.PutBundle(bundle.version(), bundle.name(), bundle.canonical_text());
+    const std::string& id_prefix, bool compressed) {
+  absl::Status put = log.PutBundle(
+      bundle.version(), bundle.name(), bundle.canonical_text(),
+      compressed ? server::BuildDecisionDictionary(bundle) : std::string());
   if (!put.ok()) return put;
   constexpr int64_t kJune2026Micros = 1'780'272'000'000'000;
   // Every decision is made before the first append, so that no callback
@@ -75,7 +77,8 @@ absl::StatusOr<std::vector<v1::Decision>> DecideAndStoreAll(
 }
 
 absl::StatusOr<std::unique_ptr<StoredLog>> StoredLog::Create(int cases,
-                                                             uint64_t seed) {
+                                                             uint64_t seed,
+                                                             bool compressed) {
   auto stored = std::make_unique<StoredLog>();
   std::string pattern =
       (std::filesystem::temp_directory_path() / "refund_audit_XXXXXX").string();
@@ -97,7 +100,8 @@ absl::StatusOr<std::unique_ptr<StoredLog>> StoredLog::Create(int cases,
     stored->requests.push_back(generator.Next("t"));
   }
   absl::StatusOr<std::vector<v1::Decision>> decisions =
-      DecideAndStoreAll(*stored->log, *stored->bundle, stored->requests);
+      DecideAndStoreAll(*stored->log, *stored->bundle, stored->requests, "d-",
+                        compressed);
   if (!decisions.ok()) return decisions.status();
   stored->decisions = *std::move(decisions);
   return stored;

@@ -16,7 +16,8 @@
 
 namespace refund::testing {
 
-// Stores `bundle`'s text, then decides every request under it and appends
+// Stores `bundle`'s text (with its decision dictionary when `compressed`,
+// as the server does), then decides every request under it and appends
 // the decisions (ids `id_prefix` + index, decided_at 2026-06-01 plus
 // `index` seconds), all queued at once so that the log batches them; waits
 // until every one is stored. Returns the stored decisions in order, or the
@@ -24,14 +25,15 @@ namespace refund::testing {
 absl::StatusOr<std::vector<v1::Decision>> DecideAndStoreAll(
     server::DecisionLog& log, const CompiledBundle& bundle,
     const std::vector<v1::RefundRequest>& requests,
-    const std::string& id_prefix = "d-");
+    const std::string& id_prefix = "d-", bool compressed = true);
 
 // A decision log file in a temporary directory holding `cases` generated
 // requests decided under the engine tests' bundle (tests/engine/
 // test_bundle.h). The directory is removed on destruction.
 struct StoredLog {
-  static absl::StatusOr<std::unique_ptr<StoredLog>> Create(int cases,
-                                                           uint64_t seed = 7);
+  // `compressed` as in DecideAndStoreAll.
+  static absl::StatusOr<std::unique_ptr<StoredLog>> Create(
+      int cases, uint64_t seed = 7, bool compressed = true);
   ~StoredLog();
 
   std::string dir;

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "gmock/gmock.h"
@@ -97,6 +98,28 @@ TEST_F(LogVerifierTest, CorruptDecisionBytesAreNamedOnce) {
   EXPECT_EQ(report.problems(1).kind(), "CORRUPT_ROW");
 }
 
+// The dictionary of compressed decisions is part of what is verified: an
+// edited or deleted one is named at every row it made unreadable or changed.
+TEST_F(LogVerifierTest, EditedOrDeletedDecisionDictionaryIsNamed) {
+  stored_->log.reset();
+  Tamper(
+      "UPDATE decision_dictionaries SET dictionary = "
+      "substr(dictionary, 1, length(dictionary) / 2) || "
+      "zeroblob(length(dictionary) - length(dictionary) / 2)");
+  v1::VerifyDecisionLogResponse edited = Verify(1000);
+  EXPECT_FALSE(edited.ok());
+  std::set<int64_t> rows;
+  for (const auto& problem : edited.problems()) rows.insert(problem.seq());
+  EXPECT_GT(rows.size(), 10u) << edited.DebugString();
+
+  Tamper("DELETE FROM decision_dictionaries");
+  v1::VerifyDecisionLogResponse deleted = Verify(1000);
+  ASSERT_EQ(deleted.problems_size(), 80) << deleted.DebugString();
+  EXPECT_EQ(deleted.problems(1).kind(), "CORRUPT_ROW");
+  EXPECT_THAT(deleted.problems(1).message(),
+              HasSubstr("has no stored decision dictionary"));
+}
+
 TEST_F(LogVerifierTest, AlteredBundleTextIsNamedAtEveryRow) {
   Tamper("UPDATE bundles SET text = text || ' '");
   v1::VerifyDecisionLogResponse report = Verify(/*max_problems=*/3);
@@ -133,9 +156,16 @@ TEST_F(LogVerifierTest, ChainHeadFollowsAppendsAndSurvivesReopen) {
 }
 
 TEST_F(LogVerifierTest, SchemaOneLogGetsAChainHeadOnOpen) {
+  // What a log written before the chain head looks like: plain decisions,
+  // none of the later tables and columns.
+  auto plain = testing::StoredLog::Create(40, 7, /*compressed=*/false);
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  stored_ = *std::move(plain);
   stored_->log.reset();
-  // What a log written before the chain head looks like.
-  Tamper("DROP TABLE chain_head; PRAGMA user_version = 1");
+  Tamper(
+      "DROP TABLE chain_head; DROP TABLE decision_dictionaries; "
+      "ALTER TABLE decisions DROP COLUMN decision_codec; "
+      "PRAGMA user_version = 1");
   EXPECT_FALSE(Verify().has_chain_head());
   EXPECT_TRUE(Verify().ok());
   auto reopened = SqliteDecisionLog::Open(stored_->path);
@@ -169,7 +199,7 @@ TEST_F(LogVerifierTest, ReadOnlyLogRefusesWritesAndLeavesTheFile) {
   auto log = SqliteDecisionLog::Open(stored_->path, options);
   ASSERT_TRUE(log.ok()) << log.status();
   EXPECT_EQ((*log)->GetDecision("d-3")->seq, 4);
-  EXPECT_EQ((*log)->PutBundle("v", "n", "t").code(),
+  EXPECT_EQ((*log)->PutBundle("v", "n", "t", "").code(),
             absl::StatusCode::kFailedPrecondition);
   absl::Status appended;
   (*log)->Append(DecisionLogEntry(),

@@ -27,6 +27,7 @@
 #include "server/deterministic_serialization.h"
 #include "server/row_hash.h"
 #include "server/sqlite_connection.h"
+#include "server/stored_decision_decoder.h"
 
 namespace refund::server {
 namespace {
@@ -176,6 +177,15 @@ DecisionLogEntry MakeEntry(const EntrySpec& spec) {
   return entry;
 }
 
+// The decision dictionary the tests store kVersion with: a decision like
+// the ones MakeEntry writes, so that they compress.
+const std::string& TestDictionary() {
+  static const std::string* const dictionary = new std::string(
+      MakeEntry(Spec("dictionary-sample").Rules({"rule.a", "rule.b"}))
+          .decision_bytes);
+  return *dictionary;
+}
+
 // The Decision inside `entry`'s bytes.
 v1::Decision DecisionOf(const DecisionLogEntry& entry) {
   v1::Decision decision;
@@ -191,10 +201,10 @@ void SetDecisionId(DecisionLogEntry& entry, const std::string& decision_id) {
   entry.decision_id = decision_id;
 }
 
-// Appends `entry` and waits for the outcome; the Decision the log answered
-// with, parsed from its bytes.
-absl::StatusOr<v1::Decision> AppendAndWait(DecisionLog& log,
-                                           DecisionLogEntry entry) {
+// Appends `entry` and waits for the outcome: the bytes the log answered
+// with.
+absl::StatusOr<std::string> AppendAndWaitForBytes(DecisionLog& log,
+                                                  DecisionLogEntry entry) {
   absl::StatusOr<std::string> result;
   absl::Notification done;
   log.Append(std::move(entry), [&](absl::StatusOr<std::string> outcome) {
@@ -202,6 +212,14 @@ absl::StatusOr<v1::Decision> AppendAndWait(DecisionLog& log,
     done.Notify();
   });
   done.WaitForNotification();
+  return result;
+}
+
+// The same, parsed: the Decision the log answered with.
+absl::StatusOr<v1::Decision> AppendAndWait(DecisionLog& log,
+                                           DecisionLogEntry entry) {
+  absl::StatusOr<std::string> result =
+      AppendAndWaitForBytes(log, std::move(entry));
   if (!result.ok()) return result.status();
   v1::Decision decision;
   if (!decision.ParseFromString(*result)) {
@@ -243,7 +261,10 @@ class SqliteDecisionLogTest : public ::testing::Test {
         SqliteDecisionLog::Open(path_, options);
     EXPECT_TRUE(log.ok()) << log.status();
     if (!log.ok()) return nullptr;
-    EXPECT_TRUE((*log)->PutBundle(kVersion, "test", "bundle text").ok());
+    EXPECT_TRUE((*log)
+                    ->PutBundle(kVersion, "test", "bundle text",
+                                plain_ ? std::string() : TestDictionary())
+                    .ok());
     return std::move(*log);
   }
 
@@ -258,9 +279,11 @@ class SqliteDecisionLogTest : public ::testing::Test {
   int64_t VerifyChain() {
     std::unique_ptr<SqliteConnection> db = RawConnection();
     absl::StatusOr<SqliteStatement> stmt = db->Prepare(
-        "SELECT seq, request, decision, bundle_version, decided_at, "
-        "prev_hash, row_hash, request_sha256 FROM decisions ORDER BY seq");
+        absl::StrCat("SELECT seq, request, decision, bundle_version, "
+                     "decided_at, prev_hash, row_hash, request_sha256, ",
+                     *DecisionCodecSql(*db), " FROM decisions ORDER BY seq"));
     EXPECT_TRUE(stmt.ok()) << stmt.status();
+    StoredDecisionDecoder decoder;
     std::string prev = GenesisHash();
     int64_t rows = 0;
     for (;;) {
@@ -272,8 +295,12 @@ class SqliteDecisionLogTest : public ::testing::Test {
       const std::string request = stmt->ColumnBytes(1);
       EXPECT_EQ(stmt->ColumnBytes(5), prev) << "prev_hash at seq " << seq;
       EXPECT_EQ(stmt->ColumnBytes(7), Sha256(request)) << "seq " << seq;
+      absl::StatusOr<std::string> decision =
+          decoder.Decode(*db, stmt->ColumnInt64(8), stmt->ColumnBytes(3),
+                         stmt->ColumnBytes(2));
+      EXPECT_TRUE(decision.ok()) << decision.status();
       const std::string expected =
-          ComputeRowHash(request, stmt->ColumnBytes(2), stmt->ColumnBytes(3),
+          ComputeRowHash(request, decision.value_or(""), stmt->ColumnBytes(3),
                          stmt->ColumnInt64(4), prev);
       EXPECT_EQ(stmt->ColumnBytes(6), expected) << "row_hash at seq " << seq;
       prev = stmt->ColumnBytes(6);
@@ -283,6 +310,8 @@ class SqliteDecisionLogTest : public ::testing::Test {
 
   std::string dir_;
   std::string path_;
+  // OpenLog stores kVersion without a dictionary: decisions stay plain.
+  bool plain_ = false;
 };
 
 TEST_F(SqliteDecisionLogTest, OpenCreatesMissingDirectory) {
@@ -307,6 +336,112 @@ TEST_F(SqliteDecisionLogTest, AppendThenGetReturnsStoredDecision) {
   EXPECT_EQ(got->request_bytes, request_bytes);
   EXPECT_EQ(got->bundle_version, kVersion);
   EXPECT_EQ(got->seq, 1);
+}
+
+TEST_F(SqliteDecisionLogTest, DecisionsAreStoredCompressedAndReadBackExactly) {
+  std::unique_ptr<SqliteDecisionLog> log = OpenLog();
+  std::vector<std::string> bytes;
+  size_t total = 0;
+  for (int i = 0; i < 20; ++i) {
+    DecisionLogEntry entry =
+        MakeEntry(Spec(absl::StrCat("r", i)).Rules({"rule.a", "rule.b"}));
+    bytes.push_back(entry.decision_bytes);
+    total += entry.decision_bytes.size();
+    absl::StatusOr<std::string> answer =
+        AppendAndWaitForBytes(*log, std::move(entry));
+    ASSERT_TRUE(answer.ok()) << answer.status();
+    EXPECT_EQ(*answer, bytes.back());
+  }
+  absl::StatusOr<DecisionPage> page = log->ListDecisions(Filter().PageSize(50));
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->decisions.size(), bytes.size());
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    EXPECT_EQ(page->decisions[i].decision_bytes, bytes[i]) << i;
+  }
+  absl::StatusOr<StoredDecision> got = log->GetDecision("d-r7");
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->decision_bytes, bytes[7]);
+  // An idempotent retry answers with the stored bytes, decompressed.
+  absl::StatusOr<std::string> retry =
+      AppendAndWaitForBytes(*log, MakeEntry(Spec("r3").Rules({"rule.a",
+                                                               "rule.b"})));
+  ASSERT_TRUE(retry.ok()) << retry.status();
+  EXPECT_EQ(*retry, bytes[3]);
+  log->Close();
+
+  std::unique_ptr<SqliteConnection> db = RawConnection();
+  EXPECT_EQ(*db->QueryInt64("SELECT count(*) FROM decisions "
+                            "WHERE decision_codec = 1"),
+            20);
+  EXPECT_LT(*db->QueryInt64("SELECT sum(length(decision)) FROM decisions"),
+            static_cast<int64_t>(total / 2));
+  EXPECT_EQ(VerifyChain(), 20);
+}
+
+TEST_F(SqliteDecisionLogTest, VersionWithoutDictionaryIsStoredPlain) {
+  plain_ = true;
+  std::unique_ptr<SqliteDecisionLog> log = OpenLog();
+  DecisionLogEntry entry = MakeEntry(Spec("r1"));
+  const std::string bytes = entry.decision_bytes;
+  ASSERT_TRUE(AppendAndWait(*log, std::move(entry)).ok());
+  log->Close();
+  std::unique_ptr<SqliteConnection> db = RawConnection();
+  EXPECT_EQ(*db->QueryInt64("SELECT decision_codec FROM decisions"), 0);
+  absl::StatusOr<SqliteStatement> stmt =
+      db->Prepare("SELECT decision FROM decisions");
+  ASSERT_TRUE(stmt.ok() && *stmt->Step());
+  EXPECT_EQ(stmt->ColumnBytes(0), bytes);
+}
+
+TEST_F(SqliteDecisionLogTest, StoredDictionaryIsNeverReplaced) {
+  std::vector<std::string> bytes;
+  {
+    std::unique_ptr<SqliteDecisionLog> log = OpenLog();
+    DecisionLogEntry first = MakeEntry(Spec("r1"));
+    bytes.push_back(first.decision_bytes);
+    ASSERT_TRUE(AppendAndWait(*log, std::move(first)).ok());
+    // Another build might make another dictionary for the same version.
+    ASSERT_TRUE(
+        log->PutBundle(kVersion, "test", "bundle text", "other dictionary")
+            .ok());
+    DecisionLogEntry second = MakeEntry(Spec("r2"));
+    bytes.push_back(second.decision_bytes);
+    ASSERT_TRUE(AppendAndWait(*log, std::move(second)).ok());
+  }
+  std::unique_ptr<SqliteConnection> db = RawConnection();
+  absl::StatusOr<SqliteStatement> stmt =
+      db->Prepare("SELECT dictionary FROM decision_dictionaries");
+  ASSERT_TRUE(stmt.ok() && *stmt->Step());
+  EXPECT_EQ(stmt->ColumnBytes(0), TestDictionary());
+  stmt->Reset();
+  EXPECT_EQ(*db->QueryInt64("SELECT count(*) FROM decisions "
+                            "WHERE decision_codec = 1"),
+            2);
+
+  std::unique_ptr<SqliteDecisionLog> log = OpenLog();
+  EXPECT_EQ(log->GetDecision("d-r1")->decision_bytes, bytes[0]);
+  EXPECT_EQ(log->GetDecision("d-r2")->decision_bytes, bytes[1]);
+}
+
+TEST_F(SqliteDecisionLogTest, CorruptCompressedDecisionIsDataLoss) {
+  std::unique_ptr<SqliteDecisionLog> log = OpenLog();
+  ASSERT_TRUE(AppendAndWait(*log, MakeEntry(Spec("r1"))).ok());
+  ASSERT_TRUE(AppendAndWait(*log, MakeEntry(Spec("r2"))).ok());
+  ASSERT_TRUE(RawConnection()
+                  ->Execute("UPDATE decisions SET decision = "
+                            "substr(decision, 1, length(decision) - 3) "
+                            "WHERE seq = 1; "
+                            "UPDATE decisions SET decision_codec = 7 "
+                            "WHERE seq = 2")
+                  .ok());
+  EXPECT_THAT(log->GetDecision("d-r1").status(),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr("seq 1 is corrupt: compressed decision")));
+  EXPECT_THAT(log->GetDecision("d-r2").status(),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr("decision_codec 7 is not a known codec")));
+  EXPECT_THAT(AppendAndWait(*log, MakeEntry(Spec("r1"))).status(),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("corrupt")));
 }
 
 TEST_F(SqliteDecisionLogTest, GetUnknownDecisionIsNotFound) {
@@ -528,8 +663,8 @@ TEST_F(SqliteDecisionLogTest, PageSizeDefaultsToFiftyAndIsCappedAtThousand) {
 
 TEST_F(SqliteDecisionLogTest, BundleTextIsStoredOncePerVersion) {
   std::unique_ptr<SqliteDecisionLog> log = OpenLog();
-  ASSERT_TRUE(log->PutBundle("v2", "b", "first text").ok());
-  ASSERT_TRUE(log->PutBundle("v2", "b", "second text").ok());
+  ASSERT_TRUE(log->PutBundle("v2", "b", "first text", "").ok());
+  ASSERT_TRUE(log->PutBundle("v2", "b", "second text", "").ok());
   absl::StatusOr<std::string> text = log->GetBundleText("v2");
   ASSERT_TRUE(text.ok()) << text.status();
   EXPECT_EQ(*text, "first text");
@@ -582,13 +717,15 @@ TEST_F(SqliteDecisionLogTest, SchemaVersionIsRecordedAndNewerIsRefused) {
       SqliteDecisionLog::Open(path_).status(),
       StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("newer")));
 }
-TEST_F(SqliteDecisionLogTest, SchemaTwoLogIsReadableAndMigratesToThree) {
+TEST_F(SqliteDecisionLogTest, SchemaTwoLogIsReadableAndMigratesToCurrent) {
+  plain_ = true;
   {
     std::unique_ptr<SqliteDecisionLog> log = OpenLog();
     ASSERT_TRUE(
         AppendAndWait(*log, MakeEntry(Spec("r1").Rules({"a", "b"}))).ok());
   }
-  // What a version 2 file looks like: the index of rules by id is there.
+  // What a version 2 file looks like: the index of rules by id is there,
+  // decisions are plain and there is no codec or dictionary column.
   auto index_count = [this] {
     return RawConnection()->QueryInt64(
         "SELECT count(*) FROM sqlite_schema "
@@ -597,6 +734,8 @@ TEST_F(SqliteDecisionLogTest, SchemaTwoLogIsReadableAndMigratesToThree) {
   ASSERT_TRUE(RawConnection()
                   ->Execute("CREATE INDEX decision_rules_by_rule_id ON "
                             "decision_rules(rule_id, seq); "
+                            "ALTER TABLE decisions DROP COLUMN decision_codec; "
+                            "DROP TABLE decision_dictionaries; "
                             "PRAGMA user_version = 2")
                   .ok());
   ASSERT_EQ(*index_count(), 1);
@@ -616,15 +755,24 @@ TEST_F(SqliteDecisionLogTest, SchemaTwoLogIsReadableAndMigratesToThree) {
   EXPECT_EQ(*index_count(), 1);
 
   {
+    // Migrated; the old row stays plain, a new one is compressed once the
+    // version has a dictionary.
+    plain_ = false;
     std::unique_ptr<SqliteDecisionLog> log = OpenLog();
     absl::StatusOr<DecisionPage> page = log->ListDecisions(Filter().Rule("a"));
     ASSERT_TRUE(page.ok()) << page.status();
     EXPECT_THAT(DecisionIds(*page), ElementsAre("d-r1"));
+    ASSERT_TRUE(AppendAndWait(*log, MakeEntry(Spec("r2"))).ok());
   }
   EXPECT_EQ(*index_count(), 0);
+  EXPECT_EQ(*RawConnection()->QueryText(
+                "SELECT group_concat(decision_codec, ',') FROM "
+                "(SELECT decision_codec FROM decisions ORDER BY seq)"),
+            "0,1");
+
   EXPECT_EQ(*RawConnection()->QueryInt64("PRAGMA user_version"),
             SqliteDecisionLog::kSchemaVersion);
-  EXPECT_EQ(VerifyChain(), 1);
+  EXPECT_EQ(VerifyChain(), 2);
 }
 
 TEST_F(SqliteDecisionLogTest, FailedWriteAnswersUnavailableAndLosesNothing) {
@@ -796,7 +944,7 @@ TEST_F(SqliteDecisionLogTest, CloseDrainsQueueThenRefusesAppends) {
   EXPECT_EQ(stored.load(), 100);
   EXPECT_THAT(AppendAndWait(*log, MakeEntry(Spec("late"))).status(),
               StatusIs(absl::StatusCode::kUnavailable, HasSubstr("closed")));
-  EXPECT_THAT(log->PutBundle("v9", "b", "t"),
+  EXPECT_THAT(log->PutBundle("v9", "b", "t", ""),
               StatusIs(absl::StatusCode::kUnavailable, HasSubstr("closed")));
   log->Close();  // idempotent
   log.reset();
