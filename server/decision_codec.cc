@@ -11,9 +11,12 @@
 namespace refund::server {
 namespace {
 
-// zstd's fastest regular level: with a dictionary that holds the bundle's
-// texts, higher levels save little more and cost the writer thread more.
-constexpr int kCompressionLevel = 1;
+// zstd's first "fast" level. With a dictionary that holds the bundle's
+// texts most of a decision is long matches: on the shipped bundle a
+// decision of ~4.8 KB becomes ~350 bytes in ~3 us, where level 1 gives
+// ~300 bytes in ~6 us and level 3 ~260 bytes in ~6.4 us (BUILD_NOTES.md).
+// The writer thread pays for it, so speed wins.
+constexpr int kCompressionLevel = -1;
 
 struct FreeCCtx {
   void operator()(ZSTD_CCtx* p) const { ZSTD_freeCCtx(p); }
