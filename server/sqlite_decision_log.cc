@@ -1,6 +1,7 @@
 #include "server/sqlite_decision_log.h"
 
 #include <malloc.h>
+#include <pthread.h>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -388,10 +389,18 @@ SqliteDecisionLog::SqliteDecisionLog(
       last_seq_(last_seq) {
   // A read-only log (audit tools) has no writer and nothing to checkpoint.
   if (options_.read_only) return;
-  writer_thread_ = std::thread(&SqliteDecisionLog::WriterLoop, this);
-  answer_thread_ = std::thread(&SqliteDecisionLog::AnswerLoop, this);
+  // Named, so that `top -H` and profiles tell the log's threads apart.
+  writer_thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "log-writer");
+    WriterLoop();
+  });
+  answer_thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "log-answers");
+    AnswerLoop();
+  });
   checkpoint_thread_ =
       std::thread([this, db = std::move(checkpointer)]() mutable {
+        pthread_setname_np(pthread_self(), "log-checkpoint");
         CheckpointLoop(std::move(db));
       });
 }
