@@ -1,5 +1,6 @@
 #include "engine/key_read_plan.h"
 
+#include <algorithm>
 #include <map>
 #include <utility>
 
@@ -17,7 +18,12 @@ KeyReadPlan KeyReadPlan::Build(const std::vector<const Node*>& reads) {
   // Slot of each sub-message, by its path from the root.
   std::map<std::vector<const google::protobuf::FieldDescriptor*>, int> slots;
   for (const Node* read : reads) {
+    const bool text =
+        read->op == Op::kSelect && read->read == FieldRead::kString;
+    plan.text_index_.push_back(text ? plan.text_count_++ : -1);
     Leaf leaf;
+    leaf.field = static_cast<int>(plan.leaves_.size());
+    leaf.out = text ? plan.text_index_.back() : leaf.field;
     const size_t last = read->path.size() - 1;
     const bool accessible = read->accessors.size() == read->path.size() &&
                             read->accessors[last] != nullptr;
@@ -57,6 +63,17 @@ KeyReadPlan KeyReadPlan::Build(const std::vector<const Node*>& reads) {
     }
     plan.leaves_.push_back(leaf);
   }
+  std::stable_sort(
+      plan.leaves_.begin(), plan.leaves_.end(),
+      [](const Leaf& a, const Leaf& b) { return a.kind < b.kind; });
+  for (int k = 0; k <= static_cast<int>(LeafKind::kEvaluate) + 1; ++k) {
+    plan.kind_begin_[k] = static_cast<int>(
+        std::lower_bound(plan.leaves_.begin(), plan.leaves_.end(), k,
+                         [](const Leaf& leaf, int kind) {
+                           return static_cast<int>(leaf.kind) < kind;
+                         }) -
+        plan.leaves_.begin());
+  }
   return plan;
 }
 
@@ -75,7 +92,7 @@ bool KeyReadPlan::Evaluate(expr::Frame& frame, int i, int64_t* numbers,
     return false;
   }
   if (read.op == Op::kSelect && read.read == FieldRead::kString) {
-    texts[i] = value.s;
+    texts[text_index_[i]] = value.s;
   } else if (read.op == Op::kHas || read.read == FieldRead::kBool) {
     numbers[i] = value.b ? 1 : 0;
   } else {
@@ -100,29 +117,30 @@ bool KeyReadPlan::Read(expr::Frame& frame, int64_t* numbers,
   for (size_t s = 0; s < steps_.size(); ++s) {
     slots[s + 1] = steps_[s].read(*slots[steps_[s].from]);
   }
-  for (int i = 0; i < n; ++i) {
-    const Leaf& leaf = leaves_[i];
-    const google::protobuf::Message& m = *slots[leaf.slot];
-    switch (leaf.kind) {
-      case LeafKind::kHas:
-        numbers[i] = leaf.accessor->has(m) ? 1 : 0;
-        break;
-      case LeafKind::kNonEmpty:
-        numbers[i] = leaf.accessor->size(m) > 0 ? 1 : 0;
-        break;
-      case LeafKind::kBool:
-        numbers[i] = leaf.accessor->integer(m) != 0 ? 1 : 0;
-        break;
-      case LeafKind::kInteger:
-        numbers[i] = leaf.accessor->integer(m);
-        break;
-      case LeafKind::kString:
-        texts[i] = leaf.accessor->string(m);
-        break;
-      case LeafKind::kEvaluate:
-        if (!Evaluate(frame, i, numbers, texts)) return false;
-        break;
-    }
+  const Leaf* const leaves = leaves_.data();
+  const auto group = [&](LeafKind kind, auto read) {
+    const Leaf* leaf = leaves + kind_begin_[static_cast<int>(kind)];
+    const Leaf* const end = leaves + kind_begin_[static_cast<int>(kind) + 1];
+    for (; leaf != end; ++leaf) read(*leaf, *slots[leaf->slot]);
+  };
+  using google::protobuf::Message;
+  group(LeafKind::kHas, [&](const Leaf& leaf, const Message& m) {
+    numbers[leaf.out] = leaf.accessor->has(m) ? 1 : 0;
+  });
+  group(LeafKind::kNonEmpty, [&](const Leaf& leaf, const Message& m) {
+    numbers[leaf.out] = leaf.accessor->size(m) > 0 ? 1 : 0;
+  });
+  group(LeafKind::kBool, [&](const Leaf& leaf, const Message& m) {
+    numbers[leaf.out] = leaf.accessor->integer(m) != 0 ? 1 : 0;
+  });
+  group(LeafKind::kInteger, [&](const Leaf& leaf, const Message& m) {
+    numbers[leaf.out] = leaf.accessor->integer(m);
+  });
+  group(LeafKind::kString, [&](const Leaf& leaf, const Message& m) {
+    texts[leaf.out] = leaf.accessor->string(m);
+  });
+  for (int l = kind_begin_[static_cast<int>(LeafKind::kEvaluate)]; l < n; ++l) {
+    if (!Evaluate(frame, leaves[l].field, numbers, texts)) return false;
   }
   return true;
 }

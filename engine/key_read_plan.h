@@ -35,15 +35,21 @@ class KeyReadPlan {
   static KeyReadPlan Build(const std::vector<const expr::Node*>& reads);
 
   // Reads every field on `frame`'s root (the frame must be initialised for
-  // it, Program::InitFrame). Field i: string fields into texts[i] (a view
-  // into the request), the others into numbers[i] (enums as their number,
-  // bools and has() as 0/1). False only if evaluating a node failed (key
-  // fields cannot fail; the caller then treats every rule as a candidate),
-  // with frame.error cleared.
+  // it, Program::InitFrame). Field i: a string field into
+  // texts[text_index(i)] (a view into the request; texts are numbered apart
+  // so that a caller with many flags and few strings sizes two arrays
+  // field_count() and text_count() without constructing a view per field),
+  // the others into numbers[i] (enums as their number, bools and has() as
+  // 0/1; numbers[i] of a string field is left alone). False only if
+  // evaluating a node failed (key fields cannot fail; the caller then treats
+  // every rule as a candidate), with frame.error cleared.
   bool Read(expr::Frame& frame, int64_t* numbers,
             std::string_view* texts) const;
 
   int field_count() const { return static_cast<int>(reads_.size()); }
+  // String fields, and the rank of field i among them (-1: not a string).
+  int text_count() const { return text_count_; }
+  int text_index(int i) const { return text_index_[i]; }
   // Sub-messages read per request (each once).
   int message_step_count() const { return static_cast<int>(steps_.size()); }
   // Fields read by evaluating their node even for generated requests.
@@ -69,15 +75,23 @@ class KeyReadPlan {
     LeafKind kind = LeafKind::kEvaluate;
     int slot = 0;
     const expr::FieldAccessor* accessor = nullptr;
+    int field = 0;  // index into reads_
+    int out = 0;    // index into numbers, or texts for kString
   };
 
-  // Evaluates reads_[i] into numbers[i] / texts[i].
+  // Evaluates reads_[i] into numbers[i] / texts[text_index(i)].
   bool Evaluate(expr::Frame& frame, int i, int64_t* numbers,
                 std::string_view* texts) const;
 
   std::vector<const expr::Node*> reads_;
+  std::vector<int> text_index_;  // by field
+  int text_count_ = 0;
   std::vector<MessageStep> steps_;
-  std::vector<Leaf> leaves_;  // by field, like reads_
+  // Grouped by kind, in LeafKind order (each group in field order), so that
+  // Read runs one loop per kind rather than a switch per field; the group
+  // of kind k is leaves_[kind_begin_[k], kind_begin_[k + 1]).
+  std::vector<Leaf> leaves_;
+  int kind_begin_[static_cast<int>(LeafKind::kEvaluate) + 2] = {};
 };
 
 }  // namespace refund

@@ -238,7 +238,7 @@ void AddOnce(int rule, std::vector<int>* rules) {
 }  // namespace
 
 RuleIndex RuleIndex::Build(
-    const std::vector<const expr::Expression*>& conditions) {
+    const std::vector<const expr::Expression*>& conditions, Storage storage) {
   RuleIndex index;
   index.rule_count_ = static_cast<int>(conditions.size());
   index.certain_.assign(conditions.size(), 0);
@@ -312,6 +312,40 @@ RuleIndex RuleIndex::Build(
       static_cast<uint32_t>(index.residual_conjuncts_.size()));
   index.unkeyed_count_ = static_cast<int>(index.unkeyed_.size());
   index.plan_ = KeyReadPlan::Build(reads);
+  // Each string field's constants, by id.
+  const auto strings_of = [&](size_t f) {
+    std::vector<std::string> keys(ids[f].size());
+    for (const auto& [text, id] : ids[f]) keys[id] = text;
+    return keys;
+  };
+
+  if (storage == Storage::kAuto) {
+    std::vector<KeyBitmap::Alternative> alternatives;
+    for (const Filed& alternative : filed) {
+      KeyBitmap::Alternative keyed;
+      keyed.rule = alternative.rule;
+      for (size_t i = 0; i < alternative.fields.size(); ++i) {
+        keyed.conditions.emplace_back(alternative.fields[i],
+                                      alternative.values[i]);
+      }
+      alternatives.push_back(std::move(keyed));
+    }
+    index.bitmap_ = KeyBitmap::Build(
+        index.rule_count_, static_cast<int>(reads.size()), alternatives);
+  }
+  if (index.bitmap_.has_value()) {
+    // The partitions only find the request's strings' ids.
+    for (size_t f = 0; f < reads.size(); ++f) {
+      if (!IsStringKeyField(*reads[f])) continue;
+      const std::vector<std::string> keys = strings_of(f);
+      index.partitions_.push_back(
+          {static_cast<int>(f),
+           KeyPartition::Build(
+               keys, std::vector<std::vector<KeyPartition::Alternative>>(
+                         keys.size()))});
+    }
+    return index;
+  }
 
   // Alternatives with a string key go to the partition of the string field
   // with the most constants among theirs, under the string's id, in filing
@@ -353,11 +387,9 @@ RuleIndex RuleIndex::Build(
   }
   for (size_t f = 0; f < reads.size(); ++f) {
     if (partition_of[f] < 0) continue;
-    std::vector<std::string> keys(ids[f].size());
-    for (const auto& [text, id] : ids[f]) keys[id] = text;
     index.partitions_.push_back(
         {static_cast<int>(f),
-         KeyPartition::Build(keys, by_id[partition_of[f]])});
+         KeyPartition::Build(strings_of(f), by_id[partition_of[f]])});
   }
 
   for (const auto& [fields, alternatives] : groups) {
@@ -426,7 +458,7 @@ void RuleIndex::Candidates(expr::Frame& frame, CandidateList* out) const {
   // The request's value of every key field; strings as their id.
   const int field_count = plan_.field_count();
   absl::FixedArray<int64_t, 64> values(field_count);
-  absl::FixedArray<std::string_view, 64> texts(field_count);
+  absl::FixedArray<std::string_view, 8> texts(plan_.text_count());
   if (!plan_.Read(frame, values.data(), texts.data())) {
     // These reads do not fail (see IsKeyField); if one ever did, fall back
     // to every rule rather than skip rules.
@@ -438,9 +470,13 @@ void RuleIndex::Candidates(expr::Frame& frame, CandidateList* out) const {
   absl::FixedArray<const uint32_t*, 8> runs(partitions_.size());
   for (size_t p = 0; p < partitions_.size(); ++p) {
     const Partition& partition = partitions_[p];
-    runs[p] = partition.keys.Find(texts[partition.field]);
+    runs[p] = partition.keys.Find(texts[plan_.text_index(partition.field)]);
     values[partition.field] =
         runs[p] == nullptr ? -1 : KeyPartition::IdOf(runs[p]);
+  }
+  if (bitmap_.has_value()) {
+    bitmap_->Candidates(values.data(), out);
+    return;
   }
 
   // The unkeyed rules, the rules of one cell or bucket per group and of the

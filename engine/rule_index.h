@@ -21,8 +21,13 @@
 // matches no tuple).
 //
 // Storage, for few memory reads per decision: the key fields are read in one
-// pass (key_read_plan.h). An alternative keyed on a string field (shop ids:
-// the field whose values grow with the bundle) is filed under that string in
+// pass (key_read_plan.h). A bundle of few rules (at most KeyBitmap::kMaxSlots
+// alternatives and unkeyed rules) keeps, per key field and value, the bitmap
+// of the alternatives that allow the value (key_bitmap.h): the candidates are
+// the AND of the request's bitmaps over the fields, a few word operations
+// where the groups below would be some thirty look-ups on the shipped
+// bundle. Otherwise an alternative keyed on a string field (shop ids: the
+// field whose values grow with the bundle) is filed under that string in
 // a partition of the field (key_partition.h): one hash slot, then one short
 // contiguous run per string holding the string, its id and its alternatives
 // as a rule and a mask of allowed values per other field, so a decision
@@ -30,25 +35,35 @@
 // alternatives are grouped by their set of fields: a group whose fields take
 // few values (enums, bools) is a table indexed by the mixed-radix number of
 // the tuple (all tables in one array); the rest are hash maps from the tuple.
+// Both storages select the same alternatives: those whose every key field
+// has one of the key's values (for the bitmaps, the slot of an alternative
+// is set in a field's bitmap for a value exactly when the alternative does
+// not constrain the field or lists the value; for the groups, the value
+// tuples are the product of the alternative's lists), so a rule is a
+// candidate exactly when one of its alternatives' keys hold, or it has none.
 //
-// Why this is exact: a rule that is not a candidate has a conjunct that is
-// false on the request; reading an enum, string or bool field cannot fail
-// (unset messages on the way read as defaults), and `&&` absorbs errors
-// (`false && error` is false), so the condition is false whatever its other
-// conjuncts do. Candidates come out in evaluation order, so evaluating them
-// in turn gives the results of evaluating every rule in order.
+// Why this is exact (with either storage, as both select the same
+// candidates): a rule that is not a candidate has a conjunct that is false
+// on the request (in each disjunct, for a top-level `||`); reading an enum,
+// string or bool field cannot fail (unset messages on the way read as
+// defaults), and `&&` absorbs errors (`false && error` is false), so the
+// condition is false whatever its other conjuncts do. Candidates come out in
+// evaluation order, so evaluating them in turn gives the results of evaluating
+// every rule in order.
 //
 // Immutable after Build; Candidates is const and thread-safe.
 #ifndef ENGINE_RULE_INDEX_H_
 #define ENGINE_RULE_INDEX_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
 #include "engine/expr/expression.h"
+#include "engine/key_bitmap.h"
 #include "engine/key_partition.h"
 #include "engine/key_read_plan.h"
 
@@ -65,11 +80,17 @@ class RuleIndex {
   // An index of no rules.
   RuleIndex() = default;
 
+  // How Build stores the alternatives (see the comment at the top).
+  enum class Storage {
+    kAuto,    // bitmaps when the bundle fits them, else groups and partitions
+    kLookup,  // always groups and partitions (to compare the two in tests)
+  };
+
   // Indexes `conditions` (the rules' conditions in evaluation order, all
   // compiled against the same root type). The expressions must outlive the
   // index: it keeps pointers to their field reads.
-  static RuleIndex Build(
-      const std::vector<const expr::Expression*>& conditions);
+  static RuleIndex Build(const std::vector<const expr::Expression*>& conditions,
+                         Storage storage = Storage::kAuto);
 
   // The rules that may match, in increasing order, into `out` (replaced).
   // `frame` must be initialised (Program::InitFrame) for the request.
@@ -98,7 +119,10 @@ class RuleIndex {
   }
 
   int rule_count() const { return rule_count_; }
-  // Fields read per decision, and groups and partitions looked up.
+  // Whether candidates come from per-field bitmaps (key_bitmap.h).
+  bool uses_bitmaps() const { return bitmap_.has_value(); }
+  // Fields read per decision, and groups and partitions looked up (with
+  // bitmaps: the partitions only map strings to their ids).
   int key_field_count() const { return plan_.field_count(); }
   int group_count() const {
     return static_cast<int>(dense_groups_.size() + hash_groups_.size() +
@@ -132,12 +156,16 @@ class RuleIndex {
     KeyPartition keys;
   };
   static constexpr int64_t kDenseLimit = 4096;
-  // Bundles of at most this many rules merge candidates through a bitmap.
+  // Bundles of at most this many rules (without bitmap_) merge the groups'
+  // candidates through a bitmap.
   static constexpr int kBitmapRules = 1024;
 
   int rule_count_ = 0;
   int unkeyed_count_ = 0;
   KeyReadPlan plan_;  // read once per decision
+  // Set: the candidates, instead of the groups (partitions_ then hold no
+  // alternatives, only the string fields' ids).
+  std::optional<KeyBitmap> bitmap_;
   std::vector<DenseGroup> dense_groups_;
   std::vector<DenseKey> dense_keys_;
   std::vector<uint32_t> dense_starts_;

@@ -70,7 +70,7 @@ class KeyReadPlanTest : public ::testing::Test {
     expr::Frame frame;
     ASSERT_TRUE(expressions_[0]->program().InitFrame(&root, &frame).ok());
     std::vector<int64_t> numbers(reads_.size(), -7);
-    std::vector<std::string_view> texts(reads_.size());
+    std::vector<std::string_view> texts(plan.text_count());
     ASSERT_TRUE(plan.Read(frame, numbers.data(), texts.data()));
     for (size_t i = 0; i < reads_.size(); ++i) {
       const Node& read = *reads_[i];
@@ -78,7 +78,8 @@ class KeyReadPlanTest : public ::testing::Test {
       expr::Value value;
       ASSERT_TRUE(expr::Eval(read, frame, &value)) << kKeyFields[i];
       if (read.op == Op::kSelect && read.read == FieldRead::kString) {
-        EXPECT_EQ(texts[i], value.s) << kKeyFields[i];
+        ASSERT_GE(plan.text_index(i), 0) << kKeyFields[i];
+        EXPECT_EQ(texts[plan.text_index(i)], value.s) << kKeyFields[i];
       } else if (read.op == Op::kHas || read.read == FieldRead::kBool) {
         EXPECT_EQ(numbers[i], value.b ? 1 : 0) << kKeyFields[i];
       } else {

@@ -1,5 +1,6 @@
 #include "engine/rule_index.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -264,6 +265,166 @@ TEST(RuleIndexTest, IndexedEvaluationEqualsEveryRuleOnGeneratedBundles) {
           testing::MutateRequest(base, rng), options, rng);
       ExpectIndexExact(**bundle, request,
                        absl::StrCat("seed ", seed, " request ", k));
+    }
+  }
+}
+
+// The bundle's rule conditions, as the loader indexes them.
+std::vector<const expr::Expression*> ConditionsOf(
+    const CompiledBundle& bundle) {
+  std::vector<const expr::Expression*> conditions;
+  for (const CompiledRule& rule : bundle.internals().rules) {
+    conditions.push_back(rule.when.get());
+  }
+  return conditions;
+}
+
+std::vector<int> CandidatesOf(const RuleIndex& index,
+                              const CompiledBundle& bundle,
+                              const v1::RefundRequest& request) {
+  expr::Frame frame;
+  EXPECT_TRUE(bundle.internals()
+                  .rules[0]
+                  .when->program()
+                  .InitFrame(&request, &frame)
+                  .ok());
+  CandidateList candidates;
+  index.Candidates(frame, &candidates);
+  return std::vector<int>(candidates.begin(), candidates.end());
+}
+
+// The bitmaps select the same candidates as the groups and partitions, and
+// the index keeps the same certain rules and residuals, on `requests`.
+void ExpectBitmapsAsLookups(const CompiledBundle& bundle,
+                            const std::vector<v1::RefundRequest>& requests,
+                            const std::string& label) {
+  const std::vector<const expr::Expression*> conditions = ConditionsOf(bundle);
+  const RuleIndex bitmaps = RuleIndex::Build(conditions);
+  const RuleIndex lookups =
+      RuleIndex::Build(conditions, RuleIndex::Storage::kLookup);
+  ASSERT_TRUE(bitmaps.uses_bitmaps()) << label;
+  ASSERT_FALSE(lookups.uses_bitmaps()) << label;
+  EXPECT_EQ(bitmaps.key_field_count(), lookups.key_field_count()) << label;
+  for (int rule = 0; rule < bitmaps.rule_count(); ++rule) {
+    EXPECT_EQ(bitmaps.MatchesWhenCandidate(rule),
+              lookups.MatchesWhenCandidate(rule))
+        << label << " rule " << rule;
+    const RuleIndex::Residual a = bitmaps.ResidualOf(rule);
+    const RuleIndex::Residual b = lookups.ResidualOf(rule);
+    EXPECT_TRUE(std::equal(a.begin, a.end, b.begin, b.end))
+        << label << " rule " << rule;
+  }
+  int candidates = 0;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    const std::vector<int> want = CandidatesOf(lookups, bundle, requests[i]);
+    EXPECT_EQ(CandidatesOf(bitmaps, bundle, requests[i]), want)
+        << label << " request " << i << "\n"
+        << requests[i].DebugString();
+    candidates += static_cast<int>(want.size());
+  }
+  // The requests select some rules, not all of them every time.
+  EXPECT_GT(candidates, 0) << label;
+  EXPECT_LT(candidates,
+            static_cast<int>(requests.size()) * bitmaps.rule_count())
+      << label;
+}
+
+TEST(RuleIndexTest, BitmapsForSmallBundlesLookupsForLargeOnes) {
+  auto shipped = LoadBundleFromDirectory(REFUND_POLICIES_DIR);
+  ASSERT_TRUE(shipped.ok()) << shipped.status();
+  EXPECT_TRUE((*shipped)->internals().rule_index.uses_bitmaps());
+  for (int rules : {100, 10000}) {
+    testing::SyntheticBundleOptions options;
+    options.rule_count = rules;
+    auto files = testing::SyntheticBundle(REFUND_POLICIES_DIR, options);
+    ASSERT_TRUE(files.ok()) << files.status();
+    auto bundle = LoadBundle(*files);
+    ASSERT_TRUE(bundle.ok()) << bundle.status();
+    EXPECT_EQ((*bundle)->internals().rule_index.uses_bitmaps(), rules == 100)
+        << rules;
+  }
+}
+
+TEST(RuleIndexTest, BitmapsSelectTheLookupsCandidatesOnTheShippedBundle) {
+  auto bundle = LoadBundleFromDirectory(REFUND_POLICIES_DIR);
+  ASSERT_TRUE(bundle.ok()) << bundle.status();
+  testing::SplitMix64 rng(17);
+  std::vector<v1::RefundRequest> requests;
+  for (const testing::PolicyRequest& base : PolicyRequests()) {
+    requests.push_back(base.request);
+    for (int k = 0; k < 20; ++k) {
+      requests.push_back(testing::MutateRequest(base.request, rng));
+    }
+  }
+  ExpectBitmapsAsLookups(**bundle, requests, "shipped");
+}
+
+TEST(RuleIndexTest, BitmapsSelectTheLookupsCandidatesOnSmallRuleSets) {
+  // Disjunctions (several slots per rule), contradictory and intersected
+  // keys, strings on several fields, rules without keys.
+  auto bundle = BundleWithRules({
+      "request.reason == REASON_NO_REASON",
+      "request.reason == REASON_NO_REASON || request.flags.urgent",
+      "request.platform == PLATFORM_DOUYIN"
+      " && request.platform == PLATFORM_TMALL",
+      "request.shop_id in ['a', 'b'] && request.reason == REASON_NO_REASON",
+      "request.shop_id == 'c' || request.locale in ['en-US', 'zh-CN'] ||"
+      " !has(request.return_shipment)",
+      "request.buyer.orders_90d > 3",
+      "request.type in [REQUEST_TYPE_EXCHANGE, REQUEST_TYPE_REFUND_ONLY] &&"
+      " request.type == REQUEST_TYPE_EXCHANGE && request.buyer.orders_90d > 3",
+      "request.buyer.buyer_id == 'u1' && request.flags.urgent &&"
+      " !request.inspection.inspected",
+      "true",
+  });
+  ASSERT_NE(bundle, nullptr);
+  std::vector<v1::RefundRequest> requests;
+  testing::SplitMix64 rng(5);
+  for (const testing::PolicyRequest& base : PolicyRequests()) {
+    v1::RefundRequest request = testing::MutateRequest(base.request, rng);
+    const char* shops[] = {"a", "b", "c", "d"};
+    const char* locales[] = {"en-US", "zh-CN", "fr-FR"};
+    request.set_shop_id(shops[rng.Below(4)]);
+    request.set_locale(locales[rng.Below(3)]);
+    request.mutable_buyer()->set_buyer_id(rng.OneIn(2) ? "u1" : "u2");
+    requests.push_back(request);
+  }
+  ExpectBitmapsAsLookups(*bundle, requests, "small");
+}
+
+TEST(RuleIndexTest, BitmapsSelectTheLookupsCandidatesOnGeneratedBundles) {
+  const std::vector<testing::PolicyRequest> bases = PolicyRequests();
+  ASSERT_FALSE(bases.empty());
+  // One to several words of slots; few and many shops; noise or not.
+  struct Shape {
+    int rules;
+    int shops;
+    bool noise;
+  };
+  for (const Shape& shape :
+       {Shape{40, 4, true}, Shape{150, 5, true}, Shape{150, 60, false},
+        Shape{300, 30, true}, Shape{400, 0, false}}) {
+    for (uint64_t seed = 1; seed <= 4; ++seed) {
+      testing::SyntheticBundleOptions options;
+      options.rule_count = shape.rules;
+      options.shop_count = shape.shops;
+      options.noise = shape.noise;
+      options.seed = seed;
+      auto files = testing::SyntheticBundle(REFUND_POLICIES_DIR, options);
+      ASSERT_TRUE(files.ok()) << files.status();
+      auto bundle = LoadBundle(*files);
+      ASSERT_TRUE(bundle.ok()) << bundle.status();
+      testing::SplitMix64 rng(seed * 31 + shape.rules);
+      std::vector<v1::RefundRequest> requests;
+      for (int k = 0; k < 300; ++k) {
+        const v1::RefundRequest& base = bases[rng.Below(bases.size())].request;
+        requests.push_back(testing::SyntheticRequest(
+            testing::MutateRequest(base, rng), options, rng));
+      }
+      ExpectBitmapsAsLookups(
+          **bundle, requests,
+          absl::StrCat(shape.rules, " rules, ", shape.shops, " shops, seed ",
+                       seed, shape.noise ? ", noise" : ""));
     }
   }
 }
