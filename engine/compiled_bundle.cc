@@ -5,8 +5,8 @@
 #include "engine/bundle_internals.h"
 #include "engine/decision_combiner.h"
 #include "engine/decision_renderer.h"
-#include "engine/rule_samples.h"
 #include "engine/request_validator.h"
+#include "engine/rule_samples.h"
 #include "engine/status_macros.h"
 
 namespace refund {

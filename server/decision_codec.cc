@@ -121,9 +121,9 @@ absl::StatusOr<std::string> DecisionDecompressor::Decompress(
         "zstd cannot allocate a decompression context");
   }
   std::string decision(static_cast<size_t>(size), '\0');
-  const size_t got =
-      ZSTD_decompress_usingDDict(dctx, decision.data(), decision.size(),
-                                 frame.data(), frame.size(), zstd_->ddict.get());
+  const size_t got = ZSTD_decompress_usingDDict(
+      dctx, decision.data(), decision.size(), frame.data(), frame.size(),
+      zstd_->ddict.get());
   if (ZSTD_isError(got)) {
     return absl::DataLossError(
         absl::StrCat("compressed decision: ", ZSTD_getErrorName(got)));

@@ -42,11 +42,10 @@ absl::StatusOr<std::unique_ptr<LogRowReader>> LogRowReader::Open(
   // until the reader is destroyed.
   RETURN_IF_ERROR(db->Execute("BEGIN"));
   ASSIGN_OR_RETURN(std::string codec_sql, DecisionCodecSql(*db));
-  ASSIGN_OR_RETURN(
-      SqliteStatement rows,
-      db->Prepare(absl::StrCat("SELECT seq, request, decision, ", codec_sql,
-                               ", ", kRowColumnsSql,
-                               " FROM decisions ORDER BY seq")));
+  ASSIGN_OR_RETURN(SqliteStatement rows,
+                   db->Prepare(absl::StrCat("SELECT seq, request, decision, ",
+                                            codec_sql, ", ", kRowColumnsSql,
+                                            " FROM decisions ORDER BY seq")));
   return std::unique_ptr<LogRowReader>(
       new LogRowReader(std::move(db), std::move(rows)));
 }

@@ -20,7 +20,7 @@ namespace refund::server {
 struct LogRow {
   int64_t seq = 0;
   StoredRowColumns columns;
-  std::string request;   // deterministic serialization of the RefundRequest
+  std::string request;  // deterministic serialization of the RefundRequest
   // Deterministic serialization of the Decision, decompressed when the row
   // keeps it compressed (server/decision_codec.h); empty when that fails.
   std::string decision;

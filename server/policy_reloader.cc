@@ -35,9 +35,9 @@ absl::StatusOr<std::shared_ptr<const ActiveBundle>> PolicyReloader::Reload() {
                      " refused; the active bundle keeps serving:\n", detail));
   }
   std::shared_ptr<const CompiledBundle> bundle = std::move(*loaded);
-  absl::Status stored =
-      log_.PutBundle(bundle->version(), bundle->name(),
-                     bundle->canonical_text(), BuildDecisionDictionary(*bundle));
+  absl::Status stored = log_.PutBundle(bundle->version(), bundle->name(),
+                                       bundle->canonical_text(),
+                                       BuildDecisionDictionary(*bundle));
   if (!stored.ok()) {
     return absl::UnavailableError(absl::StrCat("cannot store policy bundle ",
                                                bundle->version(), ": ",

@@ -24,8 +24,8 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "engine/status_macros.h"
-#include "server/log_rows.h"
 #include "server/decision_codec.h"
+#include "server/log_rows.h"
 #include "server/log_verifier.h"
 #include "server/page_token.h"
 #include "server/row_hash.h"
@@ -247,9 +247,8 @@ absl::StatusOr<StoredDecision> SqliteDecisionLog::ReadStoredRow(
   StoredDecision stored;
   stored.seq = stmt.ColumnInt64(0);
   stored.bundle_version = stmt.ColumnBytes(4);
-  absl::StatusOr<std::string> decision =
-      decoder_.Decode(db, stmt.ColumnInt64(2), stored.bundle_version,
-                      stmt.ColumnBytes(1));
+  absl::StatusOr<std::string> decision = decoder_.Decode(
+      db, stmt.ColumnInt64(2), stored.bundle_version, stmt.ColumnBytes(1));
   if (!decision.ok() || !stored.decision.ParseFromString(*decision)) {
     return absl::DataLossError(absl::StrCat(
         "decision log: stored decision at seq ", stored.seq, " is corrupt",
@@ -261,9 +260,7 @@ absl::StatusOr<StoredDecision> SqliteDecisionLog::ReadStoredRow(
   return stored;
 }
 
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 // A read connection borrowed from the pool; returned when destroyed.
 class SqliteDecisionLog::ReaderLease {
@@ -313,11 +310,10 @@ SqliteDecisionLog::PrepareWriterStatements(SqliteConnection& db) {
                  "WHERE b.version = ?1"));
   ASSIGN_OR_RETURN(SqliteStatement update_head,
                    db.Prepare("UPDATE chain_head SET last_seq = ?1, "
-                                   "last_hash = ?2 WHERE id = 1"));
-  return WriterStatements{
-      std::move(find_request),  std::move(insert_decision),
-      std::move(insert_bundle), std::move(add_dictionary),
-      std::move(find_bundle),   std::move(update_head)};
+                              "last_hash = ?2 WHERE id = 1"));
+  return WriterStatements{std::move(find_request),  std::move(insert_decision),
+                          std::move(insert_bundle), std::move(add_dictionary),
+                          std::move(find_bundle),   std::move(update_head)};
 }
 
 absl::StatusOr<std::unique_ptr<SqliteDecisionLog>> SqliteDecisionLog::Open(
@@ -378,8 +374,8 @@ SqliteDecisionLog::SqliteDecisionLog(
     std::string path, SqliteDecisionLogOptions options,
     std::unique_ptr<SqliteConnection> writer,
     std::unique_ptr<SqliteConnection> checkpointer,
-    std::optional<WriterStatements> statements,
-    std::string last_hash, int64_t last_seq, std::string codec_sql)
+    std::optional<WriterStatements> statements, std::string last_hash,
+    int64_t last_seq, std::string codec_sql)
     : path_(std::move(path)),
       options_(options),
       stored_columns_(StoredColumns(codec_sql)),
@@ -704,9 +700,8 @@ absl::Status SqliteDecisionLog::AnswerDuplicate(
                      "\" was already decided for a different request"));
     return absl::OkStatus();
   }
-  absl::StatusOr<std::string> stored =
-      decoder_.Decode(*writer_, find.ColumnInt64(2), find.ColumnBytes(3),
-                      find.ColumnBytes(1));
+  absl::StatusOr<std::string> stored = decoder_.Decode(
+      *writer_, find.ColumnInt64(2), find.ColumnBytes(3), find.ColumnBytes(1));
   if (v1::Decision parsed; !stored.ok() || !parsed.ParseFromString(*stored)) {
     *outcome = absl::DataLossError(
         absl::StrCat("decision log: stored decision for request_id \"",

@@ -144,8 +144,8 @@ class SqliteDecisionLog final : public DecisionLog {
                     std::unique_ptr<SqliteConnection> writer,
                     std::unique_ptr<SqliteConnection> checkpointer,
                     std::optional<WriterStatements> statements,
-                    std::string last_hash,
-                    int64_t last_seq, std::string codec_sql);
+                    std::string last_hash, int64_t last_seq,
+                    std::string codec_sql);
 
   bool HasWorkOrClosing() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void WriterLoop();

@@ -24,9 +24,9 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "engine/bundle_loader.h"
@@ -424,13 +424,13 @@ TEST_F(AuditE2ETest, IntactLogVerifies) {
 // The server keeps every decision compressed with its bundle's dictionary,
 // and gives the decision back byte for byte.
 TEST_F(AuditE2ETest, ServerStoresDecisionsCompressed) {
-  CommandResult counted = RunCommand(
-      Sqlite(backup_path(),
-             "SELECT count(*), sum(length(decision)) FROM decisions "
-             "WHERE decision_codec = 1"));
+  CommandResult counted =
+      RunCommand(Sqlite(backup_path(),
+                        "SELECT count(*), sum(length(decision)) FROM decisions "
+                        "WHERE decision_codec = 1"));
   ASSERT_EQ(counted.exit_code, 0) << counted.output;
-  std::vector<std::string> columns = absl::StrSplit(
-      absl::StripTrailingAsciiWhitespace(counted.output), '|');
+  std::vector<std::string> columns =
+      absl::StrSplit(absl::StripTrailingAsciiWhitespace(counted.output), '|');
   ASSERT_EQ(columns.size(), 2u) << counted.output;
   EXPECT_EQ(columns[0], absl::StrCat(kCases));
   int64_t compressed = 0;
@@ -526,11 +526,10 @@ TEST_F(AuditE2ETest, EditedDecisionBlobIsAnIntegrityFailure) {
   for (unsigned char c : edited.SerializeAsString()) {
     absl::StrAppend(&hex, absl::Hex(c, absl::kZeroPad2));
   }
-  CommandResult tamper =
-      RunCommand(Sqlite(copy, absl::StrCat("UPDATE decisions SET decision = X'",
-                                           hex,
-                                           "', decision_codec = 0 "
-                                           "WHERE seq = 42")));
+  CommandResult tamper = RunCommand(
+      Sqlite(copy, absl::StrCat("UPDATE decisions SET decision = X'", hex,
+                                "', decision_codec = 0 "
+                                "WHERE seq = 42")));
   ASSERT_EQ(tamper.exit_code, 0) << tamper.output;
 
   CommandResult verify =

@@ -58,7 +58,8 @@ TEST_F(RuleSamplesTest, HoldEveryContributedCodeInEveryLocale) {
     for (const auto& f : sample.forbidden()) {
       forbidden.emplace(sample.locale(), f.code());
     }
-    for (const auto& k : sample.risks()) risks.emplace(sample.locale(), k.code());
+    for (const auto& k : sample.risks())
+      risks.emplace(sample.locale(), k.code());
     explanations.insert(sample.matched_rules(0).explanation());
   }
   for (const std::string& locale : internals().locales) {

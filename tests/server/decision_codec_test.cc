@@ -99,12 +99,11 @@ TEST_F(DecisionCodecTest, DamagedFramesAreDataLoss) {
   auto y = DecisionCompressor::Create("y");
   auto y_decompressor = DecisionDecompressor::Create("y");
   ASSERT_TRUE(y.ok() && y_decompressor.ok());
-  EXPECT_THAT(
-      std::string((*y_decompressor)
-                      ->Decompress(*(*y)->Compress(too_big))
-                      .status()
-                      .message()),
-      HasSubstr("more than the limit"));
+  EXPECT_THAT(std::string((*y_decompressor)
+                              ->Decompress(*(*y)->Compress(too_big))
+                              .status()
+                              .message()),
+              HasSubstr("more than the limit"));
 }
 
 TEST(DecisionDictionaryTest, IsDeterministicAndBounded) {

@@ -99,9 +99,8 @@ absl::StatusOr<std::unique_ptr<StoredLog>> StoredLog::Create(int cases,
   for (int i = 0; i < cases; ++i) {
     stored->requests.push_back(generator.Next("t"));
   }
-  absl::StatusOr<std::vector<v1::Decision>> decisions =
-      DecideAndStoreAll(*stored->log, *stored->bundle, stored->requests, "d-",
-                        compressed);
+  absl::StatusOr<std::vector<v1::Decision>> decisions = DecideAndStoreAll(
+      *stored->log, *stored->bundle, stored->requests, "d-", compressed);
   if (!decisions.ok()) return decisions.status();
   stored->decisions = *std::move(decisions);
   return stored;

@@ -362,9 +362,8 @@ TEST_F(SqliteDecisionLogTest, DecisionsAreStoredCompressedAndReadBackExactly) {
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ(got->decision_bytes, bytes[7]);
   // An idempotent retry answers with the stored bytes, decompressed.
-  absl::StatusOr<std::string> retry =
-      AppendAndWaitForBytes(*log, MakeEntry(Spec("r3").Rules({"rule.a",
-                                                               "rule.b"})));
+  absl::StatusOr<std::string> retry = AppendAndWaitForBytes(
+      *log, MakeEntry(Spec("r3").Rules({"rule.a", "rule.b"})));
   ASSERT_TRUE(retry.ok()) << retry.status();
   EXPECT_EQ(*retry, bytes[3]);
   log->Close();
