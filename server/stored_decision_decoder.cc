@@ -58,6 +58,9 @@ StoredDecisionDecoder::DecompressorFor(SqliteConnection& db,
   std::shared_ptr<const DecisionDecompressor> decompressor =
       *std::move(created);
   absl::MutexLock lock(&mu_);
+  // Rows are read mostly in order, a version after another: forgetting all
+  // of them at once is as good as a finer policy here.
+  if (decompressors_.size() >= kMaxCachedVersions) decompressors_.clear();
   decompressors_.emplace(bundle_version, decompressor);
   return decompressor;
 }

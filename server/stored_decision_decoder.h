@@ -4,6 +4,7 @@
 #ifndef SERVER_STORED_DECISION_DECODER_H_
 #define SERVER_STORED_DECISION_DECODER_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -21,10 +22,15 @@ namespace refund::server {
 // 0 in a log written before schema version 4 (every decision plain).
 absl::StatusOr<std::string> DecisionCodecSql(SqliteConnection& db);
 
-// Thread-safe. Keeps the decompressor of every version it met (a version's
-// dictionary never changes once stored), so use one per log file.
+// Thread-safe. Keeps the decompressors of the versions it met (a version's
+// dictionary never changes once stored), so use one per log file; at most
+// kMaxCachedVersions of them (each holds a copy of its dictionary and its
+// tables: 157 KB for the shipped bundle), so that replaying years of
+// versions stays small.
 class StoredDecisionDecoder {
  public:
+  static constexpr size_t kMaxCachedVersions = 16;
+
   // The decision's bytes from the decisions.decision blob `stored` of a row
   // with `codec` and `bundle_version`. `db` (a connection to the log, used
   // by one thread at a time) reads the version's dictionary the first time.

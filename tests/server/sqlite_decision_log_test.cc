@@ -422,6 +422,40 @@ TEST_F(SqliteDecisionLogTest, StoredDictionaryIsNeverReplaced) {
   EXPECT_EQ(log->GetDecision("d-r2")->decision_bytes, bytes[1]);
 }
 
+// More versions than the writer keeps compressors for and than a reader
+// keeps decompressors for: every decision is still stored compressed and
+// read back exactly, in any order.
+TEST_F(SqliteDecisionLogTest, ManyBundleVersionsStayCompressedAndReadable) {
+  std::unique_ptr<SqliteDecisionLog> log = OpenLog();
+  constexpr int kVersions = 40;
+  std::vector<std::string> bytes;
+  for (int round = 0; round < 2; ++round) {
+    for (int v = 0; v < kVersions; ++v) {
+      const std::string version = absl::StrCat("v", v);
+      if (round == 0) {
+        ASSERT_TRUE(
+            log->PutBundle(version, "b", "text", TestDictionary()).ok());
+      }
+      DecisionLogEntry entry =
+          MakeEntry(Spec(absl::StrCat("r", round, "-", v)).Bundle(version));
+      bytes.push_back(entry.decision_bytes);
+      ASSERT_TRUE(AppendAndWait(*log, std::move(entry)).ok());
+    }
+  }
+  for (int i = static_cast<int>(bytes.size()) - 1; i >= 0; --i) {
+    const std::string id =
+        absl::StrCat("d-r", i / kVersions, "-", i % kVersions);
+    absl::StatusOr<StoredDecision> got = log->GetDecision(id);
+    ASSERT_TRUE(got.ok()) << got.status();
+    EXPECT_EQ(got->decision_bytes, bytes[i]) << id;
+  }
+  log->Close();
+  EXPECT_EQ(*RawConnection()->QueryInt64("SELECT count(*) FROM decisions "
+                                         "WHERE decision_codec = 1"),
+            2 * kVersions);
+  EXPECT_EQ(VerifyChain(), 2 * kVersions);
+}
+
 TEST_F(SqliteDecisionLogTest, CorruptCompressedDecisionIsDataLoss) {
   std::unique_ptr<SqliteDecisionLog> log = OpenLog();
   ASSERT_TRUE(AppendAndWait(*log, MakeEntry(Spec("r1"))).ok());
