@@ -508,7 +508,6 @@ void SqliteDecisionLog::CommitBatch(std::vector<Job>& batch) {
     last_seq_ = start_seq;
     // A bundle stored by this batch is gone again.
     stored_bundles_.clear();
-    compressors_.clear();
     absl::Status failed = absl::UnavailableError(txn.message());
     for (auto& outcome : outcomes) outcome = failed;
     for (Job& job : batch) {
@@ -602,7 +601,8 @@ absl::Status SqliteDecisionLog::StoreEntry(
     return absl::OkStatus();
   }
 
-  if (!stored_bundles_.contains(entry.bundle_version)) {
+  auto stored_bundle = stored_bundles_.find(entry.bundle_version);
+  if (stored_bundle == stored_bundles_.end()) {
     SqliteStatement& find = statements_->find_bundle;
     ResetOnExit reset(find);
     find.BindText(1, entry.bundle_version);
@@ -622,15 +622,14 @@ absl::Status SqliteDecisionLog::StoreEntry(
           DecisionCompressor::Create(dictionary);
       if (created.ok()) compressor = *std::move(created);
     }
-    if (compressors_.size() >= kMaxWriterCompressors) {
-      compressors_.clear();
+    if (stored_bundles_.size() >= kMaxWriterCompressors) {
       stored_bundles_.clear();
     }
-    stored_bundles_.insert(entry.bundle_version);
-    if (compressor != nullptr) {
-      compressors_.emplace(entry.bundle_version, std::move(compressor));
-    }
+    stored_bundle =
+        stored_bundles_.emplace(entry.bundle_version, std::move(compressor))
+            .first;
   }
+  DecisionCompressor* const compressor = stored_bundle->second.get();
 
   const std::string& decision_bytes = entry.decision_bytes;
   std::string row_hash =
@@ -639,10 +638,9 @@ absl::Status SqliteDecisionLog::StoreEntry(
   // The hash covers the decision's bytes; the row may keep them compressed.
   absl::string_view stored_decision = decision_bytes;
   DecisionCodec codec = DecisionCodec::kPlain;
-  if (auto compressor = compressors_.find(entry.bundle_version);
-      compressor != compressors_.end()) {
+  if (compressor != nullptr) {
     absl::StatusOr<absl::string_view> frame =
-        compressor->second->Compress(decision_bytes);
+        compressor->Compress(decision_bytes);
     if (frame.ok()) {
       stored_decision = *frame;
       codec = DecisionCodec::kZstdBundleDictionary;
@@ -765,7 +763,6 @@ absl::Status SqliteDecisionLog::StoreBundle(const BundleJob& job) {
     RETURN_IF_ERROR(add.Run());
     // Read the version's dictionary again on its next decision.
     stored_bundles_.erase(job.version);
-    compressors_.erase(job.version);
   }
   *job.status = absl::OkStatus();
   return absl::OkStatus();

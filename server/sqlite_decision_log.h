@@ -40,7 +40,6 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -203,12 +202,11 @@ class SqliteDecisionLog final : public DecisionLog {
   std::string last_hash_;
   int64_t last_seq_ = 0;
   // Bundle versions known to be stored (committed, or earlier in the open
-  // transaction: cleared when a batch fails).
-  absl::flat_hash_set<std::string> stored_bundles_;
-  // The compressors of the stored versions that have a dictionary (a
-  // version without one is stored plain). Same lifetime as stored_bundles_.
+  // transaction: cleared when a batch fails), each with the compressor of
+  // its decision dictionary, or null when it has none (decisions stored
+  // plain).
   absl::flat_hash_map<std::string, std::unique_ptr<DecisionCompressor>>
-      compressors_;
+      stored_bundles_;
 
   absl::Mutex mu_;
   std::deque<Job> queue_ ABSL_GUARDED_BY(mu_);
