@@ -10,7 +10,6 @@
 #include "engine/decision_outcome.h"
 #include "refund/v1/policy.pb.h"
 #include "refund/v1/refund.pb.h"
-#include "refund/v1/service.pb.h"
 
 namespace refund {
 
