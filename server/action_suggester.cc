@@ -6,8 +6,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "engine/compiled_bundle.h"
-#include "engine/locale_match.h"
+#include "engine/decide/compiled_bundle.h"
+#include "engine/decide/locale_match.h"
 
 namespace refund::server {
 namespace {

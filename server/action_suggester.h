@@ -12,7 +12,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "engine/compiled_bundle.h"
+#include "engine/decide/compiled_bundle.h"
 #include "refund/v1/service.pb.h"
 #include "server/bundle_cache.h"
 #include "server/bundle_holder.h"

@@ -5,8 +5,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "engine/bundle_loader.h"
-#include "engine/policy_issue.h"
+#include "engine/load/bundle_loader.h"
+#include "engine/load/policy_issue.h"
 
 namespace refund::server {
 

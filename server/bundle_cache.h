@@ -14,7 +14,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "engine/compiled_bundle.h"
+#include "engine/decide/compiled_bundle.h"
 #include "server/decision_log.h"
 
 namespace refund::server {

@@ -11,7 +11,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "engine/compiled_bundle.h"
+#include "engine/decide/compiled_bundle.h"
 
 namespace refund::server {
 

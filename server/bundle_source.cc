@@ -2,7 +2,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "engine/bundle_loader.h"
+#include "engine/load/bundle_loader.h"
 
 namespace refund::server {
 

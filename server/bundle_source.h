@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "engine/compiled_bundle.h"
-#include "engine/policy_issue.h"
+#include "engine/decide/compiled_bundle.h"
+#include "engine/load/policy_issue.h"
 #include "refund/v1/service.pb.h"
 
 namespace refund::server {

@@ -14,7 +14,7 @@
 #include <cstddef>
 #include <string>
 
-#include "engine/compiled_bundle.h"
+#include "engine/decide/compiled_bundle.h"
 
 namespace refund::server {
 

@@ -23,7 +23,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "engine/compiled_bundle.h"
+#include "engine/decide/compiled_bundle.h"
 #include "refund/v1/service.pb.h"
 #include "server/bundle_cache.h"
 #include "server/decision_log.h"

@@ -13,7 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "engine/status_macros.h"
+#include "engine/base/status_macros.h"
 #include "refund/v1/refund.pb.h"
 #include "server/log_rows.h"
 #include "server/row_hash.h"

@@ -10,9 +10,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
-#include "engine/bundle_loader.h"
-#include "engine/compiled_bundle.h"
-#include "engine/policy_issue.h"
+#include "engine/load/bundle_loader.h"
+#include "engine/decide/compiled_bundle.h"
+#include "engine/load/policy_issue.h"
 #include "server/decision_dictionary.h"
 
 namespace refund::server {

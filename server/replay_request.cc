@@ -5,8 +5,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "engine/policy_issue.h"
-#include "engine/status_macros.h"
+#include "engine/load/policy_issue.h"
+#include "engine/base/status_macros.h"
 #include "server/bundle_source.h"
 #include "server/decision_filter.h"
 

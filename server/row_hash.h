@@ -8,19 +8,12 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "engine/base/sha256.h"
 
 namespace refund::server {
 
-inline constexpr int kSha256Size = 32;
-
 // prev_hash of the first row: 32 zero bytes.
 std::string GenesisHash();
-
-// Raw (32-byte) SHA-256 of `data`.
-std::string Sha256(absl::string_view data);
-
-// Lower-case hex of `bytes`.
-std::string ToHex(absl::string_view bytes);
 
 // row_hash = SHA-256 over this canonical encoding, in order:
 //   "refund.decision_log.v1\n"                    (domain tag)

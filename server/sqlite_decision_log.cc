@@ -23,7 +23,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "engine/status_macros.h"
+#include "engine/base/status_macros.h"
 #include "server/decision_codec.h"
 #include "server/log_rows.h"
 #include "server/log_verifier.h"

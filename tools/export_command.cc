@@ -43,9 +43,9 @@ int RunExportCommand(const Args& args, std::ostream& out, std::ostream& err) {
     record.set_decision_id(columns.decision_id);
     record.set_bundle_version(columns.bundle_version);
     record.set_decided_at_micros(columns.decided_at_micros);
-    record.set_request_sha256(server::ToHex(columns.request_sha256));
-    record.set_prev_hash(server::ToHex(columns.prev_hash));
-    record.set_row_hash(server::ToHex(columns.row_hash));
+    record.set_request_sha256(ToHex(columns.request_sha256));
+    record.set_prev_hash(ToHex(columns.prev_hash));
+    record.set_row_hash(ToHex(columns.row_hash));
     if (!stored.decision_error.empty()) {
       err << "export: seq " << stored.seq
           << ": the stored decision cannot be read: " << stored.decision_error

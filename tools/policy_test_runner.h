@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "engine/compiled_bundle.h"
+#include "engine/decide/compiled_bundle.h"
 #include "refund/v1/policy.pb.h"
 
 namespace refund {

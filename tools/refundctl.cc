@@ -5,15 +5,15 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
-#include "engine/bundle_loader.h"
-#include "engine/request_validator.h"
+#include "engine/load/bundle_loader.h"
+#include "engine/decide/request_validator.h"
 #include "grpcpp/grpcpp.h"
 #include "refund/v1/service.grpc.pb.h"
 #include "server/action_suggester.h"
 #include "tools/command_args.h"
 #include "tools/export_command.h"
 #include "tools/json_io.h"
-#include "tools/policy_linter.h"
+#include "engine/lint/policy_linter.h"
 #include "tools/policy_test_runner.h"
 #include "tools/replay_command.h"
 #include "tools/server_client.h"

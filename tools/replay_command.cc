@@ -9,7 +9,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "engine/bundle_loader.h"
+#include "engine/load/bundle_loader.h"
 #include "google/protobuf/util/time_util.h"
 #include "server/bundle_cache.h"
 #include "server/decision_replayer.h"

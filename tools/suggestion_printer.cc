@@ -4,7 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
-#include "engine/script_template.h"
+#include "engine/decide/script_template.h"
 #include "google/protobuf/util/time_util.h"
 
 namespace refund {

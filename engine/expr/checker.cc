@@ -7,7 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "engine/expr/absl_compat.h"
+#include "engine/base/absl_compat.h"
 #include "engine/expr/program.h"
 
 namespace refund::expr {

@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "engine/expr/absl_compat.h"
+#include "engine/base/absl_compat.h"
 #include "engine/expr/functions.h"
 
 namespace refund::expr {

@@ -3,11 +3,11 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "engine/expr/absl_compat.h"
+#include "engine/base/absl_compat.h"
 #include "engine/expr/checker.h"
 #include "engine/expr/compiler.h"
 #include "engine/expr/parser.h"
-#include "engine/status_macros.h"
+#include "engine/base/status_macros.h"
 
 namespace refund::expr {
 namespace {

@@ -8,7 +8,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "engine/expr/absl_compat.h"
+#include "engine/base/absl_compat.h"
 #include "google/protobuf/timestamp.pb.h"
 
 namespace refund::expr {

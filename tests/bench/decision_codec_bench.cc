@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "engine/bundle_loader.h"
+#include "engine/load/bundle_loader.h"
 #include "server/decision_codec.h"
 #include "server/decision_dictionary.h"
 #include "server/decision_serializer.h"

@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/bundle_loader.h"
+#include "engine/load/bundle_loader.h"
 #include "google/protobuf/arena.h"
 #include "tests/engine/policy_requests.h"
 #include "tests/engine/synthetic_bundle.h"

@@ -15,7 +15,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
-#include "engine/bundle_loader.h"
+#include "engine/load/bundle_loader.h"
 #include "server/bundle_cache.h"
 #include "server/decision_replayer.h"
 #include "server/log_verifier.h"

@@ -1,4 +1,4 @@
-#include "engine/bundle_loader.h"
+#include "engine/load/bundle_loader.h"
 
 #include <algorithm>
 

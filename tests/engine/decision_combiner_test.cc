@@ -1,6 +1,6 @@
-#include "engine/decision_combiner.h"
+#include "engine/decide/decision_combiner.h"
 
-#include "engine/bundle_loader.h"
+#include "engine/load/bundle_loader.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"

@@ -12,7 +12,6 @@
 // is meant to alter old decisions, and say so in BUILD_NOTES.md:
 //   REFUND_UPDATE_GOLDEN=1 build/tests/engine/engine_test
 //       --gtest_filter='DecisionGoldenTest.*'
-#include <openssl/sha.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -22,7 +21,8 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "engine/bundle_loader.h"
+#include "engine/base/sha256.h"
+#include "engine/load/bundle_loader.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "gtest/gtest.h"
@@ -45,14 +45,6 @@ std::string Deterministic(const google::protobuf::Message& message) {
   message.SerializeToCodedStream(&out);
   out.Trim();
   return bytes;
-}
-
-std::string Sha256Hex(const std::string& bytes) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
-         digest);
-  return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
 }
 
 // A seed from the case's key that is the same on every platform.

@@ -1,4 +1,4 @@
-#include "engine/key_bitmap.h"
+#include "engine/index/key_bitmap.h"
 
 #include <cstdint>
 #include <vector>

@@ -1,4 +1,4 @@
-#include "engine/key_partition.h"
+#include "engine/index/key_partition.h"
 
 #include <algorithm>
 #include <string>

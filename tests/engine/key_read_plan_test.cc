@@ -1,12 +1,12 @@
-#include "engine/key_read_plan.h"
+#include "engine/index/key_read_plan.h"
 
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "engine/bundle_internals.h"
-#include "engine/bundle_loader.h"
+#include "engine/decide/bundle_internals.h"
+#include "engine/load/bundle_loader.h"
 #include "google/protobuf/dynamic_message.h"
 #include "gtest/gtest.h"
 #include "tests/engine/policy_requests.h"

@@ -1,4 +1,4 @@
-#include "engine/locale_match.h"
+#include "engine/decide/locale_match.h"
 
 #include <string>
 #include <vector>

@@ -1,4 +1,4 @@
-#include "engine/request_validator.h"
+#include "engine/decide/request_validator.h"
 
 #include <cstdint>
 #include <functional>

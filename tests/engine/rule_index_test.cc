@@ -1,15 +1,15 @@
-#include "engine/rule_index.h"
+#include "engine/index/rule_index.h"
 
 #include <algorithm>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "engine/bundle_internals.h"
-#include "engine/bundle_loader.h"
-#include "engine/decision_combiner.h"
-#include "engine/decision_renderer.h"
-#include "engine/request_validator.h"
+#include "engine/decide/bundle_internals.h"
+#include "engine/load/bundle_loader.h"
+#include "engine/decide/decision_combiner.h"
+#include "engine/decide/decision_renderer.h"
+#include "engine/decide/request_validator.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/engine/policy_requests.h"

@@ -1,12 +1,12 @@
-#include "engine/rule_samples.h"
+#include "engine/decide/rule_samples.h"
 
 #include <set>
 #include <string>
 #include <vector>
 
-#include "engine/bundle_internals.h"
-#include "engine/bundle_loader.h"
-#include "engine/compiled_bundle.h"
+#include "engine/decide/bundle_internals.h"
+#include "engine/load/bundle_loader.h"
+#include "engine/decide/compiled_bundle.h"
 #include "gtest/gtest.h"
 
 namespace refund {

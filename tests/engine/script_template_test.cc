@@ -1,4 +1,4 @@
-#include "engine/script_template.h"
+#include "engine/decide/script_template.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

@@ -1,4 +1,4 @@
-#include "engine/source_text.h"
+#include "engine/load/source_text.h"
 
 #include "gtest/gtest.h"
 

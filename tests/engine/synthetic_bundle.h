@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "engine/bundle_loader.h"
+#include "engine/load/bundle_loader.h"
 #include "refund/v1/refund.pb.h"
 #include "tests/engine/request_mutator.h"
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/bundle_loader.h"
+#include "engine/load/bundle_loader.h"
 #include "refund/v1/refund.pb.h"
 
 namespace refund::testing {

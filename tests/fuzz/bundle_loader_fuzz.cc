@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-#include "engine/bundle_loader.h"
+#include "engine/load/bundle_loader.h"
 #include "tests/engine/test_bundle.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "engine/bundle_loader.h"
+#include "engine/load/bundle_loader.h"
 #include "server/decision_codec.h"
 #include "server/decision_dictionary.h"
 #include "tests/engine/test_bundle.h"

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "absl/status/status.h"
-#include "engine/bundle_loader.h"
+#include "engine/load/bundle_loader.h"
 #include "gtest/gtest.h"
 #include "server/sqlite_decision_log.h"
 #include "tests/engine/test_bundle.h"

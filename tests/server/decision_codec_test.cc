@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "engine/bundle_loader.h"
-#include "engine/compiled_bundle.h"
+#include "engine/load/bundle_loader.h"
+#include "engine/decide/compiled_bundle.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/decision_dictionary.h"

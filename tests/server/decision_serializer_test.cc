@@ -4,8 +4,8 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "engine/bundle_loader.h"
-#include "engine/compiled_bundle.h"
+#include "engine/load/bundle_loader.h"
+#include "engine/decide/compiled_bundle.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/unknown_field_set.h"

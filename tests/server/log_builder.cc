@@ -8,7 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include "engine/bundle_loader.h"
+#include "engine/load/bundle_loader.h"
 #include "google/protobuf/util/time_util.h"
 #include "server/decision_dictionary.h"
 #include "server/deterministic_serialization.h"

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "engine/compiled_bundle.h"
+#include "engine/decide/compiled_bundle.h"
 #include "refund/v1/refund.pb.h"
 #include "server/decision_log.h"
 #include "server/sqlite_decision_log.h"

@@ -1,6 +1,6 @@
-#include "tools/policy_linter.h"
+#include "engine/lint/policy_linter.h"
 
-#include "engine/bundle_loader.h"
+#include "engine/load/bundle_loader.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/engine/test_bundle.h"

@@ -1,4 +1,4 @@
-#include "engine/expr/conjunction.h"
+#include "engine/lint/conjunction.h"
 
 #include <memory>
 #include <optional>

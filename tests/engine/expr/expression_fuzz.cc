@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "engine/expr/conjunction.h"
+#include "engine/lint/conjunction.h"
 #include "engine/expr/expression.h"
 #include "refund/v1/refund.pb.h"
 

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/expr/conjunction.h"
+#include "engine/lint/conjunction.h"
 #include "engine/expr/expression.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/dynamic_message.h"

@@ -1,0 +1,95 @@
+// The compiled form of a bundle (engine-private). Built once by the loader,
+// then only read: every member is immutable after construction.
+//
+// Rules are held sorted by (priority desc, id asc), the evaluation order.
+// Every code a rule names (action, forbidden, risk) is resolved at load time to
+// an index into the catalogs, and every script to a parsed template per
+// locale, so a decision does no name look-ups.
+#ifndef ENGINE_DECIDE_BUNDLE_INTERNALS_H_
+#define ENGINE_DECIDE_BUNDLE_INTERNALS_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "engine/expr/expression.h"
+#include "engine/index/rule_index.h"
+#include "engine/decide/script_template.h"
+#include "refund/v1/policy.pb.h"
+#include "refund/v1/refund.pb.h"
+
+namespace refund {
+
+struct CompiledAction {
+  std::string code;
+  v1::Channel channel = v1::CHANNEL_UNSPECIFIED;
+  int rank = 100;
+  std::vector<ScriptTemplate> scripts;  // indexed like BundleInternals::locales
+};
+
+// A forbidden conduct or a risk: a code and its text per locale.
+struct CompiledNotice {
+  std::string code;
+  std::vector<std::string> texts;  // indexed like BundleInternals::locales
+};
+
+struct CompiledRule {
+  std::string id;
+  int priority = 0;
+  v1::Verdict verdict = v1::VERDICT_UNSPECIFIED;
+  std::shared_ptr<const expr::Expression> when;
+  std::shared_ptr<const expr::Expression> refund_amount;  // may be null
+  std::vector<v1::EvidenceSpec> evidence;
+  // evidence_reasons[k][locale]: the reason of evidence[k] in each locale.
+  std::vector<std::vector<std::string>> evidence_reasons;
+  std::vector<int> actions;    // indexes into BundleInternals::actions
+  std::vector<int> forbidden;  // indexes into BundleInternals::forbidden
+  std::vector<int> risks;      // indexes into BundleInternals::risks
+  // Non-empty: a post-verdict rule, contributing when the verdict is one of
+  // these.
+  std::vector<v1::Verdict> only_for_verdicts;
+  std::string explanation;
+};
+
+struct BundleInternals {
+  std::string name;
+  std::string version;          // hex SHA-256 of canonical_text
+  std::string canonical_text;   // text-format PolicyBundle, sorted
+  v1::PolicyBundle definition;  // the canonical bundle as a message
+
+  std::shared_ptr<const expr::CalendarConfig> calendar;
+  std::unique_ptr<expr::Environment> environment;
+  std::vector<std::string> locales;  // [0] is the default locale
+  std::string currency;
+  absl::Duration sla_default;
+  absl::Duration sla_urgent;
+  std::shared_ptr<const expr::Expression> urgent_when;
+  // Quiet hours as minutes after local midnight; start > end wraps midnight.
+  int quiet_start_minute = 22 * 60;
+  int quiet_end_minute = 8 * 60;
+
+  std::vector<CompiledRule> rules;  // evaluation order
+  RuleIndex rule_index;             // over `rules`
+  std::vector<CompiledAction> actions;
+  std::vector<CompiledNotice> forbidden;
+  std::vector<CompiledNotice> risks;
+  v1::Verdict fallback_verdict = v1::VERDICT_NEGOTIATE;
+  std::vector<int> fallback_actions;
+  std::string fallback_explanation;
+  int collect_evidence_action = -1;  // index of COLLECT_EVIDENCE
+  int escalate_action = -1;          // index of ESCALATE_TO_OWNER
+
+  // Index of `locale` in `locales`, or -1.
+  int LocaleIndex(absl::string_view locale) const {
+    for (size_t i = 0; i < locales.size(); ++i) {
+      if (locales[i] == locale) return static_cast<int>(i);
+    }
+    return -1;
+  }
+};
+
+}  // namespace refund
+
+#endif  // ENGINE_DECIDE_BUNDLE_INTERNALS_H_

@@ -1,0 +1,99 @@
+#include "engine/decide/compiled_bundle.h"
+
+#include <utility>
+
+#include "engine/decide/bundle_internals.h"
+#include "engine/decide/decision_combiner.h"
+#include "engine/decide/decision_renderer.h"
+#include "engine/decide/request_validator.h"
+#include "engine/decide/rule_samples.h"
+#include "engine/base/status_macros.h"
+
+namespace refund {
+
+CompiledBundle::CompiledBundle(std::unique_ptr<BundleInternals> internals)
+    : internals_(std::move(internals)) {}
+
+CompiledBundle::~CompiledBundle() = default;
+
+const std::string& CompiledBundle::name() const { return internals_->name; }
+const std::vector<std::string>& CompiledBundle::locales() const {
+  return internals_->locales;
+}
+const std::string& CompiledBundle::version() const {
+  return internals_->version;
+}
+const std::string& CompiledBundle::canonical_text() const {
+  return internals_->canonical_text;
+}
+const v1::PolicyBundle& CompiledBundle::definition() const {
+  return internals_->definition;
+}
+
+absl::StatusOr<v1::Decision> CompiledBundle::Decide(
+    const v1::RefundRequest& request) const {
+  RETURN_IF_ERROR(ValidateRefundRequest(request));
+  return CombineDecision(*internals_, request);
+}
+
+absl::StatusOr<DecisionOutcome> CompiledBundle::Evaluate(
+    const v1::RefundRequest& request) const {
+  RETURN_IF_ERROR(ValidateRefundRequest(request));
+  return CombineOutcome(*internals_, request);
+}
+
+v1::Decision CompiledBundle::Render(const v1::RefundRequest& request,
+                                    const DecisionOutcome& outcome) const {
+  return RenderDecision(*internals_, request, outcome);
+}
+
+void CompiledBundle::RenderInto(const v1::RefundRequest& request,
+                                const DecisionOutcome& outcome,
+                                v1::Decision* out) const {
+  RenderDecisionInto(*internals_, request, outcome, out);
+}
+
+std::vector<v1::Decision> CompiledBundle::RuleSamples() const {
+  return RenderRuleSamples(*internals_);
+}
+
+std::vector<RuleTrace> CompiledBundle::Explain(
+    const v1::RefundRequest& request) const {
+  std::vector<RuleTrace> traces;
+  for (const CompiledRule& rule : internals_->rules) {
+    RuleTrace trace;
+    trace.rule_id = rule.id;
+    trace.priority = rule.priority;
+    trace.when = rule.when->text();
+    absl::StatusOr<bool> matched = rule.when->EvaluateBool(request);
+    trace.outcome = !matched.ok()
+                        ? "error: " + std::string(matched.status().message())
+                    : *matched ? "true"
+                               : "false";
+    for (const expr::Expression::TraceStep& step : rule.when->Trace(request)) {
+      trace.steps.push_back(
+          {step.depth,
+           trace.when.substr(step.begin, std::max(0, step.end - step.begin)),
+           step.value});
+    }
+    traces.push_back(std::move(trace));
+  }
+  return traces;
+}
+
+v1::PolicyBundleInfo CompiledBundle::Info() const {
+  v1::PolicyBundleInfo info;
+  info.set_bundle_name(internals_->name);
+  info.set_version(internals_->version);
+  for (const v1::Rule& rule : internals_->definition.rules()) {
+    v1::RuleSummary* summary = info.add_rules();
+    summary->set_id(rule.id());
+    summary->set_description(rule.description());
+    summary->set_priority(rule.priority());
+    summary->set_verdict(rule.verdict());
+    summary->set_when(rule.when());
+  }
+  return info;
+}
+
+}  // namespace refund

@@ -1,0 +1,315 @@
+#include "engine/decide/decision_combiner.h"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "engine/decide/decision_renderer.h"
+#include "engine/decide/locale_match.h"
+#include "engine/index/rule_index.h"
+
+namespace refund {
+namespace {
+
+bool Contains(const std::vector<v1::Verdict>& verdicts, v1::Verdict verdict) {
+  return std::find(verdicts.begin(), verdicts.end(), verdict) != verdicts.end();
+}
+
+template <typename Container, typename T>
+bool Holds(const Container& items, const T& item) {
+  return std::find(items.begin(), items.end(), item) != items.end();
+}
+
+// A rule that matched or failed, in evaluation order (rules that did not
+// match play no further part).
+struct Hit {
+  int rule = 0;
+  int error = -1;  // index into DecisionOutcome::errors when it failed
+};
+
+// Collects contributions into the outcome without duplicates; the sets are
+// small, so a linear scan beats a std::set.
+class Contributions {
+ public:
+  Contributions(const BundleInternals& bundle, const v1::RefundRequest& request,
+                DecisionOutcome* outcome)
+      : bundle_(bundle), request_(request), outcome_(*outcome) {}
+
+  void AddRule(int rule_index) {
+    const CompiledRule& rule = bundle_.rules[rule_index];
+    for (size_t i = 0; i < rule.evidence.size(); ++i) {
+      const v1::EvidenceKind kind = rule.evidence[i].kind();
+      if (Holds(evidence_kinds_, kind)) continue;
+      evidence_kinds_.push_back(kind);
+      outcome_.evidence.push_back(
+          {rule_index, static_cast<int>(i), Holds(request_.evidence(), kind)});
+    }
+    for (int action : rule.actions) AddAction(action, rule_index);
+    for (int forbidden : rule.forbidden) {
+      AddOnce(forbidden, rule_index, &outcome_.forbidden);
+    }
+    for (int risk : rule.risks) AddOnce(risk, rule_index, &outcome_.risks);
+  }
+
+  void AddAction(int action, int source) {
+    if (action >= 0) AddOnce(action, source, &outcome_.actions);
+  }
+
+ private:
+  template <typename Entries>
+  static void AddOnce(int index, int source, Entries* entries) {
+    for (const DecisionOutcome::Entry& entry : *entries) {
+      if (entry.index == index) return;
+    }
+    entries->push_back({index, source});
+  }
+
+  const BundleInternals& bundle_;
+  const v1::RefundRequest& request_;
+  DecisionOutcome& outcome_;
+  absl::InlinedVector<v1::EvidenceKind, 8> evidence_kinds_;
+};
+
+absl::Time ToTime(const google::protobuf::Timestamp& t) {
+  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
+}
+
+// One frame for the whole decision: the rules, urgent_when and the
+// refund_amount expressions are compiled against the same root type (one
+// environment), so preparing it once is enough, and argument-less helpers
+// called by several of them run once.
+struct DecisionFrame {
+  DecisionFrame(const BundleInternals& bundle, const v1::RefundRequest& request)
+      : init(bundle.urgent_when->program().InitFrame(&request, &frame)) {}
+
+  // What expression->Evaluate{Bool,Money}(request) returns, in this frame;
+  // `kind` is the result kind those methods require.
+  bool Evaluate(const expr::Expression& expression, expr::ValueKind kind,
+                expr::Value* out, absl::Status* error) {
+    if (!init.ok() || expression.result_kind() != kind) {
+      *error = kind == expr::ValueKind::kBool
+                   ? expression.EvaluateBool(*frame.root).status()
+                   : expression.EvaluateMoney(*frame.root).status();
+      return false;
+    }
+    frame.program = &expression.program();
+    if (expr::Eval(expression.program().root(), frame, out)) return true;
+    *error = std::move(frame.error);
+    frame.error = absl::OkStatus();
+    return false;
+  }
+
+  expr::Frame frame;
+  const absl::Status init;
+};
+
+// Evaluates the selected rules in order; keeps the ones that matched or
+// failed.
+void EvaluateRules(const BundleInternals& bundle, RuleSelection selection,
+                   DecisionFrame& decision, absl::InlinedVector<Hit, 16>* hits,
+                   std::vector<std::string>* errors) {
+  const int rule_count = static_cast<int>(bundle.rules.size());
+  if (rule_count == 0) return;
+  expr::Frame& frame = decision.frame;
+  const absl::Status& init = decision.init;
+  CandidateList candidates;
+  const bool indexed = selection == RuleSelection::kIndexed && init.ok();
+  if (indexed) {
+    bundle.rule_index.Candidates(frame, &candidates);
+  } else {
+    for (int i = 0; i < rule_count; ++i) candidates.push_back(i);
+  }
+  for (int i : candidates) {
+    if (indexed && bundle.rule_index.MatchesWhenCandidate(i)) {
+      hits->push_back({i, -1});
+      continue;
+    }
+    const expr::Program& program = bundle.rules[i].when->program();
+    // A candidate's keys hold: only the rest of its condition is evaluated.
+    const RuleIndex::Residual residual =
+        indexed ? bundle.rule_index.ResidualOf(i) : RuleIndex::Residual();
+    expr::Value value;
+    if (!init.ok()) {
+      errors->push_back(std::string(init.message()));
+    } else if (frame.program = &program;
+               !(residual.empty()
+                     ? expr::Eval(program.root(), frame, &value)
+                     : expr::EvalConjunction(residual.begin,
+                                             residual.end - residual.begin,
+                                             frame, &value))) {
+      errors->push_back(std::string(frame.error.message()));
+      frame.error = absl::OkStatus();
+    } else {
+      if (value.b) hits->push_back({i, -1});
+      continue;
+    }
+    hits->push_back({i, static_cast<int>(errors->size()) - 1});
+  }
+}
+
+// Stable insertion sort by catalog rank: the list is short, and
+// std::stable_sort would allocate a buffer.
+void SortByRank(const BundleInternals& bundle,
+                absl::InlinedVector<DecisionOutcome::Entry, 16>* actions) {
+  for (size_t i = 1; i < actions->size(); ++i) {
+    const DecisionOutcome::Entry entry = (*actions)[i];
+    const int rank = bundle.actions[entry.index].rank;
+    size_t j = i;
+    for (; j > 0 && bundle.actions[(*actions)[j - 1].index].rank > rank; --j) {
+      (*actions)[j] = (*actions)[j - 1];
+    }
+    (*actions)[j] = entry;
+  }
+}
+
+}  // namespace
+
+DecisionOutcome CombineOutcome(const BundleInternals& bundle,
+                               const v1::RefundRequest& request,
+                               RuleSelection selection) {
+  DecisionOutcome outcome;
+  DecisionFrame decision(bundle, request);
+  absl::InlinedVector<Hit, 16> hits;
+  EvaluateRules(bundle, selection, decision, &hits, &outcome.errors);
+  const bool any_error = !outcome.errors.empty();
+
+  // The verdict: the first verdict rule that matched, unless one before it
+  // could not be evaluated.
+  int verdict_rule = -1;
+  int blocking_error = -1;
+  for (const Hit& hit : hits) {
+    const CompiledRule& rule = bundle.rules[hit.rule];
+    if (rule.verdict == v1::VERDICT_UNSPECIFIED ||
+        !rule.only_for_verdicts.empty()) {
+      continue;
+    }
+    (hit.error < 0 ? verdict_rule : blocking_error) = hit.rule;
+    break;
+  }
+  v1::Verdict verdict = verdict_rule >= 0 ? bundle.rules[verdict_rule].verdict
+                        : blocking_error >= 0 ? v1::VERDICT_NEGOTIATE
+                                              : bundle.fallback_verdict;
+  const v1::Verdict chosen = verdict;
+  outcome.verdict_rule = verdict_rule;
+
+  // What the engine itself decided (fallback, errors, REJECT without
+  // evidence), listed after the rules.
+  absl::InlinedVector<DecisionOutcome::Matched, 4> engine_notes;
+
+  Contributions contributions(bundle, request, &outcome);
+  const CompiledRule* amount_rule = nullptr;
+  for (const Hit& hit : hits) {
+    const CompiledRule& rule = bundle.rules[hit.rule];
+    if (hit.error >= 0 || !rule.only_for_verdicts.empty()) continue;
+    if (rule.verdict != v1::VERDICT_UNSPECIFIED && rule.verdict != chosen) {
+      continue;
+    }
+    contributions.AddRule(hit.rule);
+    if (amount_rule == nullptr && rule.refund_amount != nullptr) {
+      amount_rule = &rule;
+    }
+  }
+  if (verdict_rule < 0 && blocking_error < 0) {
+    engine_notes.push_back({kSourceFallback, verdict, 0, -1});
+    for (int action : bundle.fallback_actions) {
+      contributions.AddAction(action, kSourceFallback);
+    }
+  }
+  if (blocking_error >= 0 || any_error) {
+    engine_notes.push_back({kSourceRuleError, verdict, 0, -1});
+    contributions.AddAction(bundle.escalate_action, kSourceRuleError);
+  }
+
+  for (const DecisionOutcome::Evidence& evidence : outcome.evidence) {
+    if (!evidence.satisfied) {
+      outcome.missing_evidence.push_back(
+          bundle.rules[evidence.rule].evidence[evidence.spec].kind());
+    }
+  }
+  if (verdict == v1::VERDICT_REJECT && !outcome.missing_evidence.empty()) {
+    verdict = v1::VERDICT_NEGOTIATE;
+    engine_notes.push_back({kSourceRejectNeedsEvidence, verdict, 0, -1});
+    contributions.AddAction(bundle.collect_evidence_action,
+                            kSourceRejectNeedsEvidence);
+  }
+  for (const Hit& hit : hits) {
+    if (hit.error < 0 &&
+        Contains(bundle.rules[hit.rule].only_for_verdicts, verdict)) {
+      contributions.AddRule(hit.rule);
+    }
+  }
+  outcome.verdict = verdict;
+
+  // matched_rules: every rule that matched (post-verdict rules when they
+  // applied) or failed, in evaluation order, then the engine's own notes.
+  for (const Hit& hit : hits) {
+    const CompiledRule& rule = bundle.rules[hit.rule];
+    if (hit.error >= 0 || rule.only_for_verdicts.empty() ||
+        Contains(rule.only_for_verdicts, verdict)) {
+      outcome.matched.push_back(
+          {hit.rule, rule.verdict, rule.priority, hit.error});
+    }
+  }
+  for (const DecisionOutcome::Matched& note : engine_notes) {
+    outcome.matched.push_back(note);
+  }
+  // Evaluation errors carry their full explanation.
+  for (std::string& error : outcome.errors) {
+    error = absl::StrCat("evaluation error: ", error);
+  }
+
+  // The amount.
+  const int64_t requested = request.requested_amount().minor_units();
+  const int64_t ceiling =
+      std::min(requested, request.order().paid_amount().minor_units());
+  int64_t amount = requested;
+  if (verdict == v1::VERDICT_REJECT) {
+    amount = 0;
+  } else if (amount_rule != nullptr) {
+    expr::Value computed;
+    absl::Status error;
+    if (decision.Evaluate(*amount_rule->refund_amount, expr::ValueKind::kMoney,
+                          &computed, &error)) {
+      amount = computed.i;
+    } else {
+      outcome.errors.push_back(absl::StrCat(
+          "refund_amount of ", amount_rule->id, " could not be evaluated: ",
+          error.message(), "; the requested amount is proposed"));
+      outcome.matched.push_back({kSourceRuleError, verdict,
+                                 amount_rule->priority,
+                                 static_cast<int>(outcome.errors.size()) - 1});
+      contributions.AddAction(bundle.escalate_action, kSourceRuleError);
+    }
+  }
+  outcome.refund_amount =
+      std::clamp<int64_t>(amount, 0, std::max<int64_t>(ceiling, 0));
+
+  // The deadline.
+  expr::Value urgent;
+  absl::Status urgent_error;
+  // An urgent condition that cannot be evaluated is treated as urgent: the
+  // shorter deadline is the safe one.
+  const bool is_urgent =
+      !decision.Evaluate(*bundle.urgent_when, expr::ValueKind::kBool, &urgent,
+                         &urgent_error) ||
+      urgent.b;
+  absl::Time respond_by = ToTime(request.requested_at()) +
+                          (is_urgent ? bundle.sla_urgent : bundle.sla_default);
+  if (request.has_after_sale_deadline()) {
+    respond_by = std::min(respond_by, ToTime(request.after_sale_deadline()));
+  }
+  outcome.respond_by = respond_by;
+
+  outcome.locale = MatchLocale(bundle.locales, request.locale()).index;
+  SortByRank(bundle, &outcome.actions);
+  return outcome;
+}
+
+v1::Decision CombineDecision(const BundleInternals& bundle,
+                             const v1::RefundRequest& request) {
+  return RenderDecision(bundle, request, CombineOutcome(bundle, request));
+}
+
+}  // namespace refund

@@ -1,0 +1,489 @@
+#include "engine/decide/request_validator.h"
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "engine/base/status_macros.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "google/protobuf/util/time_util.h"
+
+namespace refund {
+namespace {
+
+using google::protobuf::Timestamp;
+
+// Builds "prefix.field: message" errors. A path is a chain of segments on
+// the stack, turned into text only for an error: a valid request (the common
+// case) allocates nothing. A child refers to its parent, which must outlive
+// it (keep both in named variables, or in one full expression).
+class FieldPath {
+ public:
+  explicit FieldPath(absl::string_view root) : name_(root) {}
+  FieldPath Child(absl::string_view name) const {
+    return FieldPath(this, name, -1);
+  }
+  FieldPath Index(int i) const { return FieldPath(this, {}, i); }
+  absl::Status Error(absl::string_view message) const {
+    std::string text;
+    AppendTo(&text);
+    absl::StrAppend(&text, ": ", message);
+    return absl::InvalidArgumentError(text);
+  }
+
+ private:
+  FieldPath(const FieldPath* parent, absl::string_view name, int index)
+      : parent_(parent), name_(name), index_(index) {}
+  void AppendTo(std::string* out) const {
+    if (parent_ == nullptr) {
+      absl::StrAppend(out, name_);
+    } else if (index_ >= 0) {
+      parent_->AppendTo(out);
+      absl::StrAppend(out, "[", index_, "]");
+    } else {
+      parent_->AppendTo(out);
+      absl::StrAppend(out, ".", name_);
+    }
+  }
+
+  const FieldPath* parent_ = nullptr;
+  absl::string_view name_;
+  int index_ = -1;
+};
+
+absl::Status CheckText(const FieldPath& path, const std::string& value,
+                       size_t max_length, bool required) {
+  if (required && value.empty()) return path.Error("required");
+  if (value.size() > max_length) {
+    return path.Error(absl::StrCat("longer than ", max_length, " bytes"));
+  }
+  if (HasControlCharacter(value)) {
+    return path.Error("contains a control character");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckMoney(const FieldPath& path, const v1::Money& money) {
+  if (money.minor_units() < 0)
+    return path.Child("minor_units").Error("negative");
+  if (money.minor_units() > kMaxMinorUnits) {
+    return path.Child("minor_units")
+        .Error(absl::StrCat("above the limit of ", kMaxMinorUnits));
+  }
+  const std::string& currency = money.currency();
+  if (!currency.empty()) {
+    bool ok = currency.size() == 3;
+    for (char c : currency) ok = ok && c >= 'A' && c <= 'Z';
+    if (!ok) {
+      return path.Child("currency")
+          .Error("not an ISO 4217 code (e.g. \"CNY\")");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckTimestamp(const FieldPath& path, const Timestamp& t) {
+  using google::protobuf::util::TimeUtil;
+  if (t.seconds() < TimeUtil::kTimestampMinSeconds ||
+      t.seconds() > TimeUtil::kTimestampMaxSeconds) {
+    return path.Error("seconds out of range (years 0001-9999)");
+  }
+  if (t.nanos() < 0 || t.nanos() > 999'999'999) {
+    return path.Error("nanos out of range");
+  }
+  return absl::OkStatus();
+}
+
+bool Before(const Timestamp& a, const Timestamp& b) {
+  return a.seconds() < b.seconds() ||
+         (a.seconds() == b.seconds() && a.nanos() < b.nanos());
+}
+
+// `later` (when set) must not be before `earlier` (when set).
+absl::Status CheckOrder(const FieldPath& later_path, bool has_later,
+                        const Timestamp& later, absl::string_view earlier_name,
+                        bool has_earlier, const Timestamp& earlier) {
+  if (has_later && has_earlier && Before(later, earlier)) {
+    return later_path.Error(absl::StrCat("before ", earlier_name));
+  }
+  return absl::OkStatus();
+}
+
+template <typename IsValid>
+absl::Status CheckEnum(const FieldPath& path, int value, IsValid is_valid) {
+  if (!is_valid(value)) {
+    return path.Error(absl::StrCat("unknown enum value ", value));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckQuantity(const FieldPath& path, int64_t quantity) {
+  if (quantity < 0) return path.Error("negative");
+  if (quantity > kMaxQuantity) {
+    return path.Error(absl::StrCat("above the limit of ", kMaxQuantity));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckLineItem(const FieldPath& path, const v1::LineItem& item) {
+  RETURN_IF_ERROR(
+      CheckText(path.Child("sku"), item.sku(), kMaxIdLength, false));
+  RETURN_IF_ERROR(
+      CheckText(path.Child("title"), item.title(), kMaxTextLength, false));
+  RETURN_IF_ERROR(
+      CheckText(path.Child("category"), item.category(), kMaxIdLength, false));
+  RETURN_IF_ERROR(CheckQuantity(path.Child("quantity"), item.quantity()));
+  RETURN_IF_ERROR(CheckMoney(path.Child("unit_price"), item.unit_price()));
+  RETURN_IF_ERROR(CheckMoney(path.Child("gift_value"), item.gift_value()));
+  return absl::OkStatus();
+}
+
+absl::Status CheckOrderFacts(const FieldPath& path, const v1::Order& order) {
+  RETURN_IF_ERROR(
+      CheckText(path.Child("order_id"), order.order_id(), kMaxIdLength, false));
+  if (order.items_size() > kMaxLineItems) {
+    return path.Child("items").Error(
+        absl::StrCat("more than ", kMaxLineItems, " items"));
+  }
+  const FieldPath items = path.Child("items");
+  for (int i = 0; i < order.items_size(); ++i) {
+    RETURN_IF_ERROR(CheckLineItem(items.Index(i), order.items(i)));
+  }
+  RETURN_IF_ERROR(CheckMoney(path.Child("paid_amount"), order.paid_amount()));
+  RETURN_IF_ERROR(CheckTimestamp(path.Child("paid_at"), order.paid_at()));
+  RETURN_IF_ERROR(CheckTimestamp(path.Child("shipped_at"), order.shipped_at()));
+  RETURN_IF_ERROR(
+      CheckTimestamp(path.Child("delivered_at"), order.delivered_at()));
+  RETURN_IF_ERROR(CheckOrder(path.Child("shipped_at"), order.has_shipped_at(),
+                             order.shipped_at(), "order.paid_at",
+                             order.has_paid_at(), order.paid_at()));
+  RETURN_IF_ERROR(CheckOrder(path.Child("delivered_at"),
+                             order.has_delivered_at(), order.delivered_at(),
+                             "order.shipped_at", order.has_shipped_at(),
+                             order.shipped_at()));
+  RETURN_IF_ERROR(CheckOrder(path.Child("delivered_at"),
+                             order.has_delivered_at(), order.delivered_at(),
+                             "order.paid_at", order.has_paid_at(),
+                             order.paid_at()));
+  return absl::OkStatus();
+}
+
+absl::Status CheckReturnShipment(const FieldPath& path,
+                                 const v1::ReturnShipment& shipment) {
+  RETURN_IF_ERROR(CheckText(path.Child("tracking_number"),
+                            shipment.tracking_number(), kMaxIdLength, false));
+  RETURN_IF_ERROR(
+      CheckTimestamp(path.Child("shipped_at"), shipment.shipped_at()));
+  RETURN_IF_ERROR(
+      CheckTimestamp(path.Child("received_at"), shipment.received_at()));
+  RETURN_IF_ERROR(CheckOrder(path.Child("received_at"),
+                             shipment.has_received_at(), shipment.received_at(),
+                             "return_shipment.shipped_at",
+                             shipment.has_shipped_at(), shipment.shipped_at()));
+  return absl::OkStatus();
+}
+
+absl::Status CheckInspection(const FieldPath& path,
+                             const v1::Inspection& inspection) {
+  if (inspection.received_items_size() > kMaxReceivedItems) {
+    return path.Child("received_items")
+        .Error(absl::StrCat("more than ", kMaxReceivedItems, " items"));
+  }
+  const FieldPath received_items = path.Child("received_items");
+  for (int i = 0; i < inspection.received_items_size(); ++i) {
+    const FieldPath item_path = received_items.Index(i);
+    const v1::ReceivedItem& item = inspection.received_items(i);
+    RETURN_IF_ERROR(
+        CheckText(item_path.Child("sku"), item.sku(), kMaxIdLength, false));
+    RETURN_IF_ERROR(
+        CheckQuantity(item_path.Child("quantity"), item.quantity()));
+  }
+  if (inspection.resale_defects_size() > kMaxResaleDefects) {
+    return path.Child("resale_defects")
+        .Error(absl::StrCat("more than ", kMaxResaleDefects, " entries"));
+  }
+  for (int i = 0; i < inspection.resale_defects_size(); ++i) {
+    RETURN_IF_ERROR(CheckEnum(path.Child("resale_defects").Index(i),
+                              inspection.resale_defects(i),
+                              v1::ResaleDefect_IsValid));
+  }
+  RETURN_IF_ERROR(CheckEnum(path.Child("damage_cause"),
+                            inspection.damage_cause(),
+                            v1::DamageCause_IsValid));
+  return absl::OkStatus();
+}
+
+absl::Status CheckBuyer(const FieldPath& path, const v1::BuyerProfile& buyer) {
+  RETURN_IF_ERROR(
+      CheckText(path.Child("buyer_id"), buyer.buyer_id(), kMaxIdLength, false));
+  RETURN_IF_ERROR(CheckQuantity(path.Child("orders_90d"), buyer.orders_90d()));
+  RETURN_IF_ERROR(
+      CheckQuantity(path.Child("refunds_90d"), buyer.refunds_90d()));
+  RETURN_IF_ERROR(
+      CheckQuantity(path.Child("refund_only_90d"), buyer.refund_only_90d()));
+  return absl::OkStatus();
+}
+
+// The boolean twins of the checks above: same conditions, no paths, no
+// statuses.
+bool TextOk(const std::string& value, size_t max_length, bool required) {
+  return !(required && value.empty()) && value.size() <= max_length &&
+         !HasControlCharacter(value);
+}
+
+bool MoneyOk(const v1::Money& money) {
+  if (money.minor_units() < 0 || money.minor_units() > kMaxMinorUnits) {
+    return false;
+  }
+  const std::string& currency = money.currency();
+  if (currency.empty()) return true;
+  if (currency.size() != 3) return false;
+  for (char c : currency) {
+    if (c < 'A' || c > 'Z') return false;
+  }
+  return true;
+}
+
+bool TimestampOk(const Timestamp& t) {
+  using google::protobuf::util::TimeUtil;
+  return t.seconds() >= TimeUtil::kTimestampMinSeconds &&
+         t.seconds() <= TimeUtil::kTimestampMaxSeconds && t.nanos() >= 0 &&
+         t.nanos() <= 999'999'999;
+}
+
+bool QuantityOk(int64_t quantity) {
+  return quantity >= 0 && quantity <= kMaxQuantity;
+}
+
+// Neither set, or `later` not before `earlier`.
+bool OrderOk(bool has_later, const Timestamp& later, bool has_earlier,
+             const Timestamp& earlier) {
+  return !(has_later && has_earlier && Before(later, earlier));
+}
+
+bool OrderFactsOk(const v1::Order& order) {
+  if (!TextOk(order.order_id(), kMaxIdLength, false) ||
+      order.items_size() > kMaxLineItems) {
+    return false;
+  }
+  for (const v1::LineItem& item : order.items()) {
+    if (!TextOk(item.sku(), kMaxIdLength, false) ||
+        !TextOk(item.title(), kMaxTextLength, false) ||
+        !TextOk(item.category(), kMaxIdLength, false) ||
+        !QuantityOk(item.quantity()) || !MoneyOk(item.unit_price()) ||
+        !MoneyOk(item.gift_value())) {
+      return false;
+    }
+  }
+  return MoneyOk(order.paid_amount()) && TimestampOk(order.paid_at()) &&
+         TimestampOk(order.shipped_at()) && TimestampOk(order.delivered_at()) &&
+         OrderOk(order.has_shipped_at(), order.shipped_at(),
+                 order.has_paid_at(), order.paid_at()) &&
+         OrderOk(order.has_delivered_at(), order.delivered_at(),
+                 order.has_shipped_at(), order.shipped_at()) &&
+         OrderOk(order.has_delivered_at(), order.delivered_at(),
+                 order.has_paid_at(), order.paid_at());
+}
+
+bool InspectionOk(const v1::Inspection& inspection) {
+  if (inspection.received_items_size() > kMaxReceivedItems ||
+      inspection.resale_defects_size() > kMaxResaleDefects ||
+      !v1::DamageCause_IsValid(inspection.damage_cause())) {
+    return false;
+  }
+  for (const v1::ReceivedItem& item : inspection.received_items()) {
+    if (!TextOk(item.sku(), kMaxIdLength, false) ||
+        !QuantityOk(item.quantity())) {
+      return false;
+    }
+  }
+  for (int defect : inspection.resale_defects()) {
+    if (!v1::ResaleDefect_IsValid(defect)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool HasControlCharacter(absl::string_view text) {
+  // A word has a byte below 0x20 when ((x - 0x20..20) & ~x & 0x80..80) != 0,
+  // and a byte equal to 0x7f when x ^ 0x7f..7f has a zero byte (the usual
+  // "has a byte less than n" tests: exact for the word as a whole).
+  constexpr uint64_t kOnes = 0x0101010101010101;
+  constexpr uint64_t kHighs = 0x8080808080808080;
+  const char* p = text.data();
+  size_t n = text.size();
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t x;
+    std::memcpy(&x, p, 8);
+    const uint64_t del = x ^ (kOnes * 0x7f);
+    if ((((x - kOnes * 0x20) & ~x) | ((del - kOnes) & ~del)) & kHighs) {
+      return true;
+    }
+  }
+  for (; n > 0; ++p, --n) {
+    const unsigned char c = static_cast<unsigned char>(*p);
+    if (c < 0x20 || c == 0x7f) return true;
+  }
+  return false;
+}
+
+bool IsValidRefundRequest(const v1::RefundRequest& request) {
+  if (!TextOk(request.request_id(), kMaxIdLength, true) ||
+      !TextOk(request.refund_id(), kMaxIdLength, true) ||
+      !TextOk(request.shop_id(), kMaxIdLength, true) ||
+      !v1::Platform_IsValid(request.platform()) ||
+      !v1::RequestType_IsValid(request.type()) ||
+      !v1::Reason_IsValid(request.reason()) ||
+      !MoneyOk(request.requested_amount()) || !OrderFactsOk(request.order())) {
+    return false;
+  }
+  const v1::ReturnShipment& shipment = request.return_shipment();
+  if (!TextOk(shipment.tracking_number(), kMaxIdLength, false) ||
+      !TimestampOk(shipment.shipped_at()) ||
+      !TimestampOk(shipment.received_at()) ||
+      !OrderOk(shipment.has_received_at(), shipment.received_at(),
+               shipment.has_shipped_at(), shipment.shipped_at()) ||
+      !InspectionOk(request.inspection())) {
+    return false;
+  }
+  const v1::BuyerProfile& buyer = request.buyer();
+  if (!TextOk(buyer.buyer_id(), kMaxIdLength, false) ||
+      !QuantityOk(buyer.orders_90d()) || !QuantityOk(buyer.refunds_90d()) ||
+      !QuantityOk(buyer.refund_only_90d()) ||
+      request.evidence_size() > kMaxEvidence) {
+    return false;
+  }
+  for (int evidence : request.evidence()) {
+    if (!v1::EvidenceKind_IsValid(evidence)) return false;
+  }
+  if (!TextOk(request.locale(), 32, false)) return false;
+  const v1::Money& requested = request.requested_amount();
+  const v1::Money& paid = request.order().paid_amount();
+  if ((!requested.currency().empty() && !paid.currency().empty() &&
+       requested.currency() != paid.currency()) ||
+      requested.minor_units() > paid.minor_units()) {
+    return false;
+  }
+  if (!request.has_requested_at() || !TimestampOk(request.requested_at()) ||
+      !TimestampOk(request.applied_at()) ||
+      !TimestampOk(request.after_sale_deadline())) {
+    return false;
+  }
+  // Every moment given precedes the evaluation (requested_at).
+  const Timestamp& now = request.requested_at();
+  const auto not_after_now = [&now](bool present, const Timestamp& moment) {
+    return !(present && Before(now, moment));
+  };
+  const v1::Order& order = request.order();
+  return not_after_now(order.has_paid_at(), order.paid_at()) &&
+         not_after_now(order.has_shipped_at(), order.shipped_at()) &&
+         not_after_now(order.has_delivered_at(), order.delivered_at()) &&
+         not_after_now(request.has_applied_at(), request.applied_at()) &&
+         not_after_now(shipment.has_shipped_at(), shipment.shipped_at()) &&
+         not_after_now(shipment.has_received_at(), shipment.received_at()) &&
+         OrderOk(request.has_applied_at(), request.applied_at(),
+                 order.has_paid_at(), order.paid_at());
+}
+
+absl::Status ValidateRefundRequest(const v1::RefundRequest& request,
+                                   absl::string_view prefix) {
+  if (IsValidRefundRequest(request)) return absl::OkStatus();
+  return RefundRequestError(request, prefix);
+}
+
+absl::Status RefundRequestError(const v1::RefundRequest& request,
+                                absl::string_view prefix) {
+  const FieldPath root(prefix);
+  RETURN_IF_ERROR(CheckText(root.Child("request_id"), request.request_id(),
+                            kMaxIdLength, true));
+  RETURN_IF_ERROR(CheckText(root.Child("refund_id"), request.refund_id(),
+                            kMaxIdLength, true));
+  RETURN_IF_ERROR(
+      CheckText(root.Child("shop_id"), request.shop_id(), kMaxIdLength, true));
+  RETURN_IF_ERROR(CheckEnum(root.Child("platform"), request.platform(),
+                            v1::Platform_IsValid));
+  RETURN_IF_ERROR(
+      CheckEnum(root.Child("type"), request.type(), v1::RequestType_IsValid));
+  RETURN_IF_ERROR(
+      CheckEnum(root.Child("reason"), request.reason(), v1::Reason_IsValid));
+  RETURN_IF_ERROR(
+      CheckMoney(root.Child("requested_amount"), request.requested_amount()));
+  RETURN_IF_ERROR(CheckOrderFacts(root.Child("order"), request.order()));
+  RETURN_IF_ERROR(CheckReturnShipment(root.Child("return_shipment"),
+                                      request.return_shipment()));
+  RETURN_IF_ERROR(
+      CheckInspection(root.Child("inspection"), request.inspection()));
+  RETURN_IF_ERROR(CheckBuyer(root.Child("buyer"), request.buyer()));
+  if (request.evidence_size() > kMaxEvidence) {
+    return root.Child("evidence")
+        .Error(absl::StrCat("more than ", kMaxEvidence, " entries"));
+  }
+  for (int i = 0; i < request.evidence_size(); ++i) {
+    RETURN_IF_ERROR(CheckEnum(root.Child("evidence").Index(i),
+                              request.evidence(i), v1::EvidenceKind_IsValid));
+  }
+  RETURN_IF_ERROR(CheckText(root.Child("locale"), request.locale(), 32, false));
+
+  // Amounts: the buyer cannot ask for more than was paid, in another currency.
+  const v1::Money& requested = request.requested_amount();
+  const v1::Money& paid = request.order().paid_amount();
+  if (!requested.currency().empty() && !paid.currency().empty() &&
+      requested.currency() != paid.currency()) {
+    return root.Child("requested_amount")
+        .Child("currency")
+        .Error(absl::StrCat("\"", requested.currency(),
+                            "\" differs from order.paid_amount.currency \"",
+                            paid.currency(), "\""));
+  }
+  if (requested.minor_units() > paid.minor_units()) {
+    return root.Child("requested_amount")
+        .Error(absl::StrCat(requested.minor_units(),
+                            " exceeds order.paid_amount ", paid.minor_units()));
+  }
+
+  // Times: required, in range, in the order things happen.
+  if (!request.has_requested_at()) {
+    return root.Child("requested_at").Error("required");
+  }
+  RETURN_IF_ERROR(
+      CheckTimestamp(root.Child("requested_at"), request.requested_at()));
+  RETURN_IF_ERROR(
+      CheckTimestamp(root.Child("applied_at"), request.applied_at()));
+  RETURN_IF_ERROR(CheckTimestamp(root.Child("after_sale_deadline"),
+                                 request.after_sale_deadline()));
+  const v1::Order& order = request.order();
+  const FieldPath order_path = root.Child("order");
+  const v1::ReturnShipment& shipment = request.return_shipment();
+  const FieldPath shipment_path = root.Child("return_shipment");
+  const struct {
+    FieldPath path;
+    bool present;
+    const Timestamp& time;
+  } must_precede_evaluation[] = {
+      {order_path.Child("paid_at"), order.has_paid_at(), order.paid_at()},
+      {order_path.Child("shipped_at"), order.has_shipped_at(),
+       order.shipped_at()},
+      {order_path.Child("delivered_at"), order.has_delivered_at(),
+       order.delivered_at()},
+      {root.Child("applied_at"), request.has_applied_at(),
+       request.applied_at()},
+      {shipment_path.Child("shipped_at"), shipment.has_shipped_at(),
+       shipment.shipped_at()},
+      {shipment_path.Child("received_at"), shipment.has_received_at(),
+       shipment.received_at()},
+  };
+  for (const auto& moment : must_precede_evaluation) {
+    if (moment.present && Before(request.requested_at(), moment.time)) {
+      return moment.path.Error("after requested_at");
+    }
+  }
+  RETURN_IF_ERROR(CheckOrder(root.Child("applied_at"), request.has_applied_at(),
+                             request.applied_at(), "order.paid_at",
+                             order.has_paid_at(), order.paid_at()));
+  return absl::OkStatus();
+}
+
+}  // namespace refund
