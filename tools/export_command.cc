@@ -5,8 +5,8 @@
 #include <string>
 
 #include "refund/v1/service.pb.h"
-#include "server/log_rows.h"
-#include "server/row_hash.h"
+#include "server/log/sqlite/log_rows.h"
+#include "server/log/row_hash.h"
 #include "tools/json_io.h"
 
 namespace refund {

@@ -9,7 +9,7 @@
 #include "engine/decide/request_validator.h"
 #include "grpcpp/grpcpp.h"
 #include "refund/v1/service.grpc.pb.h"
-#include "server/action_suggester.h"
+#include "server/grpc/action_suggester.h"
 #include "tools/command_args.h"
 #include "tools/export_command.h"
 #include "tools/json_io.h"

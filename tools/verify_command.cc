@@ -5,7 +5,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "server/log_verifier.h"
+#include "server/log/log_verifier.h"
 #include "tools/json_io.h"
 #include "tools/server_client.h"
 

@@ -4,7 +4,7 @@
 // ids, explanations, evidence reasons, action scripts, forbidden conduct,
 // risks) in the form the renderer writes it, which is what a compression
 // dictionary for the bundle's decisions is made of (the decision log's,
-// server/decision_dictionary.h).
+// server/log/decision_dictionary.h).
 #ifndef ENGINE_DECIDE_RULE_SAMPLES_H_
 #define ENGINE_DECIDE_RULE_SAMPLES_H_
 

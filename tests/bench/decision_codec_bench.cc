@@ -1,4 +1,4 @@
-// The decision log's compression (server/decision_codec.h) on the shipped
+// The decision log's compression (server/log/decision_codec.h) on the shipped
 // bundle (Google Benchmark; never run by ctest): compressing and
 // decompressing one decision with the bundle's dictionary, and building the
 // dictionary. Counters: bytes in and out per decision.
@@ -12,9 +12,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/load/bundle_loader.h"
-#include "server/decision_codec.h"
-#include "server/decision_dictionary.h"
-#include "server/decision_serializer.h"
+#include "server/log/decision_codec.h"
+#include "server/log/decision_dictionary.h"
+#include "server/log/decision_serializer.h"
 #include "tests/server/request_generator.h"
 
 namespace refund::server {

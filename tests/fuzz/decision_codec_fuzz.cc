@@ -8,8 +8,8 @@
 #include <string>
 
 #include "engine/load/bundle_loader.h"
-#include "server/decision_codec.h"
-#include "server/decision_dictionary.h"
+#include "server/log/decision_codec.h"
+#include "server/log/decision_dictionary.h"
 #include "tests/engine/test_bundle.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

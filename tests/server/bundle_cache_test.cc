@@ -1,4 +1,4 @@
-#include "server/bundle_cache.h"
+#include "server/bundles/bundle_cache.h"
 
 #include <stdlib.h>
 
@@ -9,7 +9,7 @@
 #include "absl/status/status.h"
 #include "engine/load/bundle_loader.h"
 #include "gtest/gtest.h"
-#include "server/sqlite_decision_log.h"
+#include "server/log/sqlite/sqlite_decision_log.h"
 #include "tests/engine/test_bundle.h"
 
 namespace refund::server {

@@ -1,4 +1,4 @@
-#include "server/decision_codec.h"
+#include "server/log/decision_codec.h"
 
 #include <memory>
 #include <string>
@@ -9,8 +9,8 @@
 #include "engine/decide/compiled_bundle.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/decision_dictionary.h"
-#include "server/decision_serializer.h"
+#include "server/log/decision_dictionary.h"
+#include "server/log/decision_serializer.h"
 #include "tests/engine/synthetic_bundle.h"
 #include "tests/server/request_generator.h"
 

@@ -1,4 +1,4 @@
-#include "server/decision_diff.h"
+#include "server/audit/decision_diff.h"
 
 #include <string>
 #include <vector>

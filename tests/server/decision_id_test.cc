@@ -1,4 +1,4 @@
-#include "server/decision_id.h"
+#include "server/log/decision_id.h"
 
 #include <set>
 #include <string>

@@ -1,4 +1,4 @@
-#include "server/decision_replayer.h"
+#include "server/audit/decision_replayer.h"
 
 #include <sqlite3.h>
 
@@ -12,10 +12,10 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
-#include "server/bundle_cache.h"
-#include "server/decision_dictionary.h"
-#include "server/replay_request.h"
-#include "server/sqlite_connection.h"
+#include "server/bundles/bundle_cache.h"
+#include "server/log/decision_dictionary.h"
+#include "server/audit/replay_request.h"
+#include "server/log/sqlite/sqlite_connection.h"
 #include "tests/engine/test_bundle.h"
 #include "tests/server/log_builder.h"
 

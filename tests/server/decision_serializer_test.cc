@@ -1,4 +1,4 @@
-#include "server/decision_serializer.h"
+#include "server/log/decision_serializer.h"
 
 #include <memory>
 #include <string>
@@ -11,7 +11,7 @@
 #include "google/protobuf/unknown_field_set.h"
 #include "gtest/gtest.h"
 #include "refund/v1/refund.pb.h"
-#include "server/deterministic_serialization.h"
+#include "server/log/deterministic_serialization.h"
 #include "tests/server/request_generator.h"
 
 namespace refund::server {

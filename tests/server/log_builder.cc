@@ -10,8 +10,8 @@
 #include "absl/synchronization/mutex.h"
 #include "engine/load/bundle_loader.h"
 #include "google/protobuf/util/time_util.h"
-#include "server/decision_dictionary.h"
-#include "server/deterministic_serialization.h"
+#include "server/log/decision_dictionary.h"
+#include "server/log/deterministic_serialization.h"
 #include "tests/engine/test_bundle.h"
 #include "tests/server/request_generator.h"
 

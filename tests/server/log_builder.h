@@ -11,8 +11,8 @@
 #include "absl/status/statusor.h"
 #include "engine/decide/compiled_bundle.h"
 #include "refund/v1/refund.pb.h"
-#include "server/decision_log.h"
-#include "server/sqlite_decision_log.h"
+#include "server/log/decision_log.h"
+#include "server/log/sqlite/sqlite_decision_log.h"
 
 namespace refund::testing {
 

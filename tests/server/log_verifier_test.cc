@@ -1,4 +1,4 @@
-#include "server/log_verifier.h"
+#include "server/log/log_verifier.h"
 
 #include <sqlite3.h>
 
@@ -9,8 +9,8 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/sqlite_connection.h"
-#include "server/sqlite_decision_log.h"
+#include "server/log/sqlite/sqlite_connection.h"
+#include "server/log/sqlite/sqlite_decision_log.h"
 #include "tests/server/log_builder.h"
 
 namespace refund::server {

@@ -1,4 +1,4 @@
-#include "server/sqlite_decision_log.h"
+#include "server/log/sqlite/sqlite_decision_log.h"
 
 #include <signal.h>
 #include <sqlite3.h>
@@ -23,11 +23,11 @@
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/decision_log.h"
-#include "server/deterministic_serialization.h"
-#include "server/row_hash.h"
-#include "server/sqlite_connection.h"
-#include "server/stored_decision_decoder.h"
+#include "server/log/decision_log.h"
+#include "server/log/deterministic_serialization.h"
+#include "server/log/row_hash.h"
+#include "server/log/sqlite/sqlite_connection.h"
+#include "server/log/sqlite/stored_decision_decoder.h"
 
 namespace refund::server {
 namespace {

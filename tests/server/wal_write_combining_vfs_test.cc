@@ -1,4 +1,4 @@
-#include "server/wal_write_combining_vfs.h"
+#include "server/log/sqlite/wal_write_combining_vfs.h"
 
 #include <sqlite3.h>
 
@@ -9,7 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "server/sqlite_connection.h"
+#include "server/log/sqlite/sqlite_connection.h"
 
 namespace refund::server {
 namespace {

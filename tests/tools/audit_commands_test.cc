@@ -9,7 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/sqlite_connection.h"
+#include "server/log/sqlite/sqlite_connection.h"
 #include "tests/engine/test_bundle.h"
 #include "tests/server/log_builder.h"
 #include "tests/tools/temp_dir.h"

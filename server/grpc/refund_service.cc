@@ -1,0 +1,264 @@
+#include "server/grpc/refund_service.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "engine/load/bundle_loader.h"
+#include "engine/decide/compiled_bundle.h"
+#include "engine/decide/decision_outcome.h"
+#include "engine/load/policy_issue.h"
+#include "google/protobuf/arena.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "google/protobuf/util/time_util.h"
+#include "grpcpp/support/byte_buffer.h"
+#include "grpcpp/support/proto_buffer_reader.h"
+#include "grpcpp/support/slice.h"
+#include "server/bundles/bundle_source.h"
+#include "server/audit/decision_filter.h"
+#include "server/log/decision_id.h"
+#include "server/log/decision_serializer.h"
+#include "server/log/deterministic_serialization.h"
+#include "server/grpc/grpc_status.h"
+#include "server/grpc/replay_reactor.h"
+#include "server/audit/replay_request.h"
+
+namespace refund::server {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* context,
+                                    const absl::Status& status) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
+
+void FillBundleInfo(const ActiveBundle& active, v1::PolicyBundleInfo* info) {
+  *info = active.bundle->Info();
+  *info->mutable_loaded_at() =
+      TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(active.loaded_at));
+  info->set_source(active.source);
+}
+
+// A ByteBuffer that takes `bytes` over without copying them.
+grpc::ByteBuffer ByteBufferOf(std::string bytes) {
+  auto* owned = new std::string(std::move(bytes));
+  grpc::Slice slice(
+      owned->data(), owned->size(),
+      [](void* data) { delete static_cast<std::string*>(data); }, owned);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+absl::Status NoBundle() {
+  return absl::UnavailableError("no policy bundle is loaded");
+}
+
+}  // namespace
+
+RefundService::RefundService(const BundleHolder& bundles,
+                             PolicyReloader& reloader, DecisionLog& log)
+    : bundles_(bundles),
+      reloader_(reloader),
+      log_(log),
+      bundle_cache_(log),
+      suggester_(bundles, log, bundle_cache_) {}
+
+grpc::ServerUnaryReactor* RefundService::Decide(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes,
+    grpc::ByteBuffer* response) {
+  // The request and the decision live on one arena for the call: one
+  // release instead of freeing each of the decision's ~100 parts.
+  google::protobuf::ArenaOptions arena_options;
+  arena_options.start_block_size = 16 * 1024;
+  google::protobuf::Arena arena(arena_options);
+  auto* request =
+      google::protobuf::Arena::CreateMessage<v1::DecideRequest>(&arena);
+  // The reader only reads; it takes a non-const pointer for its API's sake.
+  grpc::ProtoBufferReader reader(const_cast<grpc::ByteBuffer*>(request_bytes));
+  if (!request->ParseFromZeroCopyStream(&reader)) {
+    return FinishNow(context, absl::InvalidArgumentError(
+                                  "request: not a refund.v1.DecideRequest "
+                                  "(the bytes do not parse)"));
+  }
+  if (!request->has_request()) {
+    return FinishNow(context, absl::InvalidArgumentError("request: required"));
+  }
+  const v1::RefundRequest& refund_request = request->request();
+  // The snapshot keeps this bundle alive until the decision is made, even if
+  // a reload swaps it meanwhile.
+  std::shared_ptr<const ActiveBundle> active = bundles_.Get();
+  if (active == nullptr) return FinishNow(context, NoBundle());
+
+  // Evaluate validates the request (INVALID_ARGUMENT naming the field).
+  absl::StatusOr<DecisionOutcome> outcome =
+      active->bundle->Evaluate(refund_request);
+  if (!outcome.ok()) return FinishNow(context, outcome.status());
+  auto* decision = google::protobuf::Arena::CreateMessage<v1::Decision>(&arena);
+  active->bundle->RenderInto(refund_request, *outcome, decision);
+  // Truncated to microseconds: the precision the log indexes and hashes.
+  const int64_t decided_at = absl::ToUnixMicros(absl::Now());
+  absl::StatusOr<std::string> decision_id =
+      NewDecisionId(absl::FromUnixMicros(decided_at));
+  if (!decision_id.ok()) return FinishNow(context, decision_id.status());
+  decision->set_decision_id(*decision_id);
+  *decision->mutable_decided_at() =
+      TimeUtil::MicrosecondsToTimestamp(decided_at);
+
+  DecisionLogEntry entry;
+  entry.request_bytes = SerializeDeterministically(refund_request);
+  entry.decision_bytes = SerializeDecision(*decision);
+  entry.decision_id = *std::move(decision_id);
+  entry.request_id = refund_request.request_id();
+  entry.refund_id = refund_request.refund_id();
+  entry.shop_id = refund_request.shop_id();
+  entry.verdict = decision->verdict();
+  entry.decided_at_micros = decided_at;
+  entry.bundle_version = active->bundle->version();
+  entry.rule_ids.reserve(decision->matched_rules_size());
+  for (const v1::MatchedRule& rule : decision->matched_rules()) {
+    entry.rule_ids.push_back(rule.rule_id());
+  }
+
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  // `response` stays valid until Finish: gRPC owns it for the whole call.
+  log_.Append(std::move(entry),
+              [reactor, response](absl::StatusOr<std::string> stored) {
+                if (stored.ok()) *response = ByteBufferOf(*std::move(stored));
+                reactor->Finish(ToGrpcStatus(stored.status()));
+              });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* RefundService::SuggestActions(
+    grpc::CallbackServerContext* context,
+    const v1::SuggestActionsRequest* request,
+    v1::SuggestActionsResponse* response) {
+  absl::StatusOr<v1::SuggestActionsResponse> suggestion =
+      suggester_.Suggest(*request);
+  if (suggestion.ok()) *response = *std::move(suggestion);
+  return FinishNow(context, suggestion.status());
+}
+
+grpc::ServerUnaryReactor* RefundService::GetDecision(
+    grpc::CallbackServerContext* context, const v1::GetDecisionRequest* request,
+    v1::Decision* response) {
+  if (request->decision_id().empty()) {
+    return FinishNow(context,
+                     absl::InvalidArgumentError("decision_id: required"));
+  }
+  absl::StatusOr<StoredDecision> stored =
+      log_.GetDecision(request->decision_id());
+  if (stored.ok()) *response = std::move(stored->decision);
+  return FinishNow(context, stored.status());
+}
+
+grpc::ServerUnaryReactor* RefundService::ListDecisions(
+    grpc::CallbackServerContext* context,
+    const v1::ListDecisionsRequest* request,
+    v1::ListDecisionsResponse* response) {
+  absl::StatusOr<DecisionFilter> filter = ToDecisionFilter(*request);
+  if (!filter.ok()) return FinishNow(context, filter.status());
+  absl::StatusOr<DecisionPage> page = log_.ListDecisions(*filter);
+  if (!page.ok()) return FinishNow(context, page.status());
+  for (StoredDecision& stored : page->decisions) {
+    *response->add_decisions() = std::move(stored.decision);
+  }
+  response->set_next_page_token(std::move(page->next_page_token));
+  return FinishNow(context, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* RefundService::GetPolicyBundle(
+    grpc::CallbackServerContext* context,
+    const v1::GetPolicyBundleRequest* /*request*/,
+    v1::PolicyBundleInfo* response) {
+  std::shared_ptr<const ActiveBundle> active = bundles_.Get();
+  if (active == nullptr) return FinishNow(context, NoBundle());
+  FillBundleInfo(*active, response);
+  return FinishNow(context, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* RefundService::ValidatePolicyBundle(
+    grpc::CallbackServerContext* context,
+    const v1::ValidatePolicyBundleRequest* request,
+    v1::ValidatePolicyBundleResponse* response) {
+  const v1::PolicyBundleSource& candidate = request->candidate();
+  if (candidate.files_size() == 0 && candidate.directory().empty()) {
+    return FinishNow(context,
+                     absl::InvalidArgumentError(
+                         "candidate: give files or a directory to validate"));
+  }
+  std::vector<PolicyIssue> issues;
+  absl::StatusOr<std::unique_ptr<const CompiledBundle>> loaded =
+      LoadBundleSource(candidate, "candidate", &issues);
+
+  if (loaded.ok()) {
+    response->set_valid(true);
+    response->set_bundle_name((*loaded)->name());
+    response->set_version((*loaded)->version());
+    response->set_rule_count((*loaded)->definition().rules_size());
+    return FinishNow(context, absl::OkStatus());
+  }
+  // Mistakes in the candidate are the answer; anything else (an unreadable
+  // directory) means the validation could not run.
+  if (issues.empty() && !absl::IsInvalidArgument(loaded.status())) {
+    return FinishNow(context, loaded.status());
+  }
+  if (issues.empty()) {
+    issues.push_back(
+        PolicyIssue{"", 0, 0, std::string(loaded.status().message())});
+  }
+  response->set_valid(false);
+  for (const PolicyIssue& issue : issues) {
+    v1::PolicyIssue* out = response->add_issues();
+    out->set_file(issue.file);
+    out->set_line(issue.line);
+    out->set_column(issue.column);
+    out->set_message(issue.message);
+  }
+  return FinishNow(context, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* RefundService::ReloadPolicies(
+    grpc::CallbackServerContext* context,
+    const v1::ReloadPoliciesRequest* /*request*/,
+    v1::PolicyBundleInfo* response) {
+  absl::StatusOr<std::shared_ptr<const ActiveBundle>> active =
+      reloader_.Reload();
+  if (active.ok()) FillBundleInfo(**active, response);
+  return FinishNow(context, active.status());
+}
+
+grpc::ServerWriteReactor<v1::ReplayResult>* RefundService::Replay(
+    grpc::CallbackServerContext* /*context*/,
+    const v1::ReplayRequest* request) {
+  absl::StatusOr<ReplayOptions> options =
+      ReplayOptionsFromRequest(*request, bundle_cache_);
+  if (!options.ok()) return ReplayReactor::Refuse(options.status());
+  return new ReplayReactor(std::make_unique<DecisionReplayer>(
+      log_, bundle_cache_, *std::move(options)));
+}
+
+grpc::ServerUnaryReactor* RefundService::VerifyDecisionLog(
+    grpc::CallbackServerContext* context,
+    const v1::VerifyDecisionLogRequest* request,
+    v1::VerifyDecisionLogResponse* response) {
+  if (request->max_problems() < 0) {
+    return FinishNow(context, absl::InvalidArgumentError(
+                                  "max_problems: must not be negative"));
+  }
+  absl::StatusOr<v1::VerifyDecisionLogResponse> report =
+      log_.Verify(request->max_problems());
+  if (report.ok()) *response = *std::move(report);
+  return FinishNow(context, report.status());
+}
+
+}  // namespace refund::server

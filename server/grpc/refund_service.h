@@ -1,0 +1,105 @@
+// refund.v1.RefundDecisionService on gRPC's callback API.
+//
+// Decide answers only after the decision log has durably stored the request,
+// the decision and the bundle version: the reactor finishes from the log's
+// callback. SuggestActions renders stored decisions through an
+// ActionSuggester; Replay streams from a DecisionReplayer
+// (server/grpc/replay_reactor.h).
+#ifndef SERVER_GRPC_REFUND_SERVICE_H_
+#define SERVER_GRPC_REFUND_SERVICE_H_
+
+#include "grpcpp/grpcpp.h"
+#include "refund/v1/service.grpc.pb.h"
+#include "server/grpc/action_suggester.h"
+#include "server/bundles/bundle_cache.h"
+#include "server/bundles/bundle_holder.h"
+#include "server/log/decision_log.h"
+#include "server/bundles/policy_reloader.h"
+
+namespace refund::server {
+
+// Thread-safe. Borrows its collaborators, which must outlive the server.
+// Decide is a raw method: it parses the DecideRequest itself and answers with
+// the decision's bytes exactly as the log stored them, so that a decision is
+// serialized once (for the log and the wire alike).
+class RefundService final
+    : public v1::RefundDecisionService::WithRawCallbackMethod_Decide<
+          v1::RefundDecisionService::CallbackService> {
+ public:
+  RefundService(const BundleHolder& bundles, PolicyReloader& reloader,
+                DecisionLog& log);
+
+  // `request` holds a serialized DecideRequest; `response` receives a
+  // serialized Decision. INVALID_ARGUMENT naming the field for a bad request
+  // (or for bytes that are not a DecideRequest); ALREADY_EXISTS when the
+  // request_id was decided for a different request; UNAVAILABLE when the
+  // decision could not be stored (no verdict is returned unrecorded).
+  grpc::ServerUnaryReactor* Decide(grpc::CallbackServerContext* context,
+                                   const grpc::ByteBuffer* request,
+                                   grpc::ByteBuffer* response) override;
+
+  // Suggested actions for a stored decision or, as a dry run that stores
+  // nothing, for an inline request (ActionSuggester::Suggest).
+  grpc::ServerUnaryReactor* SuggestActions(
+      grpc::CallbackServerContext* context,
+      const v1::SuggestActionsRequest* request,
+      v1::SuggestActionsResponse* response) override;
+
+  // INVALID_ARGUMENT for an empty id, NOT_FOUND for an unknown one.
+  grpc::ServerUnaryReactor* GetDecision(grpc::CallbackServerContext* context,
+                                        const v1::GetDecisionRequest* request,
+                                        v1::Decision* response) override;
+
+  // Oldest first; INVALID_ARGUMENT for a bad page token, page size, time or
+  // verdict.
+  grpc::ServerUnaryReactor* ListDecisions(
+      grpc::CallbackServerContext* context,
+      const v1::ListDecisionsRequest* request,
+      v1::ListDecisionsResponse* response) override;
+
+  grpc::ServerUnaryReactor* GetPolicyBundle(
+      grpc::CallbackServerContext* context,
+      const v1::GetPolicyBundleRequest* request,
+      v1::PolicyBundleInfo* response) override;
+
+  // Compiles a candidate (inline files, or a directory on the server) and
+  // reports its issues; never activates it.
+  grpc::ServerUnaryReactor* ValidatePolicyBundle(
+      grpc::CallbackServerContext* context,
+      const v1::ValidatePolicyBundleRequest* request,
+      v1::ValidatePolicyBundleResponse* response) override;
+
+  // Reloads the --policies directory; FAILED_PRECONDITION listing every
+  // issue when the bundle is refused (the old one keeps serving).
+  grpc::ServerUnaryReactor* ReloadPolicies(
+      grpc::CallbackServerContext* context,
+      const v1::ReloadPoliciesRequest* request,
+      v1::PolicyBundleInfo* response) override;
+
+  // Streams one ReplayDiff per stored decision matching the filter, then the
+  // ReplaySummary (server/audit/decision_replayer.h). INVALID_ARGUMENT naming the
+  // field for a bad request or candidate (server/audit/replay_request.h).
+  grpc::ServerWriteReactor<v1::ReplayResult>* Replay(
+      grpc::CallbackServerContext* context,
+      const v1::ReplayRequest* request) override;
+
+  // Walks the decision log's hash chain (server/log/log_verifier.h); problems
+  // are the answer, an error means the check could not run.
+  grpc::ServerUnaryReactor* VerifyDecisionLog(
+      grpc::CallbackServerContext* context,
+      const v1::VerifyDecisionLogRequest* request,
+      v1::VerifyDecisionLogResponse* response) override;
+
+ private:
+  const BundleHolder& bundles_;
+  PolicyReloader& reloader_;
+  DecisionLog& log_;
+  // Compiled bundles of stored versions (suggestions in another locale,
+  // replay).
+  BundleCache bundle_cache_;
+  ActionSuggester suggester_;
+};
+
+}  // namespace refund::server
+
+#endif  // SERVER_GRPC_REFUND_SERVICE_H_

@@ -1,0 +1,133 @@
+#include "server/grpc/server_runner.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <chrono>
+#include <iostream>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "engine/base/status_macros.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "server/bundles/bundle_holder.h"
+#include "server/bundles/policy_reloader.h"
+#include "server/grpc/refund_service.h"
+#include "server/log/sqlite/sqlite_decision_log.h"
+
+namespace refund::server {
+namespace {
+
+sigset_t ServerSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGHUP);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  return signals;
+}
+
+bool ServerSignalsBlocked() {
+  sigset_t current;
+  if (pthread_sigmask(SIG_BLOCK, nullptr, &current) != 0) return false;
+  return sigismember(&current, SIGHUP) == 1 &&
+         sigismember(&current, SIGINT) == 1 &&
+         sigismember(&current, SIGTERM) == 1;
+}
+
+// "127.0.0.1:0" -> "127.0.0.1", "[::]:0" -> "[::]".
+std::string HostOf(const std::string& listen) {
+  const size_t colon = listen.rfind(':');
+  return colon == std::string::npos ? listen : listen.substr(0, colon);
+}
+
+// The signal thread: SIGHUP reloads, SIGINT/SIGTERM start the shutdown.
+void HandleSignals(grpc::Server& server, PolicyReloader& reloader,
+                   absl::Duration grace) {
+  const sigset_t signals = ServerSignals();
+  for (;;) {
+    int signal_number = 0;
+    if (sigwait(&signals, &signal_number) != 0) continue;
+    if (signal_number == SIGHUP) {
+      absl::StatusOr<std::shared_ptr<const ActiveBundle>> active =
+          reloader.Reload();
+      if (active.ok()) {
+        std::cerr << "refund-server: SIGHUP: reloaded version="
+                  << (*active)->bundle->version() << std::endl;
+      } else {
+        std::cerr << "refund-server: SIGHUP: " << active.status().message()
+                  << std::endl;
+      }
+      continue;
+    }
+    std::cerr << "refund-server: signal " << signal_number << ", shutting down"
+              << std::endl;
+    // Probes see NOT_SERVING first, so load balancers drain this replica.
+    if (grpc::HealthCheckServiceInterface* health =
+            server.GetHealthCheckService()) {
+      health->Shutdown();
+    }
+    server.Shutdown(std::chrono::system_clock::now() +
+                    absl::ToChronoSeconds(grace));
+    return;
+  }
+}
+
+}  // namespace
+
+absl::Status BlockServerSignals() {
+  const sigset_t signals = ServerSignals();
+  if (pthread_sigmask(SIG_BLOCK, &signals, nullptr) != 0) {
+    return absl::InternalError("cannot block SIGHUP/SIGINT/SIGTERM");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RunServer(const ServerOptions& options, std::ostream& out) {
+  if (!ServerSignalsBlocked()) {
+    return absl::FailedPreconditionError(
+        "RunServer: call BlockServerSignals() before starting any thread");
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<SqliteDecisionLog> log,
+                   SqliteDecisionLog::Open(options.db_path));
+  BundleHolder bundles;
+  PolicyReloader reloader(options.policies_dir, bundles, *log);
+  ASSIGN_OR_RETURN(std::shared_ptr<const ActiveBundle> active,
+                   reloader.Reload());
+  RefundService service(bundles, reloader, *log);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(),
+                           &port);
+  builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", options.listen));
+  }
+  out << "refund-server listening on " << HostOf(options.listen) << ":" << port
+      << " version=" << active->bundle->version() << std::endl;
+  active.reset();  // a reload may free it
+
+  std::thread signal_thread(HandleSignals, std::ref(*server),
+                            std::ref(reloader), options.shutdown_grace);
+  server->Wait();
+  signal_thread.join();
+  // In-flight Decides have finished (or were cancelled); store what is queued.
+  log->Close();
+  return absl::OkStatus();
+}
+
+}  // namespace refund::server

@@ -1,0 +1,150 @@
+// The decision log: every request the service decided, the decision it
+// returned and the policy bundle version it used, kept durably and chained by
+// hash (SERVICE.md "Decision log"). An interface, so that a shared store
+// (PostgreSQL) can replace the embedded SQLite one.
+#ifndef SERVER_LOG_DECISION_LOG_H_
+#define SERVER_LOG_DECISION_LOG_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "refund/v1/refund.pb.h"
+#include "refund/v1/service.pb.h"
+#include "server/log/stored_row.h"
+
+namespace refund::server {
+
+// One decision to record. `request_bytes` is the deterministic serialization
+// of the RefundRequest (the idempotency comparison is on these bytes) and
+// `decision_bytes` that of the Decision, with decision_id and decided_at set:
+// the store keeps them and answers with them byte for byte, so a decision is
+// serialized once. The other fields are denormalized from the request and
+// the decision so that the store can index them.
+struct DecisionLogEntry {
+  std::string request_bytes;
+  std::string decision_bytes;
+  std::string decision_id;
+  std::string request_id;
+  std::string refund_id;
+  std::string shop_id;
+  v1::Verdict verdict = v1::VERDICT_UNSPECIFIED;
+  // Microseconds since the Unix epoch; equals the decision's decided_at.
+  int64_t decided_at_micros = 0;
+  // Must have been stored with PutBundle first.
+  std::string bundle_version;
+  // Ids of the matched rules, for ListDecisions' rule filter.
+  std::vector<std::string> rule_ids;
+};
+
+// Receives the outcome of an Append:
+// - OK and the decision's bytes as stored (the entry's own decision_bytes
+//   for a new one), or
+// - OK and the bytes of the decision stored earlier under the same
+//   request_id when the request bytes are identical (an idempotent retry), or
+// - ALREADY_EXISTS: the request_id is stored with different request bytes;
+// - FAILED_PRECONDITION: the bundle version was never stored;
+// - DATA_LOSS: the decision stored for this request_id does not parse;
+// - UNAVAILABLE: the store failed; nothing of this entry was recorded.
+// It runs on a thread of the log (never the caller's), only after the
+// outcome is durable; it must not block, and must not call PutBundle or
+// Close on the same log (Append is fine).
+using AppendCallback = absl::AnyInvocable<void(absl::StatusOr<std::string>)>;
+
+// Which decisions ListDecisions returns. Empty strings, VERDICT_UNSPECIFIED
+// and unset times do not filter.
+struct DecisionFilter {
+  std::string refund_id;
+  std::string shop_id;
+  v1::Verdict verdict = v1::VERDICT_UNSPECIFIED;
+  // decided_at in [from, to), microseconds since the Unix epoch.
+  std::optional<int64_t> decided_from_micros;
+  std::optional<int64_t> decided_to_micros;
+  std::string rule_id;
+  // 0 = kDefaultPageSize; larger than kMaxPageSize is reduced to it;
+  // negative is INVALID_ARGUMENT.
+  int page_size = 0;
+  // From a previous page's next_page_token, with the same filter; empty for
+  // the first page.
+  std::string page_token;
+};
+
+inline constexpr int kDefaultPageSize = 50;
+inline constexpr int kMaxPageSize = 1000;
+
+// A stored decision with what is needed to replay it.
+struct StoredDecision {
+  int64_t seq = 0;  // position in the log, 1-based, increasing
+  v1::Decision decision;
+  // `decision` exactly as stored (its deterministic serialization, unless
+  // the row was altered), for byte comparisons; may be empty for a store
+  // that does not keep bytes.
+  std::string decision_bytes;
+  std::string request_bytes;
+  std::string bundle_version;
+  // The row's indexed columns and chain hashes, when the store keeps them
+  // (exact replay checks the row against them).
+  std::optional<StoredRowColumns> row;
+};
+
+struct DecisionPage {
+  // Oldest first.
+  std::vector<StoredDecision> decisions;
+  // Empty on the last page.
+  std::string next_page_token;
+};
+
+// All methods are thread-safe.
+class DecisionLog {
+ public:
+  virtual ~DecisionLog() = default;
+
+  // Queues `entry` to be stored; `done` receives the outcome (see
+  // AppendCallback). After Close, `done` runs at once with UNAVAILABLE.
+  virtual void Append(DecisionLogEntry entry, AppendCallback done) = 0;
+
+  // Stores the canonical text of a bundle version once (a version already
+  // stored is left as it is). Blocks until durable. Call it before appending
+  // any decision made with that version. UNAVAILABLE on a storage failure.
+  // `decision_dictionary` (server/log/decision_dictionary.h; may be empty) is
+  // what the store may compress this version's decisions with; a store
+  // keeps the first one it got for a version, and reads its rows with it.
+  virtual absl::Status PutBundle(const std::string& version,
+                                 const std::string& name,
+                                 const std::string& canonical_text,
+                                 const std::string& decision_dictionary) = 0;
+
+  // NOT_FOUND when no decision has this id.
+  virtual absl::StatusOr<StoredDecision> GetDecision(
+      const std::string& decision_id) = 0;
+
+  // One page of the decisions matching `filter`, oldest first.
+  // INVALID_ARGUMENT for a malformed page token, one made for another filter,
+  // or a negative page size.
+  virtual absl::StatusOr<DecisionPage> ListDecisions(
+      const DecisionFilter& filter) = 0;
+
+  // NOT_FOUND when the version was never stored.
+  virtual absl::StatusOr<std::string> GetBundleText(
+      const std::string& version) = 0;
+
+  // Walks the hash chain and checks every row against it (server/
+  // log_verifier.h): the problems found are the answer; a non-OK status means
+  // the check could not run. UNIMPLEMENTED for a store that cannot.
+  // `max_problems` as in VerifyDecisionLogRequest.
+  virtual absl::StatusOr<v1::VerifyDecisionLogResponse> Verify(
+      int /*max_problems*/) {
+    return absl::UnimplementedError("this decision log cannot be verified");
+  }
+
+  // Stores everything already queued, then refuses new work. Idempotent.
+  virtual void Close() = 0;
+};
+
+}  // namespace refund::server
+
+#endif  // SERVER_LOG_DECISION_LOG_H_

@@ -1,0 +1,243 @@
+// The embedded decision log: one SQLite file in WAL mode.
+//
+// Durability: `synchronous=FULL`, so a COMMIT returns only after the WAL is
+// fsynced; Append's callback runs only after the COMMIT of the batch holding
+// its entry returned OK. A failed batch is rolled back and every entry in it
+// answers UNAVAILABLE. A killed process loses only unacknowledged entries
+// (SQLite's WAL recovery), never a committed one, and never leaves a torn row.
+//
+// Batching: one writer thread owns the only write connection. It takes
+// everything queued (up to `max_batch` jobs) and stores it in one
+// BEGIN IMMEDIATE ... COMMIT, so that one fsync covers many decisions under
+// load while a lone request still commits at once.
+//
+// Compression: a decision whose bundle version was stored with a decision
+// dictionary is kept as a zstd frame made with it (server/log/decision_codec.h;
+// about a tenth of its bytes), others as they are; the row's decision_codec
+// says which. Every read gives the decision's bytes back exactly.
+//
+// Hash chain: each row's prev_hash is the row_hash of the row before it (32
+// zero bytes for the first); row_hash is ComputeRowHash (server/log/row_hash.h).
+// The writer keeps the latest hash in memory, read at Open, and restores it
+// when a batch fails. Each batch also updates the chain head (table
+// chain_head: last seq and row_hash) before its COMMIT, so that deleting the
+// last rows is detectable (server/log/log_verifier.h).
+//
+// Reads (GetDecision, ListDecisions, GetBundleText) use a small pool of
+// read-only connections, so they never wait for the writer (WAL).
+#ifndef SERVER_LOG_SQLITE_SQLITE_DECISION_LOG_H_
+#define SERVER_LOG_SQLITE_SQLITE_DECISION_LOG_H_
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "server/log/decision_codec.h"
+#include "server/log/decision_log.h"
+#include "server/log/sqlite/sqlite_connection.h"
+#include "server/log/sqlite/stored_decision_decoder.h"
+
+namespace refund::server {
+
+struct SqliteDecisionLogOptions {
+  // Most jobs (appends, bundle puts) committed in one transaction.
+  int max_batch = 512;
+  // When > 0, the database may not grow beyond this many pages (SQLite's
+  // `max_page_count`); appends beyond it fail with UNAVAILABLE, as on a full
+  // disk. 0 keeps SQLite's limit.
+  int64_t max_page_count = 0;
+  // How long a statement waits for a lock held by another process.
+  int busy_timeout_ms = 5000;
+  // Idle read connections kept open.
+  int max_idle_readers = 8;
+  // Reads only (audit tools on a copy of a log): no writer thread, no
+  // migration, the file is never written; Append and PutBundle answer
+  // FAILED_PRECONDITION. The file must exist with the current schema.
+  bool read_only = false;
+  // The writer never checkpoints the WAL itself (a checkpoint copies the WAL
+  // into the database file and syncs it, stalling every decision waiting for
+  // the next commit); a checkpointer thread with its own connection runs a
+  // PASSIVE checkpoint after this many committed appends, concurrently with
+  // the writer.
+  int checkpoint_every = 256;
+  // SQLite starts the WAL over only when the writer begins a transaction
+  // with the whole WAL checkpointed, which a busy writer next to a passive
+  // checkpointer never sees; so when the WAL is above this many pages, the
+  // writer itself runs a RESTART checkpoint between two batches (copying
+  // only what the last passive one left), bounding the file.
+  int64_t wal_limit_pages = 16384;
+};
+
+class SqliteDecisionLog final : public DecisionLog {
+ public:
+  // The schema this code writes (PRAGMA user_version).
+  static constexpr int kSchemaVersion = 4;
+
+  // Opens (creating the file and any missing directories) and migrates the
+  // database at `path`, then starts the writer thread. UNAVAILABLE when the
+  // file cannot be opened or set up; FAILED_PRECONDITION when it was written
+  // by a newer schema version.
+  static absl::StatusOr<std::unique_ptr<SqliteDecisionLog>> Open(
+      const std::string& path, const SqliteDecisionLogOptions& options = {});
+
+  // Close()s.
+  ~SqliteDecisionLog() override;
+
+  void Append(DecisionLogEntry entry, AppendCallback done) override;
+  absl::Status PutBundle(const std::string& version, const std::string& name,
+                         const std::string& canonical_text,
+                         const std::string& decision_dictionary) override;
+  absl::StatusOr<StoredDecision> GetDecision(
+      const std::string& decision_id) override;
+  absl::StatusOr<DecisionPage> ListDecisions(
+      const DecisionFilter& filter) override;
+  absl::StatusOr<std::string> GetBundleText(
+      const std::string& version) override;
+  // VerifyDecisionLogFile on this log's file (its own read connection).
+  absl::StatusOr<v1::VerifyDecisionLogResponse> Verify(
+      int max_problems) override;
+  void Close() override;
+
+ private:
+  struct AppendJob {
+    DecisionLogEntry entry;
+    AppendCallback done;
+  };
+  struct BundleJob {
+    std::string version;
+    std::string name;
+    std::string text;
+    std::string decision_dictionary;
+    // Owned by the PutBundle call, which waits for `done`.
+    absl::Status* status;
+    absl::Notification* done;
+  };
+  using Job = std::variant<AppendJob, BundleJob>;
+
+  // The writer connection's prepared statements.
+  struct WriterStatements {
+    SqliteStatement find_request;
+    SqliteStatement insert_decision;
+    SqliteStatement insert_bundle;
+    SqliteStatement add_dictionary;
+    SqliteStatement find_bundle;
+    SqliteStatement update_head;
+  };
+
+  // Returns a read connection to the pool when destroyed.
+  class ReaderLease;
+
+  SqliteDecisionLog(std::string path, SqliteDecisionLogOptions options,
+                    std::unique_ptr<SqliteConnection> writer,
+                    std::unique_ptr<SqliteConnection> checkpointer,
+                    std::optional<WriterStatements> statements,
+                    std::string last_hash, int64_t last_seq,
+                    std::string codec_sql);
+
+  bool HasWorkOrClosing() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void WriterLoop();
+  // Runs the Append callbacks of committed batches, in order, on a thread of
+  // its own: answering (serializing and sending a response) is then off the
+  // writer's critical path, which can start the next batch meanwhile.
+  void AnswerLoop();
+  // Checkpoints the WAL through `checkpointer` when the writer asks.
+  void CheckpointLoop(std::unique_ptr<SqliteConnection> checkpointer);
+  bool CheckpointDueOrClosing() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(ckpt_mu_);
+  bool HasAnswersOrClosing() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(answers_mu_);
+  void CommitBatch(std::vector<Job>& batch);
+  // Stores one entry inside the open transaction. A non-OK return is a
+  // storage failure that fails the whole batch; otherwise `outcome` is the
+  // entry's own answer.
+  // The entry's decision bytes are moved into `outcome` when it is stored.
+  absl::Status StoreEntry(DecisionLogEntry& entry,
+                          absl::StatusOr<std::string>* outcome);
+  absl::Status StoreBundle(const BundleJob& job);
+  // The outcome of an entry whose insert hit a unique constraint: the stored
+  // decision for an identical retry, ALREADY_EXISTS otherwise.
+  absl::Status AnswerDuplicate(const DecisionLogEntry& entry,
+                               absl::StatusOr<std::string>* outcome);
+  // The decision_rules rows of one decision (each rule id once).
+  absl::Status InsertRules(int64_t seq,
+                           const std::vector<std::string>& rule_ids);
+  // Writes last_seq_ / last_hash_ to the chain head, inside the open
+  // transaction.
+  absl::Status UpdateChainHead();
+
+  static absl::StatusOr<WriterStatements> PrepareWriterStatements(
+      SqliteConnection& db);
+  // A StoredDecision from a row of `stored_columns_` read through `db`.
+  absl::StatusOr<StoredDecision> ReadStoredRow(SqliteConnection& db,
+                                               const SqliteStatement& stmt);
+
+  absl::StatusOr<ReaderLease> AcquireReader();
+  void ReleaseReader(std::unique_ptr<SqliteConnection> reader);
+
+  const std::string path_;
+  const SqliteDecisionLogOptions options_;
+  // The SELECT list of a StoredDecision (ReadStoredRow).
+  const std::string stored_columns_;
+  // Decompresses stored decisions for every thread that reads them.
+  StoredDecisionDecoder decoder_;
+
+  // Used only by the writer thread once it runs.
+  std::unique_ptr<SqliteConnection> writer_;
+  // Empty in a read-only log.
+  std::optional<WriterStatements> statements_;
+  // Multi-row inserts into decision_rules by row count, prepared on first
+  // use.
+  static constexpr size_t kRulesPerStatement = 16;
+  std::unique_ptr<SqliteStatement> insert_rules_[kRulesPerStatement + 1];
+  std::string last_hash_;
+  int64_t last_seq_ = 0;
+  // Bundle versions known to be stored (committed, or earlier in the open
+  // transaction: cleared when a batch fails), each with the compressor of
+  // its decision dictionary, or null when it has none (decisions stored
+  // plain).
+  absl::flat_hash_map<std::string, std::unique_ptr<DecisionCompressor>>
+      stored_bundles_;
+
+  absl::Mutex mu_;
+  std::deque<Job> queue_ ABSL_GUARDED_BY(mu_);
+  bool closing_ ABSL_GUARDED_BY(mu_) = false;
+
+  // Outcomes of committed batches waiting for AnswerLoop.
+  absl::Mutex answers_mu_;
+  std::deque<std::pair<AppendCallback, absl::StatusOr<std::string>>> answers_
+      ABSL_GUARDED_BY(answers_mu_);
+  bool answers_closing_ ABSL_GUARDED_BY(answers_mu_) = false;
+
+  // Appends committed since the last checkpoint, counted by the writer.
+  absl::Mutex ckpt_mu_;
+  int64_t uncheckpointed_ ABSL_GUARDED_BY(ckpt_mu_) = 0;
+  bool ckpt_closing_ ABSL_GUARDED_BY(ckpt_mu_) = false;
+  // Set by the checkpointer: the writer restarts the WAL before its next
+  // batch.
+  std::atomic<bool> restart_wal_{false};
+
+  // Serializes Close() (joins the writer, then the answerer and the
+  // checkpointer, once).
+  absl::Mutex close_mu_;
+  std::thread writer_thread_ ABSL_GUARDED_BY(close_mu_);
+  std::thread answer_thread_ ABSL_GUARDED_BY(close_mu_);
+  std::thread checkpoint_thread_ ABSL_GUARDED_BY(close_mu_);
+
+  absl::Mutex readers_mu_;
+  std::vector<std::unique_ptr<SqliteConnection>> idle_readers_
+      ABSL_GUARDED_BY(readers_mu_);
+};
+
+}  // namespace refund::server
+
+#endif  // SERVER_LOG_SQLITE_SQLITE_DECISION_LOG_H_

@@ -1,0 +1,55 @@
+// Reads a stored decision blob back into the decision's bytes, whichever
+// codec wrote it (server/log/decision_codec.h), fetching and caching the
+// dictionary of each bundle version from the log file.
+#ifndef SERVER_LOG_SQLITE_STORED_DECISION_DECODER_H_
+#define SERVER_LOG_SQLITE_STORED_DECISION_DECODER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "server/log/decision_codec.h"
+#include "server/log/sqlite/sqlite_connection.h"
+
+namespace refund::server {
+
+// The SQL expression of a row's codec on `db`: the decision_codec column, or
+// 0 in a log written before schema version 4 (every decision plain).
+absl::StatusOr<std::string> DecisionCodecSql(SqliteConnection& db);
+
+// Thread-safe. Keeps the decompressors of the versions it met (a version's
+// dictionary never changes once stored), so use one per log file; at most
+// kMaxCachedVersions of them (each holds a copy of its dictionary and its
+// tables: 157 KB for the shipped bundle), so that replaying years of
+// versions stays small.
+class StoredDecisionDecoder {
+ public:
+  static constexpr size_t kMaxCachedVersions = 16;
+
+  // The decision's bytes from the decisions.decision blob `stored` of a row
+  // with `codec` and `bundle_version`. `db` (a connection to the log, used
+  // by one thread at a time) reads the version's dictionary the first time.
+  // DATA_LOSS for an unknown codec, a version without a stored dictionary,
+  // or a blob that does not decompress; UNAVAILABLE when the dictionary
+  // cannot be read.
+  absl::StatusOr<std::string> Decode(SqliteConnection& db, int64_t codec,
+                                     const std::string& bundle_version,
+                                     std::string stored);
+
+ private:
+  absl::StatusOr<std::shared_ptr<const DecisionDecompressor>> DecompressorFor(
+      SqliteConnection& db, const std::string& bundle_version);
+
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, std::shared_ptr<const DecisionDecompressor>>
+      decompressors_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace refund::server
+
+#endif  // SERVER_LOG_SQLITE_STORED_DECISION_DECODER_H_
