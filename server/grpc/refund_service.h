@@ -10,7 +10,7 @@
 
 #include "grpcpp/grpcpp.h"
 #include "refund/v1/service.grpc.pb.h"
-#include "server/grpc/action_suggester.h"
+#include "server/suggest/action_suggester.h"
 #include "server/bundles/bundle_cache.h"
 #include "server/bundles/bundle_holder.h"
 #include "server/log/decision_log.h"

@@ -13,8 +13,8 @@
 #include "tests/engine/test_bundle.h"
 #include "tests/server/log_builder.h"
 #include "tests/tools/temp_dir.h"
-#include "tools/json_io.h"
-#include "tools/refundctl.h"
+#include "tools/refundctl/json_io.h"
+#include "tools/refundctl/refundctl.h"
 
 namespace refund {
 namespace {

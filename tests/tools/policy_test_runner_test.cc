@@ -1,4 +1,4 @@
-#include "tools/policy_test_runner.h"
+#include "tools/refundctl/policy_test_runner.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

@@ -1,4 +1,4 @@
-#include "tools/refundctl.h"
+#include "tools/refundctl/refundctl.h"
 
 #include <sstream>
 

@@ -1,7 +1,7 @@
 #include "tools/bench/request_mix.h"
 
 #include "absl/strings/str_cat.h"
-#include "tools/policy_test_runner.h"
+#include "tools/refundctl/policy_test_runner.h"
 
 namespace refund::bench {
 

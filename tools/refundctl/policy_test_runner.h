@@ -1,7 +1,7 @@
 // Runs the policy tests that live beside a bundle (policies/tests/*.json,
 // protobuf JSON of refund.v1.PolicyTestFile), like `opa test`.
-#ifndef TOOLS_POLICY_TEST_RUNNER_H_
-#define TOOLS_POLICY_TEST_RUNNER_H_
+#ifndef TOOLS_REFUNDCTL_POLICY_TEST_RUNNER_H_
+#define TOOLS_REFUNDCTL_POLICY_TEST_RUNNER_H_
 
 #include <string>
 #include <vector>
@@ -36,4 +36,4 @@ std::vector<PolicyTestResult> RunPolicyTests(
 
 }  // namespace refund
 
-#endif  // TOOLS_POLICY_TEST_RUNNER_H_
+#endif  // TOOLS_REFUNDCTL_POLICY_TEST_RUNNER_H_

@@ -1,10 +1,10 @@
 // `refundctl export`: the decision log as JSON Lines for other audit tools.
-#ifndef TOOLS_EXPORT_COMMAND_H_
-#define TOOLS_EXPORT_COMMAND_H_
+#ifndef TOOLS_REFUNDCTL_EXPORT_COMMAND_H_
+#define TOOLS_REFUNDCTL_EXPORT_COMMAND_H_
 
 #include <ostream>
 
-#include "tools/command_args.h"
+#include "tools/refundctl/command_args.h"
 
 namespace refund {
 
@@ -20,4 +20,4 @@ int RunExportCommand(const Args& args, std::ostream& out, std::ostream& err);
 
 }  // namespace refund
 
-#endif  // TOOLS_EXPORT_COMMAND_H_
+#endif  // TOOLS_REFUNDCTL_EXPORT_COMMAND_H_

@@ -1,4 +1,4 @@
-#include "tools/verify_command.h"
+#include "tools/refundctl/verify_command.h"
 
 #include <string>
 
@@ -6,8 +6,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "server/log/log_verifier.h"
-#include "tools/json_io.h"
-#include "tools/server_client.h"
+#include "tools/refundctl/json_io.h"
+#include "tools/refundctl/server_client.h"
 
 namespace refund {
 namespace {

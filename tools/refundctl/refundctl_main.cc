@@ -2,7 +2,7 @@
 #include <string>
 #include <vector>
 
-#include "tools/refundctl.h"
+#include "tools/refundctl/refundctl.h"
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);

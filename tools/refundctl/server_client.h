@@ -1,6 +1,6 @@
 // refundctl's connection to a running refund-server.
-#ifndef TOOLS_SERVER_CLIENT_H_
-#define TOOLS_SERVER_CLIENT_H_
+#ifndef TOOLS_REFUNDCTL_SERVER_CLIENT_H_
+#define TOOLS_REFUNDCTL_SERVER_CLIENT_H_
 
 #include <memory>
 #include <string>
@@ -21,4 +21,4 @@ std::string DescribeRpcError(const std::string& what,
 
 }  // namespace refund
 
-#endif  // TOOLS_SERVER_CLIENT_H_
+#endif  // TOOLS_REFUNDCTL_SERVER_CLIENT_H_

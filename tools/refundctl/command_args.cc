@@ -1,4 +1,4 @@
-#include "tools/command_args.h"
+#include "tools/refundctl/command_args.h"
 
 #include "absl/strings/match.h"
 

@@ -1,4 +1,4 @@
-#include "tools/server_client.h"
+#include "tools/refundctl/server_client.h"
 
 #include "absl/strings/str_cat.h"
 

@@ -1,13 +1,13 @@
 // `refundctl replay`: exact or candidate replay of stored decisions, offline
 // on a decision log file (--db) or through a running server (--server).
-#ifndef TOOLS_REPLAY_COMMAND_H_
-#define TOOLS_REPLAY_COMMAND_H_
+#ifndef TOOLS_REFUNDCTL_REPLAY_COMMAND_H_
+#define TOOLS_REFUNDCTL_REPLAY_COMMAND_H_
 
 #include <ostream>
 
 #include "absl/status/statusor.h"
 #include "refund/v1/service.pb.h"
-#include "tools/command_args.h"
+#include "tools/refundctl/command_args.h"
 
 namespace refund {
 
@@ -29,4 +29,4 @@ int RunReplayCommand(const Args& args, std::ostream& out, std::ostream& err);
 
 }  // namespace refund
 
-#endif  // TOOLS_REPLAY_COMMAND_H_
+#endif  // TOOLS_REFUNDCTL_REPLAY_COMMAND_H_

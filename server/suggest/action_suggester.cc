@@ -1,4 +1,4 @@
-#include "server/grpc/action_suggester.h"
+#include "server/suggest/action_suggester.h"
 
 #include <memory>
 #include <string>

@@ -1,6 +1,6 @@
 // refundctl's flag parsing, shared by its subcommands.
-#ifndef TOOLS_COMMAND_ARGS_H_
-#define TOOLS_COMMAND_ARGS_H_
+#ifndef TOOLS_REFUNDCTL_COMMAND_ARGS_H_
+#define TOOLS_REFUNDCTL_COMMAND_ARGS_H_
 
 #include <cstddef>
 #include <initializer_list>
@@ -43,4 +43,4 @@ bool GetLogSource(const Args& args, const std::string& command,
 
 }  // namespace refund
 
-#endif  // TOOLS_COMMAND_ARGS_H_
+#endif  // TOOLS_REFUNDCTL_COMMAND_ARGS_H_

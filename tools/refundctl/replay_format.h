@@ -1,8 +1,8 @@
 // Prints a Replay stream for people (table), programs (json: JSON Lines, one
 // ReplayResult per line, the summary last) or spreadsheets (csv: one row per
 // decision; the summary as `#` comment lines after them).
-#ifndef TOOLS_REPLAY_FORMAT_H_
-#define TOOLS_REPLAY_FORMAT_H_
+#ifndef TOOLS_REFUNDCTL_REPLAY_FORMAT_H_
+#define TOOLS_REFUNDCTL_REPLAY_FORMAT_H_
 
 #include <memory>
 #include <ostream>
@@ -26,4 +26,4 @@ absl::StatusOr<std::unique_ptr<ReplayPrinter>> NewReplayPrinter(
 
 }  // namespace refund
 
-#endif  // TOOLS_REPLAY_FORMAT_H_
+#endif  // TOOLS_REFUNDCTL_REPLAY_FORMAT_H_

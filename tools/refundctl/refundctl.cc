@@ -1,4 +1,4 @@
-#include "tools/refundctl.h"
+#include "tools/refundctl/refundctl.h"
 
 #include <map>
 #include <memory>
@@ -9,16 +9,16 @@
 #include "engine/decide/request_validator.h"
 #include "grpcpp/grpcpp.h"
 #include "refund/v1/service.grpc.pb.h"
-#include "server/grpc/action_suggester.h"
-#include "tools/command_args.h"
-#include "tools/export_command.h"
-#include "tools/json_io.h"
+#include "server/suggest/action_suggester.h"
+#include "tools/refundctl/command_args.h"
+#include "tools/refundctl/export_command.h"
+#include "tools/refundctl/json_io.h"
 #include "engine/lint/policy_linter.h"
-#include "tools/policy_test_runner.h"
-#include "tools/replay_command.h"
-#include "tools/server_client.h"
-#include "tools/suggestion_printer.h"
-#include "tools/verify_command.h"
+#include "tools/refundctl/policy_test_runner.h"
+#include "tools/refundctl/replay_command.h"
+#include "tools/refundctl/server_client.h"
+#include "tools/refundctl/suggestion_printer.h"
+#include "tools/refundctl/verify_command.h"
 
 namespace refund {
 namespace {

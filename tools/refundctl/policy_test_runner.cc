@@ -1,4 +1,4 @@
-#include "tools/policy_test_runner.h"
+#include "tools/refundctl/policy_test_runner.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/util/time_util.h"
-#include "tools/json_io.h"
+#include "tools/refundctl/json_io.h"
 
 namespace refund {
 namespace {

@@ -1,12 +1,12 @@
 // `refundctl verify`: checks a decision log's hash chain, offline on the
 // file (--db) or through a running server (--server).
-#ifndef TOOLS_VERIFY_COMMAND_H_
-#define TOOLS_VERIFY_COMMAND_H_
+#ifndef TOOLS_REFUNDCTL_VERIFY_COMMAND_H_
+#define TOOLS_REFUNDCTL_VERIFY_COMMAND_H_
 
 #include <ostream>
 
 #include "refund/v1/service.pb.h"
-#include "tools/command_args.h"
+#include "tools/refundctl/command_args.h"
 
 namespace refund {
 
@@ -24,4 +24,4 @@ void PrintVerifyReport(const v1::VerifyDecisionLogResponse& report,
 
 }  // namespace refund
 
-#endif  // TOOLS_VERIFY_COMMAND_H_
+#endif  // TOOLS_REFUNDCTL_VERIFY_COMMAND_H_

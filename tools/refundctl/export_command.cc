@@ -1,4 +1,4 @@
-#include "tools/export_command.h"
+#include "tools/refundctl/export_command.h"
 
 #include <memory>
 #include <optional>
@@ -7,7 +7,7 @@
 #include "refund/v1/service.pb.h"
 #include "server/log/sqlite/log_rows.h"
 #include "server/log/row_hash.h"
-#include "tools/json_io.h"
+#include "tools/refundctl/json_io.h"
 
 namespace refund {
 

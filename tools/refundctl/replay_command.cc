@@ -1,4 +1,4 @@
-#include "tools/replay_command.h"
+#include "tools/refundctl/replay_command.h"
 
 #include <memory>
 #include <string>
@@ -15,8 +15,8 @@
 #include "server/audit/decision_replayer.h"
 #include "server/audit/replay_request.h"
 #include "server/log/sqlite/sqlite_decision_log.h"
-#include "tools/replay_format.h"
-#include "tools/server_client.h"
+#include "tools/refundctl/replay_format.h"
+#include "tools/refundctl/server_client.h"
 
 namespace refund {
 namespace {

@@ -1,4 +1,4 @@
-#include "tools/suggestion_printer.h"
+#include "tools/refundctl/suggestion_printer.h"
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"

@@ -1,4 +1,4 @@
-#include "tools/replay_format.h"
+#include "tools/refundctl/replay_format.h"
 
 #include <string>
 #include <vector>
@@ -9,7 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
-#include "tools/json_io.h"
+#include "tools/refundctl/json_io.h"
 
 namespace refund {
 namespace {

@@ -1,7 +1,7 @@
 // Protobuf JSON in and out for the command line, with protobuf's util::Status
 // wrapped into absl::Status at this boundary.
-#ifndef TOOLS_JSON_IO_H_
-#define TOOLS_JSON_IO_H_
+#ifndef TOOLS_REFUNDCTL_JSON_IO_H_
+#define TOOLS_REFUNDCTL_JSON_IO_H_
 
 #include <string>
 
@@ -27,4 +27,4 @@ absl::StatusOr<std::string> ReadFileOrStdin(const std::string& path);
 
 }  // namespace refund
 
-#endif  // TOOLS_JSON_IO_H_
+#endif  // TOOLS_REFUNDCTL_JSON_IO_H_

@@ -1,7 +1,7 @@
 // The readable form of a SuggestActionsResponse, for `refundctl suggest`: what
 // an agent reads on a console, times in the bundle's time zone.
-#ifndef TOOLS_SUGGESTION_PRINTER_H_
-#define TOOLS_SUGGESTION_PRINTER_H_
+#ifndef TOOLS_REFUNDCTL_SUGGESTION_PRINTER_H_
+#define TOOLS_REFUNDCTL_SUGGESTION_PRINTER_H_
 
 #include <string>
 
@@ -16,4 +16,4 @@ std::string FormatSuggestion(const v1::SuggestActionsResponse& suggestion);
 
 }  // namespace refund
 
-#endif  // TOOLS_SUGGESTION_PRINTER_H_
+#endif  // TOOLS_REFUNDCTL_SUGGESTION_PRINTER_H_

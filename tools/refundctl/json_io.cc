@@ -1,4 +1,4 @@
-#include "tools/json_io.h"
+#include "tools/refundctl/json_io.h"
 
 #include <fstream>
 #include <iostream>

@@ -1,7 +1,7 @@
 // The `refundctl` command line: decide, explain, test, lint. The main only
 // calls RunRefundctl, so every command is testable in-process.
-#ifndef TOOLS_REFUNDCTL_H_
-#define TOOLS_REFUNDCTL_H_
+#ifndef TOOLS_REFUNDCTL_REFUNDCTL_H_
+#define TOOLS_REFUNDCTL_REFUNDCTL_H_
 
 #include <ostream>
 #include <string>
@@ -18,4 +18,4 @@ int RunRefundctl(const std::vector<std::string>& args, std::ostream& out,
 
 }  // namespace refund
 
-#endif  // TOOLS_REFUNDCTL_H_
+#endif  // TOOLS_REFUNDCTL_REFUNDCTL_H_
