@@ -15,7 +15,7 @@
 #include "server/log/decision_codec.h"
 #include "server/log/decision_dictionary.h"
 #include "server/log/decision_serializer.h"
-#include "tests/server/request_generator.h"
+#include "tests/testing/request_generator.h"
 
 namespace refund::server {
 namespace {

@@ -5,7 +5,7 @@
 //   validate, select candidate rules, evaluate them, combine) and the full
 //   Decide (Evaluate + rendering the Decision message with its scripts);
 // - the same on generated bundles of 10 / 100 / 1,000 / 10,000 rules keyed
-//   on shop, platform, type and reason (tests/engine/synthetic_bundle.h),
+//   on shop, platform, type and reason (tests/testing/synthetic_bundle.h),
 //   also with the requests laid out on an arena (BM_EvaluateArenaSynthetic).
 //
 //   build/tests/bench/engine_bench --benchmark_min_time=1
@@ -20,8 +20,8 @@
 
 #include "engine/load/bundle_loader.h"
 #include "google/protobuf/arena.h"
-#include "tests/engine/policy_requests.h"
-#include "tests/engine/synthetic_bundle.h"
+#include "tests/testing/policy_requests.h"
+#include "tests/testing/synthetic_bundle.h"
 
 namespace refund {
 namespace {

@@ -9,7 +9,7 @@
 //       build/tests/bench/evaluate_profile [RULES] [ROUNDS] [arena]
 //
 // RULES 0 (the default) is the shipped bundle (policies/); otherwise a
-// synthetic bundle of that many rules (tests/engine/synthetic_bundle.h,
+// synthetic bundle of that many rules (tests/testing/synthetic_bundle.h,
 // built as engine_bench builds it). Instructions per decision = the
 // collected total / the printed count. With `arena`, the requests are
 // copied onto one arena first, as BM_EvaluateArenaSynthetic lays them out
@@ -22,8 +22,8 @@
 
 #include "engine/load/bundle_loader.h"
 #include "google/protobuf/arena.h"
-#include "tests/engine/policy_requests.h"
-#include "tests/engine/synthetic_bundle.h"
+#include "tests/testing/policy_requests.h"
+#include "tests/testing/synthetic_bundle.h"
 
 namespace refund {
 namespace {

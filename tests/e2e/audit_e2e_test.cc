@@ -35,8 +35,8 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "refund/v1/service.grpc.pb.h"
-#include "tests/e2e/server_process.h"
-#include "tests/server/request_generator.h"
+#include "tests/testing/request_generator.h"
+#include "tests/testing/server_process.h"
 
 namespace refund::e2e {
 namespace {
@@ -374,8 +374,8 @@ TEST_F(AuditE2ETest, CancelledReplayStopsAndTheServerGoesOn) {
   EXPECT_EQ(results.size(), 11u);
 }
 
-// Every validation case is in tests/server/decision_replayer_test.cc; here
-// the answer on the wire.
+// Every validation case is in tests/server/audit/decision_replayer_test.cc;
+// here the answer on the wire.
 TEST_F(AuditE2ETest, BadReplayRequestsNameTheField) {
   struct Case {
     void (*mutate)(v1::ReplayRequest&);

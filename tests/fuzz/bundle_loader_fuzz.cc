@@ -5,7 +5,7 @@
 #include <string>
 
 #include "engine/load/bundle_loader.h"
-#include "tests/engine/test_bundle.h"
+#include "tests/testing/test_bundle.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<refund::BundleSourceFile> files =

@@ -10,7 +10,7 @@
 #include "engine/load/bundle_loader.h"
 #include "server/log/decision_codec.h"
 #include "server/log/decision_dictionary.h"
-#include "tests/engine/test_bundle.h"
+#include "tests/testing/test_bundle.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const refund::server::DecisionDecompressor* decompressor = [] {

@@ -9,7 +9,7 @@
 #include "engine/expr/parser.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/engine/expr/expr_test_util.h"
+#include "tests/testing/expr_test_util.h"
 
 namespace refund::expr {
 namespace {

@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "engine/lint/conjunction.h"
 #include "engine/expr/expression.h"
+#include "engine/lint/conjunction.h"
 #include "refund/v1/refund.pb.h"
 
 namespace {

@@ -8,7 +8,7 @@
 #include "google/protobuf/timestamp.pb.h"
 #include "gtest/gtest.h"
 #include "refund/v1/refund.pb.h"
-#include "tests/engine/expr/expr_test_util.h"
+#include "tests/testing/expr_test_util.h"
 
 namespace refund::expr {
 namespace {

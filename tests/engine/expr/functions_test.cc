@@ -14,7 +14,7 @@
 #include "engine/expr/calendar.h"
 #include "engine/expr/expression.h"
 #include "gtest/gtest.h"
-#include "tests/engine/expr/expr_test_util.h"
+#include "tests/testing/expr_test_util.h"
 
 namespace refund::expr {
 namespace {

@@ -4,12 +4,12 @@
 #include <string>
 #include <vector>
 
-#include "engine/lint/conjunction.h"
 #include "engine/expr/expression.h"
+#include "engine/lint/conjunction.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/dynamic_message.h"
 #include "gtest/gtest.h"
-#include "tests/engine/expr/expr_test_util.h"
+#include "tests/testing/expr_test_util.h"
 
 namespace refund::expr {
 namespace {

@@ -1,0 +1,217 @@
+#include "tests/testing/server_process.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/grpcpp.h"
+
+extern char** environ;
+
+namespace refund::e2e {
+namespace {
+
+constexpr char kListeningPrefix[] = "refund-server listening on ";
+
+absl::Status Errno(absl::string_view what) {
+  return absl::InternalError(absl::StrCat(what, ": ", std::strerror(errno)));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
+    const std::string& binary, const std::string& policies_dir,
+    const std::string& db_path, absl::Duration timeout) {
+  int pipe_fds[2];
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) return Errno("pipe2");
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
+  // The child starts with no blocked signals and default handlers, whatever
+  // the test runner set up.
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  sigset_t none;
+  sigemptyset(&none);
+  sigset_t all;
+  sigfillset(&all);
+  posix_spawnattr_setsigmask(&attributes, &none);
+  posix_spawnattr_setsigdefault(&attributes, &all);
+  posix_spawnattr_setflags(&attributes,
+                           POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+
+  std::vector<std::string> args = {binary, "--listen=127.0.0.1:0",
+                                   absl::StrCat("--policies=", policies_dir),
+                                   absl::StrCat("--db=", db_path)};
+  std::vector<char*> argv;
+  for (std::string& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, binary.c_str(), &actions, &attributes,
+                             argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
+  close(pipe_fds[1]);
+  if (rc != 0) {
+    close(pipe_fds[0]);
+    return absl::InternalError(
+        absl::StrCat("posix_spawn ", binary, ": ", std::strerror(rc)));
+  }
+  std::unique_ptr<ServerProcess> process(new ServerProcess(pid, pipe_fds[0]));
+  absl::Status ready = process->ReadListeningLine(timeout);
+  if (!ready.ok()) return ready;
+  process->channel_ = grpc::CreateChannel(process->address_,
+                                          grpc::InsecureChannelCredentials());
+  return process;
+}
+
+absl::Status ServerProcess::ReadListeningLine(absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  std::string output;
+  for (;;) {
+    const size_t newline = output.find('\n');
+    if (newline != std::string::npos) {
+      const std::string line = output.substr(0, newline);
+      if (!absl::StartsWith(line, kListeningPrefix)) {
+        return absl::InternalError(
+            absl::StrCat("unexpected first line from server: ", line));
+      }
+      std::vector<std::string> parts = absl::StrSplit(
+          line.substr(sizeof(kListeningPrefix) - 1), " version=");
+      if (parts.size() != 2) {
+        return absl::InternalError(absl::StrCat("bad line: ", line));
+      }
+      address_ = parts[0];
+      version_ = parts[1];
+      return absl::OkStatus();
+    }
+    const absl::Duration left = deadline - absl::Now();
+    if (left <= absl::ZeroDuration()) {
+      return absl::DeadlineExceededError("server did not report its port");
+    }
+    pollfd poll_fd{stdout_fd_, POLLIN, 0};
+    const int ready =
+        poll(&poll_fd, 1, static_cast<int>(absl::ToInt64Milliseconds(left)));
+    if (ready < 0 && errno != EINTR) return Errno("poll");
+    if (ready <= 0) continue;
+    char buffer[512];
+    const ssize_t n = read(stdout_fd_, buffer, sizeof(buffer));
+    if (n < 0 && errno != EINTR) return Errno("read");
+    if (n == 0) {
+      int status = 0;
+      waitpid(pid_, &status, 0);
+      pid_ = -1;
+      return absl::InternalError(
+          absl::StrCat("server exited before listening (status ", status, ")"));
+    }
+    if (n > 0) output.append(buffer, static_cast<size_t>(n));
+  }
+}
+
+ServerProcess::~ServerProcess() {
+  if (pid_ > 0) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+  if (stdout_fd_ >= 0) close(stdout_fd_);
+}
+
+std::unique_ptr<v1::RefundDecisionService::Stub> ServerProcess::NewStub()
+    const {
+  return v1::RefundDecisionService::NewStub(channel_);
+}
+
+absl::Status ServerProcess::Signal(int signal_number) const {
+  if (pid_ <= 0) return absl::FailedPreconditionError("server not running");
+  if (kill(pid_, signal_number) != 0) return Errno("kill");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> ServerProcess::Stop(absl::Duration timeout) {
+  channel_.reset();  // closes the connection unless a caller still holds it
+  if (absl::Status sent = Signal(SIGTERM); !sent.ok()) return sent;
+  const absl::Time deadline = absl::Now() + timeout;
+  for (;;) {
+    int status = 0;
+    const pid_t done = waitpid(pid_, &status, WNOHANG);
+    if (done == pid_) {
+      pid_ = -1;
+      if (WIFEXITED(status)) return WEXITSTATUS(status);
+      return absl::InternalError(
+          absl::StrCat("server died of signal ", WTERMSIG(status)));
+    }
+    if (done < 0) return Errno("waitpid");
+    if (absl::Now() > deadline) {
+      return absl::DeadlineExceededError("server did not exit after SIGTERM");
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+}
+
+absl::StatusOr<int> CheckHealth(const std::shared_ptr<grpc::Channel>& channel) {
+  // The health service's messages, by hand: HealthCheckRequest{service=""}
+  // is empty; HealthCheckResponse is {ServingStatus status = 1}.
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(10));
+  grpc::ByteBuffer request;
+  grpc::Slice empty("");
+  request = grpc::ByteBuffer(&empty, 1);
+  grpc::ByteBuffer response;
+  grpc::Status status;
+  absl::Notification done;
+  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(),
+                 &request, &response, [&](grpc::Status s) {
+                   status = std::move(s);
+                   done.Notify();
+                 });
+  done.WaitForNotification();
+  if (!status.ok()) {
+    return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                        status.error_message());
+  }
+  std::vector<grpc::Slice> slices;
+  if (!response.Dump(&slices).ok()) {
+    return absl::InternalError("cannot read health response");
+  }
+  std::string bytes;
+  for (const grpc::Slice& slice : slices) {
+    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  }
+  google::protobuf::io::CodedInputStream input(
+      reinterpret_cast<const uint8_t*>(bytes.data()),
+      static_cast<int>(bytes.size()));
+  int serving_status = 0;  // UNKNOWN when the field is absent
+  while (const uint32_t tag = input.ReadTag()) {
+    uint32_t value = 0;
+    if (tag != (1 << 3) || !input.ReadVarint32(&value)) {
+      return absl::InternalError("unexpected health response");
+    }
+    serving_status = static_cast<int>(value);
+  }
+  return serving_status;
+}
+
+}  // namespace refund::e2e

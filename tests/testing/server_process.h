@@ -1,0 +1,65 @@
+// Starts the real refund-server binary for end-to-end tests and talks to it
+// through the generated client stub.
+#ifndef TESTS_TESTING_SERVER_PROCESS_H_
+#define TESTS_TESTING_SERVER_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "grpcpp/grpcpp.h"
+#include "refund/v1/service.grpc.pb.h"
+
+namespace refund::e2e {
+
+// One refund-server child process. Not thread-safe.
+class ServerProcess {
+ public:
+  // Spawns `binary --listen=127.0.0.1:0 --policies=... --db=...` and waits
+  // (up to `timeout`) for its "listening on" line. The child's stderr is the
+  // test's, so its messages appear in the test log.
+  static absl::StatusOr<std::unique_ptr<ServerProcess>> Start(
+      const std::string& binary, const std::string& policies_dir,
+      const std::string& db_path, absl::Duration timeout = absl::Seconds(60));
+
+  // Kills the child (SIGKILL) if it still runs.
+  ~ServerProcess();
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+
+  // "127.0.0.1:PORT" and the bundle version, from the first stdout line.
+  const std::string& address() const { return address_; }
+  const std::string& version() const { return version_; }
+
+  std::unique_ptr<v1::RefundDecisionService::Stub> NewStub() const;
+  std::shared_ptr<grpc::Channel> channel() const { return channel_; }
+
+  absl::Status Signal(int signal_number) const;
+
+  // Drops this object's channel, sends SIGTERM and waits for the exit; returns
+  // the exit code, or an error when it does not exit within `timeout` or dies
+  // of a signal.
+  absl::StatusOr<int> Stop(absl::Duration timeout = absl::Seconds(30));
+
+ private:
+  ServerProcess(pid_t pid, int stdout_fd) : pid_(pid), stdout_fd_(stdout_fd) {}
+  absl::Status ReadListeningLine(absl::Duration timeout);
+
+  pid_t pid_;
+  int stdout_fd_;
+  std::string address_;
+  std::string version_;
+  std::shared_ptr<grpc::Channel> channel_;
+};
+
+// Asks grpc.health.v1.Health/Check for the overall status; returns the
+// ServingStatus number (1 = SERVING).
+absl::StatusOr<int> CheckHealth(const std::shared_ptr<grpc::Channel>& channel);
+
+}  // namespace refund::e2e
+
+#endif  // TESTS_TESTING_SERVER_PROCESS_H_
