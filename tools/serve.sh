@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh build
 mkdir -p data
-exec build/server/refund-server --listen="${LISTEN:-127.0.0.1:50051}" \
+exec build/bin/refund-server --listen="${LISTEN:-127.0.0.1:50051}" \
   --policies=policies --db=data/decisions.db

@@ -8,8 +8,8 @@ cd "$(dirname "$0")/.."
 
 tools/setup.sh build
 (cd build && ctest --output-on-failure -j2)
-build/tools/refundctl test policies
-build/tools/refundctl lint policies
+build/bin/refundctl test policies
+build/bin/refundctl lint policies
 
 if [ "${CI:-}" = "true" ] || [ "${SANITIZE:-0}" = "1" ]; then
   tools/setup.sh build-asan -DREFUND_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
@@ -17,6 +17,6 @@ if [ "${CI:-}" = "true" ] || [ "${SANITIZE:-0}" = "1" ]; then
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --output-on-failure -j2)
-  build-asan/tools/refundctl test policies
+  build-asan/bin/refundctl test policies
 fi
 echo "all tests passed"

@@ -14,9 +14,9 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "engine/decide/script_template.h"
 #include "engine/expr/expression.h"
 #include "engine/index/rule_index.h"
-#include "engine/decide/script_template.h"
 #include "refund/v1/policy.pb.h"
 #include "refund/v1/refund.pb.h"
 

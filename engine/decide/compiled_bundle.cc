@@ -2,12 +2,12 @@
 
 #include <utility>
 
+#include "engine/base/status_macros.h"
 #include "engine/decide/bundle_internals.h"
 #include "engine/decide/decision_combiner.h"
 #include "engine/decide/decision_renderer.h"
 #include "engine/decide/request_validator.h"
 #include "engine/decide/rule_samples.h"
-#include "engine/base/status_macros.h"
 
 namespace refund {
 

@@ -78,8 +78,8 @@ class CompiledBundle {
   std::vector<RuleTrace> Explain(const v1::RefundRequest& request) const;
 
   // One rendered Decision per rule and locale, as if that rule alone had
-  // matched, plus the fallback's (engine/decide/rule_samples.h): every text this
-  // bundle can put into a decision, for a compression dictionary.
+  // matched, plus the fallback's (engine/decide/rule_samples.h): every text
+  // this bundle can put into a decision, for a compression dictionary.
   std::vector<v1::Decision> RuleSamples() const;
 
   // Name, version and rule list (GetPolicyBundle).

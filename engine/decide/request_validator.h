@@ -1,5 +1,5 @@
-// Checks a RefundRequest before it is evaluated or stored (SERVICE.md "What
-// bad input gets").
+// Checks a RefundRequest before it is evaluated or stored: bad input gets
+// INVALID_ARGUMENT naming the field, never a guess.
 #ifndef ENGINE_DECIDE_REQUEST_VALIDATOR_H_
 #define ENGINE_DECIDE_REQUEST_VALIDATOR_H_
 

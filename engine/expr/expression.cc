@@ -4,10 +4,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/base/absl_compat.h"
+#include "engine/base/status_macros.h"
 #include "engine/expr/checker.h"
 #include "engine/expr/compiler.h"
 #include "engine/expr/parser.h"
-#include "engine/base/status_macros.h"
 
 namespace refund::expr {
 namespace {

@@ -1,6 +1,5 @@
 #include "engine/load/bundle_canonicalizer.h"
 
-
 #include <algorithm>
 
 #include "absl/strings/string_view.h"

@@ -1,4 +1,4 @@
-// Replays stored decisions (SERVICE.md "Replay"): each stored request is
+// Replays stored decisions (the Replay RPC): each stored request is
 // decided again, either under the bundle version it was decided with (exact:
 // must reproduce the stored decision) or under a candidate bundle (what
 // would change), and compared with the stored decision.

@@ -5,10 +5,10 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "engine/load/policy_issue.h"
 #include "engine/base/status_macros.h"
-#include "server/bundles/bundle_source.h"
+#include "engine/load/policy_issue.h"
 #include "server/audit/decision_filter.h"
+#include "server/bundles/bundle_source.h"
 
 namespace refund::server {
 namespace {

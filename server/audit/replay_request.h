@@ -4,8 +4,8 @@
 
 #include "absl/status/statusor.h"
 #include "refund/v1/service.pb.h"
-#include "server/bundles/bundle_cache.h"
 #include "server/audit/decision_replayer.h"
+#include "server/bundles/bundle_cache.h"
 
 namespace refund::server {
 

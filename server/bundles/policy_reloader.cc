@@ -10,8 +10,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
-#include "engine/load/bundle_loader.h"
 #include "engine/decide/compiled_bundle.h"
+#include "engine/load/bundle_loader.h"
 #include "engine/load/policy_issue.h"
 #include "server/log/decision_dictionary.h"
 

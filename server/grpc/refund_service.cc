@@ -11,9 +11,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "engine/load/bundle_loader.h"
 #include "engine/decide/compiled_bundle.h"
 #include "engine/decide/decision_outcome.h"
+#include "engine/load/bundle_loader.h"
 #include "engine/load/policy_issue.h"
 #include "google/protobuf/arena.h"
 #include "google/protobuf/timestamp.pb.h"
@@ -21,14 +21,15 @@
 #include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/proto_buffer_reader.h"
 #include "grpcpp/support/slice.h"
-#include "server/bundles/bundle_source.h"
 #include "server/audit/decision_filter.h"
-#include "server/log/decision_id.h"
-#include "server/log/decision_serializer.h"
-#include "server/log/deterministic_serialization.h"
+#include "server/audit/replay_request.h"
+#include "server/audit/verify_report_proto.h"
+#include "server/bundles/bundle_source.h"
 #include "server/grpc/grpc_status.h"
 #include "server/grpc/replay_reactor.h"
-#include "server/audit/replay_request.h"
+#include "server/log/decision_id.h"
+#include "server/log/log_entry.h"
+#include "server/log/log_verifier.h"
 
 namespace refund::server {
 namespace {
@@ -109,24 +110,12 @@ grpc::ServerUnaryReactor* RefundService::Decide(
   absl::StatusOr<std::string> decision_id =
       NewDecisionId(absl::FromUnixMicros(decided_at));
   if (!decision_id.ok()) return FinishNow(context, decision_id.status());
-  decision->set_decision_id(*decision_id);
+  decision->set_decision_id(*std::move(decision_id));
   *decision->mutable_decided_at() =
       TimeUtil::MicrosecondsToTimestamp(decided_at);
 
-  DecisionLogEntry entry;
-  entry.request_bytes = SerializeDeterministically(refund_request);
-  entry.decision_bytes = SerializeDecision(*decision);
-  entry.decision_id = *std::move(decision_id);
-  entry.request_id = refund_request.request_id();
-  entry.refund_id = refund_request.refund_id();
-  entry.shop_id = refund_request.shop_id();
-  entry.verdict = decision->verdict();
-  entry.decided_at_micros = decided_at;
-  entry.bundle_version = active->bundle->version();
-  entry.rule_ids.reserve(decision->matched_rules_size());
-  for (const v1::MatchedRule& rule : decision->matched_rules()) {
-    entry.rule_ids.push_back(rule.rule_id());
-  }
+  DecisionLogEntry entry =
+      MakeLogEntry(refund_request, *decision, active->bundle->version());
 
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   // `response` stays valid until Finish: gRPC owns it for the whole call.
@@ -255,9 +244,11 @@ grpc::ServerUnaryReactor* RefundService::VerifyDecisionLog(
     return FinishNow(context, absl::InvalidArgumentError(
                                   "max_problems: must not be negative"));
   }
-  absl::StatusOr<v1::VerifyDecisionLogResponse> report =
-      log_.Verify(request->max_problems());
-  if (report.ok()) *response = *std::move(report);
+  absl::StatusOr<std::unique_ptr<LogSnapshot>> snapshot = log_.OpenSnapshot();
+  if (!snapshot.ok()) return FinishNow(context, snapshot.status());
+  absl::StatusOr<VerifyReport> report =
+      VerifyLog(**snapshot, request->max_problems());
+  if (report.ok()) *response = ToProto(*report);
   return FinishNow(context, report.status());
 }
 

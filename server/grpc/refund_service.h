@@ -10,11 +10,11 @@
 
 #include "grpcpp/grpcpp.h"
 #include "refund/v1/service.grpc.pb.h"
-#include "server/suggest/action_suggester.h"
 #include "server/bundles/bundle_cache.h"
 #include "server/bundles/bundle_holder.h"
-#include "server/log/decision_log.h"
 #include "server/bundles/policy_reloader.h"
+#include "server/log/decision_log.h"
+#include "server/suggest/action_suggester.h"
 
 namespace refund::server {
 
@@ -77,8 +77,8 @@ class RefundService final
       v1::PolicyBundleInfo* response) override;
 
   // Streams one ReplayDiff per stored decision matching the filter, then the
-  // ReplaySummary (server/audit/decision_replayer.h). INVALID_ARGUMENT naming the
-  // field for a bad request or candidate (server/audit/replay_request.h).
+  // ReplaySummary (server/audit/decision_replayer.h). INVALID_ARGUMENT naming
+  // the field for a bad request or candidate (server/audit/replay_request.h).
   grpc::ServerWriteReactor<v1::ReplayResult>* Replay(
       grpc::CallbackServerContext* context,
       const v1::ReplayRequest* request) override;

@@ -21,7 +21,7 @@
 #include "server/bundles/bundle_holder.h"
 #include "server/bundles/policy_reloader.h"
 #include "server/grpc/refund_service.h"
-#include "server/log/sqlite/sqlite_decision_log.h"
+#include "server/log/open/open_decision_log.h"
 
 namespace refund::server {
 namespace {
@@ -96,8 +96,8 @@ absl::Status RunServer(const ServerOptions& options, std::ostream& out) {
     return absl::FailedPreconditionError(
         "RunServer: call BlockServerSignals() before starting any thread");
   }
-  ASSIGN_OR_RETURN(std::unique_ptr<SqliteDecisionLog> log,
-                   SqliteDecisionLog::Open(options.db_path));
+  ASSIGN_OR_RETURN(std::unique_ptr<DecisionLog> log,
+                   OpenDecisionLog(options.db_path));
   BundleHolder bundles;
   PolicyReloader reloader(options.policies_dir, bundles, *log);
   ASSIGN_OR_RETURN(std::shared_ptr<const ActiveBundle> active,

@@ -1,9 +1,9 @@
 // How the decision log keeps a decision's bytes: as they are, or as a zstd
 // frame compressed with a dictionary made from the decision's policy bundle
-// (server/log/decision_dictionary.h). A decision is mostly the bundle's own text
-// (scripts, explanations, evidence reasons, risks) around a few case values,
-// so with that dictionary it shrinks about tenfold; the log then writes,
-// syncs and checkpoints a tenth of the bytes per decision.
+// (server/log/decision_dictionary.h). A decision is mostly the bundle's own
+// text (scripts, explanations, evidence reasons, risks) around a few case
+// values, so with that dictionary it shrinks about tenfold; the log then
+// writes, syncs and checkpoints a tenth of the bytes per decision.
 //
 // Compression is lossless: decompressing gives the decision's bytes exactly,
 // and the hash chain covers those bytes, not the frame (server/log/row_hash.h).

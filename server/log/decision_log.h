@@ -1,11 +1,15 @@
 // The decision log: every request the service decided, the decision it
 // returned and the policy bundle version it used, kept durably and chained by
-// hash (SERVICE.md "Decision log"). An interface, so that a shared store
-// (PostgreSQL) can replace the embedded SQLite one.
+// hash (docs/decision_log_format.md). An interface with its own types, so that
+// a shared store (PostgreSQL) can replace the embedded SQLite one; what every
+// store shares is written once beside it (the entry, the chain, the codec,
+// the verifier), and every store passes one conformance suite
+// (tests/server/log/decision_log_conformance_test.cc).
 #ifndef SERVER_LOG_DECISION_LOG_H_
 #define SERVER_LOG_DECISION_LOG_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,32 +18,11 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "refund/v1/refund.pb.h"
-#include "refund/v1/service.pb.h"
+#include "server/log/log_entry.h"
+#include "server/log/log_snapshot.h"
 #include "server/log/stored_row.h"
 
 namespace refund::server {
-
-// One decision to record. `request_bytes` is the deterministic serialization
-// of the RefundRequest (the idempotency comparison is on these bytes) and
-// `decision_bytes` that of the Decision, with decision_id and decided_at set:
-// the store keeps them and answers with them byte for byte, so a decision is
-// serialized once. The other fields are denormalized from the request and
-// the decision so that the store can index them.
-struct DecisionLogEntry {
-  std::string request_bytes;
-  std::string decision_bytes;
-  std::string decision_id;
-  std::string request_id;
-  std::string refund_id;
-  std::string shop_id;
-  v1::Verdict verdict = v1::VERDICT_UNSPECIFIED;
-  // Microseconds since the Unix epoch; equals the decision's decided_at.
-  int64_t decided_at_micros = 0;
-  // Must have been stored with PutBundle first.
-  std::string bundle_version;
-  // Ids of the matched rules, for ListDecisions' rule filter.
-  std::vector<std::string> rule_ids;
-};
 
 // Receives the outcome of an Append:
 // - OK and the decision's bytes as stored (the entry's own decision_bytes
@@ -132,14 +115,11 @@ class DecisionLog {
   virtual absl::StatusOr<std::string> GetBundleText(
       const std::string& version) = 0;
 
-  // Walks the hash chain and checks every row against it (server/
-  // log_verifier.h): the problems found are the answer; a non-OK status means
-  // the check could not run. UNIMPLEMENTED for a store that cannot.
-  // `max_problems` as in VerifyDecisionLogRequest.
-  virtual absl::StatusOr<v1::VerifyDecisionLogResponse> Verify(
-      int /*max_problems*/) {
-    return absl::UnimplementedError("this decision log cannot be verified");
-  }
+  // One consistent view of the whole log as stored, for verify
+  // (server/log/log_verifier.h), export and audit: every row in seq order,
+  // the bundle texts, the chain head. UNAVAILABLE when the store cannot be
+  // read.
+  virtual absl::StatusOr<std::unique_ptr<LogSnapshot>> OpenSnapshot() = 0;
 
   // Stores everything already queued, then refuses new work. Idempotent.
   virtual void Close() = 0;

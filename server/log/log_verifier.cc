@@ -13,11 +13,10 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "engine/base/sha256.h"
 #include "engine/base/status_macros.h"
 #include "refund/v1/refund.pb.h"
-#include "server/log/sqlite/log_rows.h"
 #include "server/log/row_hash.h"
-#include "server/log/sqlite/sqlite_connection.h"
 #include "server/log/stored_row.h"
 
 namespace refund::server {
@@ -27,134 +26,66 @@ namespace {
 // (problems of the log as a whole, seq 0, last).
 class ProblemList {
  public:
-  ProblemList(v1::VerifyDecisionLogResponse& report, int max)
-      : report_(report), max_(max) {}
+  ProblemList(VerifyReport& report, int max) : report_(report), max_(max) {}
 
   void Add(int64_t seq, const std::string& decision_id, const char* kind,
            std::string message) {
-    report_.set_problem_count(report_.problem_count() + 1);
+    ++report_.problem_count;
     // Bounded memory on a log that is broken everywhere; problems come
     // nearly in order, so the first ones are kept.
     if (problems_.size() >= kKeptProblems) return;
-    v1::LogProblem& problem = problems_.emplace_back();
-    problem.set_seq(seq);
-    problem.set_decision_id(decision_id);
-    problem.set_kind(kind);
-    problem.set_message(std::move(message));
+    problems_.push_back(LogProblem{seq, decision_id, kind, std::move(message)});
   }
 
   // Sorts and copies the first `max` into the report.
   void Finish() {
-    auto position = [](const v1::LogProblem& p) {
-      return p.seq() == 0 ? INT64_MAX : p.seq();
+    auto position = [](const LogProblem& p) {
+      return p.seq == 0 ? INT64_MAX : p.seq;
     };
     std::stable_sort(problems_.begin(), problems_.end(),
-                     [&](const v1::LogProblem& a, const v1::LogProblem& b) {
+                     [&](const LogProblem& a, const LogProblem& b) {
                        return position(a) < position(b);
                      });
     for (size_t i = 0; i < problems_.size() && static_cast<int>(i) < max_;
          ++i) {
-      *report_.add_problems() = std::move(problems_[i]);
+      report_.problems.push_back(std::move(problems_[i]));
     }
   }
 
  private:
   static constexpr size_t kKeptProblems = 100000;
-  v1::VerifyDecisionLogResponse& report_;
+  VerifyReport& report_;
   const int max_;
-  std::vector<v1::LogProblem> problems_;
-};
-
-// Whether each stored bundle's text hashes to its version.
-absl::StatusOr<std::map<std::string, bool>> ReadBundles(SqliteConnection& db) {
-  ASSIGN_OR_RETURN(SqliteStatement stmt,
-                   db.Prepare("SELECT version, text FROM bundles"));
-  std::map<std::string, bool> intact;
-  for (;;) {
-    ASSIGN_OR_RETURN(bool has_row, stmt.Step());
-    if (!has_row) break;
-    std::string version = stmt.ColumnBytes(0);
-    intact[version] = ToHex(Sha256(stmt.ColumnBytes(1))) == version;
-  }
-  return intact;
-}
-
-// The decision_rules rows in seq order, consumed alongside the decisions.
-class RuleRows {
- public:
-  explicit RuleRows(SqliteStatement stmt) : stmt_(std::move(stmt)) {}
-
-  // Moves to the first row at or after `seq`; the seqs skipped over (rule
-  // rows of no decision row) are appended to `orphans`.
-  absl::Status SkipTo(int64_t seq, std::set<int64_t>& orphans) {
-    RETURN_IF_ERROR(Fill());
-    while (current_ && current_->first < seq) {
-      orphans.insert(current_->first);
-      RETURN_IF_ERROR(Advance());
-    }
-    return absl::OkStatus();
-  }
-
-  // The rule ids stored for `seq` (SkipTo(seq) first).
-  absl::StatusOr<std::set<std::string>> Take(int64_t seq) {
-    std::set<std::string> rules;
-    while (current_ && current_->first == seq) {
-      rules.insert(current_->second);
-      RETURN_IF_ERROR(Advance());
-    }
-    return rules;
-  }
-
- private:
-  absl::Status Fill() {
-    if (started_) return absl::OkStatus();
-    started_ = true;
-    return Advance();
-  }
-  absl::Status Advance() {
-    ASSIGN_OR_RETURN(bool has_row, stmt_.Step());
-    if (has_row) {
-      current_.emplace(stmt_.ColumnInt64(0), stmt_.ColumnBytes(1));
-    } else {
-      current_.reset();
-    }
-    return absl::OkStatus();
-  }
-
-  SqliteStatement stmt_;
-  bool started_ = false;
-  std::optional<std::pair<int64_t, std::string>> current_;
+  std::vector<LogProblem> problems_;
 };
 
 }  // namespace
 
-absl::StatusOr<v1::VerifyDecisionLogResponse> VerifyDecisionLogFile(
-    const std::string& path, int max_problems) {
-  ASSIGN_OR_RETURN(std::unique_ptr<LogRowReader> reader,
-                   LogRowReader::Open(path));
-  SqliteConnection& db = reader->connection();
-  v1::VerifyDecisionLogResponse report;
+absl::StatusOr<VerifyReport> VerifyLog(LogSnapshot& snapshot,
+                                       int max_problems) {
+  VerifyReport report;
   ProblemList problems(report,
                        max_problems > 0 ? max_problems : kDefaultMaxProblems);
 
-  ASSIGN_OR_RETURN(auto bundles, ReadBundles(db));
-  report.set_bundles_checked(static_cast<int64_t>(bundles.size()));
-  ASSIGN_OR_RETURN(SqliteStatement rule_stmt,
-                   db.Prepare("SELECT seq, rule_id FROM decision_rules "
-                              "ORDER BY seq, rule_id"));
-  RuleRows rule_rows(std::move(rule_stmt));
-  std::set<int64_t> orphan_rule_seqs;
+  // Whether each stored bundle's text hashes to its version.
+  std::map<std::string, bool> bundles;
+  ASSIGN_OR_RETURN(std::vector<StoredBundleText> stored_bundles,
+                   snapshot.Bundles());
+  for (const StoredBundleText& bundle : stored_bundles) {
+    bundles[bundle.version] = Sha256Hex(bundle.text) == bundle.version;
+  }
+  report.bundles_checked = static_cast<int64_t>(bundles.size());
   std::set<std::string> used_versions;
 
   int64_t prev_seq = 0;
   std::string expected_prev = GenesisHash();
   std::string last_hash = GenesisHash();
   for (;;) {
-    ASSIGN_OR_RETURN(std::optional<LogRow> next, reader->Next());
+    ASSIGN_OR_RETURN(std::optional<LogRecord> next, snapshot.Next());
     if (!next) break;
-    const LogRow& row = *next;
+    const LogRecord& row = *next;
     const StoredRowColumns& columns = row.columns;
-    report.set_rows_checked(report.rows_checked() + 1);
+    ++report.rows_checked;
     auto add = [&](const char* kind, std::string message) {
       problems.Add(row.seq, columns.decision_id, kind, std::move(message));
     };
@@ -183,11 +114,6 @@ absl::StatusOr<v1::VerifyDecisionLogResponse> VerifyDecisionLogFile(
 
     v1::RefundRequest request;
     v1::Decision decision;
-    // This row's rule rows are consumed whether or not it parses, so that
-    // they are never taken for rows of a deleted seq.
-    RETURN_IF_ERROR(rule_rows.SkipTo(row.seq, orphan_rule_seqs));
-    ASSIGN_OR_RETURN(std::set<std::string> stored_rules,
-                     rule_rows.Take(row.seq));
     if (!row.decision_error.empty()) {
       add("CORRUPT_ROW", absl::StrCat("the stored decision cannot be read: ",
                                       row.decision_error));
@@ -203,6 +129,8 @@ absl::StatusOr<v1::VerifyDecisionLogResponse> VerifyDecisionLogFile(
       for (const v1::MatchedRule& rule : decision.matched_rules()) {
         matched.insert(rule.rule_id());
       }
+      const std::set<std::string> stored_rules(row.indexed_rule_ids.begin(),
+                                               row.indexed_rule_ids.end());
       if (stored_rules != matched) {
         add("RULES_MISMATCH", absl::StrCat("decision_rules lists [",
                                            absl::StrJoin(stored_rules, ", "),
@@ -229,8 +157,8 @@ absl::StatusOr<v1::VerifyDecisionLogResponse> VerifyDecisionLogFile(
     expected_prev = columns.row_hash;
     last_hash = columns.row_hash;
   }
-  RETURN_IF_ERROR(rule_rows.SkipTo(INT64_MAX, orphan_rule_seqs));
-  for (int64_t seq : orphan_rule_seqs) {
+  ASSIGN_OR_RETURN(std::vector<int64_t> orphans, snapshot.OrphanIndexedSeqs());
+  for (int64_t seq : orphans) {
     problems.Add(seq, "", "RULES_MISMATCH",
                  absl::StrCat("decision_rules has rows for seq ", seq,
                               ", which is not in the log: it was deleted"));
@@ -243,33 +171,28 @@ absl::StatusOr<v1::VerifyDecisionLogResponse> VerifyDecisionLogFile(
                               " does not hash to its version"));
   }
 
-  report.set_last_seq(prev_seq);
-  report.set_last_row_hash(prev_seq == 0 ? "" : ToHex(last_hash));
-  ASSIGN_OR_RETURN(int64_t head_tables,
-                   db.QueryInt64("SELECT count(*) FROM sqlite_master WHERE "
-                                 "type = 'table' AND name = 'chain_head'"));
-  report.set_has_chain_head(head_tables > 0);
-  if (head_tables > 0) {
-    ASSIGN_OR_RETURN(
-        SqliteStatement head,
-        db.Prepare("SELECT last_seq, last_hash FROM chain_head WHERE id = 1"));
-    ASSIGN_OR_RETURN(bool found, head.Step());
-    if (!found) {
+  report.last_seq = prev_seq;
+  report.last_row_hash = prev_seq == 0 ? "" : ToHex(last_hash);
+  ASSIGN_OR_RETURN(LogSnapshot::HeadState head, snapshot.Head());
+  report.has_chain_head = head.kept;
+  if (head.kept) {
+    if (!head.head) {
       problems.Add(0, "", "HEAD_MISMATCH", "the chain head row is missing");
-    } else if (head.ColumnInt64(0) != prev_seq ||
-               head.ColumnBytes(1) != last_hash) {
+    } else if (head.head->last_seq != prev_seq ||
+               head.head->last_hash != last_hash) {
+      const ChainHead& stored = *head.head;
       problems.Add(
-          head.ColumnInt64(0), "", "HEAD_MISMATCH",
-          absl::StrCat("the chain head names seq ", head.ColumnInt64(0),
-                       " (row_hash ", ToHex(head.ColumnBytes(1)).substr(0, 16),
+          stored.last_seq, "", "HEAD_MISMATCH",
+          absl::StrCat("the chain head names seq ", stored.last_seq,
+                       " (row_hash ", ToHex(stored.last_hash).substr(0, 16),
                        "...) but the last row is seq ", prev_seq,
-                       head.ColumnInt64(0) > prev_seq
+                       stored.last_seq > prev_seq
                            ? ": the last rows were deleted"
                            : ": the log was altered at its end"));
     }
   }
   problems.Finish();
-  report.set_ok(report.problem_count() == 0);
+  report.ok = report.problem_count == 0;
   return report;
 }
 

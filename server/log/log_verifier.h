@@ -1,8 +1,6 @@
-// Checks a SQLite decision log file for tampering (`refundctl verify`, the
-// VerifyDecisionLog RPC).
-//
-// Walks the rows in seq order with its own read-only connection (one
-// snapshot) and checks, for each row:
+// Checks a decision log for tampering (`refundctl verify`, the
+// VerifyDecisionLog RPC), on any store: it reads one LogSnapshot
+// (server/log/log_snapshot.h) and checks, for each row in seq order:
 // - SEQ_GAP: seq follows the previous row's seq by one (rows are never
 //   deleted; a failed batch rolls its rows back);
 // - PREV_HASH_MISMATCH: prev_hash is the previous row's row_hash (32 zero
@@ -14,8 +12,9 @@
 //   refund_id, shop_id, verdict, decided_at, bundle_version, request_sha256)
 //   agree with the hashed request and decision bytes (they are not hashed
 //   themselves, so an edit there shows only here);
-// - RULES_MISMATCH: the decision_rules rows of the seq are exactly the
-//   decision's matched rule ids (ListDecisions' rule filter reads them);
+// - RULES_MISMATCH: the rule ids the store indexes the row under are exactly
+//   the decision's matched rule ids (ListDecisions' rule filter reads them),
+//   and the index names no row that is gone;
 // - BUNDLE_MISSING / BUNDLE_ALTERED: the bundle text of the row's version is
 //   stored and its SHA-256 is the version (replay needs it);
 // then, for the log as a whole, HEAD_MISMATCH: the chain head (last seq and
@@ -24,28 +23,27 @@
 //
 // What it cannot detect: a rewrite of the whole chain from some row on
 // (recomputing every later row_hash and the head) by someone who can write
-// the file; the hashes are unkeyed. Recording `last_seq` / `last_row_hash`
+// the store; the hashes are unkeyed. Recording `last_seq` / `last_row_hash`
 // outside the log (a ticket, a signed note) and comparing later closes that
 // gap up to the recorded point.
 #ifndef SERVER_LOG_LOG_VERIFIER_H_
 #define SERVER_LOG_LOG_VERIFIER_H_
 
-#include <string>
-
 #include "absl/status/statusor.h"
-#include "refund/v1/service.pb.h"
+#include "server/log/log_snapshot.h"
+#include "server/log/verify_report.h"
 
 namespace refund::server {
 
 inline constexpr int kDefaultMaxProblems = 100;
 
-// Verifies the log at `path`. Problems are the answer (`ok` false, the first
-// `max_problems` (0 = kDefaultMaxProblems) listed in log order, all counted);
-// a non-OK status means the check could not run: UNAVAILABLE when the file
-// cannot be read, FAILED_PRECONDITION when it is not a decision log.
-// Never writes the file. Thread-safe (nothing shared).
-absl::StatusOr<v1::VerifyDecisionLogResponse> VerifyDecisionLogFile(
-    const std::string& path, int max_problems = 0);
+// Verifies the log `snapshot` shows. Problems are the answer (`ok` false,
+// the first `max_problems` (0 = kDefaultMaxProblems) listed in log order, all
+// counted); a non-OK status means the check could not run (the snapshot's
+// error: UNAVAILABLE when the store cannot be read). Reads `snapshot` to its
+// end. Thread-safe (nothing shared).
+absl::StatusOr<VerifyReport> VerifyLog(LogSnapshot& snapshot,
+                                       int max_problems = 0);
 
 }  // namespace refund::server
 

@@ -16,12 +16,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "engine/load/bundle_loader.h"
-#include "server/bundles/bundle_cache.h"
 #include "server/audit/decision_replayer.h"
+#include "server/bundles/bundle_cache.h"
 #include "server/log/log_verifier.h"
 #include "server/log/sqlite/sqlite_decision_log.h"
-#include "tests/server/log_builder.h"
-#include "tests/server/request_generator.h"
+#include "server/log/sqlite/sqlite_log_snapshot.h"
+#include "tests/testing/log_builder.h"
+#include "tests/testing/request_generator.h"
 
 namespace refund {
 namespace {
@@ -133,8 +134,10 @@ BENCHMARK(BM_CandidateReplayFromFile)
 void BM_VerifyLogFile(benchmark::State& state) {
   const std::string& path = LogPath();
   for (auto _ : state) {
-    auto report = server::VerifyDecisionLogFile(path);
-    if (!report.ok() || !report->ok()) abort();
+    auto snapshot = server::SqliteLogSnapshot::Open(path);
+    if (!snapshot.ok()) abort();
+    auto report = server::VerifyLog(**snapshot);
+    if (!report.ok() || !report->ok) abort();
   }
   state.counters["rows_per_second"] =
       benchmark::Counter(static_cast<double>(LogSize()) * state.iterations(),

@@ -64,7 +64,7 @@ echo_address=$(wait_listening "$work/echo.out")
 # pipe (no polling).
 mkfifo "$work/refund.fifo"
 start=$(now_ms)
-"${server_core[@]}" "$build/server/refund-server" --listen=127.0.0.1:0 \
+"${server_core[@]}" "$build/bin/refund-server" --listen=127.0.0.1:0 \
   --policies=policies --db="$work/decisions.db" >"$work/refund.fifo" \
   2>"$work/refund.err" &
 refund_pid=$!

@@ -4,9 +4,10 @@
 #include <optional>
 #include <string>
 
+#include "engine/base/sha256.h"
 #include "refund/v1/service.pb.h"
-#include "server/log/sqlite/log_rows.h"
-#include "server/log/row_hash.h"
+#include "server/log/log_snapshot.h"
+#include "server/log/open/open_decision_log.h"
 #include "tools/refundctl/json_io.h"
 
 namespace refund {
@@ -22,21 +23,21 @@ int RunExportCommand(const Args& args, std::ostream& out, std::ostream& err) {
     err << "--format: \"" << format << "\" is not jsonl\n";
     return 2;
   }
-  absl::StatusOr<std::unique_ptr<server::LogRowReader>> reader =
-      server::LogRowReader::Open(db);
-  if (!reader.ok()) {
-    err << "export: " << reader.status().message() << "\n";
+  absl::StatusOr<std::unique_ptr<server::LogSnapshot>> snapshot =
+      server::OpenLogSnapshot(db);
+  if (!snapshot.ok()) {
+    err << "export: " << snapshot.status().message() << "\n";
     return 1;
   }
   int exit_code = 0;
   for (;;) {
-    absl::StatusOr<std::optional<server::LogRow>> row = (*reader)->Next();
+    absl::StatusOr<std::optional<server::LogRecord>> row = (*snapshot)->Next();
     if (!row.ok()) {
       err << "export: " << row.status().message() << "\n";
       return 1;
     }
     if (!row->has_value()) break;
-    const server::LogRow& stored = **row;
+    const server::LogRecord& stored = **row;
     v1::LogExportRecord record;
     record.set_seq(stored.seq);
     const server::StoredRowColumns& columns = stored.columns;

@@ -5,15 +5,15 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
-#include "engine/load/bundle_loader.h"
 #include "engine/decide/request_validator.h"
+#include "engine/lint/policy_linter.h"
+#include "engine/load/bundle_loader.h"
 #include "grpcpp/grpcpp.h"
 #include "refund/v1/service.grpc.pb.h"
 #include "server/suggest/action_suggester.h"
 #include "tools/refundctl/command_args.h"
 #include "tools/refundctl/export_command.h"
 #include "tools/refundctl/json_io.h"
-#include "engine/lint/policy_linter.h"
 #include "tools/refundctl/policy_test_runner.h"
 #include "tools/refundctl/replay_command.h"
 #include "tools/refundctl/server_client.h"

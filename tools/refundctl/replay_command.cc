@@ -11,10 +11,10 @@
 #include "absl/strings/str_cat.h"
 #include "engine/load/bundle_loader.h"
 #include "google/protobuf/util/time_util.h"
-#include "server/bundles/bundle_cache.h"
 #include "server/audit/decision_replayer.h"
 #include "server/audit/replay_request.h"
-#include "server/log/sqlite/sqlite_decision_log.h"
+#include "server/bundles/bundle_cache.h"
+#include "server/log/open/open_decision_log.h"
 #include "tools/refundctl/replay_format.h"
 #include "tools/refundctl/server_client.h"
 
@@ -49,10 +49,10 @@ absl::Status ParseVerdict(const std::string& value, v1::Verdict* out) {
 absl::Status ReplayOffline(const std::string& db,
                            const v1::ReplayRequest& request,
                            ReplayPrinter& printer, v1::ReplaySummary* summary) {
-  server::SqliteDecisionLogOptions options;
+  server::OpenLogOptions options;
   options.read_only = true;
-  absl::StatusOr<std::unique_ptr<server::SqliteDecisionLog>> log =
-      server::SqliteDecisionLog::Open(db, options);
+  absl::StatusOr<std::unique_ptr<server::DecisionLog>> log =
+      server::OpenDecisionLog(db, options);
   if (!log.ok()) return log.status();
   server::BundleCache bundles(**log);
   absl::StatusOr<server::ReplayOptions> replay =

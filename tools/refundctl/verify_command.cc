@@ -1,16 +1,31 @@
 #include "tools/refundctl/verify_command.h"
 
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "server/audit/verify_report_proto.h"
 #include "server/log/log_verifier.h"
+#include "server/log/open/open_decision_log.h"
 #include "tools/refundctl/json_io.h"
 #include "tools/refundctl/server_client.h"
 
 namespace refund {
 namespace {
+
+// Offline: a snapshot of the log the spec names (a file), verified here.
+absl::StatusOr<v1::VerifyDecisionLogResponse> VerifyOffline(
+    const std::string& db, int max_problems) {
+  absl::StatusOr<std::unique_ptr<server::LogSnapshot>> snapshot =
+      server::OpenLogSnapshot(db);
+  if (!snapshot.ok()) return snapshot.status();
+  absl::StatusOr<server::VerifyReport> report =
+      server::VerifyLog(**snapshot, max_problems);
+  if (!report.ok()) return report.status();
+  return server::ToProto(*report);
+}
 
 absl::StatusOr<v1::VerifyDecisionLogResponse> VerifyOnServer(
     const std::string& address, int max_problems) {
@@ -81,9 +96,8 @@ int RunVerifyCommand(const Args& args, std::ostream& out, std::ostream& err) {
     return 2;
   }
   absl::StatusOr<v1::VerifyDecisionLogResponse> report =
-      source.db.empty()
-          ? VerifyOnServer(source.server, max_problems)
-          : server::VerifyDecisionLogFile(source.db, max_problems);
+      source.db.empty() ? VerifyOnServer(source.server, max_problems)
+                        : VerifyOffline(source.db, max_problems);
   if (!report.ok()) {
     err << "verify: " << report.status().message() << "\n";
     return 1;

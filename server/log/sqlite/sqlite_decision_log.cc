@@ -25,132 +25,15 @@
 #include "absl/time/time.h"
 #include "engine/base/status_macros.h"
 #include "server/log/decision_codec.h"
-#include "server/log/sqlite/log_rows.h"
-#include "server/log/log_verifier.h"
 #include "server/log/page_token.h"
 #include "server/log/row_hash.h"
 #include "server/log/sqlite/sqlite_connection.h"
+#include "server/log/sqlite/sqlite_log_snapshot.h"
+#include "server/log/sqlite/sqlite_schema.h"
 #include "server/log/sqlite/wal_write_combining_vfs.h"
 
 namespace refund::server {
 namespace {
-
-// Schema version 1. decided_at and stored_at are microseconds since the Unix
-// epoch; verdict is the refund.v1.Verdict number; request and decision are
-// the deterministic protobuf serializations that row_hash covers.
-constexpr char kSchemaV1[] = R"sql(
-CREATE TABLE bundles (
-  version   TEXT PRIMARY KEY,
-  name      TEXT NOT NULL,
-  text      TEXT NOT NULL,
-  stored_at INTEGER NOT NULL
-);
-CREATE TABLE decisions (
-  seq            INTEGER PRIMARY KEY,
-  decision_id    TEXT NOT NULL UNIQUE,
-  request_id     TEXT NOT NULL UNIQUE,
-  refund_id      TEXT NOT NULL,
-  shop_id        TEXT NOT NULL,
-  verdict        INTEGER NOT NULL,
-  decided_at     INTEGER NOT NULL,
-  bundle_version TEXT NOT NULL REFERENCES bundles(version),
-  request        BLOB NOT NULL,
-  decision       BLOB NOT NULL,
-  request_sha256 BLOB NOT NULL,
-  prev_hash      BLOB NOT NULL,
-  row_hash       BLOB NOT NULL
-);
-CREATE INDEX decisions_by_refund_id ON decisions(refund_id);
-CREATE INDEX decisions_by_shop_id ON decisions(shop_id);
-CREATE INDEX decisions_by_decided_at ON decisions(decided_at);
-CREATE TABLE decision_rules (
-  seq     INTEGER NOT NULL REFERENCES decisions(seq),
-  rule_id TEXT NOT NULL,
-  PRIMARY KEY (seq, rule_id)
-) WITHOUT ROWID;
-CREATE INDEX decision_rules_by_rule_id ON decision_rules(rule_id, seq);
-)sql";
-
-// Schema version 2: the chain head, the last row's seq and row_hash, updated
-// in the same transaction as the rows it follows, so that deleting the last
-// rows is detectable (a chain alone cannot tell). Initialised from the rows
-// already stored.
-constexpr char kSchemaV2[] = R"sql(
-CREATE TABLE chain_head (
-  id        INTEGER PRIMARY KEY CHECK (id = 1),
-  last_seq  INTEGER NOT NULL,
-  last_hash BLOB NOT NULL
-);
-INSERT INTO chain_head (id, last_seq, last_hash) VALUES (1, 0, zeroblob(32));
-UPDATE chain_head SET last_seq = d.seq, last_hash = d.row_hash
-  FROM (SELECT seq, row_hash FROM decisions ORDER BY seq DESC LIMIT 1) AS d;
-)sql";
-
-// Schema version 3: no index of decision_rules by rule id. ListDecisions'
-// rule filter walks the decisions in seq order and probes decision_rules by
-// its primary key (seq, rule_id), so the index was never read, and it cost
-// every decision one more B-tree insert per matched rule.
-constexpr char kSchemaV3[] = R"sql(
-DROP INDEX IF EXISTS decision_rules_by_rule_id;
-)sql";
-
-// Schema version 4: compressed decisions (server/log/decision_codec.h). A
-// bundle version may have the dictionary its decisions are compressed with,
-// stored once and never changed (apart from the bundle's text, so that
-// losing one does not lose the other); each decision row says how its blob
-// is kept. Rows written before stay plain (codec 0).
-constexpr char kSchemaV4[] = R"sql(
-CREATE TABLE decision_dictionaries (
-  version    TEXT PRIMARY KEY,
-  dictionary BLOB NOT NULL
-);
-ALTER TABLE decisions ADD COLUMN decision_codec INTEGER NOT NULL DEFAULT 0;
-)sql";
-
-// The migration hook: step i brings the schema from version i to i + 1.
-// A later schema appends a step here and bumps kSchemaVersion; steps run in
-// one transaction each, so a crash leaves the database at a whole version.
-struct Migration {
-  int to_version;
-  const char* sql;
-};
-constexpr Migration kMigrations[] = {
-    {1, kSchemaV1},
-    {2, kSchemaV2},
-    {3, kSchemaV3},
-    {4, kSchemaV4},
-};
-static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) ==
-                  SqliteDecisionLog::kSchemaVersion,
-              "one migration step per schema version");
-
-absl::Status Migrate(SqliteConnection& db) {
-  for (const Migration& step : kMigrations) {
-    // Re-read the version inside the write transaction: another process may
-    // have migrated the file in the meantime.
-    RETURN_IF_ERROR(db.Execute("BEGIN IMMEDIATE"));
-    absl::StatusOr<int64_t> version = db.QueryInt64("PRAGMA user_version");
-    absl::Status status = version.status();
-    if (status.ok() && *version > SqliteDecisionLog::kSchemaVersion) {
-      status = absl::FailedPreconditionError(absl::StrCat(
-          "decision log: schema version ", *version,
-          " is newer than this build's ", SqliteDecisionLog::kSchemaVersion));
-    }
-    if (status.ok() && *version < step.to_version) {
-      status = db.Execute(step.sql);
-      if (status.ok()) {
-        status =
-            db.Execute(absl::StrCat("PRAGMA user_version = ", step.to_version));
-      }
-    }
-    if (status.ok()) status = db.Execute("COMMIT");
-    if (!status.ok()) {
-      if (db.InTransaction()) db.Execute("ROLLBACK").IgnoreError();
-      return status;
-    }
-  }
-  return absl::OkStatus();
-}
 
 absl::Status ConfigureWriter(SqliteConnection& db,
                              const SqliteDecisionLogOptions& options) {
@@ -179,40 +62,19 @@ absl::Status ConfigureWriter(SqliteConnection& db,
   return absl::OkStatus();
 }
 
-struct ChainEnd {
-  int64_t seq = 0;
-  std::string hash;
-};
-
-absl::StatusOr<ChainEnd> ReadChainEnd(SqliteConnection& db) {
+// The chain's head as the rows say (the last row), not as the chain_head
+// table does: the writer links to the last row that is there.
+absl::StatusOr<ChainHead> ReadChainEnd(SqliteConnection& db) {
   ASSIGN_OR_RETURN(SqliteStatement stmt,
                    db.Prepare("SELECT seq, row_hash FROM decisions "
                               "ORDER BY seq DESC LIMIT 1"));
   ASSIGN_OR_RETURN(bool found, stmt.Step());
-  if (!found) return ChainEnd{0, GenesisHash()};
-  ChainEnd end{stmt.ColumnInt64(0), stmt.ColumnBytes(1)};
-  if (end.hash.size() != kSha256Size) {
+  if (!found) return HashChain().head();
+  ChainHead end{stmt.ColumnInt64(0), stmt.ColumnBytes(1)};
+  if (end.last_hash.size() != kSha256Size) {
     return absl::DataLossError("decision log: last row_hash is malformed");
   }
   return end;
-}
-
-// A read-only open needs the current schema (the writer migrates; a reader
-// must not).
-absl::Status CheckReadOnlySchema(SqliteConnection& db) {
-  // Version 3 only dropped an unused index, and version 4's new columns are
-  // read as "plain" where missing (DecisionCodecSql): a version 2 file reads
-  // the same.
-  constexpr int64_t kOldestReadable = 2;
-  ASSIGN_OR_RETURN(int64_t version, db.QueryInt64("PRAGMA user_version"));
-  if (version < kOldestReadable ||
-      version > SqliteDecisionLog::kSchemaVersion) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "decision log: schema version ", version, ", this build reads ",
-        kOldestReadable, " to ", SqliteDecisionLog::kSchemaVersion,
-        " read-only (open it once read-write to migrate)"));
-  }
-  return absl::OkStatus();
 }
 
 // Resets a statement when leaving a scope, so that no statement keeps a
@@ -290,8 +152,9 @@ SqliteDecisionLog::PrepareWriterStatements(SqliteConnection& db) {
       db.Prepare(
           "INSERT INTO decisions (decision_id, request_id, refund_id, "
           "shop_id, verdict, decided_at, bundle_version, request, decision, "
-          "request_sha256, prev_hash, row_hash, decision_codec) "
-          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"));
+          "request_sha256, prev_hash, row_hash, decision_codec, seq) "
+          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+          "?14)"));
   ASSIGN_OR_RETURN(SqliteStatement insert_bundle,
                    db.Prepare("INSERT OR IGNORE INTO bundles "
                               "(version, name, text, stored_at) "
@@ -329,7 +192,8 @@ absl::StatusOr<std::unique_ptr<SqliteDecisionLog>> SqliteDecisionLog::Open(
     }
   }
   // The writer syncs every commit (synchronous=FULL) and every checkpoint,
-  // so its writes may be gathered (server/log/sqlite/wal_write_combining_vfs.h).
+  // so its writes may be gathered
+  // (server/log/sqlite/wal_write_combining_vfs.h).
   ASSIGN_OR_RETURN(
       std::unique_ptr<SqliteConnection> writer,
       SqliteConnection::Open(
@@ -339,12 +203,12 @@ absl::StatusOr<std::unique_ptr<SqliteDecisionLog>> SqliteDecisionLog::Open(
               SQLITE_OPEN_NOMUTEX,
           options.read_only ? nullptr : WalWriteCombiningVfs()));
   if (options.read_only) {
-    RETURN_IF_ERROR(CheckReadOnlySchema(*writer));
+    RETURN_IF_ERROR(CheckReadableSchema(*writer));
   } else {
     RETURN_IF_ERROR(ConfigureWriter(*writer, options));
-    RETURN_IF_ERROR(Migrate(*writer));
+    RETURN_IF_ERROR(CreateOrMigrateSchema(*writer));
   }
-  ASSIGN_OR_RETURN(ChainEnd chain_end, ReadChainEnd(*writer));
+  ASSIGN_OR_RETURN(ChainHead chain_end, ReadChainEnd(*writer));
   ASSIGN_OR_RETURN(std::string codec_sql, DecisionCodecSql(*writer));
 
   // A read-only log never writes, and an old file it reads may lack the
@@ -366,23 +230,21 @@ absl::StatusOr<std::unique_ptr<SqliteDecisionLog>> SqliteDecisionLog::Open(
   }
   return std::unique_ptr<SqliteDecisionLog>(new SqliteDecisionLog(
       path, options, std::move(writer), std::move(checkpointer),
-      std::move(statements), std::move(chain_end.hash), chain_end.seq,
-      std::move(codec_sql)));
+      std::move(statements), std::move(chain_end), std::move(codec_sql)));
 }
 
 SqliteDecisionLog::SqliteDecisionLog(
     std::string path, SqliteDecisionLogOptions options,
     std::unique_ptr<SqliteConnection> writer,
     std::unique_ptr<SqliteConnection> checkpointer,
-    std::optional<WriterStatements> statements, std::string last_hash,
-    int64_t last_seq, std::string codec_sql)
+    std::optional<WriterStatements> statements, ChainHead head,
+    std::string codec_sql)
     : path_(std::move(path)),
       options_(options),
       stored_columns_(StoredColumns(codec_sql)),
       writer_(std::move(writer)),
       statements_(std::move(statements)),
-      last_hash_(std::move(last_hash)),
-      last_seq_(last_seq) {
+      chain_(std::move(head)) {
   // A read-only log (audit tools) has no writer and nothing to checkpoint.
   if (options_.read_only) return;
   // Named, so that `top -H` and profiles tell the log's threads apart.
@@ -485,8 +347,7 @@ void SqliteDecisionLog::CommitBatch(std::vector<Job>& batch) {
     // snapshot) only leaves the WAL longer; the checkpointer asks again.
     writer_->Execute("PRAGMA wal_checkpoint(RESTART)").IgnoreError();
   }
-  const std::string start_hash = last_hash_;
-  const int64_t start_seq = last_seq_;
+  const ChainHead start = chain_.head();
   std::vector<absl::StatusOr<std::string>> outcomes(
       batch.size(), absl::InternalError("decision log: not processed"));
 
@@ -498,14 +359,15 @@ void SqliteDecisionLog::CommitBatch(std::vector<Job>& batch) {
       txn = StoreBundle(std::get<BundleJob>(batch[i]));
     }
   }
-  if (txn.ok() && last_seq_ != start_seq) txn = UpdateChainHead();
+  if (txn.ok() && chain_.head().last_seq != start.last_seq) {
+    txn = UpdateChainHead();
+  }
   if (txn.ok()) txn = writer_->Execute("COMMIT");
   if (!txn.ok()) {
     // SQLite may already have rolled back (e.g. after SQLITE_FULL); roll back
     // what remains so that nothing of this batch is kept.
     if (writer_->InTransaction()) writer_->Execute("ROLLBACK").IgnoreError();
-    last_hash_ = start_hash;
-    last_seq_ = start_seq;
+    chain_ = HashChain(start);
     // A bundle stored by this batch is gone again.
     stored_bundles_.clear();
     absl::Status failed = absl::UnavailableError(txn.message());
@@ -632,9 +494,7 @@ absl::Status SqliteDecisionLog::StoreEntry(
   DecisionCompressor* const compressor = stored_bundle->second.get();
 
   const std::string& decision_bytes = entry.decision_bytes;
-  std::string row_hash =
-      ComputeRowHash(entry.request_bytes, decision_bytes, entry.bundle_version,
-                     entry.decided_at_micros, last_hash_);
+  const ChainLink link = chain_.Link(entry);
   // The hash covers the decision's bytes; the row may keep them compressed.
   absl::string_view stored_decision = decision_bytes;
   DecisionCodec codec = DecisionCodec::kPlain;
@@ -659,9 +519,10 @@ absl::Status SqliteDecisionLog::StoreEntry(
     insert.BindBlobBorrowed(8, entry.request_bytes);
     insert.BindBlobBorrowed(9, stored_decision);
     insert.BindBlob(10, Sha256(entry.request_bytes));
-    insert.BindBlob(11, last_hash_);
-    insert.BindBlob(12, row_hash);
+    insert.BindBlobBorrowed(11, link.prev_hash);
+    insert.BindBlobBorrowed(12, link.row_hash);
     insert.BindInt64(13, static_cast<int64_t>(codec));
+    insert.BindInt64(14, link.seq);
     absl::Status inserted = insert.Run();
     // A constraint failure undoes only this statement; the batch goes on.
     // Inserting first and looking only then spares every new decision a
@@ -673,10 +534,8 @@ absl::Status SqliteDecisionLog::StoreEntry(
     RETURN_IF_ERROR(inserted);
   }
 
-  const int64_t seq = writer_->LastInsertRowId();
-  RETURN_IF_ERROR(InsertRules(seq, entry.rule_ids));
-  last_hash_ = std::move(row_hash);
-  last_seq_ = seq;
+  RETURN_IF_ERROR(InsertRules(link.seq, entry.rule_ids));
+  chain_.Advance(link);
   *outcome = std::move(entry.decision_bytes);
   return absl::OkStatus();
 }
@@ -742,8 +601,8 @@ absl::Status SqliteDecisionLog::InsertRules(
 absl::Status SqliteDecisionLog::UpdateChainHead() {
   SqliteStatement& update = statements_->update_head;
   ResetOnExit reset(update);
-  update.BindInt64(1, last_seq_);
-  update.BindBlob(2, last_hash_);
+  update.BindInt64(1, chain_.head().last_seq);
+  update.BindBlob(2, chain_.head().last_hash);
   return update.Run();
 }
 
@@ -897,9 +756,10 @@ absl::StatusOr<std::string> SqliteDecisionLog::GetBundleText(
 
 namespace refund::server {
 
-absl::StatusOr<v1::VerifyDecisionLogResponse> SqliteDecisionLog::Verify(
-    int max_problems) {
-  return VerifyDecisionLogFile(path_, max_problems);
+absl::StatusOr<std::unique_ptr<LogSnapshot>> SqliteDecisionLog::OpenSnapshot() {
+  ASSIGN_OR_RETURN(std::unique_ptr<SqliteLogSnapshot> snapshot,
+                   SqliteLogSnapshot::Open(path_));
+  return std::unique_ptr<LogSnapshot>(std::move(snapshot));
 }
 
 }  // namespace refund::server

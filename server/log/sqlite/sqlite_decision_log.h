@@ -16,10 +16,9 @@
 // about a tenth of its bytes), others as they are; the row's decision_codec
 // says which. Every read gives the decision's bytes back exactly.
 //
-// Hash chain: each row's prev_hash is the row_hash of the row before it (32
-// zero bytes for the first); row_hash is ComputeRowHash (server/log/row_hash.h).
-// The writer keeps the latest hash in memory, read at Open, and restores it
-// when a batch fails. Each batch also updates the chain head (table
+// Hash chain (server/log/hash_chain.h): the writer keeps the chain's head in
+// memory, read at Open, links each row to it, and restores it when a batch
+// fails. Each batch also updates the chain head (table
 // chain_head: last seq and row_hash) before its COMMIT, so that deleting the
 // last rows is detectable (server/log/log_verifier.h).
 //
@@ -46,7 +45,9 @@
 #include "absl/synchronization/notification.h"
 #include "server/log/decision_codec.h"
 #include "server/log/decision_log.h"
+#include "server/log/hash_chain.h"
 #include "server/log/sqlite/sqlite_connection.h"
+#include "server/log/sqlite/sqlite_schema.h"
 #include "server/log/sqlite/stored_decision_decoder.h"
 
 namespace refund::server {
@@ -83,7 +84,7 @@ struct SqliteDecisionLogOptions {
 class SqliteDecisionLog final : public DecisionLog {
  public:
   // The schema this code writes (PRAGMA user_version).
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = kSqliteSchemaVersion;
 
   // Opens (creating the file and any missing directories) and migrates the
   // database at `path`, then starts the writer thread. UNAVAILABLE when the
@@ -105,9 +106,8 @@ class SqliteDecisionLog final : public DecisionLog {
       const DecisionFilter& filter) override;
   absl::StatusOr<std::string> GetBundleText(
       const std::string& version) override;
-  // VerifyDecisionLogFile on this log's file (its own read connection).
-  absl::StatusOr<v1::VerifyDecisionLogResponse> Verify(
-      int max_problems) override;
+  // A SqliteLogSnapshot of this log's file (its own read connection).
+  absl::StatusOr<std::unique_ptr<LogSnapshot>> OpenSnapshot() override;
   void Close() override;
 
  private:
@@ -142,8 +142,7 @@ class SqliteDecisionLog final : public DecisionLog {
   SqliteDecisionLog(std::string path, SqliteDecisionLogOptions options,
                     std::unique_ptr<SqliteConnection> writer,
                     std::unique_ptr<SqliteConnection> checkpointer,
-                    std::optional<WriterStatements> statements,
-                    std::string last_hash, int64_t last_seq,
+                    std::optional<WriterStatements> statements, ChainHead head,
                     std::string codec_sql);
 
   bool HasWorkOrClosing() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -171,7 +170,7 @@ class SqliteDecisionLog final : public DecisionLog {
   // The decision_rules rows of one decision (each rule id once).
   absl::Status InsertRules(int64_t seq,
                            const std::vector<std::string>& rule_ids);
-  // Writes last_seq_ / last_hash_ to the chain head, inside the open
+  // Writes the chain's head to the chain_head table, inside the open
   // transaction.
   absl::Status UpdateChainHead();
 
@@ -199,8 +198,7 @@ class SqliteDecisionLog final : public DecisionLog {
   // use.
   static constexpr size_t kRulesPerStatement = 16;
   std::unique_ptr<SqliteStatement> insert_rules_[kRulesPerStatement + 1];
-  std::string last_hash_;
-  int64_t last_seq_ = 0;
+  HashChain chain_;
   // Bundle versions known to be stored (committed, or earlier in the open
   // transaction: cleared when a batch fails), each with the compressor of
   // its decision dictionary, or null when it has none (decisions stored

@@ -1,4 +1,4 @@
-#include "server/log/sqlite/log_rows.h"
+#include "server/log/sqlite/sqlite_log_snapshot.h"
 
 #include <sqlite3.h>
 
@@ -25,7 +25,7 @@ StoredRowColumns ReadRowColumns(const SqliteStatement& stmt, int first) {
   return row;
 }
 
-absl::StatusOr<std::unique_ptr<LogRowReader>> LogRowReader::Open(
+absl::StatusOr<std::unique_ptr<SqliteLogSnapshot>> SqliteLogSnapshot::Open(
     const std::string& path) {
   ASSIGN_OR_RETURN(
       std::unique_ptr<SqliteConnection> db,
@@ -39,26 +39,57 @@ absl::StatusOr<std::unique_ptr<LogRowReader>> LogRowReader::Open(
         path + ": not a decision log (no decisions table)");
   }
   // A deferred transaction: the snapshot is taken by the first read and kept
-  // until the reader is destroyed.
+  // until the snapshot is destroyed.
   RETURN_IF_ERROR(db->Execute("BEGIN"));
   ASSIGN_OR_RETURN(std::string codec_sql, DecisionCodecSql(*db));
   ASSIGN_OR_RETURN(SqliteStatement rows,
                    db->Prepare(absl::StrCat("SELECT seq, request, decision, ",
                                             codec_sql, ", ", kRowColumnsSql,
                                             " FROM decisions ORDER BY seq")));
-  return std::unique_ptr<LogRowReader>(
-      new LogRowReader(std::move(db), std::move(rows)));
+  ASSIGN_OR_RETURN(SqliteStatement rules,
+                   db->Prepare("SELECT seq, rule_id FROM decision_rules "
+                               "ORDER BY seq, rule_id"));
+  return std::unique_ptr<SqliteLogSnapshot>(
+      new SqliteLogSnapshot(std::move(db), std::move(rows), std::move(rules)));
 }
 
-LogRowReader::~LogRowReader() {
+SqliteLogSnapshot::~SqliteLogSnapshot() {
   rows_.Reset();
+  rules_.Reset();
   if (db_->InTransaction()) db_->Execute("COMMIT").IgnoreError();
 }
 
-absl::StatusOr<std::optional<LogRow>> LogRowReader::Next() {
+absl::Status SqliteLogSnapshot::AdvanceRules() {
+  ASSIGN_OR_RETURN(bool has_row, rules_.Step());
+  if (has_row) {
+    rule_.emplace(rules_.ColumnInt64(0), rules_.ColumnBytes(1));
+  } else {
+    rule_.reset();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteLogSnapshot::SkipRulesTo(int64_t seq) {
+  if (!rules_started_) {
+    rules_started_ = true;
+    RETURN_IF_ERROR(AdvanceRules());
+  }
+  while (rule_ && rule_->first < seq) {
+    if (orphans_.empty() || orphans_.back() != rule_->first) {
+      orphans_.push_back(rule_->first);
+    }
+    RETURN_IF_ERROR(AdvanceRules());
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<LogRecord>> SqliteLogSnapshot::Next() {
   ASSIGN_OR_RETURN(bool has_row, rows_.Step());
-  if (!has_row) return std::nullopt;
-  LogRow row;
+  if (!has_row) {
+    RETURN_IF_ERROR(SkipRulesTo(INT64_MAX));
+    return std::nullopt;
+  }
+  LogRecord row;
   row.seq = rows_.ColumnInt64(0);
   row.request = rows_.ColumnBytes(1);
   row.columns = ReadRowColumns(rows_, 4);
@@ -70,7 +101,45 @@ absl::StatusOr<std::optional<LogRow>> LogRowReader::Next() {
   } else {
     row.decision_error = std::string(decision.status().message());
   }
+  // This row's rule rows are consumed whether or not it parses, so that they
+  // are never taken for rows of a deleted seq.
+  RETURN_IF_ERROR(SkipRulesTo(row.seq));
+  while (rule_ && rule_->first == row.seq) {
+    row.indexed_rule_ids.push_back(std::move(rule_->second));
+    RETURN_IF_ERROR(AdvanceRules());
+  }
   return row;
+}
+
+absl::StatusOr<std::vector<StoredBundleText>> SqliteLogSnapshot::Bundles() {
+  ASSIGN_OR_RETURN(SqliteStatement stmt,
+                   db_->Prepare("SELECT version, text FROM bundles"));
+  std::vector<StoredBundleText> bundles;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool has_row, stmt.Step());
+    if (!has_row) break;
+    bundles.push_back({stmt.ColumnBytes(0), stmt.ColumnBytes(1)});
+  }
+  return bundles;
+}
+
+absl::StatusOr<LogSnapshot::HeadState> SqliteLogSnapshot::Head() {
+  HeadState state;
+  ASSIGN_OR_RETURN(int64_t tables,
+                   db_->QueryInt64("SELECT count(*) FROM sqlite_master WHERE "
+                                   "type = 'table' AND name = 'chain_head'"));
+  state.kept = tables > 0;
+  if (!state.kept) return state;
+  ASSIGN_OR_RETURN(
+      SqliteStatement head,
+      db_->Prepare("SELECT last_seq, last_hash FROM chain_head WHERE id = 1"));
+  ASSIGN_OR_RETURN(bool found, head.Step());
+  if (found) state.head = ChainHead{head.ColumnInt64(0), head.ColumnBytes(1)};
+  return state;
+}
+
+absl::StatusOr<std::vector<int64_t>> SqliteLogSnapshot::OrphanIndexedSeqs() {
+  return orphans_;
 }
 
 }  // namespace refund::server

@@ -1,32 +1,24 @@
-// Raw rows of the SQLite decision log, every column as stored, for the audit
-// tools that must see exactly what is in the file (verify, export), not what
-// the log's API makes of it.
-#ifndef SERVER_LOG_SQLITE_LOG_ROWS_H_
-#define SERVER_LOG_SQLITE_LOG_ROWS_H_
+// The SQLite store's LogSnapshot (server/log/log_snapshot.h): a read-only
+// connection to a decision log file inside one read transaction, so that
+// everything read through it is one consistent snapshot even while a server
+// appends. Never writes the file.
+#ifndef SERVER_LOG_SQLITE_SQLITE_LOG_SNAPSHOT_H_
+#define SERVER_LOG_SQLITE_SQLITE_LOG_SNAPSHOT_H_
 
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
+#include "server/log/log_snapshot.h"
 #include "server/log/sqlite/sqlite_connection.h"
 #include "server/log/sqlite/stored_decision_decoder.h"
 #include "server/log/stored_row.h"
 
 namespace refund::server {
-
-// One row of the decisions table.
-struct LogRow {
-  int64_t seq = 0;
-  StoredRowColumns columns;
-  std::string request;  // deterministic serialization of the RefundRequest
-  // Deterministic serialization of the Decision, decompressed when the row
-  // keeps it compressed (server/log/decision_codec.h); empty when that fails.
-  std::string decision;
-  // Why the stored decision blob could not be decoded; empty when it was.
-  std::string decision_error;
-};
 
 // The decisions columns that ReadRowColumns reads, in its order, for a
 // SELECT list.
@@ -38,36 +30,45 @@ inline constexpr char kRowColumnsSql[] =
 // column index `first`.
 StoredRowColumns ReadRowColumns(const SqliteStatement& stmt, int first);
 
-// A read-only connection to a decision log file, inside one read
-// transaction, so that everything read through it is one consistent
-// snapshot even while a server appends. Never writes the file. Not
-// thread-safe.
-class LogRowReader {
+// Reads any schema version's file (version 1 has no chain head: Head says
+// so). Not thread-safe.
+class SqliteLogSnapshot final : public LogSnapshot {
  public:
   // UNAVAILABLE when the file cannot be opened; FAILED_PRECONDITION when it
   // has no decisions table (not a decision log).
-  static absl::StatusOr<std::unique_ptr<LogRowReader>> Open(
+  static absl::StatusOr<std::unique_ptr<SqliteLogSnapshot>> Open(
       const std::string& path);
-  ~LogRowReader();
-  LogRowReader(const LogRowReader&) = delete;
-  LogRowReader& operator=(const LogRowReader&) = delete;
+  ~SqliteLogSnapshot() override;
+  SqliteLogSnapshot(const SqliteLogSnapshot&) = delete;
+  SqliteLogSnapshot& operator=(const SqliteLogSnapshot&) = delete;
 
-  // The next row in seq order; nullopt after the last. UNAVAILABLE when the
-  // file cannot be read.
-  absl::StatusOr<std::optional<LogRow>> Next();
-
-  // The snapshot's connection, for other queries in the same transaction.
-  SqliteConnection& connection() { return *db_; }
+  absl::StatusOr<std::optional<LogRecord>> Next() override;
+  absl::StatusOr<std::vector<StoredBundleText>> Bundles() override;
+  absl::StatusOr<HeadState> Head() override;
+  // Complete once Next has returned nullopt.
+  absl::StatusOr<std::vector<int64_t>> OrphanIndexedSeqs() override;
 
  private:
-  LogRowReader(std::unique_ptr<SqliteConnection> db, SqliteStatement rows)
-      : db_(std::move(db)), rows_(std::move(rows)) {}
+  SqliteLogSnapshot(std::unique_ptr<SqliteConnection> db, SqliteStatement rows,
+                    SqliteStatement rules)
+      : db_(std::move(db)), rows_(std::move(rows)), rules_(std::move(rules)) {}
+
+  // Moves the rule cursor to the first rule row at or after `seq`,
+  // recording the seqs passed over as orphans.
+  absl::Status SkipRulesTo(int64_t seq);
+  absl::Status AdvanceRules();
 
   std::unique_ptr<SqliteConnection> db_;
+  // Decisions in seq order; decision_rules in (seq, rule_id) order, read
+  // alongside.
   SqliteStatement rows_;
+  SqliteStatement rules_;
+  bool rules_started_ = false;
+  std::optional<std::pair<int64_t, std::string>> rule_;
+  std::vector<int64_t> orphans_;
   StoredDecisionDecoder decoder_;
 };
 
 }  // namespace refund::server
 
-#endif  // SERVER_LOG_SQLITE_LOG_ROWS_H_
+#endif  // SERVER_LOG_SQLITE_SQLITE_LOG_SNAPSHOT_H_

@@ -9,14 +9,23 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/audit/verify_report_proto.h"
 #include "server/log/sqlite/sqlite_connection.h"
 #include "server/log/sqlite/sqlite_decision_log.h"
-#include "tests/server/log_builder.h"
+#include "server/log/sqlite/sqlite_log_snapshot.h"
+#include "tests/testing/log_builder.h"
 
 namespace refund::server {
 namespace {
 
 using ::testing::HasSubstr;
+
+absl::StatusOr<VerifyReport> VerifyFile(const std::string& path,
+                                        int max_problems = 0) {
+  auto snapshot = SqliteLogSnapshot::Open(path);
+  if (!snapshot.ok()) return snapshot.status();
+  return VerifyLog(**snapshot, max_problems);
+}
 
 class LogVerifierTest : public ::testing::Test {
  protected:
@@ -34,10 +43,11 @@ class LogVerifierTest : public ::testing::Test {
     ASSERT_TRUE((*db)->Execute(sql).ok()) << sql;
   }
 
+  // The report in the VerifyDecisionLog RPC's form, as clients see it.
   v1::VerifyDecisionLogResponse Verify(int max_problems = 0) {
-    auto report = VerifyDecisionLogFile(stored_->path, max_problems);
+    auto report = VerifyFile(stored_->path, max_problems);
     EXPECT_TRUE(report.ok()) << report.status();
-    return report.ok() ? *report : v1::VerifyDecisionLogResponse();
+    return report.ok() ? ToProto(*report) : v1::VerifyDecisionLogResponse();
   }
 
   std::unique_ptr<testing::StoredLog> stored_;
@@ -184,9 +194,9 @@ TEST_F(LogVerifierTest, NotADecisionLogCannotBeVerified) {
     ASSERT_TRUE(db.ok());
     ASSERT_TRUE((*db)->Execute("CREATE TABLE t (x)").ok());
   }
-  EXPECT_EQ(VerifyDecisionLogFile(other).status().code(),
+  EXPECT_EQ(VerifyFile(other).status().code(),
             absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(VerifyDecisionLogFile(stored_->dir + "/missing.db").status().code(),
+  EXPECT_EQ(VerifyFile(stored_->dir + "/missing.db").status().code(),
             absl::StatusCode::kUnavailable);
   EXPECT_FALSE(std::filesystem::exists(stored_->dir + "/missing.db"));
 }
@@ -205,7 +215,9 @@ TEST_F(LogVerifierTest, ReadOnlyLogRefusesWritesAndLeavesTheFile) {
   (*log)->Append(DecisionLogEntry(),
                  [&](absl::StatusOr<std::string> r) { appended = r.status(); });
   EXPECT_EQ(appended.code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_TRUE((*log)->Verify(0)->ok());
+  auto snapshot = (*log)->OpenSnapshot();
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+  EXPECT_TRUE(VerifyLog(**snapshot)->ok);
   log->reset();
   EXPECT_EQ(std::filesystem::file_size(stored_->path), size);
 }

@@ -1,0 +1,70 @@
+// One consistent view of a whole decision log, row by row in seq order: what
+// verify, export and the audit tools read, on any store. A store opens it
+// with DecisionLog::OpenSnapshot; nothing appended after that shows in it.
+#ifndef SERVER_LOG_LOG_SNAPSHOT_H_
+#define SERVER_LOG_LOG_SNAPSHOT_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "server/log/hash_chain.h"
+#include "server/log/stored_row.h"
+
+namespace refund::server {
+
+// One stored decision exactly as the store keeps it.
+struct LogRecord {
+  int64_t seq = 0;
+  // The indexed columns and the chain hashes, as stored.
+  StoredRowColumns columns;
+  // Deterministic serialization of the RefundRequest.
+  std::string request;
+  // Deterministic serialization of the Decision, decoded when the store
+  // keeps it compressed; empty when that fails (decision_error says why).
+  std::string decision;
+  std::string decision_error;
+  // The rule ids the store indexes this decision under (ListDecisions' rule
+  // filter), sorted, each once.
+  std::vector<std::string> indexed_rule_ids;
+};
+
+// A stored bundle version, for verify: its text must hash to its version.
+struct StoredBundleText {
+  std::string version;
+  std::string text;
+};
+
+// Not thread-safe: one reader.
+class LogSnapshot {
+ public:
+  virtual ~LogSnapshot() = default;
+
+  // The next record in seq order; nullopt after the last. UNAVAILABLE when
+  // the store cannot be read.
+  virtual absl::StatusOr<std::optional<LogRecord>> Next() = 0;
+
+  // Every stored bundle version with its text.
+  virtual absl::StatusOr<std::vector<StoredBundleText>> Bundles() = 0;
+
+  // The chain head, as stored.
+  struct HeadState {
+    // Whether the store keeps a chain head at all (a log file written
+    // before schema version 2 does not).
+    bool kept = false;
+    // nullopt when the store keeps one but it is missing (deleted).
+    std::optional<ChainHead> head;
+  };
+  virtual absl::StatusOr<HeadState> Head() = 0;
+
+  // Seqs that the rule index names but no record has (the index of a
+  // deleted row), ascending. Empty for a store whose index cannot outlive
+  // its rows.
+  virtual absl::StatusOr<std::vector<int64_t>> OrphanIndexedSeqs() = 0;
+};
+
+}  // namespace refund::server
+
+#endif  // SERVER_LOG_LOG_SNAPSHOT_H_

@@ -1,0 +1,66 @@
+#include "server/log/open/open_decision_log.h"
+
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "engine/base/status_macros.h"
+#include "server/log/memory/memory_decision_log.h"
+#include "server/log/sqlite/sqlite_decision_log.h"
+#include "server/log/sqlite/sqlite_log_snapshot.h"
+
+namespace refund::server {
+namespace {
+
+constexpr absl::string_view kSqliteScheme = "sqlite:";
+constexpr absl::string_view kMemorySpec = "memory:";
+
+// The SQLite file a spec names, or INVALID_ARGUMENT.
+absl::StatusOr<std::string> SqlitePath(const std::string& spec) {
+  std::string path = spec;
+  if (absl::StartsWith(spec, kSqliteScheme)) {
+    path = spec.substr(kSqliteScheme.size());
+  }
+  if (path.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("decision log \"", spec, "\": no file named"));
+  }
+  return path;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<DecisionLog>> OpenDecisionLog(
+    const std::string& spec, const OpenLogOptions& options) {
+  if (spec == kMemorySpec) {
+    if (options.read_only) {
+      return absl::InvalidArgumentError(
+          "decision log \"memory:\": an in-memory log cannot be read-only "
+          "(it starts empty)");
+    }
+    return std::unique_ptr<DecisionLog>(std::make_unique<MemoryDecisionLog>());
+  }
+  ASSIGN_OR_RETURN(std::string path, SqlitePath(spec));
+  SqliteDecisionLogOptions sqlite;
+  sqlite.read_only = options.read_only;
+  ASSIGN_OR_RETURN(std::unique_ptr<SqliteDecisionLog> log,
+                   SqliteDecisionLog::Open(path, sqlite));
+  return std::unique_ptr<DecisionLog>(std::move(log));
+}
+
+absl::StatusOr<std::unique_ptr<LogSnapshot>> OpenLogSnapshot(
+    const std::string& spec) {
+  if (spec == kMemorySpec) {
+    return absl::InvalidArgumentError(
+        "decision log \"memory:\": an in-memory log has nothing to read "
+        "from another process");
+  }
+  ASSIGN_OR_RETURN(std::string path, SqlitePath(spec));
+  ASSIGN_OR_RETURN(std::unique_ptr<SqliteLogSnapshot> snapshot,
+                   SqliteLogSnapshot::Open(path));
+  return std::unique_ptr<LogSnapshot>(std::move(snapshot));
+}
+
+}  // namespace refund::server

@@ -1,0 +1,44 @@
+// Opens a decision log store by name, so that the server and the audit
+// tools choose a store with one flag and never open a store's files
+// themselves.
+//
+// A store is named by a spec:
+//   sqlite:PATH   the embedded SQLite store (server/log/sqlite/), a file
+//   PATH          the same (a spec without a known scheme is a file path)
+//   memory:       an in-memory store (server/log/memory/): nothing survives
+//                 the process; for tests and trials
+#ifndef SERVER_LOG_OPEN_OPEN_DECISION_LOG_H_
+#define SERVER_LOG_OPEN_OPEN_DECISION_LOG_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "server/log/decision_log.h"
+#include "server/log/log_snapshot.h"
+
+namespace refund::server {
+
+struct OpenLogOptions {
+  // Reads only (audit tools on a copy of a log): the store is never written;
+  // Append and PutBundle answer FAILED_PRECONDITION.
+  bool read_only = false;
+};
+
+// The store `spec` names, opened (and created or migrated unless
+// read_only). INVALID_ARGUMENT for a spec that names no store; otherwise the
+// store's own errors (UNAVAILABLE when it cannot be opened,
+// FAILED_PRECONDITION for a schema it cannot read).
+absl::StatusOr<std::unique_ptr<DecisionLog>> OpenDecisionLog(
+    const std::string& spec, const OpenLogOptions& options = {});
+
+// A snapshot of the store `spec` names, read-only, for verify and export:
+// it reads what is there, whatever schema version wrote it (a SQLite file
+// of any version). Errors as OpenDecisionLog; FAILED_PRECONDITION when the
+// file is not a decision log.
+absl::StatusOr<std::unique_ptr<LogSnapshot>> OpenLogSnapshot(
+    const std::string& spec);
+
+}  // namespace refund::server
+
+#endif  // SERVER_LOG_OPEN_OPEN_DECISION_LOG_H_

@@ -1,0 +1,41 @@
+// What verifying a decision log found (server/log/log_verifier.h): the log's
+// own type, converted to the VerifyDecisionLog RPC's message at the edge.
+#ifndef SERVER_LOG_VERIFY_REPORT_H_
+#define SERVER_LOG_VERIFY_REPORT_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace refund::server {
+
+// One broken link.
+struct LogProblem {
+  // The row where it shows; 0 for the log as a whole.
+  int64_t seq = 0;
+  std::string decision_id;
+  // PREV_HASH_MISMATCH, ROW_HASH_MISMATCH, COLUMN_MISMATCH, SEQ_GAP,
+  // CORRUPT_ROW, BUNDLE_MISSING, BUNDLE_ALTERED, RULES_MISMATCH,
+  // HEAD_MISMATCH.
+  std::string kind;
+  std::string message;
+};
+
+struct VerifyReport {
+  bool ok = false;
+  int64_t rows_checked = 0;
+  int64_t bundles_checked = 0;
+  // The first problems in log order (those of the log as a whole last).
+  std::vector<LogProblem> problems;
+  // Every problem found, listed or not.
+  int64_t problem_count = 0;
+  // The last row's seq and row_hash (lower-case hex; empty for an empty
+  // log).
+  int64_t last_seq = 0;
+  std::string last_row_hash;
+  bool has_chain_head = false;
+};
+
+}  // namespace refund::server
+
+#endif  // SERVER_LOG_VERIFY_REPORT_H_
