@@ -13,7 +13,8 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "host:port to serve on; port 0 picks a free one");
 ABSL_FLAG(std::string, policies, "policies", "policy bundle directory");
 ABSL_FLAG(std::string, db, "data/decisions.db",
-          "SQLite decision log (created with its directory if missing)");
+          "decision log: a SQLite file, PATH or sqlite:PATH (created with its "
+          "directory if missing), or memory: (kept in memory, lost on exit)");
 
 int main(int argc, char** argv) {
   // Before anything can start a thread.
