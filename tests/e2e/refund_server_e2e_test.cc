@@ -633,6 +633,33 @@ TEST(ServerStartupTest, RefusesBrokenBundleAtStartup) {
   EXPECT_THAT(server.status().message(), HasSubstr("exited before listening"));
 }
 
+TEST(ServerStartupTest, MemoryLogServesAndVerifiesWithoutAFile) {
+  TempDir dir;
+  absl::StatusOr<std::unique_ptr<ServerProcess>> server = ServerProcess::Start(
+      REFUND_SERVER_BINARY, REFUND_POLICIES_DIR, "memory:");
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto stub = (*server)->NewStub();
+  v1::DecideRequest request;
+  *request.mutable_request() = SevenDayReturn("memory-1");
+  v1::Decision decision;
+  grpc::ClientContext decide_context;
+  ASSERT_TRUE(stub->Decide(&decide_context, request, &decision).ok());
+  v1::GetDecisionRequest get;
+  get.set_decision_id(decision.decision_id());
+  v1::Decision stored;
+  grpc::ClientContext get_context;
+  ASSERT_TRUE(stub->GetDecision(&get_context, get, &stored).ok());
+  EXPECT_EQ(stored.SerializeAsString(), decision.SerializeAsString());
+  v1::VerifyDecisionLogResponse report;
+  grpc::ClientContext verify_context;
+  ASSERT_TRUE(stub->VerifyDecisionLog(&verify_context,
+                                      v1::VerifyDecisionLogRequest(), &report)
+                  .ok());
+  EXPECT_TRUE(report.ok());
+  EXPECT_EQ(report.rows_checked(), 1);
+  EXPECT_FALSE(std::filesystem::exists("memory:"));
+}
+
 // An inspected return missing its gift: NEGOTIATE, ¥129.00 less the ¥15.00
 // gift.
 v1::RefundRequest ReturnWithoutGift(const std::string& request_id) {
