@@ -198,12 +198,12 @@ void MemoryDecisionLog::AnswerLoop() {
 }
 
 absl::Status MemoryDecisionLog::PutBundle(
-    const std::string& version, const std::string& name,
+    const std::string& version, const std::string& /*name*/,
     const std::string& canonical_text,
     const std::string& /*decision_dictionary*/) {
   absl::MutexLock lock(&mu_);
   if (closed_) return absl::UnavailableError("decision log: closed");
-  bundles_.try_emplace(version, StoredBundle{name, canonical_text});
+  bundles_.try_emplace(version, canonical_text);
   return absl::OkStatus();
 }
 
@@ -288,15 +288,15 @@ absl::StatusOr<std::string> MemoryDecisionLog::GetBundleText(
     return absl::NotFoundError(
         absl::StrCat("bundle version \"", version, "\" not stored"));
   }
-  return found->second.text;
+  return found->second;
 }
 
 absl::StatusOr<std::unique_ptr<LogSnapshot>> MemoryDecisionLog::OpenSnapshot() {
   absl::ReaderMutexLock lock(&mu_);
   std::vector<StoredBundleText> bundles;
   bundles.reserve(bundles_.size());
-  for (const auto& [version, bundle] : bundles_) {
-    bundles.push_back({version, bundle.text});
+  for (const auto& [version, text] : bundles_) {
+    bundles.push_back({version, text});
   }
   return std::unique_ptr<LogSnapshot>(
       new MemoryLogSnapshot(rows_, std::move(bundles), chain_.head()));

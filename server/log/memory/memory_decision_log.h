@@ -59,7 +59,8 @@ class MemoryDecisionLog final : public DecisionLog {
 
   // Stores `entry` before returning; `done` runs on the answer thread.
   void Append(DecisionLogEntry entry, AppendCallback done) override;
-  // Keeps the first name and text of a version; never fails before Close.
+  // Keeps the first text of a version (the name is not read back through
+  // the interface); never fails before Close.
   absl::Status PutBundle(const std::string& version, const std::string& name,
                          const std::string& canonical_text,
                          const std::string& decision_dictionary) override;
@@ -80,10 +81,6 @@ class MemoryDecisionLog final : public DecisionLog {
   void Close() override;
 
  private:
-  struct StoredBundle {
-    std::string name;
-    std::string text;
-  };
   struct Answer {
     AppendCallback done;
     absl::StatusOr<std::string> outcome;
@@ -104,7 +101,8 @@ class MemoryDecisionLog final : public DecisionLog {
   // Index into rows_ by request_id and by decision_id.
   absl::flat_hash_map<std::string, size_t> by_request_id_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, size_t> by_decision_id_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, StoredBundle> bundles_ ABSL_GUARDED_BY(mu_);
+  // Bundle texts by version.
+  std::map<std::string, std::string> bundles_ ABSL_GUARDED_BY(mu_);
   HashChain chain_ ABSL_GUARDED_BY(mu_);
   std::deque<Answer> answers_ ABSL_GUARDED_BY(mu_);
   bool closed_ ABSL_GUARDED_BY(mu_) = false;

@@ -135,7 +135,7 @@ ALTER TABLE decisions ADD COLUMN decision_codec INTEGER NOT NULL DEFAULT 0;
 )sql";
 
 // Step i brings the schema from version i to i + 1. A later schema appends
-// a step here, writes its whole DDL in kSchema and bumps
+// a step here, writes its whole DDL in kSqliteSchema and bumps
 // kSqliteSchemaVersion; steps run in one transaction each, so a crash leaves
 // the database at a whole version.
 constexpr SqliteMigration kMigrations[] = {
@@ -148,7 +148,7 @@ static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) ==
                   kSqliteSchemaVersion,
               "one migration step per schema version");
 
-absl::StatusOr<int64_t> NewerVersionCheck(SqliteConnection& db) {
+absl::StatusOr<int64_t> ReadVersionNotNewer(SqliteConnection& db) {
   ASSIGN_OR_RETURN(int64_t version, db.QueryInt64("PRAGMA user_version"));
   if (version > kSqliteSchemaVersion) {
     return absl::FailedPreconditionError(
@@ -158,15 +158,14 @@ absl::StatusOr<int64_t> NewerVersionCheck(SqliteConnection& db) {
   return version;
 }
 
-// Runs `sql` and sets the version to `to_version` in one transaction, if
-// the file (re-read inside it) is still at a version `applies` accepts.
-template <typename Applies>
-absl::Status Step(SqliteConnection& db, const char* sql, int to_version,
-                  Applies applies) {
+// Runs `sql` and sets the version to `to_version` in one transaction, if the
+// file (its version re-read inside the transaction) is at `from_version`.
+absl::Status Step(SqliteConnection& db, const char* sql, int from_version,
+                  int to_version) {
   RETURN_IF_ERROR(db.Execute("BEGIN IMMEDIATE"));
-  absl::StatusOr<int64_t> version = NewerVersionCheck(db);
+  absl::StatusOr<int64_t> version = ReadVersionNotNewer(db);
   absl::Status status = version.status();
-  if (status.ok() && applies(*version)) {
+  if (status.ok() && *version == from_version) {
     status = db.Execute(sql);
     if (status.ok()) {
       status = db.Execute(absl::StrCat("PRAGMA user_version = ", to_version));
@@ -181,19 +180,13 @@ absl::Status Step(SqliteConnection& db, const char* sql, int to_version,
 
 }  // namespace
 
-const SqliteMigration* SqliteMigrations(int* count) {
-  *count = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
-  return kMigrations;
-}
+absl::Span<const SqliteMigration> SqliteMigrations() { return kMigrations; }
 
 absl::Status CreateOrMigrateSchema(SqliteConnection& db) {
-  // A new file gets the whole schema at once.
-  RETURN_IF_ERROR(Step(db, kSqliteSchema, kSqliteSchemaVersion,
-                       [](int64_t version) { return version == 0; }));
+  // A new file gets the whole schema at once; then it is past every step.
+  RETURN_IF_ERROR(Step(db, kSqliteSchema, 0, kSqliteSchemaVersion));
   for (const SqliteMigration& step : kMigrations) {
-    RETURN_IF_ERROR(Step(db, step.sql, step.to_version, [&](int64_t version) {
-      return version == step.to_version - 1 && version > 0;
-    }));
+    RETURN_IF_ERROR(Step(db, step.sql, step.to_version - 1, step.to_version));
   }
   return absl::OkStatus();
 }

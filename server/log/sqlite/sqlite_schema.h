@@ -7,6 +7,7 @@
 #define SERVER_LOG_SQLITE_SQLITE_SCHEMA_H_
 
 #include "absl/status/status.h"
+#include "absl/types/span.h"
 #include "server/log/sqlite/sqlite_connection.h"
 
 namespace refund::server {
@@ -29,9 +30,9 @@ struct SqliteMigration {
   const char* sql;
 };
 
-// The migration steps in order, one per version; step i brings version i to
-// i + 1.
-const SqliteMigration* SqliteMigrations(int* count);
+// The migration steps in order, one per version: the step at index i brings
+// version i to i + 1.
+absl::Span<const SqliteMigration> SqliteMigrations();
 
 // On a writable connection: a new (empty, version 0) file gets kSqliteSchema;
 // an older one is migrated step by step, each step in its own transaction

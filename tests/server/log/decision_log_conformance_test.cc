@@ -30,11 +30,13 @@
 #include "server/log/row_hash.h"
 #include "server/log/sqlite/sqlite_decision_log.h"
 #include "tests/testing/request_generator.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
 namespace refund::server {
 namespace {
 
+using ::refund::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
@@ -45,18 +47,6 @@ constexpr char kBundleText[] = "policy bundle text of the conformance suite";
 constexpr char kOtherBundleText[] = "another policy bundle text";
 // 2023-11-14T22:13:20Z.
 constexpr int64_t kBaseMicros = 1'700'000'000'000'000;
-
-MATCHER_P2(StatusIs, code, message_matcher,
-           absl::StrCat(negation ? "isn't " : "is ",
-                        absl::StatusCodeToString(code))) {
-  const absl::Status status = arg;
-  if (status.code() != code) {
-    *result_listener << "status is " << status;
-    return false;
-  }
-  return ::testing::ExplainMatchResult(
-      message_matcher, std::string(status.message()), result_listener);
-}
 
 // The stores under test: each makes a fresh, empty log in `dir`.
 struct MemoryStore {

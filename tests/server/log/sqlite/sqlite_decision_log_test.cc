@@ -28,10 +28,12 @@
 #include "server/log/row_hash.h"
 #include "server/log/sqlite/sqlite_connection.h"
 #include "server/log/sqlite/stored_decision_decoder.h"
+#include "tests/testing/status_matchers.h"
 
 namespace refund::server {
 namespace {
 
+using ::refund::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -39,16 +41,6 @@ using ::testing::Not;
 
 constexpr char kVersion[] = "v-one";
 constexpr int64_t kBaseMicros = 1'700'000'000'000'000;
-
-MATCHER_P2(StatusIs, code, message_matcher, "") {
-  const absl::Status& status = arg;
-  if (status.code() != code) {
-    *result_listener << "status is " << status;
-    return false;
-  }
-  return ::testing::ExplainMatchResult(
-      message_matcher, std::string(status.message()), result_listener);
-}
 
 struct EntrySpec {
   std::string request_id;

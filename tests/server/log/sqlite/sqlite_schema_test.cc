@@ -78,9 +78,8 @@ std::vector<std::string> Structure(SqliteConnection& db) {
 // that version left it.
 void MakeOldFile(const std::string& path, int version) {
   std::unique_ptr<SqliteConnection> db = OpenFile(path);
-  int count = 0;
-  const SqliteMigration* steps = SqliteMigrations(&count);
-  ASSERT_EQ(count, kSqliteSchemaVersion);
+  const absl::Span<const SqliteMigration> steps = SqliteMigrations();
+  ASSERT_EQ(static_cast<int>(steps.size()), kSqliteSchemaVersion);
   for (int i = 0; i < version; ++i) {
     ASSERT_TRUE(db->Execute(steps[i].sql).ok()) << steps[i].to_version;
   }
