@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
 #include "engine/decide/decision_renderer.h"
 #include "engine/decide/locale_match.h"
 #include "engine/index/rule_index.h"
@@ -164,46 +165,50 @@ void SortByRank(const BundleInternals& bundle,
   }
 }
 
-}  // namespace
+using EngineNotes = absl::InlinedVector<DecisionOutcome::Matched, 4>;
 
-DecisionOutcome CombineOutcome(const BundleInternals& bundle,
-                               const v1::RefundRequest& request,
-                               RuleSelection selection) {
-  DecisionOutcome outcome;
-  DecisionFrame decision(bundle, request);
-  absl::InlinedVector<Hit, 16> hits;
-  EvaluateRules(bundle, selection, decision, &hits, &outcome.errors);
-  const bool any_error = !outcome.errors.empty();
-
-  // The verdict: the first verdict rule that matched, unless one before it
-  // could not be evaluated.
+// Step 2: the first verdict rule that matched, unless one before it could
+// not be evaluated (then NEGOTIATE); the fallback when none matched.
+struct VerdictChoice {
   int verdict_rule = -1;
   int blocking_error = -1;
+  v1::Verdict verdict = v1::VERDICT_UNSPECIFIED;
+};
+VerdictChoice ChooseVerdict(const BundleInternals& bundle,
+                            absl::Span<const Hit> hits) {
+  VerdictChoice choice;
   for (const Hit& hit : hits) {
     const CompiledRule& rule = bundle.rules[hit.rule];
     if (rule.verdict == v1::VERDICT_UNSPECIFIED ||
         !rule.only_for_verdicts.empty()) {
       continue;
     }
-    (hit.error < 0 ? verdict_rule : blocking_error) = hit.rule;
+    (hit.error < 0 ? choice.verdict_rule : choice.blocking_error) = hit.rule;
     break;
   }
-  v1::Verdict verdict = verdict_rule >= 0 ? bundle.rules[verdict_rule].verdict
-                        : blocking_error >= 0 ? v1::VERDICT_NEGOTIATE
-                                              : bundle.fallback_verdict;
-  const v1::Verdict chosen = verdict;
-  outcome.verdict_rule = verdict_rule;
+  choice.verdict = choice.verdict_rule >= 0
+                       ? bundle.rules[choice.verdict_rule].verdict
+                   : choice.blocking_error >= 0 ? v1::VERDICT_NEGOTIATE
+                                                : bundle.fallback_verdict;
+  return choice;
+}
 
-  // What the engine itself decided (fallback, errors, REJECT without
-  // evidence), listed after the rules.
-  absl::InlinedVector<DecisionOutcome::Matched, 4> engine_notes;
-
-  Contributions contributions(bundle, request, &outcome);
+// Step 3: the contributions of the matched rules that agree with the chosen
+// verdict, then the engine's own (fallback, rule errors), noted in
+// `engine_notes`. Returns the first contributor with a refund_amount, or
+// null.
+const CompiledRule* AddAgreeingRules(const BundleInternals& bundle,
+                                     absl::Span<const Hit> hits,
+                                     const VerdictChoice& choice,
+                                     bool any_error,
+                                     Contributions& contributions,
+                                     EngineNotes& engine_notes) {
   const CompiledRule* amount_rule = nullptr;
   for (const Hit& hit : hits) {
     const CompiledRule& rule = bundle.rules[hit.rule];
     if (hit.error >= 0 || !rule.only_for_verdicts.empty()) continue;
-    if (rule.verdict != v1::VERDICT_UNSPECIFIED && rule.verdict != chosen) {
+    if (rule.verdict != v1::VERDICT_UNSPECIFIED &&
+        rule.verdict != choice.verdict) {
       continue;
     }
     contributions.AddRule(hit.rule);
@@ -211,56 +216,68 @@ DecisionOutcome CombineOutcome(const BundleInternals& bundle,
       amount_rule = &rule;
     }
   }
-  if (verdict_rule < 0 && blocking_error < 0) {
-    engine_notes.push_back({kSourceFallback, verdict, 0, -1});
+  if (choice.verdict_rule < 0 && choice.blocking_error < 0) {
+    engine_notes.push_back({kSourceFallback, choice.verdict, 0, -1});
     for (int action : bundle.fallback_actions) {
       contributions.AddAction(action, kSourceFallback);
     }
   }
-  if (blocking_error >= 0 || any_error) {
-    engine_notes.push_back({kSourceRuleError, verdict, 0, -1});
+  if (choice.blocking_error >= 0 || any_error) {
+    engine_notes.push_back({kSourceRuleError, choice.verdict, 0, -1});
     contributions.AddAction(bundle.escalate_action, kSourceRuleError);
   }
+  return amount_rule;
+}
 
-  for (const DecisionOutcome::Evidence& evidence : outcome.evidence) {
+// Step 4: a REJECT whose required evidence is not all held becomes
+// NEGOTIATE with COLLECT_EVIDENCE. Fills outcome->missing_evidence; returns
+// the final verdict.
+v1::Verdict RequireEvidenceForReject(const BundleInternals& bundle,
+                                     v1::Verdict verdict,
+                                     DecisionOutcome* outcome,
+                                     Contributions& contributions,
+                                     EngineNotes& engine_notes) {
+  for (const DecisionOutcome::Evidence& evidence : outcome->evidence) {
     if (!evidence.satisfied) {
-      outcome.missing_evidence.push_back(
+      outcome->missing_evidence.push_back(
           bundle.rules[evidence.rule].evidence[evidence.spec].kind());
     }
   }
-  if (verdict == v1::VERDICT_REJECT && !outcome.missing_evidence.empty()) {
+  if (verdict == v1::VERDICT_REJECT && !outcome->missing_evidence.empty()) {
     verdict = v1::VERDICT_NEGOTIATE;
     engine_notes.push_back({kSourceRejectNeedsEvidence, verdict, 0, -1});
     contributions.AddAction(bundle.collect_evidence_action,
                             kSourceRejectNeedsEvidence);
   }
-  for (const Hit& hit : hits) {
-    if (hit.error < 0 &&
-        Contains(bundle.rules[hit.rule].only_for_verdicts, verdict)) {
-      contributions.AddRule(hit.rule);
-    }
-  }
-  outcome.verdict = verdict;
+  return verdict;
+}
 
-  // matched_rules: every rule that matched (post-verdict rules when they
-  // applied) or failed, in evaluation order, then the engine's own notes.
+// matched_rules: every rule that matched (post-verdict rules when they
+// applied to `verdict`) or failed, in evaluation order, then the engine's
+// own notes.
+void ListMatchedRules(const BundleInternals& bundle, absl::Span<const Hit> hits,
+                      v1::Verdict verdict, const EngineNotes& engine_notes,
+                      DecisionOutcome* outcome) {
   for (const Hit& hit : hits) {
     const CompiledRule& rule = bundle.rules[hit.rule];
     if (hit.error >= 0 || rule.only_for_verdicts.empty() ||
         Contains(rule.only_for_verdicts, verdict)) {
-      outcome.matched.push_back(
+      outcome->matched.push_back(
           {hit.rule, rule.verdict, rule.priority, hit.error});
     }
   }
   for (const DecisionOutcome::Matched& note : engine_notes) {
-    outcome.matched.push_back(note);
+    outcome->matched.push_back(note);
   }
-  // Evaluation errors carry their full explanation.
-  for (std::string& error : outcome.errors) {
-    error = absl::StrCat("evaluation error: ", error);
-  }
+}
 
-  // The amount.
+// Step 6: 0 for REJECT; else `amount_rule`'s amount (the requested amount
+// when there is none, or it fails to evaluate: then the failure is noted and
+// the case escalated); always within [0, min(requested, paid)].
+int64_t RefundAmount(const BundleInternals& bundle,
+                     const v1::RefundRequest& request, v1::Verdict verdict,
+                     const CompiledRule* amount_rule, DecisionFrame& decision,
+                     DecisionOutcome* outcome, Contributions& contributions) {
   const int64_t requested = request.requested_amount().minor_units();
   const int64_t ceiling =
       std::min(requested, request.order().paid_amount().minor_units());
@@ -274,19 +291,23 @@ DecisionOutcome CombineOutcome(const BundleInternals& bundle,
                           &computed, &error)) {
       amount = computed.i;
     } else {
-      outcome.errors.push_back(absl::StrCat(
+      outcome->errors.push_back(absl::StrCat(
           "refund_amount of ", amount_rule->id, " could not be evaluated: ",
           error.message(), "; the requested amount is proposed"));
-      outcome.matched.push_back({kSourceRuleError, verdict,
-                                 amount_rule->priority,
-                                 static_cast<int>(outcome.errors.size()) - 1});
+      outcome->matched.push_back(
+          {kSourceRuleError, verdict, amount_rule->priority,
+           static_cast<int>(outcome->errors.size()) - 1});
       contributions.AddAction(bundle.escalate_action, kSourceRuleError);
     }
   }
-  outcome.refund_amount =
-      std::clamp<int64_t>(amount, 0, std::max<int64_t>(ceiling, 0));
+  return std::clamp<int64_t>(amount, 0, std::max<int64_t>(ceiling, 0));
+}
 
-  // The deadline.
+// Step 8: requested_at + the urgent or default SLA, never later than
+// after_sale_deadline.
+absl::Time RespondBy(const BundleInternals& bundle,
+                     const v1::RefundRequest& request,
+                     DecisionFrame& decision) {
   expr::Value urgent;
   absl::Status urgent_error;
   // An urgent condition that cannot be evaluated is treated as urgent: the
@@ -300,9 +321,49 @@ DecisionOutcome CombineOutcome(const BundleInternals& bundle,
   if (request.has_after_sale_deadline()) {
     respond_by = std::min(respond_by, ToTime(request.after_sale_deadline()));
   }
-  outcome.respond_by = respond_by;
+  return respond_by;
+}
 
+}  // namespace
+
+DecisionOutcome CombineOutcome(const BundleInternals& bundle,
+                               const v1::RefundRequest& request,
+                               RuleSelection selection) {
+  DecisionOutcome outcome;
+  DecisionFrame decision(bundle, request);
+  absl::InlinedVector<Hit, 16> hits;
+  EvaluateRules(bundle, selection, decision, &hits, &outcome.errors);
+  const bool any_error = !outcome.errors.empty();
+
+  const VerdictChoice choice = ChooseVerdict(bundle, hits);
+  outcome.verdict_rule = choice.verdict_rule;
+  // What the engine itself decided (fallback, errors, REJECT without
+  // evidence), listed after the rules.
+  EngineNotes engine_notes;
+  Contributions contributions(bundle, request, &outcome);
+  const CompiledRule* amount_rule = AddAgreeingRules(
+      bundle, hits, choice, any_error, contributions, engine_notes);
+  const v1::Verdict verdict = RequireEvidenceForReject(
+      bundle, choice.verdict, &outcome, contributions, engine_notes);
+  // Step 5: the post-verdict rules of the final verdict.
+  for (const Hit& hit : hits) {
+    if (hit.error < 0 &&
+        Contains(bundle.rules[hit.rule].only_for_verdicts, verdict)) {
+      contributions.AddRule(hit.rule);
+    }
+  }
+  outcome.verdict = verdict;
+  ListMatchedRules(bundle, hits, verdict, engine_notes, &outcome);
+  // Evaluation errors carry their full explanation.
+  for (std::string& error : outcome.errors) {
+    error = absl::StrCat("evaluation error: ", error);
+  }
+
+  outcome.refund_amount = RefundAmount(bundle, request, verdict, amount_rule,
+                                       decision, &outcome, contributions);
+  outcome.respond_by = RespondBy(bundle, request, decision);
   outcome.locale = MatchLocale(bundle.locales, request.locale()).index;
+  // Step 7.
   SortByRank(bundle, &outcome.actions);
   return outcome;
 }

@@ -237,25 +237,25 @@ void AddOnce(int rule, std::vector<int>* rules) {
 
 }  // namespace
 
-RuleIndex RuleIndex::Build(
-    const std::vector<const expr::Expression*>& conditions, Storage storage) {
-  RuleIndex index;
-  index.rule_count_ = static_cast<int>(conditions.size());
-  index.certain_.assign(conditions.size(), 0);
-  // Key fields, numbered in order of first use, and the id of each string
-  // constant of a string field.
+// The alternatives of every rule, filed under their key fields: Build's
+// first step, shared by both storages.
+struct RuleIndex::FiledAlternative {
+  int rule = 0;
+  // Key fields in increasing number, each with the values it may take
+  // (strings as their id).
+  std::vector<int> fields;
+  std::vector<std::vector<int64_t>> values;
+};
+
+struct RuleIndex::Filing {
+  // Key fields, numbered in order of first use.
   std::map<FieldPath, int> field_numbers;
   std::vector<const Node*> reads;
+  // Per field: the id of each string constant (string fields only).
   std::vector<absl::flat_hash_map<std::string, int64_t>> ids;
-  // One alternative of a rule: its fields in increasing number, each with
-  // the values it may take.
-  struct Filed {
-    int rule = 0;
-    std::vector<int> fields;
-    std::vector<std::vector<int64_t>> values;
-  };
-  std::vector<Filed> filed;
-  const auto file = [&](int rule, const RuleKeys& keys) {
+  std::vector<FiledAlternative> filed;
+
+  void File(int rule, const RuleKeys& keys) {
     std::vector<std::pair<int, std::vector<int64_t>>> fields;
     for (const auto& [path, read_and_values] : keys) {
       auto [it, inserted] =
@@ -278,50 +278,32 @@ RuleIndex RuleIndex::Build(
       fields.emplace_back(f, std::move(numbers));
     }
     std::sort(fields.begin(), fields.end());
-    Filed alternative;
+    FiledAlternative alternative;
     alternative.rule = rule;
     for (auto& [number, field_values] : fields) {
       alternative.fields.push_back(number);
       alternative.values.push_back(std::move(field_values));
     }
     filed.push_back(std::move(alternative));
-  };
-  for (int rule = 0; rule < index.rule_count_; ++rule) {
-    bool certain = false;
-    std::vector<const Node*> residual;
-    const std::vector<RuleKeys> alternatives =
-        AlternativesOf(*conditions[rule], &certain, &residual);
-    index.certain_[rule] = certain ? 1 : 0;
-    index.residual_starts_.push_back(
-        static_cast<uint32_t>(index.residual_conjuncts_.size()));
-    if (alternatives.empty()) {
-      index.unkeyed_.push_back(rule);
-      continue;
-    }
-    // Only a conjunction of more than one conjunct, some of them keys, has a
-    // residual worth evaluating instead of the whole condition.
-    const Node& root = conditions[rule]->program().root();
-    if (!certain && root.op == Op::kAnd &&
-        residual.size() < root.children.size()) {
-      index.residual_conjuncts_.insert(index.residual_conjuncts_.end(),
-                                       residual.begin(), residual.end());
-    }
-    for (const RuleKeys& keys : alternatives) file(rule, keys);
   }
-  index.residual_starts_.push_back(
-      static_cast<uint32_t>(index.residual_conjuncts_.size()));
-  index.unkeyed_count_ = static_cast<int>(index.unkeyed_.size());
-  index.plan_ = KeyReadPlan::Build(reads);
-  // Each string field's constants, by id.
-  const auto strings_of = [&](size_t f) {
+
+  // String field `f`'s constants, by id.
+  std::vector<std::string> StringsOf(size_t f) const {
     std::vector<std::string> keys(ids[f].size());
     for (const auto& [text, id] : ids[f]) keys[id] = text;
     return keys;
-  };
+  }
+};
 
+RuleIndex RuleIndex::Build(
+    const std::vector<const expr::Expression*>& conditions, Storage storage) {
+  RuleIndex index;
+  Filing filing;
+  index.FileRules(conditions, &filing);
+  index.plan_ = KeyReadPlan::Build(filing.reads);
   if (storage == Storage::kAuto) {
     std::vector<KeyBitmap::Alternative> alternatives;
-    for (const Filed& alternative : filed) {
+    for (const FiledAlternative& alternative : filing.filed) {
       KeyBitmap::Alternative keyed;
       keyed.rule = alternative.rule;
       for (size_t i = 0; i < alternative.fields.size(); ++i) {
@@ -331,13 +313,13 @@ RuleIndex RuleIndex::Build(
       alternatives.push_back(std::move(keyed));
     }
     index.bitmap_ = KeyBitmap::Build(
-        index.rule_count_, static_cast<int>(reads.size()), alternatives);
+        index.rule_count_, static_cast<int>(filing.reads.size()), alternatives);
   }
   if (index.bitmap_.has_value()) {
     // The partitions only find the request's strings' ids.
-    for (size_t f = 0; f < reads.size(); ++f) {
-      if (!IsStringKeyField(*reads[f])) continue;
-      const std::vector<std::string> keys = strings_of(f);
+    for (size_t f = 0; f < filing.reads.size(); ++f) {
+      if (!IsStringKeyField(*filing.reads[f])) continue;
+      const std::vector<std::string> keys = filing.StringsOf(f);
       index.partitions_.push_back(
           {static_cast<int>(f),
            KeyPartition::Build(
@@ -346,25 +328,64 @@ RuleIndex RuleIndex::Build(
     }
     return index;
   }
+  for (const auto& [fields, alternatives] : index.AddPartitions(filing)) {
+    index.AddGroup(fields, alternatives);
+  }
+  return index;
+}
 
+void RuleIndex::FileRules(
+    const std::vector<const expr::Expression*>& conditions, Filing* filing) {
+  rule_count_ = static_cast<int>(conditions.size());
+  certain_.assign(conditions.size(), 0);
+  for (int rule = 0; rule < rule_count_; ++rule) {
+    bool certain = false;
+    std::vector<const Node*> residual;
+    const std::vector<RuleKeys> alternatives =
+        AlternativesOf(*conditions[rule], &certain, &residual);
+    certain_[rule] = certain ? 1 : 0;
+    residual_starts_.push_back(
+        static_cast<uint32_t>(residual_conjuncts_.size()));
+    if (alternatives.empty()) {
+      unkeyed_.push_back(rule);
+      continue;
+    }
+    // Only a conjunction of more than one conjunct, some of them keys, has a
+    // residual worth evaluating instead of the whole condition.
+    const Node& root = conditions[rule]->program().root();
+    if (!certain && root.op == Op::kAnd &&
+        residual.size() < root.children.size()) {
+      residual_conjuncts_.insert(residual_conjuncts_.end(), residual.begin(),
+                                 residual.end());
+    }
+    for (const RuleKeys& keys : alternatives) filing->File(rule, keys);
+  }
+  residual_starts_.push_back(static_cast<uint32_t>(residual_conjuncts_.size()));
+  unkeyed_count_ = static_cast<int>(unkeyed_.size());
+}
+
+std::map<std::vector<int>, std::vector<const RuleIndex::FiledAlternative*>>
+RuleIndex::AddPartitions(const Filing& filing) {
   // Alternatives with a string key go to the partition of the string field
   // with the most constants among theirs, under the string's id, in filing
   // order; the alternative's other fields become its conditions.
+  const std::vector<const Node*>& reads = filing.reads;
   std::vector<int> partition_of(reads.size(), -1);
   std::vector<std::vector<std::vector<KeyPartition::Alternative>>> by_id;
   for (size_t f = 0; f < reads.size(); ++f) {
     if (!IsStringKeyField(*reads[f])) continue;
     partition_of[f] = static_cast<int>(by_id.size());
-    by_id.emplace_back(ids[f].size());
+    by_id.emplace_back(filing.ids[f].size());
   }
   // The other alternatives, grouped by their fields.
-  std::map<std::vector<int>, std::vector<const Filed*>> groups;
-  for (const Filed& alternative : filed) {
+  std::map<std::vector<int>, std::vector<const FiledAlternative*>> groups;
+  for (const FiledAlternative& alternative : filing.filed) {
     int lead = -1;  // position in alternative.fields
     for (size_t i = 0; i < alternative.fields.size(); ++i) {
       const int f = alternative.fields[i];
       if (partition_of[f] < 0) continue;
-      if (lead < 0 || ids[f].size() > ids[alternative.fields[lead]].size()) {
+      if (lead < 0 ||
+          filing.ids[f].size() > filing.ids[alternative.fields[lead]].size()) {
         lead = static_cast<int>(i);
       }
     }
@@ -387,70 +408,68 @@ RuleIndex RuleIndex::Build(
   }
   for (size_t f = 0; f < reads.size(); ++f) {
     if (partition_of[f] < 0) continue;
-    index.partitions_.push_back(
+    partitions_.push_back(
         {static_cast<int>(f),
-         KeyPartition::Build(strings_of(f), by_id[partition_of[f]])});
+         KeyPartition::Build(filing.StringsOf(f), by_id[partition_of[f]])});
   }
+  return groups;
+}
 
-  for (const auto& [fields, alternatives] : groups) {
-    // Each field's range of values; dense when all are small numbers.
-    std::vector<int64_t> ranges(fields.size(), 1);
-    bool dense = true;
-    std::vector<std::pair<int, std::vector<Tuple>>> tuples;
-    for (const Filed* alternative : alternatives) {
-      tuples.emplace_back(alternative->rule,
-                          Tuples<Tuple>(alternative->values));
-      for (const Tuple& tuple : tuples.back().second) {
-        for (size_t i = 0; i < tuple.size(); ++i) {
-          dense = dense && tuple[i] >= 0 && tuple[i] < kDenseLimit;
-          ranges[i] = std::max(ranges[i], tuple[i] + 1);
-        }
+void RuleIndex::AddGroup(
+    const std::vector<int>& fields,
+    const std::vector<const FiledAlternative*>& alternatives) {
+  // Each field's range of values; dense when all are small numbers.
+  std::vector<int64_t> ranges(fields.size(), 1);
+  bool dense = true;
+  std::vector<std::pair<int, std::vector<Tuple>>> tuples;
+  for (const FiledAlternative* alternative : alternatives) {
+    tuples.emplace_back(alternative->rule, Tuples<Tuple>(alternative->values));
+    for (const Tuple& tuple : tuples.back().second) {
+      for (size_t i = 0; i < tuple.size(); ++i) {
+        dense = dense && tuple[i] >= 0 && tuple[i] < kDenseLimit;
+        ranges[i] = std::max(ranges[i], tuple[i] + 1);
       }
     }
-    int64_t cells = 1;
-    for (int64_t range : ranges) {
-      dense = dense && cells * range <= kDenseLimit;
-      if (dense) cells *= range;
-    }
-    if (!dense) {
-      HashGroup group;
-      group.fields = fields;
-      for (const auto& [rule, rule_tuples] : tuples) {
-        for (const Tuple& tuple : rule_tuples) {
-          AddOnce(rule, &group.buckets[tuple]);
-        }
-      }
-      index.hash_groups_.push_back(std::move(group));
-      continue;
-    }
-    std::vector<std::vector<int>> by_cell(cells);
+  }
+  int64_t cells = 1;
+  for (int64_t range : ranges) {
+    dense = dense && cells * range <= kDenseLimit;
+    if (dense) cells *= range;
+  }
+  if (!dense) {
+    HashGroup group;
+    group.fields = fields;
     for (const auto& [rule, rule_tuples] : tuples) {
       for (const Tuple& tuple : rule_tuples) {
-        int64_t cell = 0;
-        for (size_t i = 0; i < tuple.size(); ++i) {
-          cell = cell * ranges[i] + tuple[i];
-        }
-        AddOnce(rule, &by_cell[cell]);
+        AddOnce(rule, &group.buckets[tuple]);
       }
     }
-    DenseGroup group;
-    group.keys_begin = static_cast<uint32_t>(index.dense_keys_.size());
-    for (size_t i = 0; i < fields.size(); ++i) {
-      index.dense_keys_.push_back({fields[i], ranges[i]});
-    }
-    group.keys_end = static_cast<uint32_t>(index.dense_keys_.size());
-    group.starts_begin = static_cast<uint32_t>(index.dense_starts_.size());
-    index.dense_starts_.push_back(
-        static_cast<uint32_t>(index.dense_rules_.size()));
-    for (const std::vector<int>& rules : by_cell) {
-      index.dense_rules_.insert(index.dense_rules_.end(), rules.begin(),
-                                rules.end());
-      index.dense_starts_.push_back(
-          static_cast<uint32_t>(index.dense_rules_.size()));
-    }
-    index.dense_groups_.push_back(group);
+    hash_groups_.push_back(std::move(group));
+    return;
   }
-  return index;
+  std::vector<std::vector<int>> by_cell(cells);
+  for (const auto& [rule, rule_tuples] : tuples) {
+    for (const Tuple& tuple : rule_tuples) {
+      int64_t cell = 0;
+      for (size_t i = 0; i < tuple.size(); ++i) {
+        cell = cell * ranges[i] + tuple[i];
+      }
+      AddOnce(rule, &by_cell[cell]);
+    }
+  }
+  DenseGroup group;
+  group.keys_begin = static_cast<uint32_t>(dense_keys_.size());
+  for (size_t i = 0; i < fields.size(); ++i) {
+    dense_keys_.push_back({fields[i], ranges[i]});
+  }
+  group.keys_end = static_cast<uint32_t>(dense_keys_.size());
+  group.starts_begin = static_cast<uint32_t>(dense_starts_.size());
+  dense_starts_.push_back(static_cast<uint32_t>(dense_rules_.size()));
+  for (const std::vector<int>& rules : by_cell) {
+    dense_rules_.insert(dense_rules_.end(), rules.begin(), rules.end());
+    dense_starts_.push_back(static_cast<uint32_t>(dense_rules_.size()));
+  }
+  dense_groups_.push_back(group);
 }
 
 void RuleIndex::Candidates(expr::Frame& frame, CandidateList* out) const {

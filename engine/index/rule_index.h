@@ -56,6 +56,7 @@
 #define ENGINE_INDEX_RULE_INDEX_H_
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -155,6 +156,20 @@ class RuleIndex {
     int field = 0;
     KeyPartition keys;
   };
+  // Build's steps (rule_index.cc): every rule's alternatives filed under
+  // their key fields; then, without bitmaps, the string-keyed alternatives
+  // stored in partitions and the others in groups by their set of fields.
+  struct FiledAlternative;
+  struct Filing;
+  void FileRules(const std::vector<const expr::Expression*>& conditions,
+                 Filing* filing);
+  // Returns the alternatives left for the groups, by their fields.
+  std::map<std::vector<int>, std::vector<const FiledAlternative*>>
+  AddPartitions(const Filing& filing);
+  // A dense table when the fields' values are small numbers, else a hash map.
+  void AddGroup(const std::vector<int>& fields,
+                const std::vector<const FiledAlternative*>& alternatives);
+
   static constexpr int64_t kDenseLimit = 4096;
   // Bundles of at most this many rules (without bitmap_) merge the groups'
   // candidates through a bitmap.
