@@ -24,6 +24,10 @@
 //
 // Reads (GetDecision, ListDecisions, GetBundleText) use a small pool of
 // read-only connections, so they never wait for the writer (WAL).
+//
+// Parts: this file runs the threads (writer, answers, checkpointer) and the
+// queue; what a batch writes is sqlite_batch_writer.h, the reads
+// sqlite_log_reader.h, the tables sqlite_schema.h.
 #ifndef SERVER_LOG_SQLITE_SQLITE_DECISION_LOG_H_
 #define SERVER_LOG_SQLITE_SQLITE_DECISION_LOG_H_
 
@@ -31,22 +35,20 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
-#include <optional>
 #include <string>
 #include <thread>
-#include <variant>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
-#include "server/log/decision_codec.h"
 #include "server/log/decision_log.h"
-#include "server/log/hash_chain.h"
+#include "server/log/sqlite/sqlite_batch_writer.h"
 #include "server/log/sqlite/sqlite_connection.h"
+#include "server/log/sqlite/sqlite_log_reader.h"
 #include "server/log/sqlite/sqlite_schema.h"
 #include "server/log/sqlite/stored_decision_decoder.h"
 
@@ -111,100 +113,42 @@ class SqliteDecisionLog final : public DecisionLog {
   void Close() override;
 
  private:
-  struct AppendJob {
-    DecisionLogEntry entry;
+  // A write waiting for the writer thread, with whom to answer.
+  struct Job {
+    LogWrite write;
+    // Appends: called from the answer thread.
     AppendCallback done;
+    // Bundles: owned by the PutBundle call, which waits for `bundle_done`.
+    absl::Status* bundle_status = nullptr;
+    absl::Notification* bundle_done = nullptr;
   };
-  struct BundleJob {
-    std::string version;
-    std::string name;
-    std::string text;
-    std::string decision_dictionary;
-    // Owned by the PutBundle call, which waits for `done`.
-    absl::Status* status;
-    absl::Notification* done;
-  };
-  using Job = std::variant<AppendJob, BundleJob>;
-
-  // The writer connection's prepared statements.
-  struct WriterStatements {
-    SqliteStatement find_request;
-    SqliteStatement insert_decision;
-    SqliteStatement insert_bundle;
-    SqliteStatement add_dictionary;
-    SqliteStatement find_bundle;
-    SqliteStatement update_head;
-  };
-
-  // Returns a read connection to the pool when destroyed.
-  class ReaderLease;
 
   SqliteDecisionLog(std::string path, SqliteDecisionLogOptions options,
-                    std::unique_ptr<SqliteConnection> writer,
+                    std::unique_ptr<StoredDecisionDecoder> decoder,
+                    std::unique_ptr<SqliteBatchWriter> writer,
                     std::unique_ptr<SqliteConnection> checkpointer,
-                    std::optional<WriterStatements> statements, ChainHead head,
-                    std::string codec_sql);
+                    const std::string& codec_sql);
 
   bool HasWorkOrClosing() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void WriterLoop();
+  // Writes one batch and hands its outcomes to the answer thread.
+  void CommitBatch(std::vector<Job>& batch);
   // Runs the Append callbacks of committed batches, in order, on a thread of
   // its own: answering (serializing and sending a response) is then off the
   // writer's critical path, which can start the next batch meanwhile.
   void AnswerLoop();
+  bool HasAnswersOrClosing() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(answers_mu_);
   // Checkpoints the WAL through `checkpointer` when the writer asks.
   void CheckpointLoop(std::unique_ptr<SqliteConnection> checkpointer);
   bool CheckpointDueOrClosing() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(ckpt_mu_);
-  bool HasAnswersOrClosing() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(answers_mu_);
-  void CommitBatch(std::vector<Job>& batch);
-  // Stores one entry inside the open transaction. A non-OK return is a
-  // storage failure that fails the whole batch; otherwise `outcome` is the
-  // entry's own answer.
-  // The entry's decision bytes are moved into `outcome` when it is stored.
-  absl::Status StoreEntry(DecisionLogEntry& entry,
-                          absl::StatusOr<std::string>* outcome);
-  absl::Status StoreBundle(const BundleJob& job);
-  // The outcome of an entry whose insert hit a unique constraint: the stored
-  // decision for an identical retry, ALREADY_EXISTS otherwise.
-  absl::Status AnswerDuplicate(const DecisionLogEntry& entry,
-                               absl::StatusOr<std::string>* outcome);
-  // The decision_rules rows of one decision (each rule id once).
-  absl::Status InsertRules(int64_t seq,
-                           const std::vector<std::string>& rule_ids);
-  // Writes the chain's head to the chain_head table, inside the open
-  // transaction.
-  absl::Status UpdateChainHead();
-
-  static absl::StatusOr<WriterStatements> PrepareWriterStatements(
-      SqliteConnection& db);
-  // A StoredDecision from a row of `stored_columns_` read through `db`.
-  absl::StatusOr<StoredDecision> ReadStoredRow(SqliteConnection& db,
-                                               const SqliteStatement& stmt);
-
-  absl::StatusOr<ReaderLease> AcquireReader();
-  void ReleaseReader(std::unique_ptr<SqliteConnection> reader);
 
   const std::string path_;
   const SqliteDecisionLogOptions options_;
-  // The SELECT list of a StoredDecision (ReadStoredRow).
-  const std::string stored_columns_;
-  // Decompresses stored decisions for every thread that reads them.
-  StoredDecisionDecoder decoder_;
-
-  // Used only by the writer thread once it runs.
-  std::unique_ptr<SqliteConnection> writer_;
-  // Empty in a read-only log.
-  std::optional<WriterStatements> statements_;
-  // Multi-row inserts into decision_rules by row count, prepared on first
-  // use.
-  static constexpr size_t kRulesPerStatement = 16;
-  std::unique_ptr<SqliteStatement> insert_rules_[kRulesPerStatement + 1];
-  HashChain chain_;
-  // Bundle versions known to be stored (committed, or earlier in the open
-  // transaction: cleared when a batch fails), each with the compressor of
-  // its decision dictionary, or null when it has none (decisions stored
-  // plain).
-  absl::flat_hash_map<std::string, std::unique_ptr<DecisionCompressor>>
-      stored_bundles_;
+  // Decompresses stored decisions for the writer and the readers.
+  const std::unique_ptr<StoredDecisionDecoder> decoder_;
+  // Used only by the writer thread once it runs; null in a read-only log.
+  const std::unique_ptr<SqliteBatchWriter> writer_;
+  SqliteLogReader reader_;
 
   absl::Mutex mu_;
   std::deque<Job> queue_ ABSL_GUARDED_BY(mu_);
@@ -230,10 +174,6 @@ class SqliteDecisionLog final : public DecisionLog {
   std::thread writer_thread_ ABSL_GUARDED_BY(close_mu_);
   std::thread answer_thread_ ABSL_GUARDED_BY(close_mu_);
   std::thread checkpoint_thread_ ABSL_GUARDED_BY(close_mu_);
-
-  absl::Mutex readers_mu_;
-  std::vector<std::unique_ptr<SqliteConnection>> idle_readers_
-      ABSL_GUARDED_BY(readers_mu_);
 };
 
 }  // namespace refund::server
