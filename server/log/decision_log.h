@@ -29,10 +29,16 @@ namespace refund::server {
 //   for a new one), or
 // - OK and the bytes of the decision stored earlier under the same
 //   request_id when the request bytes are identical (an idempotent retry), or
-// - ALREADY_EXISTS: the request_id is stored with different request bytes;
-// - FAILED_PRECONDITION: the bundle version was never stored;
+// - INVALID_ARGUMENT: the entry's request_id or decision_id is empty;
+// - FAILED_PRECONDITION: the bundle version was never stored (checked
+//   first: even an identical retry of a stored request answers this when
+//   its version is unknown);
+// - ALREADY_EXISTS: the request_id is stored with different request bytes,
+//   or the decision_id is already taken by another request;
 // - DATA_LOSS: the decision stored for this request_id does not parse;
 // - UNAVAILABLE: the store failed; nothing of this entry was recorded.
+// Only OK and UNAVAILABLE outcomes depend on the store; a refusal leaves
+// the log as it was and the other entries of the same batch unaffected.
 // It runs on a thread of the log (never the caller's), only after the
 // outcome is durable; it must not block, and must not call PutBundle or
 // Close on the same log (Append is fine).
@@ -101,13 +107,16 @@ class DecisionLog {
                                  const std::string& canonical_text,
                                  const std::string& decision_dictionary) = 0;
 
-  // NOT_FOUND when no decision has this id.
+  // NOT_FOUND when no decision has this id; DATA_LOSS when its stored
+  // bytes do not read back (corrupt, or compressed with a dictionary the
+  // store lacks); UNAVAILABLE when the store cannot be read.
   virtual absl::StatusOr<StoredDecision> GetDecision(
       const std::string& decision_id) = 0;
 
   // One page of the decisions matching `filter`, oldest first.
   // INVALID_ARGUMENT for a malformed page token, one made for another filter,
-  // or a negative page size.
+  // or a negative page size; DATA_LOSS when a row of the page does not read
+  // back; UNAVAILABLE when the store cannot be read.
   virtual absl::StatusOr<DecisionPage> ListDecisions(
       const DecisionFilter& filter) = 0;
 
