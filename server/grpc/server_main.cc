@@ -1,4 +1,5 @@
 // refund-server: flags in, RunServer out (server/grpc/server_runner.h).
+#include <cstdint>
 #include <iostream>
 #include <string>
 
@@ -15,6 +16,14 @@ ABSL_FLAG(std::string, policies, "policies", "policy bundle directory");
 ABSL_FLAG(std::string, db, "data/decisions.db",
           "decision log: a SQLite file, PATH or sqlite:PATH (created with its "
           "directory if missing), or memory: (kept in memory, lost on exit)");
+
+ABSL_FLAG(int64_t, min_free_mb, 100,
+          "refuse new decisions (UNAVAILABLE, health NOT_SERVING) while the "
+          "decision log's file system has less free space than this many "
+          "MiB; 0: no floor");
+ABSL_FLAG(bool, db_quick_check, false,
+          "check every page of the decision log file at start; a problem "
+          "keeps the server NOT_SERVING");
 
 int main(int argc, char** argv) {
   // Before anything can start a thread.
@@ -36,6 +45,8 @@ int main(int argc, char** argv) {
   options.listen = absl::GetFlag(FLAGS_listen);
   options.policies_dir = absl::GetFlag(FLAGS_policies);
   options.db_path = absl::GetFlag(FLAGS_db);
+  options.min_free_bytes = absl::GetFlag(FLAGS_min_free_mb) << 20;
+  options.quick_check = absl::GetFlag(FLAGS_db_quick_check);
   absl::Status status = refund::server::RunServer(options, std::cout);
   if (!status.ok()) {
     std::cerr << "refund-server: " << status.message() << std::endl;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <thread>
@@ -20,6 +21,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "server/bundles/bundle_holder.h"
 #include "server/bundles/policy_reloader.h"
+#include "server/grpc/log_health_watcher.h"
 #include "server/grpc/refund_service.h"
 #include "server/log/open/open_decision_log.h"
 
@@ -96,8 +98,11 @@ absl::Status RunServer(const ServerOptions& options, std::ostream& out) {
     return absl::FailedPreconditionError(
         "RunServer: call BlockServerSignals() before starting any thread");
   }
+  OpenLogOptions log_options;
+  log_options.min_free_bytes = options.min_free_bytes;
+  log_options.quick_check = options.quick_check;
   ASSIGN_OR_RETURN(std::unique_ptr<DecisionLog> log,
-                   OpenDecisionLog(options.db_path));
+                   OpenDecisionLog(options.db_path, log_options));
   BundleHolder bundles;
   PolicyReloader reloader(options.policies_dir, bundles, *log);
   ASSIGN_OR_RETURN(std::shared_ptr<const ActiveBundle> active,
@@ -121,10 +126,18 @@ absl::Status RunServer(const ServerOptions& options, std::ostream& out) {
       << " version=" << active->bundle->version() << std::endl;
   active.reset();  // a reload may free it
 
+  std::optional<LogHealthWatcher> watcher;
+  if (grpc::HealthCheckServiceInterface* health =
+          server->GetHealthCheckService()) {
+    // A log that is already not serving (found broken at open) is reported
+    // at the first poll.
+    watcher.emplace(*log, *health, options.health_poll, std::cerr);
+  }
   std::thread signal_thread(HandleSignals, std::ref(*server),
                             std::ref(reloader), options.shutdown_grace);
   server->Wait();
   signal_thread.join();
+  if (watcher) watcher->Stop();
   // In-flight Decides have finished (or were cancelled); store what is queued.
   log->Close();
   return absl::OkStatus();

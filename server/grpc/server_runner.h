@@ -3,6 +3,7 @@
 #ifndef SERVER_GRPC_SERVER_RUNNER_H_
 #define SERVER_GRPC_SERVER_RUNNER_H_
 
+#include <cstdint>
 #include <ostream>
 #include <string>
 
@@ -19,6 +20,15 @@ struct ServerOptions {
   std::string listen = "127.0.0.1:50051";
   std::string policies_dir = "policies";
   std::string db_path = "data/decisions.db";
+  // The decision log refuses new decisions (UNAVAILABLE, health
+  // NOT_SERVING) while its file system has less free space than this, so
+  // that the WAL never meets a full disk (it needs up to ~72 MB beyond the
+  // data; docs/decision_log_format.md). 0: no floor.
+  int64_t min_free_bytes = int64_t{100} << 20;
+  // Check every page of the log file at start (PRAGMA quick_check).
+  bool quick_check = false;
+  // How often health follows the decision log's (LogHealthWatcher).
+  absl::Duration health_poll = absl::Milliseconds(250);
   // How long in-flight calls may take to finish on shutdown before they are
   // cancelled.
   absl::Duration shutdown_grace = absl::Seconds(10);
@@ -29,7 +39,9 @@ struct ServerOptions {
 // the signals reach only RunServer's signal thread (sigwait).
 absl::Status BlockServerSignals();
 
-// Serves until SIGINT/SIGTERM, then shuts down gracefully: health turns
+// Serves until SIGINT/SIGTERM, then shuts down gracefully. While serving,
+// health follows the decision log: NOT_SERVING while it cannot record
+// decisions (server/grpc/log_health_watcher.h). On shutdown health turns
 // NOT_SERVING, in-flight calls get `shutdown_grace` to finish, the decision
 // log stores everything queued. Once serving, writes one line to `out`:
 //   refund-server listening on HOST:PORT version=<bundle version>

@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "refund/v1/refund.pb.h"
 #include "server/log/log_entry.h"
+#include "server/log/log_health.h"
 #include "server/log/log_snapshot.h"
 #include "server/log/stored_row.h"
 
@@ -129,6 +130,13 @@ class DecisionLog {
   // the bundle texts, the chain head. UNAVAILABLE when the store cannot be
   // read.
   virtual absl::StatusOr<std::unique_ptr<LogSnapshot>> OpenSnapshot() = 0;
+
+  // Whether the store can take decisions now (server/log/log_health.h):
+  // not while its commits fail (until the next good one), nor ever again
+  // once what it writes is no longer its store (a file moved or deleted, a
+  // corrupt page found). Appends made while it is not serving answer
+  // UNAVAILABLE. Cheap: health checks poll it.
+  virtual LogHealth Health() = 0;
 
   // Stores everything already queued, then refuses new work. Idempotent.
   virtual void Close() = 0;

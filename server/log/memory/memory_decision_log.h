@@ -78,6 +78,7 @@ class MemoryDecisionLog final : public DecisionLog {
   absl::StatusOr<std::unique_ptr<LogSnapshot>> OpenSnapshot() override;
   // Runs every callback already handed to the answer thread, then stops it.
   // Idempotent.
+  LogHealth Health() override { return {}; }
   void Close() override;
 
  private:

@@ -45,6 +45,8 @@ absl::StatusOr<std::unique_ptr<DecisionLog>> OpenDecisionLog(
   ASSIGN_OR_RETURN(std::string path, SqlitePath(spec));
   SqliteDecisionLogOptions sqlite;
   sqlite.read_only = options.read_only;
+  sqlite.min_free_bytes = options.min_free_bytes;
+  sqlite.quick_check_at_open = options.quick_check;
   ASSIGN_OR_RETURN(std::unique_ptr<SqliteDecisionLog> log,
                    SqliteDecisionLog::Open(path, sqlite));
   return std::unique_ptr<DecisionLog>(std::move(log));

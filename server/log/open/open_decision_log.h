@@ -10,6 +10,7 @@
 #ifndef SERVER_LOG_OPEN_OPEN_DECISION_LOG_H_
 #define SERVER_LOG_OPEN_OPEN_DECISION_LOG_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -23,6 +24,11 @@ struct OpenLogOptions {
   // Reads only (audit tools on a copy of a log): the store is never written;
   // Append and PutBundle answer FAILED_PRECONDITION.
   bool read_only = false;
+  // A file store refuses appends while its file system has less free space
+  // than this (0: no floor); see SqliteDecisionLogOptions.
+  int64_t min_free_bytes = 0;
+  // A file store checks its pages when it opens (slow on a large file).
+  bool quick_check = false;
 };
 
 // The store `spec` names, opened (and created or migrated unless

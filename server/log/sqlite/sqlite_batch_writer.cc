@@ -1,7 +1,11 @@
 #include "server/log/sqlite/sqlite_batch_writer.h"
 
+#include <sys/statvfs.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <utility>
@@ -122,33 +126,88 @@ absl::StatusOr<SqliteBatchWriter::Statements> SqliteBatchWriter::Prepare(
 }
 
 absl::StatusOr<std::unique_ptr<SqliteBatchWriter>> SqliteBatchWriter::Create(
-    std::unique_ptr<SqliteConnection> db, StoredDecisionDecoder& decoder) {
+    std::unique_ptr<SqliteConnection> db, StoredDecisionDecoder& decoder,
+    SqliteWriterSettings settings) {
   ASSIGN_OR_RETURN(ChainHead end, ReadChainEnd(*db));
   ASSIGN_OR_RETURN(Statements statements, Prepare(*db));
-  return std::unique_ptr<SqliteBatchWriter>(new SqliteBatchWriter(
-      std::move(db), std::move(statements), std::move(end), decoder));
+  return std::unique_ptr<SqliteBatchWriter>(
+      new SqliteBatchWriter(std::move(db), std::move(statements),
+                            std::move(end), decoder, std::move(settings)));
 }
 
 SqliteBatchWriter::SqliteBatchWriter(std::unique_ptr<SqliteConnection> db,
                                      Statements statements, ChainHead head,
-                                     StoredDecisionDecoder& decoder)
+                                     StoredDecisionDecoder& decoder,
+                                     SqliteWriterSettings settings)
     : db_(std::move(db)),
+      settings_(std::move(settings)),
       statements_(std::move(statements)),
       decoder_(decoder),
       chain_(std::move(head)) {}
+
+absl::Status SqliteBatchWriter::CheckChainHead() {
+  ASSIGN_OR_RETURN(SqliteStatement stmt,
+                   db_->Prepare("SELECT last_seq, last_hash FROM chain_head "
+                                "WHERE id = 1"));
+  ASSIGN_OR_RETURN(bool found, stmt.Step());
+  if (!found) {
+    return absl::DataLossError(
+        "decision log: the chain head row is missing; run refundctl verify");
+  }
+  const ChainHead& end = chain_.head();
+  if (stmt.ColumnInt64(0) != end.last_seq ||
+      stmt.ColumnBytes(1) != end.last_hash) {
+    return absl::DataLossError(absl::StrCat(
+        "decision log: the chain head names seq ", stmt.ColumnInt64(0),
+        " but the last row is seq ", end.last_seq,
+        ": the log was cut or altered at its end; run refundctl verify"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteBatchWriter::CheckFreeSpace() const {
+  if (settings_.min_free_bytes <= 0) return absl::OkStatus();
+  struct statvfs fs;
+  if (statvfs(settings_.path.c_str(), &fs) != 0) {
+    return absl::UnavailableError(
+        absl::StrCat("decision log: cannot read the free space of ",
+                     settings_.path, ": ", std::strerror(errno)));
+  }
+  const uint64_t free_bytes =
+      static_cast<uint64_t>(fs.f_bavail) * static_cast<uint64_t>(fs.f_frsize);
+  if (free_bytes < static_cast<uint64_t>(settings_.min_free_bytes)) {
+    return absl::UnavailableError(
+        absl::StrCat("decision log: ", free_bytes / (1024 * 1024),
+                     " MiB free on the log's file system, below the floor of ",
+                     settings_.min_free_bytes / (1024 * 1024), " MiB"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteBatchWriter::CheckNotMoved() {
+  ASSIGN_OR_RETURN(bool moved, db_->HasMoved());
+  if (moved) {
+    return absl::DataLossError(absl::StrCat(
+        "decision log: ", settings_.path,
+        " was moved or deleted while open; decisions written now would be "
+        "lost: restart the server on the right file"));
+  }
+  return absl::OkStatus();
+}
 
 void SqliteBatchWriter::RestartWal() {
   db_->Execute("PRAGMA wal_checkpoint(RESTART)").IgnoreError();
 }
 
-bool SqliteBatchWriter::Write(
+absl::Status SqliteBatchWriter::Write(
     std::vector<LogWrite>& writes,
     std::vector<absl::StatusOr<std::string>>* outcomes) {
   const ChainHead start = chain_.head();
   outcomes->assign(writes.size(),
                    absl::InternalError("decision log: not processed"));
 
-  absl::Status txn = db_->Execute("BEGIN IMMEDIATE");
+  absl::Status txn = CheckFreeSpace();
+  if (txn.ok()) txn = db_->Execute("BEGIN IMMEDIATE");
   for (size_t i = 0; txn.ok() && i < writes.size(); ++i) {
     if (auto* entry = std::get_if<DecisionLogEntry>(&writes[i])) {
       txn = StoreEntry(*entry, &(*outcomes)[i]);
@@ -160,8 +219,9 @@ bool SqliteBatchWriter::Write(
   if (txn.ok() && chain_.head().last_seq != start.last_seq) {
     txn = UpdateChainHead();
   }
+  if (txn.ok()) txn = CheckNotMoved();
   if (txn.ok()) txn = db_->Execute("COMMIT");
-  if (txn.ok()) return true;
+  if (txn.ok()) return absl::OkStatus();
 
   // SQLite may already have rolled back (e.g. after SQLITE_FULL); roll back
   // what remains so that nothing of this batch is kept.
@@ -171,7 +231,7 @@ bool SqliteBatchWriter::Write(
   stored_bundles_.clear();
   const absl::Status failed = absl::UnavailableError(txn.message());
   for (auto& outcome : *outcomes) outcome = failed;
-  return false;
+  return absl::IsDataLoss(txn) ? txn : failed;
 }
 
 absl::Status SqliteBatchWriter::StoreEntry(

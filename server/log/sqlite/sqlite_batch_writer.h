@@ -45,6 +45,12 @@ struct SqliteWriterSettings {
   int busy_timeout_ms = 5000;
   // SQLite's max_page_count when > 0 (a full "disk").
   int64_t max_page_count = 0;
+  // The database file (its file system's free space is checked).
+  std::string path;
+  // A batch is refused (UNAVAILABLE) while the file system holding `path`
+  // has less free space than this: a full disk is met before SQLite is
+  // left without room for its WAL. 0: no floor.
+  int64_t min_free_bytes = 0;
 };
 
 // Sets up the writer's connection: busy timeout, WAL, synchronous=FULL, a
@@ -60,7 +66,12 @@ class SqliteBatchWriter {
   // readers) must outlive the writer. DATA_LOSS when the last row's hash is
   // malformed.
   static absl::StatusOr<std::unique_ptr<SqliteBatchWriter>> Create(
-      std::unique_ptr<SqliteConnection> db, StoredDecisionDecoder& decoder);
+      std::unique_ptr<SqliteConnection> db, StoredDecisionDecoder& decoder,
+      SqliteWriterSettings settings);
+
+  // DATA_LOSS when the chain_head table does not name the last row (the log
+  // was cut or altered at its end while the server was down).
+  absl::Status CheckChainHead();
 
   // Stores `writes` in one transaction. `outcomes` gets one per write: for
   // an append, the decision bytes to answer with (moved out of the entry),
@@ -70,9 +81,13 @@ class SqliteBatchWriter {
   // decision_id is taken; DATA_LOSS: the stored decision of an identical
   // retry does not read back); for a bundle, an empty string. When storing
   // or committing fails, nothing of the batch is kept and every outcome is
-  // UNAVAILABLE. Returns whether the batch committed.
-  bool Write(std::vector<LogWrite>& writes,
-             std::vector<absl::StatusOr<std::string>>* outcomes);
+  // UNAVAILABLE. Returns OK when the batch committed; otherwise why not:
+  // DATA_LOSS when the store must not be written any more (the file was
+  // moved or deleted: checked before each COMMIT; a corrupt page),
+  // UNAVAILABLE for a failure that may pass (full disk, free space below
+  // the floor, I/O error).
+  absl::Status Write(std::vector<LogWrite>& writes,
+                     std::vector<absl::StatusOr<std::string>>* outcomes);
 
   // A RESTART checkpoint, outside any transaction, to start the WAL over. A
   // failure (a reader on an old snapshot) only leaves the WAL longer.
@@ -92,7 +107,13 @@ class SqliteBatchWriter {
   };
 
   SqliteBatchWriter(std::unique_ptr<SqliteConnection> db, Statements statements,
-                    ChainHead head, StoredDecisionDecoder& decoder);
+                    ChainHead head, StoredDecisionDecoder& decoder,
+                    SqliteWriterSettings settings);
+
+  // UNAVAILABLE when the free space is below settings_.min_free_bytes.
+  absl::Status CheckFreeSpace() const;
+  // DATA_LOSS when the file at settings_.path is no longer the one written.
+  absl::Status CheckNotMoved();
 
   static absl::StatusOr<Statements> Prepare(SqliteConnection& db);
 
@@ -114,6 +135,7 @@ class SqliteBatchWriter {
   absl::Status UpdateChainHead();
 
   std::unique_ptr<SqliteConnection> db_;
+  const SqliteWriterSettings settings_;
   Statements statements_;
   StoredDecisionDecoder& decoder_;
   HashChain chain_;

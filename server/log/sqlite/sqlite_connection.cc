@@ -31,6 +31,9 @@ absl::Status SqliteStatus(sqlite3* db, int rc, absl::string_view what) {
     case SQLITE_CONSTRAINT_FOREIGNKEY:
       return absl::FailedPreconditionError(message);
     default:
+      if ((rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB) {
+        return absl::DataLossError(message);
+      }
       return absl::UnavailableError(message);
   }
 }
@@ -123,6 +126,14 @@ SqliteConnection::~SqliteConnection() {
   // Every statement has been finalized by its owner before this point;
   // sqlite3_close_v2 still copes if one has not.
   sqlite3_close_v2(db_);
+}
+
+absl::StatusOr<bool> SqliteConnection::HasMoved() {
+  int moved = 0;
+  const int rc =
+      sqlite3_file_control(db_, "main", SQLITE_FCNTL_HAS_MOVED, &moved);
+  if (rc != SQLITE_OK) return SqliteStatus(db_, rc, "SQLITE_FCNTL_HAS_MOVED");
+  return moved != 0;
 }
 
 absl::Status SqliteConnection::Execute(const std::string& sql) {

@@ -18,7 +18,8 @@ namespace refund::server {
 
 // Maps a SQLite result code to a status: constraint violations become
 // ALREADY_EXISTS (unique / primary key) or FAILED_PRECONDITION (foreign key),
-// everything else UNAVAILABLE (full disk, I/O error, busy, corruption...).
+// a corrupt page or a file that is not a database DATA_LOSS, everything else
+// UNAVAILABLE (full disk, I/O error, busy...).
 // The message names `what` and SQLite's own message.
 absl::Status SqliteStatus(sqlite3* db, int rc, absl::string_view what);
 
@@ -77,6 +78,11 @@ class SqliteConnection {
   absl::StatusOr<int64_t> QueryInt64(const std::string& sql);
   // Runs a statement returning one text value (e.g. "PRAGMA journal_mode").
   absl::StatusOr<std::string> QueryText(const std::string& sql);
+
+  // Whether the main database file is no longer the file at its path
+  // (renamed or deleted while open: SQLITE_FCNTL_HAS_MOVED); writes would go
+  // to a file nobody will open again.
+  absl::StatusOr<bool> HasMoved();
 
   // True while a transaction is open (SQLite may roll one back by itself
   // after a failure such as SQLITE_FULL).

@@ -1,10 +1,15 @@
 #include "server/log/sqlite/sqlite_decision_log.h"
 
+#include <fcntl.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -25,17 +30,61 @@
 
 namespace refund::server {
 
+namespace {
+
+// Creates the missing directories of `dir` with `mode` (those that exist are
+// left as they are).
+absl::Status MakeDirectories(const std::filesystem::path& dir, int mode) {
+  if (dir.empty()) return absl::OkStatus();
+  std::error_code error;
+  if (std::filesystem::is_directory(dir, error)) return absl::OkStatus();
+  RETURN_IF_ERROR(MakeDirectories(dir.parent_path(), mode));
+  if (mkdir(dir.c_str(), static_cast<mode_t>(mode)) != 0 && errno != EEXIST) {
+    return absl::UnavailableError(
+        absl::StrCat("decision log: cannot create directory ", dir.string(),
+                     ": ", std::strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
+// Creates the database file with `mode` when it does not exist, so that
+// SQLite (which would use 0644) and its -wal and -shm files get that mode.
+absl::Status CreateFileWithMode(const std::string& path, int mode) {
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                      static_cast<mode_t>(mode));
+  if (fd >= 0) {
+    close(fd);
+    return absl::OkStatus();
+  }
+  if (errno == EEXIST) return absl::OkStatus();
+  return absl::UnavailableError(absl::StrCat("decision log: cannot create ",
+                                             path, ": ", std::strerror(errno)));
+}
+
+// Problems PRAGMA quick_check finds ("ok" when none).
+absl::Status QuickCheck(SqliteConnection& db) {
+  ASSIGN_OR_RETURN(SqliteStatement stmt, db.Prepare("PRAGMA quick_check(5)"));
+  std::string problems;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    const std::string line = stmt.ColumnBytes(0);
+    if (line != "ok")
+      absl::StrAppend(&problems, problems.empty() ? "" : "; ", line);
+  }
+  if (problems.empty()) return absl::OkStatus();
+  return absl::DataLossError(
+      absl::StrCat("decision log: quick_check: ", problems));
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<SqliteDecisionLog>> SqliteDecisionLog::Open(
     const std::string& path, const SqliteDecisionLogOptions& options) {
-  std::filesystem::path parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty()) {
-    std::error_code error;
-    std::filesystem::create_directories(parent, error);
-    if (error) {
-      return absl::UnavailableError(
-          absl::StrCat("decision log: cannot create directory ",
-                       parent.string(), ": ", error.message()));
-    }
+  if (!options.read_only) {
+    RETURN_IF_ERROR(MakeDirectories(std::filesystem::path(path).parent_path(),
+                                    options.directory_mode));
+    RETURN_IF_ERROR(CreateFileWithMode(path, options.file_mode));
   }
   // The writer syncs every commit (synchronous=FULL) and every checkpoint,
   // so its writes may be gathered
@@ -52,7 +101,8 @@ absl::StatusOr<std::unique_ptr<SqliteDecisionLog>> SqliteDecisionLog::Open(
     RETURN_IF_ERROR(CheckReadableSchema(*db));
   } else {
     RETURN_IF_ERROR(ConfigureWriterConnection(
-        *db, {options.busy_timeout_ms, options.max_page_count}));
+        *db, {options.busy_timeout_ms, options.max_page_count, path,
+              options.min_free_bytes}));
     RETURN_IF_ERROR(CreateOrMigrateSchema(*db));
   }
   ASSIGN_OR_RETURN(std::string codec_sql, DecisionCodecSql(*db));
@@ -62,9 +112,21 @@ absl::StatusOr<std::unique_ptr<SqliteDecisionLog>> SqliteDecisionLog::Open(
   // columns the writer's statements name.
   std::unique_ptr<SqliteBatchWriter> writer;
   std::unique_ptr<SqliteConnection> checkpointer;
+  // Why the log must not be written, found at Open.
+  std::string broken;
   if (!options.read_only) {
-    ASSIGN_OR_RETURN(writer,
-                     SqliteBatchWriter::Create(std::move(db), *decoder));
+    absl::Status sound =
+        options.quick_check_at_open ? QuickCheck(*db) : absl::OkStatus();
+    SqliteWriterSettings settings{options.busy_timeout_ms,
+                                  options.max_page_count, path,
+                                  options.min_free_bytes};
+    ASSIGN_OR_RETURN(writer, SqliteBatchWriter::Create(std::move(db), *decoder,
+                                                       std::move(settings)));
+    if (sound.ok()) sound = writer->CheckChainHead();
+    if (!sound.ok()) {
+      if (!absl::IsDataLoss(sound)) return sound;
+      broken = std::string(sound.message());
+    }
     ASSIGN_OR_RETURN(checkpointer,
                      SqliteConnection::Open(
                          path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
@@ -72,9 +134,11 @@ absl::StatusOr<std::unique_ptr<SqliteDecisionLog>> SqliteDecisionLog::Open(
     RETURN_IF_ERROR(checkpointer->Execute(
         absl::StrCat("PRAGMA busy_timeout = ", options.busy_timeout_ms)));
   }
-  return std::unique_ptr<SqliteDecisionLog>(new SqliteDecisionLog(
+  auto log = std::unique_ptr<SqliteDecisionLog>(new SqliteDecisionLog(
       path, options, std::move(decoder), std::move(writer),
       std::move(checkpointer), codec_sql));
+  if (!broken.empty()) log->health_.Broken(broken);
+  return log;
 }
 
 SqliteDecisionLog::SqliteDecisionLog(
@@ -90,7 +154,7 @@ SqliteDecisionLog::SqliteDecisionLog(
       reader_(path_,
               {options_.read_only, options_.busy_timeout_ms,
                options_.max_idle_readers},
-              codec_sql, *decoder_) {
+              codec_sql, *decoder_, &health_) {
   // A read-only log (audit tools) has no writer and nothing to checkpoint.
   if (options_.read_only) return;
   // Named, so that `top -H` and profiles tell the log's threads apart.
@@ -196,9 +260,20 @@ void SqliteDecisionLog::CommitBatch(std::vector<Job>& batch) {
   writes.reserve(batch.size());
   for (Job& job : batch) writes.push_back(std::move(job.write));
   std::vector<absl::StatusOr<std::string>> outcomes;
-  if (writer_->Write(writes, &outcomes)) {
+  if (const LogHealth health = health_.Get(); health_.broken()) {
+    // Nothing more is written to a log that is not the store any more.
+    outcomes.assign(batch.size(),
+                    absl::UnavailableError(absl::StrCat(
+                        "decision log: not serving: ", health.reason)));
+  } else if (absl::Status written = writer_->Write(writes, &outcomes);
+             written.ok()) {
+    health_.CommitSucceeded();
     absl::MutexLock lock(&ckpt_mu_);
     uncheckpointed_ += static_cast<int64_t>(batch.size());
+  } else if (absl::IsDataLoss(written)) {
+    health_.Broken(std::string(written.message()));
+  } else {
+    health_.CommitFailed(std::string(written.message()));
   }
   // Only now, with the batch durable (or wholly rolled back), answer.
   absl::MutexLock lock(&answers_mu_);
@@ -275,6 +350,8 @@ void SqliteDecisionLog::CheckpointLoop(
   // Closing: leave the WAL checkpointed (the writer has stopped).
   checkpointer->Execute("PRAGMA wal_checkpoint(TRUNCATE)").IgnoreError();
 }
+
+LogHealth SqliteDecisionLog::Health() { return health_.Get(); }
 
 absl::StatusOr<StoredDecision> SqliteDecisionLog::GetDecision(
     const std::string& decision_id) {

@@ -22,6 +22,17 @@
 // chain_head: last seq and row_hash) before its COMMIT, so that deleting the
 // last rows is detectable (server/log/log_verifier.h).
 //
+// Health (DecisionLog::Health): NOT serving while batches fail (until the
+// next commit succeeds), and for good when the file at `path` is no longer
+// the one written (checked before each COMMIT), a read or write meets a
+// corrupt page, or, at Open, the chain head does not name the last row (or
+// `quick_check_at_open` finds a problem); then every Append answers
+// UNAVAILABLE without being tried.
+//
+// Files: a new directory is made 0700 and a new database file 0600 (SQLite
+// gives its -wal and -shm files the database file's mode): the log holds
+// buyer data.
+//
 // Reads (GetDecision, ListDecisions, GetBundleText) use a small pool of
 // read-only connections, so they never wait for the writer (WAL).
 //
@@ -46,6 +57,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "server/log/decision_log.h"
+#include "server/log/log_health.h"
 #include "server/log/sqlite/sqlite_batch_writer.h"
 #include "server/log/sqlite/sqlite_connection.h"
 #include "server/log/sqlite/sqlite_log_reader.h"
@@ -61,6 +73,16 @@ struct SqliteDecisionLogOptions {
   // `max_page_count`); appends beyond it fail with UNAVAILABLE, as on a full
   // disk. 0 keeps SQLite's limit.
   int64_t max_page_count = 0;
+  // Appends are refused (UNAVAILABLE, health NOT serving) while the file
+  // system holding the log has less free space than this, so that a full
+  // disk is met with room left for the WAL (docs/decision_log_format.md says
+  // how much it needs). 0: no floor.
+  int64_t min_free_bytes = 0;
+  // Modes of the database file and of directories Open creates.
+  int file_mode = 0600;
+  int directory_mode = 0700;
+  // Runs PRAGMA quick_check at Open (reads every page: seconds per GB).
+  bool quick_check_at_open = false;
   // How long a statement waits for a lock held by another process.
   int busy_timeout_ms = 5000;
   // Idle read connections kept open.
@@ -110,6 +132,7 @@ class SqliteDecisionLog final : public DecisionLog {
       const std::string& version) override;
   // A SqliteLogSnapshot of this log's file (its own read connection).
   absl::StatusOr<std::unique_ptr<LogSnapshot>> OpenSnapshot() override;
+  LogHealth Health() override;
   void Close() override;
 
  private:
@@ -149,6 +172,8 @@ class SqliteDecisionLog final : public DecisionLog {
   // Used only by the writer thread once it runs; null in a read-only log.
   const std::unique_ptr<SqliteBatchWriter> writer_;
   SqliteLogReader reader_;
+  // Written by the writer thread (batches) and by readers (a corrupt page).
+  LogHealthState health_;
 
   absl::Mutex mu_;
   std::deque<Job> queue_ ABSL_GUARDED_BY(mu_);

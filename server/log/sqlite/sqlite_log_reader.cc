@@ -49,11 +49,21 @@ class SqliteLogReader::Lease {
 SqliteLogReader::SqliteLogReader(std::string path,
                                  SqliteReaderSettings settings,
                                  const std::string& codec_sql,
-                                 StoredDecisionDecoder& decoder)
+                                 StoredDecisionDecoder& decoder,
+                                 LogHealthState* health)
     : path_(std::move(path)),
       settings_(settings),
       stored_columns_(StoredColumns(codec_sql)),
-      decoder_(decoder) {}
+      decoder_(decoder),
+      health_(health) {}
+
+template <typename T>
+T SqliteLogReader::Watch(T result) {
+  if (health_ != nullptr && !result.ok() && absl::IsDataLoss(result.status())) {
+    health_->Broken(std::string(result.status().message()));
+  }
+  return result;
+}
 
 absl::StatusOr<SqliteLogReader::Lease> SqliteLogReader::Acquire() {
   {
@@ -104,11 +114,11 @@ absl::StatusOr<StoredDecision> SqliteLogReader::GetDecision(
     const std::string& decision_id) {
   ASSIGN_OR_RETURN(Lease reader, Acquire());
   ASSIGN_OR_RETURN(SqliteStatement stmt,
-                   reader.db().Prepare(
-                       absl::StrCat("SELECT ", stored_columns_,
-                                    " FROM decisions WHERE decision_id = ?1")));
+                   Watch(reader.db().Prepare(absl::StrCat(
+                       "SELECT ", stored_columns_,
+                       " FROM decisions WHERE decision_id = ?1"))));
   stmt.BindText(1, decision_id);
-  ASSIGN_OR_RETURN(bool found, stmt.Step());
+  ASSIGN_OR_RETURN(bool found, Watch(stmt.Step()));
   if (!found) {
     return absl::NotFoundError(
         absl::StrCat("decision \"", decision_id, "\" not found"));
@@ -151,7 +161,7 @@ absl::StatusOr<DecisionPage> SqliteLogReader::ListDecisions(
   absl::StrAppend(&sql, " ORDER BY d.seq LIMIT ?", next_param);
 
   ASSIGN_OR_RETURN(Lease reader, Acquire());
-  ASSIGN_OR_RETURN(SqliteStatement stmt, reader.db().Prepare(sql));
+  ASSIGN_OR_RETURN(SqliteStatement stmt, Watch(reader.db().Prepare(sql)));
   int param = 1;
   stmt.BindInt64(param++, after_seq);
   if (!filter.refund_id.empty()) stmt.BindText(param++, filter.refund_id);
@@ -170,7 +180,7 @@ absl::StatusOr<DecisionPage> SqliteLogReader::ListDecisions(
 
   DecisionPage page;
   for (;;) {
-    ASSIGN_OR_RETURN(bool has_row, stmt.Step());
+    ASSIGN_OR_RETURN(bool has_row, Watch(stmt.Step()));
     if (!has_row) break;
     if (static_cast<int>(page.decisions.size()) == page_size) {
       page.next_page_token = EncodePageToken(page.decisions.back().seq, filter);
@@ -185,11 +195,11 @@ absl::StatusOr<DecisionPage> SqliteLogReader::ListDecisions(
 absl::StatusOr<std::string> SqliteLogReader::GetBundleText(
     const std::string& version) {
   ASSIGN_OR_RETURN(Lease reader, Acquire());
-  ASSIGN_OR_RETURN(
-      SqliteStatement stmt,
-      reader.db().Prepare("SELECT text FROM bundles WHERE version = ?1"));
+  ASSIGN_OR_RETURN(SqliteStatement stmt,
+                   Watch(reader.db().Prepare(
+                       "SELECT text FROM bundles WHERE version = ?1")));
   stmt.BindText(1, version);
-  ASSIGN_OR_RETURN(bool found, stmt.Step());
+  ASSIGN_OR_RETURN(bool found, Watch(stmt.Step()));
   if (!found) {
     return absl::NotFoundError(
         absl::StrCat("bundle version \"", version, "\" not stored"));

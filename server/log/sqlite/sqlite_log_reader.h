@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "server/log/decision_log.h"
+#include "server/log/log_health.h"
 #include "server/log/sqlite/sqlite_connection.h"
 #include "server/log/sqlite/stored_decision_decoder.h"
 
@@ -31,9 +32,12 @@ struct SqliteReaderSettings {
 class SqliteLogReader {
  public:
   // Reads the log at `path`. `codec_sql` is DecisionCodecSql of the file;
-  // `decoder` (shared with the writer) must outlive the reader.
+  // `decoder` (shared with the writer) must outlive the reader. A corrupt
+  // page met by a read is reported to `health` (may be null), which must
+  // outlive the reader.
   SqliteLogReader(std::string path, SqliteReaderSettings settings,
-                  const std::string& codec_sql, StoredDecisionDecoder& decoder);
+                  const std::string& codec_sql, StoredDecisionDecoder& decoder,
+                  LogHealthState* health);
 
   // The DecisionLog methods of the same names, with their contract.
   absl::StatusOr<StoredDecision> GetDecision(const std::string& decision_id);
@@ -46,6 +50,10 @@ class SqliteLogReader {
 
   absl::StatusOr<Lease> Acquire();
   void Release(std::unique_ptr<SqliteConnection> db);
+  // `result`, after telling health_ when it is SQLite's DATA_LOSS (a
+  // corrupt page).
+  template <typename T>
+  T Watch(T result);
   // A StoredDecision from a row of `stored_columns_` read through `db`.
   absl::StatusOr<StoredDecision> ReadStoredRow(SqliteConnection& db,
                                                const SqliteStatement& stmt);
@@ -55,6 +63,7 @@ class SqliteLogReader {
   // The SELECT list of a StoredDecision (ReadStoredRow).
   const std::string stored_columns_;
   StoredDecisionDecoder& decoder_;
+  LogHealthState* const health_;
 
   absl::Mutex mu_;
   std::vector<std::unique_ptr<SqliteConnection>> idle_ ABSL_GUARDED_BY(mu_);
