@@ -37,6 +37,7 @@
 #include "refund/v1/service.grpc.pb.h"
 #include "tests/testing/request_generator.h"
 #include "tests/testing/server_process.h"
+#include "tests/testing/temp_dir.h"
 
 namespace refund::e2e {
 namespace {
@@ -112,14 +113,10 @@ v1::Decision Comparable(v1::Decision decision) {
 class AuditE2ETest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ =
-        new std::filesystem::path(std::filesystem::temp_directory_path() /
-                                  absl::StrCat("refund_audit_e2e_", getpid()));
-    std::filesystem::remove_all(*dir_);
-    std::filesystem::create_directories(*dir_);
+    dir_ = new refund::testing::TempDir();
     absl::StatusOr<std::unique_ptr<ServerProcess>> server =
         ServerProcess::Start(REFUND_SERVER_BINARY, REFUND_POLICIES_DIR,
-                             (*dir_ / "decisions.db").string());
+                             (dir() / "decisions.db").string());
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = server->release();
 
@@ -166,7 +163,6 @@ class AuditE2ETest : public ::testing::Test {
       delete server_;
       server_ = nullptr;
     }
-    std::filesystem::remove_all(*dir_);
     delete dir_;
     delete requests_;
     delete decisions_;
@@ -174,17 +170,17 @@ class AuditE2ETest : public ::testing::Test {
 
   static void Backup(const std::string& to) {
     CommandResult backup =
-        RunCommand(Sqlite((*dir_ / "decisions.db").string(),
+        RunCommand(Sqlite((dir() / "decisions.db").string(),
                           absl::StrCat(".backup ", Quote(to))));
     ASSERT_EQ(backup.exit_code, 0) << backup.output;
   }
   static std::string backup_path() {
-    return (*dir_ / "audit-copy.db").string();
+    return (dir() / "audit-copy.db").string();
   }
 
   // A fresh copy of the audit copy, to tamper with.
   std::string CopyOfLog(const std::string& name) {
-    const std::string path = (*dir_ / name).string();
+    const std::string path = (dir() / name).string();
     std::filesystem::copy_file(
         backup_path(), path, std::filesystem::copy_options::overwrite_existing);
     return path;
@@ -203,13 +199,16 @@ class AuditE2ETest : public ::testing::Test {
     return results;
   }
 
-  static std::filesystem::path* dir_;
+  static std::filesystem::path dir() { return dir_->path(); }
+
+  // The suite's directory: the log, its audit copy and the tampered copies.
+  static refund::testing::TempDir* dir_;
   static ServerProcess* server_;
   static std::vector<v1::RefundRequest>* requests_;
   static std::map<std::string, v1::Decision>* decisions_;
 };
 
-std::filesystem::path* AuditE2ETest::dir_ = nullptr;
+refund::testing::TempDir* AuditE2ETest::dir_ = nullptr;
 ServerProcess* AuditE2ETest::server_ = nullptr;
 std::vector<v1::RefundRequest>* AuditE2ETest::requests_ = nullptr;
 std::map<std::string, v1::Decision>* AuditE2ETest::decisions_ = nullptr;
@@ -256,7 +255,7 @@ TEST_F(AuditE2ETest, ExactReplayReproducesEveryDecision) {
 }
 
 TEST_F(AuditE2ETest, CandidateReplayChangesExactlyTheAffectedCases) {
-  const std::filesystem::path candidate_dir = *dir_ / "candidate";
+  const std::filesystem::path candidate_dir = dir() / "candidate";
   ASSERT_NO_FATAL_FAILURE(WriteCandidate(candidate_dir));
 
   // The oracle: both bundles in this process, decision by decision.
