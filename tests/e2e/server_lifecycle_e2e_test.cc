@@ -1,10 +1,13 @@
 // End-to-end: the server's life: health, a broken bundle refused at startup, a
-// restart on the same database, the in-memory log.
+// restart on the same database, the in-memory log, health following a
+// decision log that can no longer record decisions.
 #include <filesystem>
 #include <memory>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -26,6 +29,30 @@ TEST_F(SmallBundleTest, HealthIsServing) {
   absl::StatusOr<int> health = CheckHealth(server_->channel());
   ASSERT_TRUE(health.ok()) << health.status();
   EXPECT_EQ(*health, 1);  // SERVING
+}
+
+TEST_F(SmallBundleTest, DeletedLogMakesDecideUnavailableAndHealthNotServing) {
+  DecideOk(SevenDayReturn("before-delete"));
+  // The log's directory removed under the running server: SQLite would go on
+  // writing to the deleted file, and a restart would find none of it.
+  std::filesystem::remove_all(db_path().parent_path());
+
+  v1::Decision decision;
+  const grpc::Status status =
+      Call(Decide(SevenDayReturn("after-delete")), &decision);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE)
+      << status.error_message();
+  EXPECT_THAT(status.error_message(), HasSubstr("moved or deleted"));
+
+  // Health follows the log within a few polls, so that a load balancer
+  // stops sending this replica decisions.
+  absl::StatusOr<int> health = CheckHealth(server_->channel());
+  for (int i = 0; i < 100 && health.ok() && *health != 2; ++i) {
+    absl::SleepFor(absl::Milliseconds(100));
+    health = CheckHealth(server_->channel());
+  }
+  ASSERT_TRUE(health.ok()) << health.status();
+  EXPECT_EQ(*health, 2);  // NOT_SERVING
 }
 
 TEST(ServerStartupTest, RefusesBrokenBundleAtStartup) {

@@ -206,7 +206,10 @@ absl::Status SqliteBatchWriter::Write(
   outcomes->assign(writes.size(),
                    absl::InternalError("decision log: not processed"));
 
-  absl::Status txn = CheckFreeSpace();
+  // A moved file first: it is the lasting trouble, and the free space of a
+  // deleted path cannot be read.
+  absl::Status txn = CheckNotMoved();
+  if (txn.ok()) txn = CheckFreeSpace();
   if (txn.ok()) txn = db_->Execute("BEGIN IMMEDIATE");
   for (size_t i = 0; txn.ok() && i < writes.size(); ++i) {
     if (auto* entry = std::get_if<DecisionLogEntry>(&writes[i])) {
