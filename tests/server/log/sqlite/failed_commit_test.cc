@@ -1,8 +1,10 @@
 // What the SQLite decision log does when a batch's COMMIT fails after its
 // INSERTs succeeded (the disk fails while the WAL is synced): no entry of
-// the batch is acknowledged and nothing of it is kept
+// the batch is acknowledged, nothing of it is kept, and the writer's chain
+// goes on from the last committed row, on the same open log
 // (sqlite_decision_log.h: "A failed batch is rolled back and every entry in
-// it answers UNAVAILABLE").
+// it answers UNAVAILABLE"; the writer "restores [the chain's head] when a
+// batch fails").
 //
 // The WAL syncs fail through tests/testing/failing_wal_sync_vfs.h, which
 // must be the default VFS before the first log of the process is opened:
@@ -165,6 +167,28 @@ TEST_F(FailedCommitTest, EntriesOfAFailedCommitAreNotAcknowledged) {
     }
   }
   ExpectIntact(Verify(*log), 1);
+}
+
+TEST_F(FailedCommitTest, ChainGoesOnFromTheLastCommittedRowAfterARollback) {
+  std::unique_ptr<SqliteDecisionLog> log = OpenLog();
+  ASSERT_NE(log, nullptr);
+  ASSERT_TRUE(Append(*log, Entry("r0")).ok());
+  ASSERT_TRUE(Append(*log, Entry("r1")).ok());
+
+  testing::SetWalSyncsFail(true);
+  EXPECT_THAT(Append(*log, Entry("rolled-back")).status(),
+              StatusIs(absl::StatusCode::kUnavailable, _));
+  testing::SetWalSyncsFail(false);
+
+  // The same open log (nothing reloads the chain's head from the file).
+  absl::StatusOr<std::string> next = Append(*log, Entry("r2"));
+  ASSERT_TRUE(next.ok()) << next.status();
+  absl::StatusOr<StoredDecision> stored = log->GetDecision("d-r2");
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(stored->seq, 3);
+  EXPECT_THAT(log->GetDecision("d-rolled-back").status(),
+              StatusIs(absl::StatusCode::kNotFound, _));
+  ExpectIntact(Verify(*log), 3);
 }
 
 }  // namespace
