@@ -27,6 +27,7 @@ Exit status: 0 when every mutation that built was killed, 1 otherwise.
 """
 
 import argparse
+import html
 import json
 import os
 import re
@@ -117,7 +118,7 @@ def failed_tests(build, regex, jobs, log):
     failed = []
     for case in re.finditer(r'<testcase name="([^"]*)"[^>]*status="([a-z]+)"', text):
         if case.group(2) not in ("run", "pass", "passed"):
-            failed.append(case.group(1))
+            failed.append(html.unescape(case.group(1)))
     return True, failed
 
 
