@@ -1,8 +1,5 @@
 #include "server/bundles/bundle_cache.h"
 
-#include <stdlib.h>
-
-#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -10,6 +7,7 @@
 #include "engine/load/bundle_loader.h"
 #include "gtest/gtest.h"
 #include "server/log/sqlite/sqlite_decision_log.h"
+#include "tests/testing/temp_dir.h"
 #include "tests/testing/test_bundle.h"
 
 namespace refund::server {
@@ -18,14 +16,8 @@ namespace {
 class BundleCacheTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "bundle_cache_XXXXXX")
-            .string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-    path_ = dir_ + "/log.db";
     absl::StatusOr<std::unique_ptr<SqliteDecisionLog>> log =
-        SqliteDecisionLog::Open(path_);
+        SqliteDecisionLog::Open(dir_.path() + "/log.db");
     ASSERT_TRUE(log.ok()) << log.status();
     log_ = *std::move(log);
     absl::StatusOr<std::unique_ptr<const CompiledBundle>> bundle =
@@ -33,13 +25,9 @@ class BundleCacheTest : public ::testing::Test {
     ASSERT_TRUE(bundle.ok()) << bundle.status();
     bundle_ = *std::move(bundle);
   }
-  void TearDown() override {
-    log_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
-  std::string dir_;
-  std::string path_;
+  // Declared before log_, so that the log is closed before the directory
+  // goes.
+  testing::TempDir dir_;
   std::unique_ptr<SqliteDecisionLog> log_;
   std::shared_ptr<const CompiledBundle> bundle_;
 };

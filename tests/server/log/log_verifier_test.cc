@@ -187,7 +187,7 @@ TEST_F(LogVerifierTest, SchemaOneLogGetsAChainHeadOnOpen) {
 }
 
 TEST_F(LogVerifierTest, NotADecisionLogCannotBeVerified) {
-  const std::string other = stored_->dir + "/other.db";
+  const std::string other = stored_->dir.path() + "/other.db";
   {
     auto db = SqliteConnection::Open(
         other, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
@@ -196,9 +196,9 @@ TEST_F(LogVerifierTest, NotADecisionLogCannotBeVerified) {
   }
   EXPECT_EQ(VerifyFile(other).status().code(),
             absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(VerifyFile(stored_->dir + "/missing.db").status().code(),
+  EXPECT_EQ(VerifyFile(stored_->dir.path() + "/missing.db").status().code(),
             absl::StatusCode::kUnavailable);
-  EXPECT_FALSE(std::filesystem::exists(stored_->dir + "/missing.db"));
+  EXPECT_FALSE(std::filesystem::exists(stored_->dir.path() + "/missing.db"));
 }
 
 TEST_F(LogVerifierTest, ReadOnlyLogRefusesWritesAndLeavesTheFile) {

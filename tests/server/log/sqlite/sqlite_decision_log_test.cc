@@ -2,7 +2,6 @@
 
 #include <signal.h>
 #include <sqlite3.h>
-#include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,6 +28,7 @@
 #include "server/log/sqlite/sqlite_connection.h"
 #include "server/log/sqlite/stored_decision_decoder.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
 
 namespace refund::server {
 namespace {
@@ -236,17 +236,6 @@ SqliteDecisionLogOptions FullDiskOptions(int64_t max_pages) {
 
 class SqliteDecisionLogTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "decision_log_XXXXXX")
-            .string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-    path_ = (std::filesystem::path(dir_) / "log" / "decisions.db").string();
-  }
-
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   std::unique_ptr<SqliteDecisionLog> OpenLog(
       const SqliteDecisionLogOptions& options = {}) {
     absl::StatusOr<std::unique_ptr<SqliteDecisionLog>> log =
@@ -300,8 +289,9 @@ class SqliteDecisionLogTest : public ::testing::Test {
     return rows;
   }
 
-  std::string dir_;
-  std::string path_;
+  testing::TempDir dir_;
+  // In a folder that does not exist yet: the log makes it.
+  const std::string path_ = dir_.path() + "/log/decisions.db";
   // OpenLog stores kVersion without a dictionary: decisions stay plain.
   bool plain_ = false;
 };
