@@ -5,13 +5,18 @@
 
 #include "absl/status/status.h"
 #include "engine/load/bundle_loader.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/log/sqlite/sqlite_decision_log.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/test_bundle.h"
 
 namespace refund::server {
 namespace {
+
+using ::refund::testing::StatusIs;
+using ::testing::_;
 
 class BundleCacheTest : public ::testing::Test {
  protected:
@@ -59,8 +64,8 @@ TEST_F(BundleCacheTest, AnOfferedBundleIsNotRecompiled) {
 
 TEST_F(BundleCacheTest, AnUnknownVersionIsNotFound) {
   BundleCache cache(*log_);
-  EXPECT_EQ(cache.Get("no-such-version").status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_THAT(cache.Get("no-such-version"),
+              StatusIs(absl::StatusCode::kNotFound, _));
 }
 
 TEST_F(BundleCacheTest, AlteredBundleTextIsDataLoss) {
@@ -70,8 +75,8 @@ TEST_F(BundleCacheTest, AlteredBundleTextIsDataLoss) {
                               "")
                   .ok());
   BundleCache cache(*log_);
-  absl::Status status = cache.Get(bundle_->version()).status();
-  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << status;
+  EXPECT_THAT(cache.Get(bundle_->version()),
+              StatusIs(absl::StatusCode::kDataLoss, _));
 }
 
 TEST_F(BundleCacheTest, KeepsOnlyTheMostRecentlyUsed) {
