@@ -7,7 +7,6 @@
 #include <benchmark/benchmark.h>
 #include <stdlib.h>
 
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,6 +22,7 @@
 #include "server/log/sqlite/sqlite_log_snapshot.h"
 #include "tests/testing/log_builder.h"
 #include "tests/testing/request_generator.h"
+#include "tests/testing/temp_dir.h"
 
 namespace refund {
 namespace {
@@ -34,14 +34,12 @@ int64_t LogSize() {
   return size;
 }
 
-// Builds the log once per process, in chunks so that memory stays small.
+// Builds the log once per process, in chunks so that memory stays small,
+// in a directory removed when the process exits.
 const std::string& LogPath() {
+  static const testing::TempDir dir;
   static const std::string* path = [] {
-    auto* file =
-        new std::string((std::filesystem::temp_directory_path() /
-                         absl::StrCat("refund_replay_bench_", getpid(), ".db"))
-                            .string());
-    std::filesystem::remove(*file);
+    auto* file = new std::string(dir.path() + "/decisions.db");
     auto log = server::SqliteDecisionLog::Open(*file);
     auto bundle = LoadBundleFromDirectory(REFUND_POLICIES_DIR);
     if (!log.ok() || !bundle.ok()) abort();
@@ -156,8 +154,5 @@ int main(int argc, char** argv) {
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
-  std::filesystem::remove(refund::LogPath());
-  std::filesystem::remove(refund::LogPath() + "-wal");
-  std::filesystem::remove(refund::LogPath() + "-shm");
   return 0;
 }

@@ -1,8 +1,5 @@
 #include "tests/testing/log_builder.h"
 
-#include <stdlib.h>
-
-#include <filesystem>
 #include <string>
 #include <utility>
 
@@ -80,13 +77,6 @@ absl::StatusOr<std::unique_ptr<StoredLog>> StoredLog::Create(int cases,
                                                              uint64_t seed,
                                                              bool compressed) {
   auto stored = std::make_unique<StoredLog>();
-  std::string pattern =
-      (std::filesystem::temp_directory_path() / "refund_audit_XXXXXX").string();
-  if (mkdtemp(pattern.data()) == nullptr) {
-    return absl::InternalError("mkdtemp failed");
-  }
-  stored->dir = pattern;
-  stored->path = stored->dir + "/decisions.db";
   absl::StatusOr<std::unique_ptr<server::SqliteDecisionLog>> log =
       server::SqliteDecisionLog::Open(stored->path);
   if (!log.ok()) return log.status();
@@ -104,12 +94,6 @@ absl::StatusOr<std::unique_ptr<StoredLog>> StoredLog::Create(int cases,
   if (!decisions.ok()) return decisions.status();
   stored->decisions = *std::move(decisions);
   return stored;
-}
-
-StoredLog::~StoredLog() {
-  log.reset();
-  std::error_code ignored;
-  std::filesystem::remove_all(dir, ignored);
 }
 
 }  // namespace refund::testing

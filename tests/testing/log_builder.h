@@ -13,6 +13,7 @@
 #include "refund/v1/refund.pb.h"
 #include "server/log/decision_log.h"
 #include "server/log/sqlite/sqlite_decision_log.h"
+#include "tests/testing/temp_dir.h"
 
 namespace refund::testing {
 
@@ -28,16 +29,17 @@ absl::StatusOr<std::vector<v1::Decision>> DecideAndStoreAll(
     const std::string& id_prefix = "d-", bool compressed = true);
 
 // A decision log file in a temporary directory holding `cases` generated
-// requests decided under the engine tests' bundle (tests/engine/
+// requests decided under the engine tests' bundle (tests/testing/
 // test_bundle.h). The directory is removed on destruction.
 struct StoredLog {
   // `compressed` as in DecideAndStoreAll.
   static absl::StatusOr<std::unique_ptr<StoredLog>> Create(
       int cases, uint64_t seed = 7, bool compressed = true);
-  ~StoredLog();
 
-  std::string dir;
-  std::string path;
+  // Declared before `log`, so that the log is closed before the directory
+  // goes.
+  TempDir dir;
+  std::string path = dir.path() + "/decisions.db";
   std::unique_ptr<server::SqliteDecisionLog> log;
   std::shared_ptr<const CompiledBundle> bundle;
   std::vector<v1::RefundRequest> requests;

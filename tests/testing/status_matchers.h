@@ -1,7 +1,9 @@
 // StatusIs(code, message_matcher): the one status matcher of the tests, for
 // an absl::Status or an absl::StatusOr<T>, e.g.
-//   EXPECT_THAT(log.GetDecision("x").status(),
+//   EXPECT_THAT(log.GetDecision("x"),
 //               StatusIs(absl::StatusCode::kNotFound, HasSubstr("x")));
+// `_` as the message matcher when only the code matters. A test target gets
+// it by linking refund_testing_status (tests/testing/CMakeLists.txt).
 #ifndef TESTS_TESTING_STATUS_MATCHERS_H_
 #define TESTS_TESTING_STATUS_MATCHERS_H_
 

@@ -1,8 +1,14 @@
-// A temporary directory removed at the end of the test.
+// A temporary directory removed at the end of the test: the one temp-dir
+// helper of the tests and the benchmarks. A directory that cannot be made
+// aborts the program with the reason (there is nothing a test could do in
+// it).
 #ifndef TESTS_TESTING_TEMP_DIR_H_
 #define TESTS_TESTING_TEMP_DIR_H_
 
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -15,12 +21,20 @@ class TempDir {
     std::string pattern =
         (std::filesystem::temp_directory_path() / "refund-test-XXXXXX")
             .string();
-    path_ = mkdtemp(pattern.data());
+    if (mkdtemp(pattern.data()) == nullptr) {
+      std::fprintf(stderr, "TempDir: mkdtemp(%s) failed: %s\n", pattern.c_str(),
+                   std::strerror(errno));
+      std::abort();
+    }
+    path_ = pattern;
   }
   ~TempDir() {
     std::error_code ignored;
     std::filesystem::remove_all(path_, ignored);
   }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
   const std::string& path() const { return path_; }
 
   void Write(const std::string& relative, const std::string& content) const {

@@ -4,11 +4,14 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/test_bundle.h"
 
 namespace refund {
 namespace {
 
+using ::refund::testing::StatusIs;
+using ::testing::_;
 using testing::At;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -222,8 +225,8 @@ TEST_F(DecisionCombinerTest, SameRequestSameBytes) {
 TEST_F(DecisionCombinerTest, InvalidRequestIsRefused) {
   v1::RefundRequest request = testing::SevenDayReturn();
   request.clear_request_id();
-  auto decision = bundle_->Decide(request);
-  EXPECT_EQ(decision.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(bundle_->Decide(request),
+              StatusIs(absl::StatusCode::kInvalidArgument, _));
 }
 
 }  // namespace

@@ -11,11 +11,13 @@
 #include "gtest/gtest.h"
 #include "tests/testing/policy_requests.h"
 #include "tests/testing/request_mutator.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/test_bundle.h"
 
 namespace refund {
 namespace {
 
+using ::refund::testing::StatusIs;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
@@ -35,9 +37,8 @@ TEST_P(InvalidRequestTest, NamesTheField) {
   v1::RefundRequest request = testing::SevenDayReturn();
   GetParam().mutate(&request);
   absl::Status status = ValidateRefundRequest(request);
-  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(status.message()),
-              StartsWith(GetParam().field + ":"));
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument,
+                               StartsWith(GetParam().field + ":")));
   EXPECT_FALSE(IsValidRefundRequest(request));
   EXPECT_EQ(RefundRequestError(request), status);
 }

@@ -10,10 +10,13 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/expr_test_util.h"
+#include "tests/testing/status_matchers.h"
 
 namespace refund::expr {
 namespace {
 
+using ::refund::testing::StatusIs;
+using ::testing::_;
 using ::testing::HasSubstr;
 
 struct ExpectedIssue {
@@ -41,7 +44,7 @@ TEST_P(CheckTest, ReportsEveryIssueAtItsOffset) {
     EXPECT_TRUE(compiled.ok()) << compiled.status();
     return;
   }
-  EXPECT_EQ(compiled.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(compiled, StatusIs(absl::StatusCode::kInvalidArgument, _));
   ASSERT_EQ(issues.size(), c.issues.size()) << compiled.status();
   for (size_t i = 0; i < issues.size(); ++i) {
     EXPECT_EQ(issues[i].offset, c.issues[i].offset) << issues[i].message;

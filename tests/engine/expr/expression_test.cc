@@ -9,10 +9,13 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/expr_test_util.h"
+#include "tests/testing/status_matchers.h"
 
 namespace refund::expr {
 namespace {
 
+using ::refund::testing::StatusIs;
+using ::testing::_;
 using ::testing::HasSubstr;
 
 TEST(ExpressionTest, ReportsResultKindAndRootReads) {
@@ -44,8 +47,8 @@ TEST(ExpressionTest, EvaluateConstantRefusesRootReaders) {
   auto e =
       Expression::Compile("request.flags.urgent", env, Expect::kBool, nullptr);
   ASSERT_TRUE(e.ok());
-  EXPECT_EQ((*e)->EvaluateConstant().status().code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT((*e)->EvaluateConstant(),
+              StatusIs(absl::StatusCode::kFailedPrecondition, _));
 }
 
 TEST(ExpressionTest, EvaluateOfTheWrongKindIsFailedPrecondition) {
@@ -54,14 +57,14 @@ TEST(ExpressionTest, EvaluateOfTheWrongKindIsFailedPrecondition) {
   auto money = Expression::Compile("request.requested_amount", env,
                                    Expect::kAny, nullptr);
   ASSERT_TRUE(money.ok());
-  EXPECT_EQ((*money)->EvaluateBool(request).status().code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT((*money)->EvaluateBool(request),
+              StatusIs(absl::StatusCode::kFailedPrecondition, _));
   EXPECT_EQ((*money)->EvaluateMoney(request).value_or(0), 12950);
   auto flag =
       Expression::Compile("request.flags.urgent", env, Expect::kAny, nullptr);
   ASSERT_TRUE(flag.ok());
-  EXPECT_EQ((*flag)->EvaluateMoney(request).status().code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT((*flag)->EvaluateMoney(request),
+              StatusIs(absl::StatusCode::kFailedPrecondition, _));
 }
 
 TEST(ExpressionTest, EvaluatingAnotherMessageTypeIsInvalidArgument) {
@@ -70,18 +73,16 @@ TEST(ExpressionTest, EvaluatingAnotherMessageTypeIsInvalidArgument) {
       Expression::Compile("request.flags.urgent", env, Expect::kBool, nullptr);
   ASSERT_TRUE(e.ok());
   v1::Order order;
-  absl::StatusOr<bool> result = (*e)->EvaluateBool(order);
-  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(result.status().message()),
-              HasSubstr("refund.v1.Order"));
+  EXPECT_THAT((*e)->EvaluateBool(order),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("refund.v1.Order")));
 }
 
 TEST(ExpressionTest, NullIssuesPointerStillFails) {
   const Environment env = testing::TestEnvironment();
   auto e = Expression::Compile("request.nope", env, Expect::kBool, nullptr);
-  EXPECT_EQ(e.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(e.status().message()),
-              HasSubstr("unknown field 'nope'"));
+  EXPECT_THAT(e, StatusIs(absl::StatusCode::kInvalidArgument,
+                          HasSubstr("unknown field 'nope'")));
 }
 
 TEST(ExpressionTest, IssuesAreAppendedNotReplaced) {
@@ -155,10 +156,9 @@ class AddConstantTest : public ::testing::TestWithParam<ReservedCase> {};
 
 TEST_P(AddConstantTest, RefusesReservedAndDuplicateNames) {
   Environment env = testing::TestEnvironment();
-  absl::Status status =
-      env.AddConstant(GetParam().constant, ConstantValue::Int(1));
-  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(status.message()), HasSubstr(GetParam().message));
+  EXPECT_THAT(env.AddConstant(GetParam().constant, ConstantValue::Int(1)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr(GetParam().message)));
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -10,9 +10,13 @@
 #include "google/protobuf/dynamic_message.h"
 #include "gtest/gtest.h"
 #include "tests/testing/expr_test_util.h"
+#include "tests/testing/status_matchers.h"
 
 namespace refund::expr {
 namespace {
+
+using ::refund::testing::StatusIs;
+using ::testing::_;
 
 const std::vector<std::string>& Corpus() {
   static const auto* corpus = new std::vector<std::string>{
@@ -137,8 +141,8 @@ TEST(RobustnessTest, ExtremeValuesInTheRequest) {
   auto value =
       Expression::Compile("missing_item_value()", env, Expect::kMoney, nullptr);
   ASSERT_TRUE(value.ok());
-  EXPECT_EQ((*value)->EvaluateMoney(request).status().code(),
-            absl::StatusCode::kOutOfRange);
+  EXPECT_THAT((*value)->EvaluateMoney(request),
+              StatusIs(absl::StatusCode::kOutOfRange, _));
   auto days = Expression::Compile("request.requested_amount + fen(1)", env,
                                   Expect::kMoney, nullptr);
   ASSERT_TRUE(days.ok());
@@ -161,8 +165,8 @@ TEST(RobustnessTest, DynamicMessagesReadFieldsButNotHelpers) {
   auto helper =
       Expression::Compile("is_delivered()", env, Expect::kBool, nullptr);
   ASSERT_TRUE(helper.ok());
-  absl::StatusOr<bool> result = (*helper)->EvaluateBool(*dynamic);
-  EXPECT_EQ(result.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT((*helper)->EvaluateBool(*dynamic),
+              StatusIs(absl::StatusCode::kFailedPrecondition, _));
 }
 
 }  // namespace

@@ -5,11 +5,14 @@
 #include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/test_bundle.h"
 
 namespace refund {
 namespace {
 
+using ::refund::testing::StatusIs;
+using ::testing::_;
 using ::testing::AllOf;
 using ::testing::Contains;
 using ::testing::Field;
@@ -33,8 +36,7 @@ std::vector<BundleSourceFile> Edited(const std::string& path,
 std::vector<PolicyIssue> IssuesOf(const std::vector<BundleSourceFile>& files) {
   std::vector<PolicyIssue> issues;
   auto bundle = LoadBundle(files, &issues);
-  EXPECT_FALSE(bundle.ok());
-  EXPECT_EQ(bundle.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(bundle, StatusIs(absl::StatusCode::kInvalidArgument, _));
   return issues;
 }
 
@@ -247,7 +249,7 @@ TEST(BundleLoaderTest, ConstantCannotReadTheRequest) {
 
 TEST(BundleLoaderTest, MissingDirectoryIsNotFound) {
   auto bundle = LoadBundleFromDirectory("/nonexistent/policies");
-  EXPECT_EQ(bundle.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(bundle, StatusIs(absl::StatusCode::kNotFound, _));
 }
 
 }  // namespace

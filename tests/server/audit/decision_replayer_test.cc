@@ -17,11 +17,13 @@
 #include "server/log/decision_dictionary.h"
 #include "server/log/sqlite/sqlite_connection.h"
 #include "tests/testing/log_builder.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/test_bundle.h"
 
 namespace refund::server {
 namespace {
 
+using ::refund::testing::StatusIs;
 using ::testing::Contains;
 using ::testing::HasSubstr;
 
@@ -271,8 +273,8 @@ TEST_F(DecisionReplayerTest, BadRequestsNameTheField) {
     test_case.mutate(request);
     absl::StatusOr<ReplayOptions> options =
         ReplayOptionsFromRequest(request, *cache_);
-    EXPECT_EQ(options.status().code(), absl::StatusCode::kInvalidArgument);
-    EXPECT_THAT(options.status().message(), HasSubstr(test_case.field));
+    EXPECT_THAT(options, StatusIs(absl::StatusCode::kInvalidArgument,
+                                  HasSubstr(test_case.field)));
   }
 }
 

@@ -1,31 +1,28 @@
 #include "server/bundles/bundle_cache.h"
 
-#include <stdlib.h>
-
-#include <filesystem>
 #include <memory>
 #include <string>
 
 #include "absl/status/status.h"
 #include "engine/load/bundle_loader.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/log/sqlite/sqlite_decision_log.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
 #include "tests/testing/test_bundle.h"
 
 namespace refund::server {
 namespace {
 
+using ::refund::testing::StatusIs;
+using ::testing::_;
+
 class BundleCacheTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "bundle_cache_XXXXXX")
-            .string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-    path_ = dir_ + "/log.db";
     absl::StatusOr<std::unique_ptr<SqliteDecisionLog>> log =
-        SqliteDecisionLog::Open(path_);
+        SqliteDecisionLog::Open(dir_.path() + "/log.db");
     ASSERT_TRUE(log.ok()) << log.status();
     log_ = *std::move(log);
     absl::StatusOr<std::unique_ptr<const CompiledBundle>> bundle =
@@ -33,13 +30,9 @@ class BundleCacheTest : public ::testing::Test {
     ASSERT_TRUE(bundle.ok()) << bundle.status();
     bundle_ = *std::move(bundle);
   }
-  void TearDown() override {
-    log_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
-  std::string dir_;
-  std::string path_;
+  // Declared before log_, so that the log is closed before the directory
+  // goes.
+  testing::TempDir dir_;
   std::unique_ptr<SqliteDecisionLog> log_;
   std::shared_ptr<const CompiledBundle> bundle_;
 };
@@ -71,8 +64,8 @@ TEST_F(BundleCacheTest, AnOfferedBundleIsNotRecompiled) {
 
 TEST_F(BundleCacheTest, AnUnknownVersionIsNotFound) {
   BundleCache cache(*log_);
-  EXPECT_EQ(cache.Get("no-such-version").status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_THAT(cache.Get("no-such-version"),
+              StatusIs(absl::StatusCode::kNotFound, _));
 }
 
 TEST_F(BundleCacheTest, AlteredBundleTextIsDataLoss) {
@@ -82,8 +75,8 @@ TEST_F(BundleCacheTest, AlteredBundleTextIsDataLoss) {
                               "")
                   .ok());
   BundleCache cache(*log_);
-  absl::Status status = cache.Get(bundle_->version()).status();
-  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << status;
+  EXPECT_THAT(cache.Get(bundle_->version()),
+              StatusIs(absl::StatusCode::kDataLoss, _));
 }
 
 TEST_F(BundleCacheTest, KeepsOnlyTheMostRecentlyUsed) {

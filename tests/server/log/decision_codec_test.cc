@@ -12,11 +12,14 @@
 #include "server/log/decision_dictionary.h"
 #include "server/log/decision_serializer.h"
 #include "tests/testing/request_generator.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/synthetic_bundle.h"
 
 namespace refund::server {
 namespace {
 
+using ::refund::testing::StatusIs;
+using ::testing::_;
 using ::testing::HasSubstr;
 
 // Decisions of the shipped bundle on generated requests, in both locales,
@@ -73,10 +76,10 @@ TEST_F(DecisionCodecTest, ShippedDecisionsRoundTripExactlyAndShrinkTenfold) {
 }
 
 TEST_F(DecisionCodecTest, EmptyDictionaryIsRefused) {
-  EXPECT_EQ(DecisionCompressor::Create("").status().code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(DecisionDecompressor::Create("").status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(DecisionCompressor::Create(""),
+              StatusIs(absl::StatusCode::kInvalidArgument, _));
+  EXPECT_THAT(DecisionDecompressor::Create(""),
+              StatusIs(absl::StatusCode::kInvalidArgument, _));
 }
 
 TEST_F(DecisionCodecTest, DamagedFramesAreDataLoss) {
@@ -89,8 +92,8 @@ TEST_F(DecisionCodecTest, DamagedFramesAreDataLoss) {
   for (const std::string& damaged :
        {std::string(), std::string("not a frame"),
         frame.substr(0, frame.size() - 5), frame + frame}) {
-    EXPECT_EQ((*decompressor)->Decompress(damaged).status().code(),
-              absl::StatusCode::kDataLoss)
+    EXPECT_THAT((*decompressor)->Decompress(damaged),
+                StatusIs(absl::StatusCode::kDataLoss, _))
         << damaged.size();
   }
   // A frame whose header claims more than the limit is refused before

@@ -19,7 +19,6 @@
 #include "engine/base/sha256.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
-#include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
 #include "refund/v1/refund.pb.h"
 #include "server/log/decision_log.h"
@@ -29,6 +28,7 @@
 #include "server/log/memory/memory_decision_log.h"
 #include "server/log/row_hash.h"
 #include "server/log/sqlite/sqlite_decision_log.h"
+#include "tests/testing/log_entry_builder.h"
 #include "tests/testing/request_generator.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
@@ -36,7 +36,11 @@
 namespace refund::server {
 namespace {
 
+using ::refund::testing::kEntryBaseMicros;
+using ::refund::testing::LogEntrySpec;
+using ::refund::testing::MakeTestLogEntry;
 using ::refund::testing::StatusIs;
+using ::refund::testing::TestLogRequest;
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
@@ -45,8 +49,6 @@ using ::testing::SizeIs;
 
 constexpr char kBundleText[] = "policy bundle text of the conformance suite";
 constexpr char kOtherBundleText[] = "another policy bundle text";
-// 2023-11-14T22:13:20Z.
-constexpr int64_t kBaseMicros = 1'700'000'000'000'000;
 
 // The stores under test: each makes a fresh, empty log in `dir`.
 struct MemoryStore {
@@ -75,67 +77,10 @@ struct StoreNames {
   }
 };
 
-// What a test entry varies; the rest of the request comes from the
-// generator.
-struct EntrySpec {
-  std::string refund_id;  // empty: the generated one
-  std::string shop_id;    // empty: the generated one
-  v1::Verdict verdict = v1::VERDICT_APPROVE;
-  int64_t decided_at_offset_seconds = 0;
-  std::vector<std::string> rule_ids = {"rule.a"};
-  std::string bundle_version;  // empty: the fixture's bundle
-
-  EntrySpec& Refund(std::string id) {
-    refund_id = std::move(id);
-    return *this;
-  }
-  EntrySpec& Shop(std::string id) {
-    shop_id = std::move(id);
-    return *this;
-  }
-  EntrySpec& Verdict(v1::Verdict v) {
-    verdict = v;
-    return *this;
-  }
-  EntrySpec& At(int64_t seconds) {
-    decided_at_offset_seconds = seconds;
-    return *this;
-  }
-  EntrySpec& Rules(std::vector<std::string> ids) {
-    rule_ids = std::move(ids);
-    return *this;
-  }
-  EntrySpec& Bundle(std::string version) {
-    bundle_version = std::move(version);
-    return *this;
-  }
-};
-
-EntrySpec Spec() { return EntrySpec(); }
-
-// The decision the service would have made for `request`, stamped.
-v1::Decision MakeDecision(const v1::RefundRequest& request,
-                          const std::string& decision_id, const EntrySpec& spec,
-                          const std::string& bundle_version) {
-  v1::Decision decision;
-  decision.set_decision_id(decision_id);
-  decision.set_request_id(request.request_id());
-  decision.set_refund_id(request.refund_id());
-  decision.set_verdict(spec.verdict);
-  *decision.mutable_decided_at() =
-      google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
-          kBaseMicros + spec.decided_at_offset_seconds * 1'000'000);
-  decision.mutable_policy()->set_bundle_name("conformance");
-  decision.mutable_policy()->set_version(bundle_version);
-  decision.set_locale("zh-CN");
-  for (const std::string& rule_id : spec.rule_ids) {
-    v1::MatchedRule* rule = decision.add_matched_rules();
-    rule->set_rule_id(rule_id);
-    rule->set_verdict(spec.verdict);
-    rule->set_explanation(absl::StrCat("matched ", rule_id));
-  }
-  return decision;
-}
+// A test entry's spec; the rest of the request comes from the generator.
+// The entries name the bundle the fixture stores unless Bundle() says
+// otherwise.
+LogEntrySpec Spec() { return LogEntrySpec().Bundle(Sha256Hex(kBundleText)); }
 
 // Appends `entry` and waits for the outcome.
 absl::StatusOr<std::string> AppendAndWait(DecisionLog& log,
@@ -235,22 +180,17 @@ class DecisionLogConformanceTest : public ::testing::Test {
   }
 
   // A new request (unique ids) and its entry, decision id "d-<request_id>".
-  DecisionLogEntry NewEntry(const EntrySpec& spec = Spec()) {
-    v1::RefundRequest request = generator_.Next("conf");
-    if (!spec.refund_id.empty()) request.set_refund_id(spec.refund_id);
-    if (!spec.shop_id.empty()) request.set_shop_id(spec.shop_id);
-    last_request_ = request;
-    return EntryFor(request, absl::StrCat("d-", request.request_id()), spec);
+  DecisionLogEntry NewEntry(const LogEntrySpec& spec = Spec()) {
+    last_request_ = TestLogRequest(spec, generator_.Next("conf"));
+    return MakeTestLogEntry(spec, last_request_);
   }
 
   // The entry of a decision with id `decision_id` for `request`.
   DecisionLogEntry EntryFor(const v1::RefundRequest& request,
                             const std::string& decision_id,
-                            const EntrySpec& spec = Spec()) {
-    const std::string version =
-        spec.bundle_version.empty() ? version_ : spec.bundle_version;
-    return MakeLogEntry(
-        request, MakeDecision(request, decision_id, spec, version), version);
+                            const LogEntrySpec& spec = Spec()) {
+    return MakeTestLogEntry(LogEntrySpec(spec).DecisionId(decision_id),
+                            request);
   }
 
   // Appends `entry` and expects it stored; returns its decision id.
@@ -329,14 +269,14 @@ TYPED_TEST(DecisionLogConformanceTest, AppendThenGetDecisionReturnsExactBytes) {
   EXPECT_EQ(row.refund_id, copy.refund_id);
   EXPECT_EQ(row.shop_id, copy.shop_id);
   EXPECT_EQ(row.verdict, static_cast<int64_t>(v1::VERDICT_NEGOTIATE));
-  EXPECT_EQ(row.decided_at_micros, kBaseMicros + 42'000'000);
+  EXPECT_EQ(row.decided_at_micros, kEntryBaseMicros + 42'000'000);
   EXPECT_EQ(row.bundle_version, this->version_);
   EXPECT_EQ(row.request_sha256, Sha256(copy.request_bytes));
   EXPECT_EQ(row.prev_hash, GenesisHash());
   EXPECT_EQ(
       row.row_hash,
       ComputeRowHash(copy.request_bytes, copy.decision_bytes, this->version_,
-                     kBaseMicros + 42'000'000, GenesisHash()));
+                     kEntryBaseMicros + 42'000'000, GenesisHash()));
 }
 
 TYPED_TEST(DecisionLogConformanceTest, CallbackRunsOnAThreadOfTheLog) {
@@ -512,16 +452,16 @@ TYPED_TEST(DecisionLogConformanceTest, ListDecisionsFiltersOnEveryField) {
 
   // [from, to): from is in, to is out.
   DecisionFilter range;
-  range.decided_from_micros = kBaseMicros + 10'000'000;
-  range.decided_to_micros = kBaseMicros + 30'000'000;
+  range.decided_from_micros = kEntryBaseMicros + 10'000'000;
+  range.decided_to_micros = kEntryBaseMicros + 30'000'000;
   EXPECT_THAT(DecisionIds(this->List(range)), ElementsAre(b, c));
 
   DecisionFilter from_only;
-  from_only.decided_from_micros = kBaseMicros + 20'000'000;
+  from_only.decided_from_micros = kEntryBaseMicros + 20'000'000;
   EXPECT_THAT(DecisionIds(this->List(from_only)), ElementsAre(c, d));
 
   DecisionFilter to_only;
-  to_only.decided_to_micros = kBaseMicros + 10'000'000;
+  to_only.decided_to_micros = kEntryBaseMicros + 10'000'000;
   EXPECT_THAT(DecisionIds(this->List(to_only)), ElementsAre(a));
 
   DecisionFilter rule;
@@ -743,13 +683,13 @@ TYPED_TEST(DecisionLogConformanceTest, VerifyLogIsOkOnAnIntactLog) {
   for (int i = 0; i < kEntries; ++i) {
     std::vector<std::string> rules;
     for (int r = 0; r < i % 4; ++r) rules.push_back(absl::StrCat("rule.", r));
-    this->log_->Append(
-        this->NewEntry(Spec()
-                           .At(i)
-                           .Verdict(verdicts[i % 3])
-                           .Rules(rules)
-                           .Bundle(i % 5 == 0 ? other_version : "")),
-        counter.Callback());
+    this->log_->Append(this->NewEntry(Spec()
+                                          .At(i)
+                                          .Verdict(verdicts[i % 3])
+                                          .Rules(rules)
+                                          .Bundle(i % 5 == 0 ? other_version
+                                                             : this->version_)),
+                       counter.Callback());
   }
   EXPECT_THAT(counter.WaitFor(kEntries), IsEmpty());
 

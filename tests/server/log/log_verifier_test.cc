@@ -14,10 +14,13 @@
 #include "server/log/sqlite/sqlite_decision_log.h"
 #include "server/log/sqlite/sqlite_log_snapshot.h"
 #include "tests/testing/log_builder.h"
+#include "tests/testing/status_matchers.h"
 
 namespace refund::server {
 namespace {
 
+using ::refund::testing::StatusIs;
+using ::testing::_;
 using ::testing::HasSubstr;
 
 absl::StatusOr<VerifyReport> VerifyFile(const std::string& path,
@@ -187,18 +190,18 @@ TEST_F(LogVerifierTest, SchemaOneLogGetsAChainHeadOnOpen) {
 }
 
 TEST_F(LogVerifierTest, NotADecisionLogCannotBeVerified) {
-  const std::string other = stored_->dir + "/other.db";
+  const std::string other = stored_->dir.path() + "/other.db";
   {
     auto db = SqliteConnection::Open(
         other, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     ASSERT_TRUE(db.ok());
     ASSERT_TRUE((*db)->Execute("CREATE TABLE t (x)").ok());
   }
-  EXPECT_EQ(VerifyFile(other).status().code(),
-            absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(VerifyFile(stored_->dir + "/missing.db").status().code(),
-            absl::StatusCode::kUnavailable);
-  EXPECT_FALSE(std::filesystem::exists(stored_->dir + "/missing.db"));
+  EXPECT_THAT(VerifyFile(other),
+              StatusIs(absl::StatusCode::kFailedPrecondition, _));
+  EXPECT_THAT(VerifyFile(stored_->dir.path() + "/missing.db"),
+              StatusIs(absl::StatusCode::kUnavailable, _));
+  EXPECT_FALSE(std::filesystem::exists(stored_->dir.path() + "/missing.db"));
 }
 
 TEST_F(LogVerifierTest, ReadOnlyLogRefusesWritesAndLeavesTheFile) {
@@ -209,12 +212,12 @@ TEST_F(LogVerifierTest, ReadOnlyLogRefusesWritesAndLeavesTheFile) {
   auto log = SqliteDecisionLog::Open(stored_->path, options);
   ASSERT_TRUE(log.ok()) << log.status();
   EXPECT_EQ((*log)->GetDecision("d-3")->seq, 4);
-  EXPECT_EQ((*log)->PutBundle("v", "n", "t", "").code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT((*log)->PutBundle("v", "n", "t", ""),
+              StatusIs(absl::StatusCode::kFailedPrecondition, _));
   absl::Status appended;
   (*log)->Append(DecisionLogEntry(),
                  [&](absl::StatusOr<std::string> r) { appended = r.status(); });
-  EXPECT_EQ(appended.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(appended, StatusIs(absl::StatusCode::kFailedPrecondition, _));
   auto snapshot = (*log)->OpenSnapshot();
   ASSERT_TRUE(snapshot.ok()) << snapshot.status();
   EXPECT_TRUE(VerifyLog(**snapshot)->ok);

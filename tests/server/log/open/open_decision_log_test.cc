@@ -6,11 +6,14 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
 namespace refund::server {
 namespace {
 
+using ::refund::testing::StatusIs;
+using ::testing::_;
 using ::testing::HasSubstr;
 
 TEST(OpenDecisionLogTest, PlainPathAndSqliteSchemeNameTheSameFile) {
@@ -35,26 +38,26 @@ TEST(OpenDecisionLogTest, PlainPathAndSqliteSchemeNameTheSameFile) {
 TEST(OpenDecisionLogTest, MemorySpecOpensAnEmptyLogThatCannotBeReadOnly) {
   auto log = OpenDecisionLog("memory:");
   ASSERT_TRUE(log.ok()) << log.status();
-  EXPECT_EQ((*log)->GetBundleText("v1").status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_THAT((*log)->GetBundleText("v1"),
+              StatusIs(absl::StatusCode::kNotFound, _));
   OpenLogOptions read_only;
   read_only.read_only = true;
-  EXPECT_EQ(OpenDecisionLog("memory:", read_only).status().code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(OpenLogSnapshot("memory:").status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(OpenDecisionLog("memory:", read_only),
+              StatusIs(absl::StatusCode::kInvalidArgument, _));
+  EXPECT_THAT(OpenLogSnapshot("memory:"),
+              StatusIs(absl::StatusCode::kInvalidArgument, _));
 }
 
 TEST(OpenDecisionLogTest, SpecWithoutAFileIsInvalidArgument) {
-  absl::Status status = OpenDecisionLog("sqlite:").status();
-  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(status.message(), HasSubstr("no file named"));
+  EXPECT_THAT(
+      OpenDecisionLog("sqlite:"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no file named")));
 }
 
 TEST(OpenDecisionLogTest, SnapshotOfAFileThatIsNotALogIsRefused) {
   testing::TempDir dir;
-  EXPECT_EQ(OpenLogSnapshot(dir.path() + "/missing.db").status().code(),
-            absl::StatusCode::kUnavailable);
+  EXPECT_THAT(OpenLogSnapshot(dir.path() + "/missing.db"),
+              StatusIs(absl::StatusCode::kUnavailable, _));
   EXPECT_FALSE(std::filesystem::exists(dir.path() + "/missing.db"));
 }
 

@@ -2,7 +2,6 @@
 
 #include <signal.h>
 #include <sqlite3.h>
-#include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,68 +23,25 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/log/decision_log.h"
-#include "server/log/deterministic_serialization.h"
 #include "server/log/row_hash.h"
 #include "server/log/sqlite/sqlite_connection.h"
 #include "server/log/sqlite/stored_decision_decoder.h"
+#include "tests/testing/log_entry_builder.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
 
 namespace refund::server {
 namespace {
 
+using ::refund::testing::kEntryBaseMicros;
+using ::refund::testing::kEntryBundleVersion;
+using ::refund::testing::LogEntrySpec;
+using ::refund::testing::MakeTestLogEntry;
 using ::refund::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
-
-constexpr char kVersion[] = "v-one";
-constexpr int64_t kBaseMicros = 1'700'000'000'000'000;
-
-struct EntrySpec {
-  std::string request_id;
-  std::string refund_id = "refund-1";
-  std::string shop_id = "shop-1";
-  v1::Verdict verdict = v1::VERDICT_APPROVE;
-  int64_t decided_at_offset_seconds = 0;
-  std::vector<std::string> rule_ids = {"rule.a"};
-  int64_t requested_minor_units = 100;
-  std::string padding;  // makes the request bigger
-  std::string bundle_version = kVersion;
-
-  EntrySpec& Refund(std::string id) {
-    refund_id = std::move(id);
-    return *this;
-  }
-  EntrySpec& Shop(std::string id) {
-    shop_id = std::move(id);
-    return *this;
-  }
-  EntrySpec& Verdict(v1::Verdict v) {
-    verdict = v;
-    return *this;
-  }
-  EntrySpec& At(int64_t seconds) {
-    decided_at_offset_seconds = seconds;
-    return *this;
-  }
-  EntrySpec& Rules(std::vector<std::string> ids) {
-    rule_ids = std::move(ids);
-    return *this;
-  }
-  EntrySpec& Amount(int64_t minor_units) {
-    requested_minor_units = minor_units;
-    return *this;
-  }
-  EntrySpec& Padding(std::string text) {
-    padding = std::move(text);
-    return *this;
-  }
-  EntrySpec& Bundle(std::string version) {
-    bundle_version = std::move(version);
-    return *this;
-  }
-};
 
 // DecisionFilter with chained setters (C++17 has no designated initializers).
 struct FilterSpec {
@@ -125,55 +81,23 @@ struct FilterSpec {
   operator DecisionFilter() const { return filter; }  // NOLINT
 };
 
-EntrySpec Spec(std::string request_id) {
-  EntrySpec spec;
-  spec.request_id = std::move(request_id);
-  return spec;
+// The tests' entries: request `request_id` asks for 100 minor units of
+// refund "refund-1" at shop "shop-1".
+LogEntrySpec Spec(std::string request_id) {
+  return LogEntrySpec()
+      .Request(std::move(request_id))
+      .Refund("refund-1")
+      .Shop("shop-1")
+      .Amount(100);
 }
 
 FilterSpec Filter() { return FilterSpec(); }
 
-DecisionLogEntry MakeEntry(const EntrySpec& spec) {
-  v1::RefundRequest request;
-  request.set_request_id(spec.request_id);
-  request.set_refund_id(spec.refund_id);
-  request.set_shop_id(spec.shop_id);
-  request.mutable_requested_amount()->set_minor_units(
-      spec.requested_minor_units);
-  if (!spec.padding.empty())
-    request.mutable_order()->set_order_id(spec.padding);
-
-  const int64_t decided_at =
-      kBaseMicros + spec.decided_at_offset_seconds * 1'000'000;
-  v1::Decision decision;
-  decision.set_decision_id(absl::StrCat("d-", spec.request_id));
-  decision.set_request_id(spec.request_id);
-  decision.set_refund_id(spec.refund_id);
-  decision.set_verdict(spec.verdict);
-  decision.mutable_decided_at()->set_seconds(decided_at / 1'000'000);
-  decision.mutable_policy()->set_version(spec.bundle_version);
-  for (const std::string& rule_id : spec.rule_ids) {
-    decision.add_matched_rules()->set_rule_id(rule_id);
-  }
-  DecisionLogEntry entry;
-  entry.request_bytes = SerializeDeterministically(request);
-  entry.decision_bytes = SerializeDeterministically(decision);
-  entry.decision_id = decision.decision_id();
-  entry.request_id = spec.request_id;
-  entry.refund_id = spec.refund_id;
-  entry.shop_id = spec.shop_id;
-  entry.verdict = spec.verdict;
-  entry.decided_at_micros = decided_at;
-  entry.bundle_version = spec.bundle_version;
-  entry.rule_ids = spec.rule_ids;
-  return entry;
-}
-
-// The decision dictionary the tests store kVersion with: a decision like
-// the ones MakeEntry writes, so that they compress.
+// The decision dictionary the tests store kEntryBundleVersion with: a decision
+// like the ones MakeTestLogEntry writes, so that they compress.
 const std::string& TestDictionary() {
   static const std::string* const dictionary = new std::string(
-      MakeEntry(Spec("dictionary-sample").Rules({"rule.a", "rule.b"}))
+      MakeTestLogEntry(Spec("dictionary-sample").Rules({"rule.a", "rule.b"}))
           .decision_bytes);
   return *dictionary;
 }
@@ -183,14 +107,6 @@ v1::Decision DecisionOf(const DecisionLogEntry& entry) {
   v1::Decision decision;
   EXPECT_TRUE(decision.ParseFromString(entry.decision_bytes));
   return decision;
-}
-
-// Gives `entry` another decision id, in its column and in its bytes.
-void SetDecisionId(DecisionLogEntry& entry, const std::string& decision_id) {
-  v1::Decision decision = DecisionOf(entry);
-  decision.set_decision_id(decision_id);
-  entry.decision_bytes = SerializeDeterministically(decision);
-  entry.decision_id = decision_id;
 }
 
 // Appends `entry` and waits for the outcome: the bytes the log answered
@@ -236,17 +152,6 @@ SqliteDecisionLogOptions FullDiskOptions(int64_t max_pages) {
 
 class SqliteDecisionLogTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "decision_log_XXXXXX")
-            .string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-    path_ = (std::filesystem::path(dir_) / "log" / "decisions.db").string();
-  }
-
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   std::unique_ptr<SqliteDecisionLog> OpenLog(
       const SqliteDecisionLogOptions& options = {}) {
     absl::StatusOr<std::unique_ptr<SqliteDecisionLog>> log =
@@ -254,7 +159,7 @@ class SqliteDecisionLogTest : public ::testing::Test {
     EXPECT_TRUE(log.ok()) << log.status();
     if (!log.ok()) return nullptr;
     EXPECT_TRUE((*log)
-                    ->PutBundle(kVersion, "test", "bundle text",
+                    ->PutBundle(kEntryBundleVersion, "test", "bundle text",
                                 plain_ ? std::string() : TestDictionary())
                     .ok());
     return std::move(*log);
@@ -300,9 +205,11 @@ class SqliteDecisionLogTest : public ::testing::Test {
     return rows;
   }
 
-  std::string dir_;
-  std::string path_;
-  // OpenLog stores kVersion without a dictionary: decisions stay plain.
+  testing::TempDir dir_;
+  // In a folder that does not exist yet: the log makes it.
+  const std::string path_ = dir_.path() + "/log/decisions.db";
+  // OpenLog stores kEntryBundleVersion without a dictionary: decisions stay
+  // plain.
   bool plain_ = false;
 };
 
@@ -314,7 +221,7 @@ TEST_F(SqliteDecisionLogTest, OpenCreatesMissingDirectory) {
 
 TEST_F(SqliteDecisionLogTest, AppendThenGetReturnsStoredDecision) {
   std::unique_ptr<SqliteDecisionLog> log = OpenLog();
-  DecisionLogEntry entry = MakeEntry(Spec("r1"));
+  DecisionLogEntry entry = MakeTestLogEntry(Spec("r1"));
   const v1::Decision decision = DecisionOf(entry);
   const std::string request_bytes = entry.request_bytes;
 
@@ -326,7 +233,7 @@ TEST_F(SqliteDecisionLogTest, AppendThenGetReturnsStoredDecision) {
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ(got->decision.SerializeAsString(), decision.SerializeAsString());
   EXPECT_EQ(got->request_bytes, request_bytes);
-  EXPECT_EQ(got->bundle_version, kVersion);
+  EXPECT_EQ(got->bundle_version, kEntryBundleVersion);
   EXPECT_EQ(got->seq, 1);
 }
 
@@ -335,8 +242,8 @@ TEST_F(SqliteDecisionLogTest, DecisionsAreStoredCompressedAndReadBackExactly) {
   std::vector<std::string> bytes;
   size_t total = 0;
   for (int i = 0; i < 20; ++i) {
-    DecisionLogEntry entry =
-        MakeEntry(Spec(absl::StrCat("r", i)).Rules({"rule.a", "rule.b"}));
+    DecisionLogEntry entry = MakeTestLogEntry(
+        Spec(absl::StrCat("r", i)).Rules({"rule.a", "rule.b"}));
     bytes.push_back(entry.decision_bytes);
     total += entry.decision_bytes.size();
     absl::StatusOr<std::string> answer =
@@ -355,7 +262,7 @@ TEST_F(SqliteDecisionLogTest, DecisionsAreStoredCompressedAndReadBackExactly) {
   EXPECT_EQ(got->decision_bytes, bytes[7]);
   // An idempotent retry answers with the stored bytes, decompressed.
   absl::StatusOr<std::string> retry = AppendAndWaitForBytes(
-      *log, MakeEntry(Spec("r3").Rules({"rule.a", "rule.b"})));
+      *log, MakeTestLogEntry(Spec("r3").Rules({"rule.a", "rule.b"})));
   ASSERT_TRUE(retry.ok()) << retry.status();
   EXPECT_EQ(*retry, bytes[3]);
   log->Close();
@@ -372,7 +279,7 @@ TEST_F(SqliteDecisionLogTest, DecisionsAreStoredCompressedAndReadBackExactly) {
 TEST_F(SqliteDecisionLogTest, VersionWithoutDictionaryIsStoredPlain) {
   plain_ = true;
   std::unique_ptr<SqliteDecisionLog> log = OpenLog();
-  DecisionLogEntry entry = MakeEntry(Spec("r1"));
+  DecisionLogEntry entry = MakeTestLogEntry(Spec("r1"));
   const std::string bytes = entry.decision_bytes;
   ASSERT_TRUE(AppendAndWait(*log, std::move(entry)).ok());
   log->Close();
@@ -388,14 +295,14 @@ TEST_F(SqliteDecisionLogTest, StoredDictionaryIsNeverReplaced) {
   std::vector<std::string> bytes;
   {
     std::unique_ptr<SqliteDecisionLog> log = OpenLog();
-    DecisionLogEntry first = MakeEntry(Spec("r1"));
+    DecisionLogEntry first = MakeTestLogEntry(Spec("r1"));
     bytes.push_back(first.decision_bytes);
     ASSERT_TRUE(AppendAndWait(*log, std::move(first)).ok());
     // Another build might make another dictionary for the same version.
-    ASSERT_TRUE(
-        log->PutBundle(kVersion, "test", "bundle text", "other dictionary")
-            .ok());
-    DecisionLogEntry second = MakeEntry(Spec("r2"));
+    ASSERT_TRUE(log->PutBundle(kEntryBundleVersion, "test", "bundle text",
+                               "other dictionary")
+                    .ok());
+    DecisionLogEntry second = MakeTestLogEntry(Spec("r2"));
     bytes.push_back(second.decision_bytes);
     ASSERT_TRUE(AppendAndWait(*log, std::move(second)).ok());
   }
@@ -428,8 +335,8 @@ TEST_F(SqliteDecisionLogTest, ManyBundleVersionsStayCompressedAndReadable) {
         ASSERT_TRUE(
             log->PutBundle(version, "b", "text", TestDictionary()).ok());
       }
-      DecisionLogEntry entry =
-          MakeEntry(Spec(absl::StrCat("r", round, "-", v)).Bundle(version));
+      DecisionLogEntry entry = MakeTestLogEntry(
+          Spec(absl::StrCat("r", round, "-", v)).Bundle(version));
       bytes.push_back(entry.decision_bytes);
       ASSERT_TRUE(AppendAndWait(*log, std::move(entry)).ok());
     }
@@ -450,8 +357,8 @@ TEST_F(SqliteDecisionLogTest, ManyBundleVersionsStayCompressedAndReadable) {
 
 TEST_F(SqliteDecisionLogTest, CorruptCompressedDecisionIsDataLoss) {
   std::unique_ptr<SqliteDecisionLog> log = OpenLog();
-  ASSERT_TRUE(AppendAndWait(*log, MakeEntry(Spec("r1"))).ok());
-  ASSERT_TRUE(AppendAndWait(*log, MakeEntry(Spec("r2"))).ok());
+  ASSERT_TRUE(AppendAndWait(*log, MakeTestLogEntry(Spec("r1"))).ok());
+  ASSERT_TRUE(AppendAndWait(*log, MakeTestLogEntry(Spec("r2"))).ok());
   ASSERT_TRUE(RawConnection()
                   ->Execute("UPDATE decisions SET decision = "
                             "substr(decision, 1, length(decision) - 3) "
@@ -465,7 +372,7 @@ TEST_F(SqliteDecisionLogTest, CorruptCompressedDecisionIsDataLoss) {
   EXPECT_THAT(log->GetDecision("d-r2").status(),
               StatusIs(absl::StatusCode::kDataLoss,
                        HasSubstr("decision_codec 7 is not a known codec")));
-  EXPECT_THAT(AppendAndWait(*log, MakeEntry(Spec("r1"))).status(),
+  EXPECT_THAT(AppendAndWait(*log, MakeTestLogEntry(Spec("r1"))).status(),
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr("corrupt")));
 }
 
@@ -477,13 +384,12 @@ TEST_F(SqliteDecisionLogTest, GetUnknownDecisionIsNotFound) {
 
 TEST_F(SqliteDecisionLogTest, SameRequestIdAndBodyReturnsStoredDecision) {
   std::unique_ptr<SqliteDecisionLog> log = OpenLog();
-  ASSERT_TRUE(AppendAndWait(*log, MakeEntry(Spec("r1"))).ok());
+  ASSERT_TRUE(AppendAndWait(*log, MakeTestLogEntry(Spec("r1"))).ok());
 
   // A retry is evaluated again (new decision_id, new time); the log answers
   // with the first decision.
-  DecisionLogEntry retry = MakeEntry(Spec("r1"));
-  SetDecisionId(retry, "d-retry");
-  retry.decided_at_micros += 5'000'000;
+  DecisionLogEntry retry =
+      MakeTestLogEntry(Spec("r1").DecisionId("d-retry").At(5));
   absl::StatusOr<v1::Decision> answer = AppendAndWait(*log, std::move(retry));
   ASSERT_TRUE(answer.ok()) << answer.status();
   EXPECT_EQ(answer->decision_id(), "d-r1");
@@ -494,9 +400,9 @@ TEST_F(SqliteDecisionLogTest, SameRequestIdAndBodyReturnsStoredDecision) {
 
 TEST_F(SqliteDecisionLogTest, SameRequestIdDifferentBodyIsAlreadyExists) {
   std::unique_ptr<SqliteDecisionLog> log = OpenLog();
-  ASSERT_TRUE(AppendAndWait(*log, MakeEntry(Spec("r1"))).ok());
-  DecisionLogEntry changed = MakeEntry(Spec("r1").Amount(999));
-  SetDecisionId(changed, "d-changed");
+  ASSERT_TRUE(AppendAndWait(*log, MakeTestLogEntry(Spec("r1"))).ok());
+  DecisionLogEntry changed =
+      MakeTestLogEntry(Spec("r1").Amount(999).DecisionId("d-changed"));
   EXPECT_THAT(AppendAndWait(*log, std::move(changed)).status(),
               StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("r1")));
   EXPECT_EQ(VerifyChain(), 1);
@@ -504,14 +410,13 @@ TEST_F(SqliteDecisionLogTest, SameRequestIdDifferentBodyIsAlreadyExists) {
 
 TEST_F(SqliteDecisionLogTest, SameDecisionIdForAnotherRequestIsAlreadyExists) {
   std::unique_ptr<SqliteDecisionLog> log = OpenLog();
-  ASSERT_TRUE(AppendAndWait(*log, MakeEntry(Spec("r1"))).ok());
-  DecisionLogEntry other = MakeEntry(Spec("r2"));
-  SetDecisionId(other, "d-r1");
+  ASSERT_TRUE(AppendAndWait(*log, MakeTestLogEntry(Spec("r1"))).ok());
+  DecisionLogEntry other = MakeTestLogEntry(Spec("r2").DecisionId("d-r1"));
   EXPECT_THAT(AppendAndWait(*log, std::move(other)).status(),
               StatusIs(absl::StatusCode::kAlreadyExists,
                        HasSubstr("decision_id \"d-r1\"")));
   // The batch goes on: the next entry is stored and chained.
-  ASSERT_TRUE(AppendAndWait(*log, MakeEntry(Spec("r3"))).ok());
+  ASSERT_TRUE(AppendAndWait(*log, MakeTestLogEntry(Spec("r3"))).ok());
   EXPECT_EQ(VerifyChain(), 2);
 }
 
@@ -520,8 +425,10 @@ TEST_F(SqliteDecisionLogTest, ManyMatchedRulesAreEachStoredOnce) {
   // More rules than one insert statement takes, some twice.
   std::vector<std::string> rules;
   for (int i = 0; i < 40; ++i) rules.push_back(absl::StrCat("rule", i % 35));
-  ASSERT_TRUE(AppendAndWait(*log, MakeEntry(Spec("r1").Rules(rules))).ok());
-  ASSERT_TRUE(AppendAndWait(*log, MakeEntry(Spec("r2").Rules({"rule3"}))).ok());
+  ASSERT_TRUE(
+      AppendAndWait(*log, MakeTestLogEntry(Spec("r1").Rules(rules))).ok());
+  ASSERT_TRUE(
+      AppendAndWait(*log, MakeTestLogEntry(Spec("r2").Rules({"rule3"}))).ok());
   EXPECT_EQ(*RawConnection()->QueryInt64("SELECT count(*) FROM decision_rules"),
             36);
   for (const char* rule : {"rule0", "rule16", "rule34"}) {
@@ -538,16 +445,17 @@ TEST_F(SqliteDecisionLogTest, ManyMatchedRulesAreEachStoredOnce) {
 TEST_F(SqliteDecisionLogTest, DecisionWithUnstoredBundleIsRefused) {
   std::unique_ptr<SqliteDecisionLog> log = OpenLog();
   EXPECT_THAT(
-      AppendAndWait(*log, MakeEntry(Spec("r1").Bundle("unknown"))).status(),
+      AppendAndWait(*log, MakeTestLogEntry(Spec("r1").Bundle("unknown")))
+          .status(),
       StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("unknown")));
   // The refusal does not disturb the chain or later appends.
-  ASSERT_TRUE(AppendAndWait(*log, MakeEntry(Spec("r2"))).ok());
+  ASSERT_TRUE(AppendAndWait(*log, MakeTestLogEntry(Spec("r2"))).ok());
   EXPECT_EQ(VerifyChain(), 1);
 }
 
 TEST_F(SqliteDecisionLogTest, ListFiltersEachField) {
   std::unique_ptr<SqliteDecisionLog> log = OpenLog();
-  const std::vector<EntrySpec> specs = {
+  const std::vector<LogEntrySpec> specs = {
       Spec("a")
           .Refund("R1")
           .Shop("S1")
@@ -573,8 +481,8 @@ TEST_F(SqliteDecisionLogTest, ListFiltersEachField) {
           .At(30)
           .Rules({}),
   };
-  for (const EntrySpec& spec : specs) {
-    ASSERT_TRUE(AppendAndWait(*log, MakeEntry(spec)).ok());
+  for (const LogEntrySpec& spec : specs) {
+    ASSERT_TRUE(AppendAndWait(*log, MakeTestLogEntry(spec)).ok());
   }
   auto list = [&](DecisionFilter filter) {
     absl::StatusOr<DecisionPage> page = log->ListDecisions(filter);
@@ -587,10 +495,10 @@ TEST_F(SqliteDecisionLogTest, ListFiltersEachField) {
   EXPECT_THAT(list(Filter().Shop("S2")), ElementsAre("d-b", "d-d"));
   EXPECT_THAT(list(Filter().Verdict(v1::VERDICT_NEGOTIATE)),
               ElementsAre("d-b", "d-d"));
-  EXPECT_THAT(
-      list(
-          Filter().From(kBaseMicros + 10'000'000).To(kBaseMicros + 30'000'000)),
-      ElementsAre("d-b", "d-c"));
+  EXPECT_THAT(list(Filter()
+                       .From(kEntryBaseMicros + 10'000'000)
+                       .To(kEntryBaseMicros + 30'000'000)),
+              ElementsAre("d-b", "d-c"));
   EXPECT_THAT(list(Filter().Rule("collect")), ElementsAre("d-b", "d-c"));
   EXPECT_THAT(list(Filter().Shop("S1").Rule("collect")), ElementsAre("d-c"));
   EXPECT_THAT(list(Filter().Refund("none")), IsEmpty());
@@ -600,7 +508,7 @@ TEST_F(SqliteDecisionLogTest, ListPaginatesOldestFirst) {
   std::unique_ptr<SqliteDecisionLog> log = OpenLog();
   for (int i = 0; i < 5; ++i) {
     ASSERT_TRUE(
-        AppendAndWait(*log, MakeEntry(Spec(absl::StrCat("r", i)))).ok());
+        AppendAndWait(*log, MakeTestLogEntry(Spec(absl::StrCat("r", i)))).ok());
   }
   DecisionFilter filter = Filter().Refund("refund-1").PageSize(2);
   std::vector<std::string> seen;
@@ -621,7 +529,7 @@ TEST_F(SqliteDecisionLogTest, ListExactlyOnePageHasNoNextToken) {
   std::unique_ptr<SqliteDecisionLog> log = OpenLog();
   for (int i = 0; i < 2; ++i) {
     ASSERT_TRUE(
-        AppendAndWait(*log, MakeEntry(Spec(absl::StrCat("r", i)))).ok());
+        AppendAndWait(*log, MakeTestLogEntry(Spec(absl::StrCat("r", i)))).ok());
   }
   absl::StatusOr<DecisionPage> page = log->ListDecisions(Filter().PageSize(2));
   ASSERT_TRUE(page.ok()) << page.status();
@@ -633,7 +541,7 @@ TEST_F(SqliteDecisionLogTest, ListRejectsBadPageTokenAndPageSize) {
   std::unique_ptr<SqliteDecisionLog> log = OpenLog();
   for (int i = 0; i < 3; ++i) {
     ASSERT_TRUE(
-        AppendAndWait(*log, MakeEntry(Spec(absl::StrCat("r", i)))).ok());
+        AppendAndWait(*log, MakeTestLogEntry(Spec(absl::StrCat("r", i)))).ok());
   }
   EXPECT_THAT(
       log->ListDecisions(Filter().Token("garbage!")).status(),
@@ -668,7 +576,7 @@ TEST_F(SqliteDecisionLogTest, PageSizeDefaultsToFiftyAndIsCappedAtThousand) {
   constexpr int kCount = kMaxPageSize + 5;
   std::atomic<int> ok_count{0};
   for (int i = 0; i < kCount; ++i) {
-    log->Append(MakeEntry(Spec(absl::StrCat("r", i))),
+    log->Append(MakeTestLogEntry(Spec(absl::StrCat("r", i))),
                 [&](absl::StatusOr<std::string> outcome) {
                   if (outcome.ok()) ++ok_count;
                 });
@@ -710,7 +618,7 @@ TEST_F(SqliteDecisionLogTest, ReopenReadsOldDecisionsAndContinuesChain) {
     std::unique_ptr<SqliteDecisionLog> log = OpenLog();
     for (int i = 0; i < 3; ++i) {
       absl::StatusOr<v1::Decision> stored =
-          AppendAndWait(*log, MakeEntry(Spec(absl::StrCat("r", i))));
+          AppendAndWait(*log, MakeTestLogEntry(Spec(absl::StrCat("r", i))));
       ASSERT_TRUE(stored.ok()) << stored.status();
       if (i == 0) first_bytes = stored->SerializeAsString();
     }
@@ -722,10 +630,10 @@ TEST_F(SqliteDecisionLogTest, ReopenReadsOldDecisionsAndContinuesChain) {
     EXPECT_EQ(old->decision.SerializeAsString(), first_bytes);
     // Idempotency holds across a restart too.
     absl::StatusOr<v1::Decision> retry =
-        AppendAndWait(*log, MakeEntry(Spec("r1")));
+        AppendAndWait(*log, MakeTestLogEntry(Spec("r1")));
     ASSERT_TRUE(retry.ok()) << retry.status();
     EXPECT_EQ(retry->decision_id(), "d-r1");
-    ASSERT_TRUE(AppendAndWait(*log, MakeEntry(Spec("r3"))).ok());
+    ASSERT_TRUE(AppendAndWait(*log, MakeTestLogEntry(Spec("r3"))).ok());
   }
   EXPECT_EQ(VerifyChain(), 4);
 }
@@ -747,7 +655,8 @@ TEST_F(SqliteDecisionLogTest, SchemaTwoLogIsReadableAndMigratesToCurrent) {
   {
     std::unique_ptr<SqliteDecisionLog> log = OpenLog();
     ASSERT_TRUE(
-        AppendAndWait(*log, MakeEntry(Spec("r1").Rules({"a", "b"}))).ok());
+        AppendAndWait(*log, MakeTestLogEntry(Spec("r1").Rules({"a", "b"})))
+            .ok());
   }
   // What a version 2 file looks like: the index of rules by id is there,
   // decisions are plain and there is no codec or dictionary column.
@@ -787,7 +696,7 @@ TEST_F(SqliteDecisionLogTest, SchemaTwoLogIsReadableAndMigratesToCurrent) {
     absl::StatusOr<DecisionPage> page = log->ListDecisions(Filter().Rule("a"));
     ASSERT_TRUE(page.ok()) << page.status();
     EXPECT_THAT(DecisionIds(*page), ElementsAre("d-r1"));
-    ASSERT_TRUE(AppendAndWait(*log, MakeEntry(Spec("r2"))).ok());
+    ASSERT_TRUE(AppendAndWait(*log, MakeTestLogEntry(Spec("r2"))).ok());
   }
   EXPECT_EQ(*index_count(), 0);
   EXPECT_EQ(*RawConnection()->QueryText(
@@ -805,7 +714,8 @@ TEST_F(SqliteDecisionLogTest, FailedWriteAnswersUnavailableAndLosesNothing) {
     std::unique_ptr<SqliteDecisionLog> log = OpenLog();
     for (int i = 0; i < 3; ++i) {
       ASSERT_TRUE(
-          AppendAndWait(*log, MakeEntry(Spec(absl::StrCat("r", i)))).ok());
+          AppendAndWait(*log, MakeTestLogEntry(Spec(absl::StrCat("r", i))))
+              .ok());
     }
   }
   int64_t pages = 0;
@@ -823,7 +733,7 @@ TEST_F(SqliteDecisionLogTest, FailedWriteAnswersUnavailableAndLosesNothing) {
     absl::Notification all_done;
     std::atomic<int> remaining{4};
     for (int i = 0; i < 4; ++i) {
-      log->Append(MakeEntry(Spec(absl::StrCat("big", i)).Padding(big)),
+      log->Append(MakeTestLogEntry(Spec(absl::StrCat("big", i)).Padding(big)),
                   [&, i](absl::StatusOr<std::string> outcome) {
                     outcomes[i] = std::move(outcome);
                     if (--remaining == 0) all_done.Notify();
@@ -846,7 +756,7 @@ TEST_F(SqliteDecisionLogTest, FailedWriteAnswersUnavailableAndLosesNothing) {
     // Once there is room again the chain continues where it stopped.
     std::unique_ptr<SqliteDecisionLog> log = OpenLog();
     absl::StatusOr<v1::Decision> stored =
-        AppendAndWait(*log, MakeEntry(Spec("big0").Padding("small")));
+        AppendAndWait(*log, MakeTestLogEntry(Spec("big0").Padding("small")));
     ASSERT_TRUE(stored.ok()) << stored.status();
   }
   EXPECT_EQ(VerifyChain(), 4);
@@ -861,9 +771,9 @@ TEST_F(SqliteDecisionLogTest, ConcurrentAppendsAllLand) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
-        absl::StatusOr<v1::Decision> stored =
-            AppendAndWait(*log, MakeEntry(Spec(absl::StrCat("t", t, "-", i))
-                                              .Shop(absl::StrCat("shop", t))));
+        absl::StatusOr<v1::Decision> stored = AppendAndWait(
+            *log, MakeTestLogEntry(Spec(absl::StrCat("t", t, "-", i))
+                                       .Shop(absl::StrCat("shop", t))));
         if (!stored.ok()) ++failures;
       }
     });
@@ -904,7 +814,8 @@ TEST_F(SqliteDecisionLogTest, KilledWriterLosesNoAcknowledgedDecision) {
       for (int i = 0; i < 64; ++i) {
         const std::string id = absl::StrCat("k", burst, "-", i);
         (*log)->Append(
-            MakeEntry(Spec(id)), [&, id](absl::StatusOr<std::string> outcome) {
+            MakeTestLogEntry(Spec(id)),
+            [&, id](absl::StatusOr<std::string> outcome) {
               if (outcome.ok()) {
                 const std::string line = absl::StrCat(id, "\n");
                 if (write(pipe_fds[1], line.data(), line.size()) < 0) {
@@ -960,14 +871,14 @@ TEST_F(SqliteDecisionLogTest, CloseDrainsQueueThenRefusesAppends) {
   std::unique_ptr<SqliteDecisionLog> log = OpenLog();
   std::atomic<int> stored{0};
   for (int i = 0; i < 100; ++i) {
-    log->Append(MakeEntry(Spec(absl::StrCat("r", i))),
+    log->Append(MakeTestLogEntry(Spec(absl::StrCat("r", i))),
                 [&](absl::StatusOr<std::string> outcome) {
                   if (outcome.ok()) ++stored;
                 });
   }
   log->Close();
   EXPECT_EQ(stored.load(), 100);
-  EXPECT_THAT(AppendAndWait(*log, MakeEntry(Spec("late"))).status(),
+  EXPECT_THAT(AppendAndWait(*log, MakeTestLogEntry(Spec("late"))).status(),
               StatusIs(absl::StatusCode::kUnavailable, HasSubstr("closed")));
   EXPECT_THAT(log->PutBundle("v9", "b", "t", ""),
               StatusIs(absl::StatusCode::kUnavailable, HasSubstr("closed")));
@@ -988,8 +899,10 @@ TEST_F(SqliteDecisionLogTest, WalIsCheckpointedAndStartedOverUnderAppends) {
   constexpr int kCount = 300;
   for (int i = 0; i < kCount; ++i) {
     ASSERT_TRUE(
-        AppendAndWait(*log, MakeEntry(Spec(absl::StrCat("req-", i))
-                                          .Padding(std::string(3000, 'x'))))
+        AppendAndWait(
+            *log,
+            MakeTestLogEntry(
+                Spec(absl::StrCat("req-", i)).Padding(std::string(3000, 'x'))))
             .ok());
   }
   // Without starting over, about 8 WAL pages per commit: ~10 MB.

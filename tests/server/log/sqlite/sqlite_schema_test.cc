@@ -10,11 +10,13 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/log/sqlite/sqlite_connection.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
 namespace refund::server {
 namespace {
 
+using ::refund::testing::StatusIs;
 using ::testing::HasSubstr;
 
 std::unique_ptr<SqliteConnection> OpenFile(const std::string& path) {
@@ -128,9 +130,9 @@ TEST(SqliteSchemaTest, NewerFileIsRefusedAndLeftAlone) {
   ASSERT_TRUE(db->Execute(absl::StrCat("PRAGMA user_version = ",
                                        kSqliteSchemaVersion + 1))
                   .ok());
-  absl::Status status = CreateOrMigrateSchema(*db);
-  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(status.message(), HasSubstr("newer than this build"));
+  EXPECT_THAT(CreateOrMigrateSchema(*db),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("newer than this build")));
   EXPECT_EQ(*db->QueryInt64("SELECT count(*) FROM sqlite_master"), 0);
 }
 

@@ -10,22 +10,14 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "server/log/sqlite/sqlite_connection.h"
+#include "tests/testing/temp_dir.h"
 
 namespace refund::server {
 namespace {
 
 class WalWriteCombiningVfsTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    ASSERT_NE(WalWriteCombiningVfs(), nullptr);
-    std::string dir =
-        (std::filesystem::temp_directory_path() / "wal_combining_XXXXXX")
-            .string();
-    ASSERT_NE(mkdtemp(dir.data()), nullptr);
-    dir_ = dir;
-    path_ = (dir_ / "test.db").string();
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void SetUp() override { ASSERT_NE(WalWriteCombiningVfs(), nullptr); }
 
   // A connection through the combining VFS, set up as the decision log's
   // writer is (WAL, synchronous=FULL).
@@ -57,8 +49,8 @@ class WalWriteCombiningVfsTest : public ::testing::Test {
     ASSERT_TRUE(db.Execute("COMMIT").ok());
   }
 
-  std::filesystem::path dir_;
-  std::string path_;
+  testing::TempDir dir_;
+  const std::string path_ = dir_.path() + "/test.db";
 };
 
 TEST_F(WalWriteCombiningVfsTest, CommitsAreVisibleToOtherConnectionsAtOnce) {
