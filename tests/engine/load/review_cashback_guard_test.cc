@@ -10,6 +10,7 @@
 #include "engine/load/bundle_loader.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/test_bundle.h"
 
 namespace refund {
@@ -41,7 +42,8 @@ std::vector<std::string> LoadIssues(
     const std::vector<BundleSourceFile>& files) {
   std::vector<PolicyIssue> issues;
   auto bundle = LoadBundle(files, &issues);
-  EXPECT_EQ(bundle.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(bundle, refund::testing::StatusIs(
+                          absl::StatusCode::kInvalidArgument, ::testing::_));
   std::vector<std::string> texts;
   for (const PolicyIssue& issue : issues) texts.push_back(issue.ToString());
   return texts;

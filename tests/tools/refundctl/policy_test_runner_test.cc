@@ -2,6 +2,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
 namespace refund {
@@ -66,8 +67,8 @@ TEST(ReadPolicyTestsTest, NamesTheFileThatDoesNotParse) {
   dir.Write("tests/a.json", R"({"cases": [{"name": "ok"}]})");
   dir.Write("tests/b.json", R"({"cases": [{"nmae": "typo"}]})");
   auto files = ReadPolicyTests(dir.path() + "/tests");
-  EXPECT_EQ(files.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(files.status().message()), HasSubstr("b.json"));
+  EXPECT_THAT(files, testing::StatusIs(absl::StatusCode::kInvalidArgument,
+                                       HasSubstr("b.json")));
 }
 
 }  // namespace
