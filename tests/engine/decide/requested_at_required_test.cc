@@ -7,6 +7,7 @@
 #include "gtest/gtest.h"
 #include "refund/v1/refund.pb.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/test_bundle.h"
 
 namespace refund {
 namespace {
@@ -14,19 +15,17 @@ namespace {
 using ::refund::testing::StatusIs;
 using ::testing::HasSubstr;
 
+// The test bundle's seven-day return with every time but requested_at
+// cleared.
 v1::RefundRequest RequestWithOnlyRequestedAt() {
-  v1::RefundRequest request;
-  request.set_request_id("req-1");
-  request.set_refund_id("refund-1");
-  request.set_shop_id("shop-1");
-  request.set_platform(v1::PLATFORM_DOUYIN);
-  request.set_type(v1::REQUEST_TYPE_REFUND_ONLY);
-  request.set_reason(v1::REASON_NOT_RECEIVED);
-  request.mutable_requested_amount()->set_currency("CNY");
-  request.mutable_requested_amount()->set_minor_units(100);
-  request.mutable_order()->mutable_paid_amount()->set_currency("CNY");
-  request.mutable_order()->mutable_paid_amount()->set_minor_units(100);
-  request.mutable_requested_at()->set_seconds(1'700'000'000);
+  v1::RefundRequest request = testing::SevenDayReturn();
+  request.clear_applied_at();
+  request.clear_after_sale_deadline();
+  request.clear_return_shipment();
+  v1::Order& order = *request.mutable_order();
+  order.clear_paid_at();
+  order.clear_shipped_at();
+  order.clear_delivered_at();
   return request;
 }
 
