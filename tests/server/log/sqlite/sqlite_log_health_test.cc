@@ -74,6 +74,25 @@ int ModeOf(const std::string& path) {
   return static_cast<int>(st.st_mode & 0777);
 }
 
+// A closed log at `path` of 200 rows (several pages of the decisions table)
+// with 8 KiB in the middle of the file overwritten, as a failing disk would.
+void WriteLogWithACorruptMiddle(const std::string& path) {
+  {
+    auto log = OpenLog(path);
+    ASSERT_NE(log, nullptr);
+    for (int n = 1; n <= 200; ++n) {
+      ASSERT_TRUE(Append(*log, Entry(n, 2000)).ok());
+    }
+  }
+  const auto size = std::filesystem::file_size(path);
+  ASSERT_GT(size, 64u * 4096u);
+  std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
+  file.seekp(static_cast<std::streamoff>(size / 2 / 4096 * 4096));
+  const std::string garbage(8192, '\x5a');
+  file.write(garbage.data(), static_cast<std::streamsize>(garbage.size()));
+  ASSERT_TRUE(file.good());
+}
+
 TEST(SqliteLogHealthTest, NewLogIsServing) {
   TempDir dir;
   auto log = OpenLog(dir.path() + "/decisions.db");
@@ -177,22 +196,7 @@ TEST(SqliteLogHealthTest, ChainHeadNotNamingTheLastRowStopsAcknowledging) {
 TEST(SqliteLogHealthTest, CorruptPageFoundByAReadStopsAcknowledging) {
   TempDir dir;
   const std::string path = dir.path() + "/decisions.db";
-  {
-    auto log = OpenLog(path);
-    ASSERT_NE(log, nullptr);
-    // Enough rows for several pages of the decisions table.
-    for (int n = 1; n <= 200; ++n)
-      ASSERT_TRUE(Append(*log, Entry(n, 2000)).ok());
-  }
-  const auto size = std::filesystem::file_size(path);
-  ASSERT_GT(size, 64u * 4096u);
-  {
-    // Overwrite 8 KiB in the middle of the file.
-    std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
-    file.seekp(static_cast<std::streamoff>(size / 2 / 4096 * 4096));
-    const std::string garbage(8192, '\x5a');
-    file.write(garbage.data(), static_cast<std::streamsize>(garbage.size()));
-  }
+  ASSERT_NO_FATAL_FAILURE(WriteLogWithACorruptMiddle(path));
   auto log = OpenLog(path);
   ASSERT_NE(log, nullptr);
   // A read over every row meets the corrupt pages.
@@ -209,19 +213,7 @@ TEST(SqliteLogHealthTest, CorruptPageFoundByAReadStopsAcknowledging) {
 TEST(SqliteLogHealthTest, QuickCheckAtOpenFindsACorruptFile) {
   TempDir dir;
   const std::string path = dir.path() + "/decisions.db";
-  {
-    auto log = OpenLog(path);
-    ASSERT_NE(log, nullptr);
-    for (int n = 1; n <= 200; ++n)
-      ASSERT_TRUE(Append(*log, Entry(n, 2000)).ok());
-  }
-  const auto size = std::filesystem::file_size(path);
-  {
-    std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
-    file.seekp(static_cast<std::streamoff>(size / 2 / 4096 * 4096));
-    const std::string garbage(8192, '\x5a');
-    file.write(garbage.data(), static_cast<std::streamsize>(garbage.size()));
-  }
+  ASSERT_NO_FATAL_FAILURE(WriteLogWithACorruptMiddle(path));
   SqliteDecisionLogOptions options;
   options.quick_check_at_open = true;
   absl::StatusOr<std::unique_ptr<SqliteDecisionLog>> log =
