@@ -206,10 +206,12 @@ absl::Status SqliteBatchWriter::Write(
   outcomes->assign(writes.size(),
                    absl::InternalError("decision log: not processed"));
 
-  // A moved file first: it is the lasting trouble, and the free space of a
-  // deleted path cannot be read.
-  absl::Status txn = CheckNotMoved();
-  if (txn.ok()) txn = CheckFreeSpace();
+  absl::Status txn = CheckFreeSpace();
+  // The free space of a deleted path cannot be read: then the lasting
+  // trouble, a moved file, is the one to report.
+  if (!txn.ok()) {
+    if (absl::Status moved = CheckNotMoved(); !moved.ok()) txn = moved;
+  }
   if (txn.ok()) txn = db_->Execute("BEGIN IMMEDIATE");
   for (size_t i = 0; txn.ok() && i < writes.size(); ++i) {
     if (auto* entry = std::get_if<DecisionLogEntry>(&writes[i])) {

@@ -83,7 +83,7 @@ class SqliteBatchWriter {
   // or committing fails, nothing of the batch is kept and every outcome is
   // UNAVAILABLE. Returns OK when the batch committed; otherwise why not:
   // DATA_LOSS when the store must not be written any more (the file was
-  // moved or deleted: checked before the batch and before its COMMIT; a
+  // moved or deleted: checked before each COMMIT; a
   // corrupt page),
   // UNAVAILABLE for a failure that may pass (full disk, free space below
   // the floor, I/O error).

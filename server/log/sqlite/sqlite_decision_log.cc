@@ -260,11 +260,11 @@ void SqliteDecisionLog::CommitBatch(std::vector<Job>& batch) {
   writes.reserve(batch.size());
   for (Job& job : batch) writes.push_back(std::move(job.write));
   std::vector<absl::StatusOr<std::string>> outcomes;
-  if (const LogHealth health = health_.Get(); health_.broken()) {
+  if (health_.broken()) {
     // Nothing more is written to a log that is not the store any more.
     outcomes.assign(batch.size(),
                     absl::UnavailableError(absl::StrCat(
-                        "decision log: not serving: ", health.reason)));
+                        "decision log: not serving: ", health_.Get().reason)));
   } else if (absl::Status written = writer_->Write(writes, &outcomes);
              written.ok()) {
     health_.CommitSucceeded();
