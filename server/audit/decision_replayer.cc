@@ -144,7 +144,7 @@ absl::Status DecisionReplayer::FetchPage() {
   page_.clear();
   page_pos_ = 0;
   DecisionFilter filter = options_.filter;
-  int64_t page_size = kMaxPageSize;
+  int64_t page_size = std::clamp(options_.page_size, 1, kMaxPageSize);
   if (options_.limit > 0) {
     page_size = std::min(page_size, options_.limit - fetched_);
   }
@@ -163,7 +163,13 @@ absl::Status DecisionReplayer::FetchPage() {
 }
 
 absl::StatusOr<std::optional<v1::ReplayResult>> DecisionReplayer::Next() {
+  return Next([] { return false; });
+}
+
+absl::StatusOr<std::optional<v1::ReplayResult>> DecisionReplayer::Next(
+    absl::FunctionRef<bool()> stop) {
   for (;;) {
+    if (stop()) return absl::CancelledError("replay cancelled");
     if (page_pos_ < page_.size()) {
       v1::ReplayDiff diff = ReplayOne(std::move(page_[page_pos_++]));
       Count(diff);

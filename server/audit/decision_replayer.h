@@ -41,7 +41,15 @@ struct ReplayOptions {
   bool changed_only = false;
   // Candidate mode: the bundle to replay under (required there).
   std::shared_ptr<const CompiledBundle> candidate;
+  // Stored decisions read per page (1..kMaxPageSize): what one replay holds
+  // in memory at a time. The server reads small pages (kServerReplayPageSize)
+  // so that many open streams cost little; refundctl reads large ones.
+  int page_size = kMaxPageSize;
 };
+
+// The page size of the server's replays: ~100 stored decisions, about 1 MB
+// decoded, per open stream.
+inline constexpr int kServerReplayPageSize = 100;
 
 // Not thread-safe: one caller at a time (the gRPC reactor serialises its
 // writes). Borrows `log` and `bundles`, which must outlive it.
@@ -56,6 +64,12 @@ class DecisionReplayer {
   // no longer parse or validate) is a diff with `error` set, not a failed
   // call. Non-OK only when the log cannot be read; the replay cannot go on.
   absl::StatusOr<std::optional<v1::ReplayResult>> Next();
+
+  // Next that asks `stop` before each stored decision and ends with
+  // CANCELLED when it says yes: with `changed_only`, one result may take the
+  // whole log to find, and nobody may be waiting for it any more.
+  absl::StatusOr<std::optional<v1::ReplayResult>> Next(
+      absl::FunctionRef<bool()> stop);
 
   // Replays one stored decision (no counting); for tests and benchmarks.
   // In exact mode the stored row is also checked on its own (its row_hash,

@@ -2,10 +2,12 @@
 
 #include <pthread.h>
 
+#include <optional>
 #include <ostream>
 #include <string>
 
 #include "refund/v1/service.grpc.pb.h"
+#include "server/grpc/listener_failure.h"
 
 namespace refund::server {
 
@@ -40,16 +42,21 @@ void LogHealthWatcher::Run() {
         return;
       }
     }
-    const LogHealth now = log_.Health();
-    if (now.serving == serving) continue;
-    serving = now.serving;
+    const std::optional<std::string> listener = ListenerFailure();
+    const LogHealth log = log_.Health();
+    const bool now = log.serving && !listener.has_value();
+    if (now == serving) continue;
+    serving = now;
     health_.SetServingStatus(serving);
     health_.SetServingStatus(service, serving);
     if (serving) {
       out_ << "refund-server: decision log recovered: SERVING" << std::endl;
+    } else if (listener.has_value()) {
+      out_ << "refund-server: the listener stopped accepting connections ("
+           << *listener << "): NOT_SERVING; restart the server" << std::endl;
     } else {
       out_ << "refund-server: decision log cannot record decisions ("
-           << now.reason << "): NOT_SERVING" << std::endl;
+           << log.reason << "): NOT_SERVING" << std::endl;
     }
   }
 }

@@ -2,7 +2,9 @@
 // whose log cannot record decisions (server/log/log_health.h) reports
 // NOT_SERVING, for the whole server ("") and for the refund service, so that
 // load balancers and supervisors stop sending it Decide calls; SERVING again
-// when the log recovers. Each change is written to `out` with its reason.
+// when the log recovers. A listener that stopped accepting connections
+// (server/grpc/listener_failure.h) keeps it NOT_SERVING for good. Each change
+// is written to `out` with its reason.
 #ifndef SERVER_GRPC_LOG_HEALTH_WATCHER_H_
 #define SERVER_GRPC_LOG_HEALTH_WATCHER_H_
 

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "engine/base/status_macros.h"
 #include "engine/decide/compiled_bundle.h"
 #include "engine/decide/decision_outcome.h"
 #include "engine/load/bundle_loader.h"
@@ -59,6 +60,54 @@ grpc::ByteBuffer ByteBufferOf(std::string bytes) {
   return grpc::ByteBuffer(&slice, 1);
 }
 
+// ValidatePolicyBundle's work: the candidate's issues into `response`; a
+// non-OK status when the validation could not run.
+absl::Status ValidateCandidate(const v1::PolicyBundleSource& candidate,
+                               v1::ValidatePolicyBundleResponse& response) {
+  std::vector<PolicyIssue> issues;
+  absl::StatusOr<std::unique_ptr<const CompiledBundle>> loaded =
+      LoadBundleSource(candidate, "candidate", &issues);
+  if (loaded.ok()) {
+    response.set_valid(true);
+    response.set_bundle_name((*loaded)->name());
+    response.set_version((*loaded)->version());
+    response.set_rule_count((*loaded)->definition().rules_size());
+    return absl::OkStatus();
+  }
+  // Mistakes in the candidate are the answer; anything else (an unreadable
+  // directory) means the validation could not run.
+  if (issues.empty() && !absl::IsInvalidArgument(loaded.status())) {
+    return loaded.status();
+  }
+  if (issues.empty()) {
+    issues.push_back(
+        PolicyIssue{"", 0, 0, std::string(loaded.status().message())});
+  }
+  response.set_valid(false);
+  for (const PolicyIssue& issue : issues) {
+    v1::PolicyIssue* out = response.add_issues();
+    out->set_file(issue.file);
+    out->set_line(issue.line);
+    out->set_column(issue.column);
+    out->set_message(issue.message);
+  }
+  return absl::OkStatus();
+}
+
+// VerifyDecisionLog's work: the report into `response`; CANCELLED when the
+// caller cancels or its deadline passes.
+absl::Status Verify(DecisionLog& log,
+                    const v1::VerifyDecisionLogRequest& request,
+                    grpc::CallbackServerContext& context,
+                    v1::VerifyDecisionLogResponse& response) {
+  ASSIGN_OR_RETURN(std::unique_ptr<LogSnapshot> snapshot, log.OpenSnapshot());
+  ASSIGN_OR_RETURN(VerifyReport report,
+                   VerifyLog(*snapshot, request.max_problems(),
+                             [&context] { return context.IsCancelled(); }));
+  response = ToProto(report);
+  return absl::OkStatus();
+}
+
 absl::Status NoBundle() {
   return absl::UnavailableError("no policy bundle is loaded");
 }
@@ -66,10 +115,12 @@ absl::Status NoBundle() {
 }  // namespace
 
 RefundService::RefundService(const BundleHolder& bundles,
-                             PolicyReloader& reloader, DecisionLog& log)
+                             PolicyReloader& reloader, DecisionLog& log,
+                             AuditCallPool& audit_pool)
     : bundles_(bundles),
       reloader_(reloader),
       log_(log),
+      audit_pool_(audit_pool),
       bundle_cache_(log),
       suggester_(bundles, log, bundle_cache_) {}
 
@@ -185,35 +236,16 @@ grpc::ServerUnaryReactor* RefundService::ValidatePolicyBundle(
                      absl::InvalidArgumentError(
                          "candidate: give files or a directory to validate"));
   }
-  std::vector<PolicyIssue> issues;
-  absl::StatusOr<std::unique_ptr<const CompiledBundle>> loaded =
-      LoadBundleSource(candidate, "candidate", &issues);
-
-  if (loaded.ok()) {
-    response->set_valid(true);
-    response->set_bundle_name((*loaded)->name());
-    response->set_version((*loaded)->version());
-    response->set_rule_count((*loaded)->definition().rules_size());
-    return FinishNow(context, absl::OkStatus());
-  }
-  // Mistakes in the candidate are the answer; anything else (an unreadable
-  // directory) means the validation could not run.
-  if (issues.empty() && !absl::IsInvalidArgument(loaded.status())) {
-    return FinishNow(context, loaded.status());
-  }
-  if (issues.empty()) {
-    issues.push_back(
-        PolicyIssue{"", 0, 0, std::string(loaded.status().message())});
-  }
-  response->set_valid(false);
-  for (const PolicyIssue& issue : issues) {
-    v1::PolicyIssue* out = response->add_issues();
-    out->set_file(issue.file);
-    out->set_line(issue.line);
-    out->set_column(issue.column);
-    out->set_message(issue.message);
-  }
-  return FinishNow(context, absl::OkStatus());
+  absl::StatusOr<AuditSlot> slot = audit_pool_.Admit(AuditCallKind::kValidate);
+  if (!slot.ok()) return FinishNow(context, slot.status());
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  audit_pool_.Run(
+      [reactor, &candidate, response, slot = *std::move(slot)]() mutable {
+        const absl::Status status = ValidateCandidate(candidate, *response);
+        slot.Release();
+        reactor->Finish(ToGrpcStatus(status));
+      });
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* RefundService::ReloadPolicies(
@@ -229,11 +261,18 @@ grpc::ServerUnaryReactor* RefundService::ReloadPolicies(
 grpc::ServerWriteReactor<v1::ReplayResult>* RefundService::Replay(
     grpc::CallbackServerContext* /*context*/,
     const v1::ReplayRequest* request) {
-  absl::StatusOr<ReplayOptions> options =
-      ReplayOptionsFromRequest(*request, bundle_cache_);
-  if (!options.ok()) return ReplayReactor::Refuse(options.status());
-  return new ReplayReactor(std::make_unique<DecisionReplayer>(
-      log_, bundle_cache_, *std::move(options)));
+  absl::StatusOr<AuditSlot> slot = audit_pool_.Admit(AuditCallKind::kReplay);
+  if (!slot.ok()) return ReplayReactor::Refuse(slot.status());
+  return new ReplayReactor(
+      audit_pool_, *std::move(slot),
+      [this, request]() -> absl::StatusOr<std::unique_ptr<DecisionReplayer>> {
+        absl::StatusOr<ReplayOptions> options =
+            ReplayOptionsFromRequest(*request, bundle_cache_);
+        if (!options.ok()) return options.status();
+        options->page_size = kServerReplayPageSize;
+        return std::make_unique<DecisionReplayer>(log_, bundle_cache_,
+                                                  *std::move(options));
+      });
 }
 
 grpc::ServerUnaryReactor* RefundService::VerifyDecisionLog(
@@ -244,12 +283,16 @@ grpc::ServerUnaryReactor* RefundService::VerifyDecisionLog(
     return FinishNow(context, absl::InvalidArgumentError(
                                   "max_problems: must not be negative"));
   }
-  absl::StatusOr<std::unique_ptr<LogSnapshot>> snapshot = log_.OpenSnapshot();
-  if (!snapshot.ok()) return FinishNow(context, snapshot.status());
-  absl::StatusOr<VerifyReport> report =
-      VerifyLog(**snapshot, request->max_problems());
-  if (report.ok()) *response = ToProto(*report);
-  return FinishNow(context, report.status());
+  absl::StatusOr<AuditSlot> slot = audit_pool_.Admit(AuditCallKind::kVerify);
+  if (!slot.ok()) return FinishNow(context, slot.status());
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  audit_pool_.Run([this, context, reactor, request, response,
+                   slot = *std::move(slot)]() mutable {
+    const absl::Status status = Verify(log_, *request, *context, *response);
+    slot.Release();
+    reactor->Finish(ToGrpcStatus(status));
+  });
+  return reactor;
 }
 
 }  // namespace refund::server

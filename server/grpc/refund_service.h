@@ -13,6 +13,7 @@
 #include "server/bundles/bundle_cache.h"
 #include "server/bundles/bundle_holder.h"
 #include "server/bundles/policy_reloader.h"
+#include "server/grpc/audit_call_pool.h"
 #include "server/log/decision_log.h"
 #include "server/suggest/action_suggester.h"
 
@@ -26,8 +27,10 @@ class RefundService final
     : public v1::RefundDecisionService::WithRawCallbackMethod_Decide<
           v1::RefundDecisionService::CallbackService> {
  public:
+  // Replay, VerifyDecisionLog and ValidatePolicyBundle run on `audit_pool`,
+  // one slot each (RESOURCE_EXHAUSTED when their kind is at its limit).
   RefundService(const BundleHolder& bundles, PolicyReloader& reloader,
-                DecisionLog& log);
+                DecisionLog& log, AuditCallPool& audit_pool);
 
   // `request` holds a serialized DecideRequest; `response` receives a
   // serialized Decision. INVALID_ARGUMENT naming the field for a bad request
@@ -63,7 +66,7 @@ class RefundService final
       v1::PolicyBundleInfo* response) override;
 
   // Compiles a candidate (inline files, or a directory on the server) and
-  // reports its issues; never activates it.
+  // reports its issues; never activates it. On the audit pool.
   grpc::ServerUnaryReactor* ValidatePolicyBundle(
       grpc::CallbackServerContext* context,
       const v1::ValidatePolicyBundleRequest* request,
@@ -79,12 +82,15 @@ class RefundService final
   // Streams one ReplayDiff per stored decision matching the filter, then the
   // ReplaySummary (server/audit/decision_replayer.h). INVALID_ARGUMENT naming
   // the field for a bad request or candidate (server/audit/replay_request.h).
+  // On the audit pool, a few stored decisions per step
+  // (server/grpc/replay_reactor.h).
   grpc::ServerWriteReactor<v1::ReplayResult>* Replay(
       grpc::CallbackServerContext* context,
       const v1::ReplayRequest* request) override;
 
   // Walks the decision log's hash chain (server/log/log_verifier.h); problems
-  // are the answer, an error means the check could not run.
+  // are the answer, an error means the check could not run. On the audit
+  // pool; stops (CANCELLED) when the caller cancels or its deadline passes.
   grpc::ServerUnaryReactor* VerifyDecisionLog(
       grpc::CallbackServerContext* context,
       const v1::VerifyDecisionLogRequest* request,
@@ -94,6 +100,7 @@ class RefundService final
   const BundleHolder& bundles_;
   PolicyReloader& reloader_;
   DecisionLog& log_;
+  AuditCallPool& audit_pool_;
   // Compiled bundles of stored versions (suggestions in another locale,
   // replay).
   BundleCache bundle_cache_;

@@ -23,23 +23,32 @@ grpc::ServerWriteReactor<v1::ReplayResult>* ReplayReactor::Refuse(
   return new RefusedReplay(status);
 }
 
-ReplayReactor::ReplayReactor(std::unique_ptr<DecisionReplayer> replayer)
-    : replayer_(std::move(replayer)) {
+ReplayReactor::ReplayReactor(AuditCallPool& pool, AuditSlot slot,
+                             MakeReplayer make)
+    : pool_(pool), slot_(std::move(slot)) {
+  pool_.Run(
+      [this, make = std::move(make)]() mutable { Start(std::move(make)); });
+}
+
+void ReplayReactor::Start(MakeReplayer make) {
+  absl::StatusOr<std::unique_ptr<DecisionReplayer>> replayer = make();
+  if (!replayer.ok()) {
+    Done(ToGrpcStatus(replayer.status()));
+    return;
+  }
+  replayer_ = *std::move(replayer);
   WriteNext();
 }
 
 void ReplayReactor::WriteNext() {
-  if (cancelled_.load()) {
-    Finish(grpc::Status(grpc::StatusCode::CANCELLED, "replay cancelled"));
-    return;
-  }
-  absl::StatusOr<std::optional<v1::ReplayResult>> next = replayer_->Next();
+  absl::StatusOr<std::optional<v1::ReplayResult>> next =
+      replayer_->Next([this] { return cancelled_.load(); });
   if (!next.ok()) {
-    Finish(ToGrpcStatus(next.status()));
+    Done(ToGrpcStatus(next.status()));
     return;
   }
   if (!next->has_value()) {
-    Finish(grpc::Status::OK);
+    Done(grpc::Status::OK);
     return;
   }
   // Only one write is in flight, so current_ is free again.
@@ -49,11 +58,16 @@ void ReplayReactor::WriteNext() {
 
 void ReplayReactor::OnWriteDone(bool ok) {
   if (!ok) {
-    Finish(grpc::Status(grpc::StatusCode::CANCELLED,
-                        "replay: the stream is broken"));
+    Done(grpc::Status(grpc::StatusCode::CANCELLED,
+                      "replay: the stream is broken"));
     return;
   }
-  WriteNext();
+  pool_.Run([this] { WriteNext(); });
+}
+
+void ReplayReactor::Done(const grpc::Status& status) {
+  slot_.Release();
+  Finish(status);
 }
 
 void ReplayReactor::OnCancel() { cancelled_.store(true); }

@@ -8,6 +8,7 @@
 #include "absl/flags/usage.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "server/grpc/server_runner.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
@@ -21,6 +22,23 @@ ABSL_FLAG(int64_t, min_free_mb, 100,
           "refuse new decisions (UNAVAILABLE, health NOT_SERVING) while the "
           "decision log's file system has less free space than this many "
           "MiB; 0: no floor");
+ABSL_FLAG(int, max_concurrent_replays, 16,
+          "Replay streams open at once; more are refused with "
+          "RESOURCE_EXHAUSTED");
+ABSL_FLAG(int, max_concurrent_verifies, 2,
+          "VerifyDecisionLog calls running at once; more are refused with "
+          "RESOURCE_EXHAUSTED");
+ABSL_FLAG(int, max_concurrent_validations, 4,
+          "ValidatePolicyBundle calls running at once; more are refused with "
+          "RESOURCE_EXHAUSTED");
+ABSL_FLAG(int, audit_threads, 2,
+          "threads that run Replay, VerifyDecisionLog and "
+          "ValidatePolicyBundle (at a lower CPU priority than Decide)");
+ABSL_FLAG(absl::Duration, max_connection_idle, absl::Minutes(5),
+          "close a connection that has had no call for this long");
+ABSL_FLAG(absl::Duration, handshake_timeout, absl::Seconds(10),
+          "close a connection that has not completed its HTTP/2 handshake "
+          "within this time");
 ABSL_FLAG(bool, db_quick_check, false,
           "check every page of the decision log file at start; a problem "
           "keeps the server NOT_SERVING");
@@ -47,6 +65,13 @@ int main(int argc, char** argv) {
   options.db_path = absl::GetFlag(FLAGS_db);
   options.min_free_bytes = absl::GetFlag(FLAGS_min_free_mb) << 20;
   options.quick_check = absl::GetFlag(FLAGS_db_quick_check);
+  options.audit.max_replays = absl::GetFlag(FLAGS_max_concurrent_replays);
+  options.audit.max_verifies = absl::GetFlag(FLAGS_max_concurrent_verifies);
+  options.audit.max_validations =
+      absl::GetFlag(FLAGS_max_concurrent_validations);
+  options.audit.threads = absl::GetFlag(FLAGS_audit_threads);
+  options.max_connection_idle = absl::GetFlag(FLAGS_max_connection_idle);
+  options.handshake_timeout = absl::GetFlag(FLAGS_handshake_timeout);
   absl::Status status = refund::server::RunServer(options, std::cout);
   if (!status.ok()) {
     std::cerr << "refund-server: " << status.message() << std::endl;

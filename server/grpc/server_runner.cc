@@ -3,7 +3,9 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -21,6 +23,8 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "server/bundles/bundle_holder.h"
 #include "server/bundles/policy_reloader.h"
+#include "server/grpc/descriptor_limit.h"
+#include "server/grpc/listener_failure.h"
 #include "server/grpc/log_health_watcher.h"
 #include "server/grpc/refund_service.h"
 #include "server/log/open/open_decision_log.h"
@@ -83,6 +87,29 @@ void HandleSignals(grpc::Server& server, PolicyReloader& reloader,
   }
 }
 
+int Milliseconds(absl::Duration duration) {
+  return static_cast<int>(
+      std::min<int64_t>(absl::ToInt64Milliseconds(duration), INT32_MAX));
+}
+
+void SetConnectionLimits(const ServerOptions& options,
+                         grpc::ServerBuilder& builder) {
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS,
+                             Milliseconds(options.max_connection_idle));
+  builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS,
+                             Milliseconds(options.handshake_timeout));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS,
+                             Milliseconds(options.keepalive_time));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+                             Milliseconds(options.keepalive_timeout));
+  builder.AddChannelArgument(
+      GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+      Milliseconds(options.min_client_ping_interval));
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 2);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                             options.max_concurrent_streams);
+}
+
 }  // namespace
 
 absl::Status BlockServerSignals() {
@@ -98,6 +125,15 @@ absl::Status RunServer(const ServerOptions& options, std::ostream& out) {
     return absl::FailedPreconditionError(
         "RunServer: call BlockServerSignals() before starting any thread");
   }
+  WatchForListenerFailure();
+  absl::StatusOr<uint64_t> descriptors = RaiseDescriptorLimit();
+  if (descriptors.ok()) {
+    std::cerr << "refund-server: descriptor limit " << *descriptors
+              << std::endl;
+  } else {
+    std::cerr << "refund-server: " << descriptors.status().message()
+              << std::endl;
+  }
   OpenLogOptions log_options;
   log_options.min_free_bytes = options.min_free_bytes;
   log_options.quick_check = options.quick_check;
@@ -107,7 +143,8 @@ absl::Status RunServer(const ServerOptions& options, std::ostream& out) {
   PolicyReloader reloader(options.policies_dir, bundles, *log);
   ASSIGN_OR_RETURN(std::shared_ptr<const ActiveBundle> active,
                    reloader.Reload());
-  RefundService service(bundles, reloader, *log);
+  AuditCallPool audit_pool(options.audit);
+  RefundService service(bundles, reloader, *log, audit_pool);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -116,6 +153,7 @@ absl::Status RunServer(const ServerOptions& options, std::ostream& out) {
   builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(),
                            &port);
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  SetConnectionLimits(options, builder);
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {

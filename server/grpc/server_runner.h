@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "server/grpc/audit_call_pool.h"
 
 namespace refund::server {
 
@@ -32,6 +33,25 @@ struct ServerOptions {
   // How long in-flight calls may take to finish on shutdown before they are
   // cancelled.
   absl::Duration shutdown_grace = absl::Seconds(10);
+  // Replay, VerifyDecisionLog and ValidatePolicyBundle: their threads and
+  // how many of each run at once (server/grpc/audit_call_pool.h).
+  AuditCallLimits audit;
+
+  // Connections. A connection without calls for this long is closed
+  // (GOAWAY); so is one that has not finished its HTTP/2 handshake within
+  // `handshake_timeout` (a socket that never sends anything).
+  absl::Duration max_connection_idle = absl::Minutes(5);
+  absl::Duration handshake_timeout = absl::Seconds(10);
+  // The server pings a connection quiet for `keepalive_time` and closes it
+  // when the ping is not answered within `keepalive_timeout`: a peer that
+  // vanished mid-stream does not hold its calls open.
+  absl::Duration keepalive_time = absl::Minutes(2);
+  absl::Duration keepalive_timeout = absl::Seconds(20);
+  // Clients may ping no more often than this without sending data; a
+  // client that does it twice (ping strikes) is disconnected.
+  absl::Duration min_client_ping_interval = absl::Seconds(10);
+  // Calls open at once on one connection.
+  int max_concurrent_streams = 100;
 };
 
 // Blocks SIGHUP, SIGINT and SIGTERM in the calling thread. Call it first in
@@ -39,9 +59,12 @@ struct ServerOptions {
 // the signals reach only RunServer's signal thread (sigwait).
 absl::Status BlockServerSignals();
 
-// Serves until SIGINT/SIGTERM, then shuts down gracefully. While serving,
-// health follows the decision log: NOT_SERVING while it cannot record
-// decisions (server/grpc/log_health_watcher.h). On shutdown health turns
+// Serves until SIGINT/SIGTERM, then shuts down gracefully. First raises the
+// soft descriptor limit to the hard one (server/grpc/descriptor_limit.h).
+// While serving, health follows the decision log and the listener:
+// NOT_SERVING while the log cannot record decisions, and for good once gRPC's
+// listener has stopped accepting (server/grpc/log_health_watcher.h,
+// server/grpc/listener_failure.h). On shutdown health turns
 // NOT_SERVING, in-flight calls get `shutdown_grace` to finish, the decision
 // log stores everything queued. Once serving, writes one line to `out`:
 //   refund-server listening on HOST:PORT version=<bundle version>

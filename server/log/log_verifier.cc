@@ -63,6 +63,11 @@ class ProblemList {
 
 absl::StatusOr<VerifyReport> VerifyLog(LogSnapshot& snapshot,
                                        int max_problems) {
+  return VerifyLog(snapshot, max_problems, [] { return false; });
+}
+
+absl::StatusOr<VerifyReport> VerifyLog(LogSnapshot& snapshot, int max_problems,
+                                       absl::FunctionRef<bool()> stop) {
   VerifyReport report;
   ProblemList problems(report,
                        max_problems > 0 ? max_problems : kDefaultMaxProblems);
@@ -81,6 +86,10 @@ absl::StatusOr<VerifyReport> VerifyLog(LogSnapshot& snapshot,
   std::string expected_prev = GenesisHash();
   std::string last_hash = GenesisHash();
   for (;;) {
+    if (report.rows_checked % kVerifyStopCheckRows == 0 && stop()) {
+      return absl::CancelledError(absl::StrCat(
+          "verify stopped after ", report.rows_checked, " rows: cancelled"));
+    }
     ASSIGN_OR_RETURN(std::optional<LogRecord> next, snapshot.Next());
     if (!next) break;
     const LogRecord& row = *next;

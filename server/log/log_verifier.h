@@ -29,6 +29,7 @@
 #ifndef SERVER_LOG_LOG_VERIFIER_H_
 #define SERVER_LOG_LOG_VERIFIER_H_
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "server/log/log_snapshot.h"
 #include "server/log/verify_report.h"
@@ -44,6 +45,13 @@ inline constexpr int kDefaultMaxProblems = 100;
 // end. Thread-safe (nothing shared).
 absl::StatusOr<VerifyReport> VerifyLog(LogSnapshot& snapshot,
                                        int max_problems = 0);
+
+// VerifyLog that asks `stop` before every kVerifyStopCheckRows rows and ends
+// with CANCELLED when it says yes (the caller is gone: a verify of a large
+// log must not run on for nobody).
+inline constexpr int kVerifyStopCheckRows = 256;
+absl::StatusOr<VerifyReport> VerifyLog(LogSnapshot& snapshot, int max_problems,
+                                       absl::FunctionRef<bool()> stop);
 
 }  // namespace refund::server
 

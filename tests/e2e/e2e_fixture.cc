@@ -9,8 +9,9 @@
 namespace refund::e2e {
 
 absl::StatusOr<std::unique_ptr<ServerProcess>> StartRefundServer(
-    const std::string& policies_dir, const std::string& db) {
-  return ServerProcess::Start(REFUND_SERVER_BINARY, policies_dir, db);
+    const std::string& policies_dir, const std::string& db,
+    const ServerProcessOptions& options) {
+  return ServerProcess::Start(REFUND_SERVER_BINARY, policies_dir, db, options);
 }
 
 bool HasAction(const v1::Decision& decision, const std::string& code) {
@@ -20,9 +21,10 @@ bool HasAction(const v1::Decision& decision, const std::string& code) {
   return false;
 }
 
-void ServerTestBase::StartServer(const std::filesystem::path& policies) {
+void ServerTestBase::StartServer(const std::filesystem::path& policies,
+                                 const ServerProcessOptions& options) {
   absl::StatusOr<std::unique_ptr<ServerProcess>> server =
-      StartRefundServer(policies.string(), db_path().string());
+      StartRefundServer(policies.string(), db_path().string(), options);
   ASSERT_TRUE(server.ok()) << server.status();
   server_ = std::move(*server);
   stub_ = server_->NewStub();
@@ -102,7 +104,7 @@ void SmallBundleTest::SetUp() {
   policies_ = std::filesystem::path(dir_.path()) / "policies";
   dir_.Write("policies/bundle.textproto", kBundleFile);
   dir_.Write("policies/rules/rules.textproto", kRulesFile);
-  StartServer(policies_);
+  StartServer(policies_, Options());
 }
 
 void ShippedPoliciesTest::SetUp() {

@@ -20,7 +20,8 @@ namespace refund::e2e {
 // Starts the refund-server built with the tests on the bundle in
 // `policies_dir` and the decision log `db` (a store spec, e.g. "memory:").
 absl::StatusOr<std::unique_ptr<ServerProcess>> StartRefundServer(
-    const std::string& policies_dir, const std::string& db);
+    const std::string& policies_dir, const std::string& db,
+    const ServerProcessOptions& options = {});
 
 // Whether `decision` suggests the action `code`.
 bool HasAction(const v1::Decision& decision, const std::string& code);
@@ -30,7 +31,8 @@ bool HasAction(const v1::Decision& decision, const std::string& code);
 class ServerTestBase : public ::testing::Test {
  protected:
   // Starts the server on `policies` and the fixture's database.
-  void StartServer(const std::filesystem::path& policies);
+  void StartServer(const std::filesystem::path& policies,
+                   const ServerProcessOptions& options = {});
   void StopServer();
   void TearDown() override;
 
@@ -58,6 +60,8 @@ class ServerTestBase : public ::testing::Test {
 class SmallBundleTest : public ServerTestBase {
  protected:
   void SetUp() override;
+  // What SetUp starts the server with (more flags, a descriptor limit).
+  virtual ServerProcessOptions Options() const { return {}; }
 
   std::filesystem::path policies_;
 };

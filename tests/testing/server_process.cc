@@ -11,6 +11,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -31,6 +32,8 @@ namespace refund::e2e {
 namespace {
 
 constexpr char kListeningPrefix[] = "refund-server listening on ";
+// util-linux, in every Debian system.
+constexpr char kPrlimit[] = "/usr/bin/prlimit";
 
 absl::Status Errno(absl::string_view what) {
   return absl::InternalError(absl::StrCat(what, ": ", std::strerror(errno)));
@@ -41,6 +44,14 @@ absl::Status Errno(absl::string_view what) {
 absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
     const std::string& binary, const std::string& policies_dir,
     const std::string& db_path, absl::Duration timeout) {
+  ServerProcessOptions options;
+  options.timeout = timeout;
+  return Start(binary, policies_dir, db_path, options);
+}
+
+absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
+    const std::string& binary, const std::string& policies_dir,
+    const std::string& db_path, const ServerProcessOptions& options) {
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) return Errno("pipe2");
 
@@ -60,15 +71,28 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
   posix_spawnattr_setflags(&attributes,
                            POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 
-  std::vector<std::string> args = {binary, "--listen=127.0.0.1:0",
-                                   absl::StrCat("--policies=", policies_dir),
-                                   absl::StrCat("--db=", db_path)};
+  std::vector<std::string> args;
+  if (options.descriptor_limit > 0) {
+    args = {kPrlimit,
+            absl::StrCat("--nofile=",
+                         options.soft_descriptor_limit > 0
+                             ? options.soft_descriptor_limit
+                             : options.descriptor_limit,
+                         ":", options.descriptor_limit),
+            "--"};
+  }
+  for (std::string arg : {binary, std::string("--listen=127.0.0.1:0"),
+                          absl::StrCat("--policies=", policies_dir),
+                          absl::StrCat("--db=", db_path)}) {
+    args.push_back(std::move(arg));
+  }
+  for (const std::string& arg : options.extra_args) args.push_back(arg);
   std::vector<char*> argv;
   for (std::string& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
 
   pid_t pid = 0;
-  const int rc = posix_spawn(&pid, binary.c_str(), &actions, &attributes,
+  const int rc = posix_spawn(&pid, args[0].c_str(), &actions, &attributes,
                              argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
@@ -79,7 +103,7 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
         absl::StrCat("posix_spawn ", binary, ": ", std::strerror(rc)));
   }
   std::unique_ptr<ServerProcess> process(new ServerProcess(pid, pipe_fds[0]));
-  absl::Status ready = process->ReadListeningLine(timeout);
+  absl::Status ready = process->ReadListeningLine(options.timeout);
   if (!ready.ok()) return ready;
   process->channel_ = grpc::CreateChannel(process->address_,
                                           grpc::InsecureChannelCredentials());

@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -16,9 +17,26 @@
 
 namespace refund::e2e {
 
+struct ServerProcessOptions {
+  // Flags added after --listen, --policies and --db.
+  std::vector<std::string> extra_args;
+  // > 0: the child's hard RLIMIT_NOFILE, and its soft one
+  // (`soft_descriptor_limit`, or the hard one when 0), set by prlimit(1),
+  // which then executes the server, so the child's pid is the server's.
+  int descriptor_limit = 0;
+  int soft_descriptor_limit = 0;
+  // How long to wait for the "listening on" line.
+  absl::Duration timeout = absl::Seconds(60);
+};
+
 // One refund-server child process. Not thread-safe.
 class ServerProcess {
  public:
+  // As below, with `options`.
+  static absl::StatusOr<std::unique_ptr<ServerProcess>> Start(
+      const std::string& binary, const std::string& policies_dir,
+      const std::string& db_path, const ServerProcessOptions& options);
+
   // Spawns `binary --listen=127.0.0.1:0 --policies=... --db=...` and waits
   // (up to `timeout`) for its "listening on" line. The child's stderr is the
   // test's, so its messages appear in the test log.
@@ -34,6 +52,7 @@ class ServerProcess {
   // "127.0.0.1:PORT" and the bundle version, from the first stdout line.
   const std::string& address() const { return address_; }
   const std::string& version() const { return version_; }
+  pid_t pid() const { return pid_; }
 
   std::unique_ptr<v1::RefundDecisionService::Stub> NewStub() const;
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }

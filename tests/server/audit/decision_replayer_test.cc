@@ -162,6 +162,29 @@ TEST_F(DecisionReplayerTest, LimitFilterAndChangedOnly) {
   EXPECT_EQ(results[0].summary().total(), kCases);
 }
 
+TEST_F(DecisionReplayerTest, SmallPagesGiveTheSameResults) {
+  ReplayOptions options;
+  options.page_size = 7;
+  std::vector<v1::ReplayResult> small = Replay(options);
+  std::vector<v1::ReplayResult> large = Replay({});
+  ASSERT_EQ(small.size(), large.size());
+  for (size_t i = 0; i < small.size(); ++i) {
+    EXPECT_EQ(small[i].SerializeAsString(), large[i].SerializeAsString());
+  }
+}
+
+// changed_only with nothing changed finds no result in the whole log: a
+// caller that is gone must be able to stop it between stored decisions.
+TEST_F(DecisionReplayerTest, StopEndsAReplayBetweenStoredDecisions) {
+  ReplayOptions options;
+  options.changed_only = true;
+  DecisionReplayer replayer(*stored_->log, *cache_, options);
+  int asked = 0;
+  EXPECT_THAT(replayer.Next([&asked] { return ++asked > 10; }).status(),
+              StatusIs(absl::StatusCode::kCancelled, HasSubstr("cancelled")));
+  EXPECT_EQ(asked, 11);
+}
+
 TEST_F(DecisionReplayerTest, MissingBundleIsAnErrorPerDecision) {
   {
     auto db = SqliteConnection::Open(stored_->path, SQLITE_OPEN_READWRITE);

@@ -7,6 +7,7 @@
 #include <set>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/audit/verify_report_proto.h"
@@ -65,6 +66,28 @@ TEST_F(LogVerifierTest, IntactLogIsOk) {
   EXPECT_EQ(report.last_seq(), 40);
   EXPECT_EQ(report.last_row_hash().size(), 64u);
   EXPECT_TRUE(report.has_chain_head());
+}
+
+TEST(LogVerifierStopTest, AsksEveryStopCheckRowsAndEndsCancelled) {
+  auto stored = testing::StoredLog::Create(kVerifyStopCheckRows + 10);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  auto snapshot = SqliteLogSnapshot::Open((*stored)->path);
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+  int asked = 0;
+  EXPECT_THAT(VerifyLog(**snapshot, 0, [&asked] { return ++asked == 2; }),
+              StatusIs(absl::StatusCode::kCancelled,
+                       HasSubstr(absl::StrCat("stopped after ",
+                                              kVerifyStopCheckRows, " rows"))));
+  EXPECT_EQ(asked, 2);
+}
+
+TEST_F(LogVerifierTest, NeverStoppedVerifiesTheWholeLog) {
+  auto snapshot = SqliteLogSnapshot::Open(stored_->path);
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+  absl::StatusOr<VerifyReport> report =
+      VerifyLog(**snapshot, 0, [] { return false; });
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->rows_checked, 40);
 }
 
 TEST_F(LogVerifierTest, EditedShopColumnIsNamed) {
