@@ -3,13 +3,17 @@
 //   refund-bench --target=refund --address=127.0.0.1:50051
 //       --concurrency=64 --channels=4 --duration=10s
 //   refund-bench --target=echo --address=127.0.0.1:50052 --rate=20000
+//   refund-bench --rate=1000 --flood_verifies=16 --flood_slow_replays=100
+//       (Decide's latency while audit calls flood the server)
 // tools/bench/run_server_bench.sh runs both servers and reports the ratio.
 #include <iostream>
+#include <memory>
 #include <string>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "tools/bench/audit_flood.h"
 #include "tools/bench/load_generator.h"
 #include "tools/bench/request_mix.h"
 
@@ -28,6 +32,14 @@ ABSL_FLAG(std::string, requests, "policies/tests",
           "directory of policy tests whose requests are sent in turn");
 ABSL_FLAG(std::string, id_prefix, "",
           "request_id prefix (default: bench-<random>)");
+ABSL_FLAG(int, flood_verifies, 0,
+          "while the load runs, this many threads call VerifyDecisionLog "
+          "back to back");
+ABSL_FLAG(int, flood_slow_replays, 0,
+          "while the load runs, this many Replay streams are open, each "
+          "reading one result per --flood_replay_read_every");
+ABSL_FLAG(absl::Duration, flood_replay_read_every, absl::Seconds(1),
+          "how often a slow replay reader reads");
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
@@ -55,7 +67,19 @@ int main(int argc, char** argv) {
   options.warmup = absl::GetFlag(FLAGS_warmup);
   options.id_prefix = absl::GetFlag(FLAGS_id_prefix);
   options.mix = *std::move(mix);
+  std::unique_ptr<refund::bench::AuditFlood> flood;
+  if (absl::GetFlag(FLAGS_flood_verifies) > 0 ||
+      absl::GetFlag(FLAGS_flood_slow_replays) > 0) {
+    refund::bench::AuditFloodOptions flood_options;
+    flood_options.address = options.address;
+    flood_options.verifies = absl::GetFlag(FLAGS_flood_verifies);
+    flood_options.slow_replays = absl::GetFlag(FLAGS_flood_slow_replays);
+    flood_options.replay_read_every =
+        absl::GetFlag(FLAGS_flood_replay_read_every);
+    flood = std::make_unique<refund::bench::AuditFlood>(flood_options);
+  }
   auto report = refund::bench::RunLoad(options);
+  if (flood != nullptr) std::cout << flood->Stop().Format();
   if (!report.ok()) {
     std::cerr << "refund-bench: " << report.status().message() << std::endl;
     return 2;
