@@ -196,7 +196,15 @@ absl::Status SqliteBatchWriter::CheckNotMoved() {
 }
 
 void SqliteBatchWriter::RestartWal() {
+  // Without a busy timeout: RESTART waits for every reader of the WAL, and
+  // a verify or an export may read for seconds, while this thread is the
+  // one that commits every Decide. Readers in the way leave the WAL longer
+  // until the next try.
+  if (!db_->Execute("PRAGMA busy_timeout = 0").ok()) return;
   db_->Execute("PRAGMA wal_checkpoint(RESTART)").IgnoreError();
+  db_->Execute(
+         absl::StrCat("PRAGMA busy_timeout = ", settings_.busy_timeout_ms))
+      .IgnoreError();
 }
 
 absl::Status SqliteBatchWriter::Write(

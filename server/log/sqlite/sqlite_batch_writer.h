@@ -90,8 +90,10 @@ class SqliteBatchWriter {
   absl::Status Write(std::vector<LogWrite>& writes,
                      std::vector<absl::StatusOr<std::string>>* outcomes);
 
-  // A RESTART checkpoint, outside any transaction, to start the WAL over. A
-  // failure (a reader on an old snapshot) only leaves the WAL longer.
+  // A RESTART checkpoint, outside any transaction, to start the WAL over.
+  // Never waits: a reader on an old snapshot (a long verify) makes it fail
+  // at once, which only leaves the WAL longer; waiting would stall every
+  // Decide behind the reader.
   void RestartWal();
 
   SqliteBatchWriter(const SqliteBatchWriter&) = delete;
