@@ -66,10 +66,12 @@ absl::Status NoBundle() {
 }  // namespace
 
 RefundService::RefundService(const BundleHolder& bundles,
-                             PolicyReloader& reloader, DecisionLog& log)
+                             PolicyReloader& reloader, DecisionLog& log,
+                             CandidateRoot candidate_root)
     : bundles_(bundles),
       reloader_(reloader),
       log_(log),
+      candidate_root_(std::move(candidate_root)),
       bundle_cache_(log),
       suggester_(bundles, log, bundle_cache_) {}
 
@@ -187,7 +189,7 @@ grpc::ServerUnaryReactor* RefundService::ValidatePolicyBundle(
   }
   std::vector<PolicyIssue> issues;
   absl::StatusOr<std::unique_ptr<const CompiledBundle>> loaded =
-      LoadBundleSource(candidate, "candidate", &issues);
+      LoadBundleSource(candidate, "candidate", candidate_root_, &issues);
 
   if (loaded.ok()) {
     response->set_valid(true);
@@ -196,15 +198,9 @@ grpc::ServerUnaryReactor* RefundService::ValidatePolicyBundle(
     response->set_rule_count((*loaded)->definition().rules_size());
     return FinishNow(context, absl::OkStatus());
   }
-  // Mistakes in the candidate are the answer; anything else (an unreadable
-  // directory) means the validation could not run.
-  if (issues.empty() && !absl::IsInvalidArgument(loaded.status())) {
-    return FinishNow(context, loaded.status());
-  }
-  if (issues.empty()) {
-    issues.push_back(
-        PolicyIssue{"", 0, 0, std::string(loaded.status().message())});
-  }
+  // Mistakes in the candidate are the answer; anything else (a directory
+  // refused or unreadable) means the validation could not run.
+  if (issues.empty()) return FinishNow(context, loaded.status());
   response->set_valid(false);
   for (const PolicyIssue& issue : issues) {
     v1::PolicyIssue* out = response->add_issues();
@@ -230,7 +226,7 @@ grpc::ServerWriteReactor<v1::ReplayResult>* RefundService::Replay(
     grpc::CallbackServerContext* /*context*/,
     const v1::ReplayRequest* request) {
   absl::StatusOr<ReplayOptions> options =
-      ReplayOptionsFromRequest(*request, bundle_cache_);
+      ReplayOptionsFromRequest(*request, bundle_cache_, candidate_root_);
   if (!options.ok()) return ReplayReactor::Refuse(options.status());
   return new ReplayReactor(std::make_unique<DecisionReplayer>(
       log_, bundle_cache_, *std::move(options)));

@@ -21,6 +21,11 @@ ABSL_FLAG(int64_t, min_free_mb, 100,
           "refuse new decisions (UNAVAILABLE, health NOT_SERVING) while the "
           "decision log's file system has less free space than this many "
           "MiB; 0: no floor");
+ABSL_FLAG(std::string, candidate_root, "",
+          "folder under which ValidatePolicyBundle and Replay may read a "
+          "client's candidate.directory (a path relative to it; links and "
+          "`..` may not lead out); empty: candidate directories are "
+          "refused, inline files still work");
 ABSL_FLAG(bool, db_quick_check, false,
           "check every page of the decision log file at start; a problem "
           "keeps the server NOT_SERVING");
@@ -47,6 +52,7 @@ int main(int argc, char** argv) {
   options.db_path = absl::GetFlag(FLAGS_db);
   options.min_free_bytes = absl::GetFlag(FLAGS_min_free_mb) << 20;
   options.quick_check = absl::GetFlag(FLAGS_db_quick_check);
+  options.candidate_root = absl::GetFlag(FLAGS_candidate_root);
   absl::Status status = refund::server::RunServer(options, std::cout);
   if (!status.ok()) {
     std::cerr << "refund-server: " << status.message() << std::endl;

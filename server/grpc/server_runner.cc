@@ -10,6 +10,7 @@
 #include <ostream>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -20,6 +21,7 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "server/bundles/bundle_holder.h"
+#include "server/bundles/candidate_root.h"
 #include "server/bundles/policy_reloader.h"
 #include "server/grpc/log_health_watcher.h"
 #include "server/grpc/refund_service.h"
@@ -98,6 +100,8 @@ absl::Status RunServer(const ServerOptions& options, std::ostream& out) {
     return absl::FailedPreconditionError(
         "RunServer: call BlockServerSignals() before starting any thread");
   }
+  ASSIGN_OR_RETURN(CandidateRoot candidate_root,
+                   CandidateRoot::Open(options.candidate_root));
   OpenLogOptions log_options;
   log_options.min_free_bytes = options.min_free_bytes;
   log_options.quick_check = options.quick_check;
@@ -107,7 +111,7 @@ absl::Status RunServer(const ServerOptions& options, std::ostream& out) {
   PolicyReloader reloader(options.policies_dir, bundles, *log);
   ASSIGN_OR_RETURN(std::shared_ptr<const ActiveBundle> active,
                    reloader.Reload());
-  RefundService service(bundles, reloader, *log);
+  RefundService service(bundles, reloader, *log, std::move(candidate_root));
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

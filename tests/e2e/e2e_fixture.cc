@@ -9,8 +9,10 @@
 namespace refund::e2e {
 
 absl::StatusOr<std::unique_ptr<ServerProcess>> StartRefundServer(
-    const std::string& policies_dir, const std::string& db) {
-  return ServerProcess::Start(REFUND_SERVER_BINARY, policies_dir, db);
+    const std::string& policies_dir, const std::string& db,
+    const std::vector<std::string>& extra_args) {
+  return ServerProcess::Start(REFUND_SERVER_BINARY, policies_dir, db,
+                              extra_args);
 }
 
 bool HasAction(const v1::Decision& decision, const std::string& code) {
@@ -20,9 +22,10 @@ bool HasAction(const v1::Decision& decision, const std::string& code) {
   return false;
 }
 
-void ServerTestBase::StartServer(const std::filesystem::path& policies) {
+void ServerTestBase::StartServer(const std::filesystem::path& policies,
+                                 const std::vector<std::string>& extra_args) {
   absl::StatusOr<std::unique_ptr<ServerProcess>> server =
-      StartRefundServer(policies.string(), db_path().string());
+      StartRefundServer(policies.string(), db_path().string(), extra_args);
   ASSERT_TRUE(server.ok()) << server.status();
   server_ = std::move(*server);
   stub_ = server_->NewStub();

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "grpcpp/grpcpp.h"
@@ -18,9 +19,11 @@
 namespace refund::e2e {
 
 // Starts the refund-server built with the tests on the bundle in
-// `policies_dir` and the decision log `db` (a store spec, e.g. "memory:").
+// `policies_dir` and the decision log `db` (a store spec, e.g. "memory:"),
+// with `extra_args` as more flags.
 absl::StatusOr<std::unique_ptr<ServerProcess>> StartRefundServer(
-    const std::string& policies_dir, const std::string& db);
+    const std::string& policies_dir, const std::string& db,
+    const std::vector<std::string>& extra_args = {});
 
 // Whether `decision` suggests the action `code`.
 bool HasAction(const v1::Decision& decision, const std::string& code);
@@ -29,8 +32,10 @@ bool HasAction(const v1::Decision& decision, const std::string& code);
 // exit (code 0).
 class ServerTestBase : public ::testing::Test {
  protected:
-  // Starts the server on `policies` and the fixture's database.
-  void StartServer(const std::filesystem::path& policies);
+  // Starts the server on `policies` and the fixture's database, with
+  // `extra_args` as more flags.
+  void StartServer(const std::filesystem::path& policies,
+                   const std::vector<std::string>& extra_args = {});
   void StopServer();
   void TearDown() override;
 

@@ -40,7 +40,8 @@ absl::Status Errno(absl::string_view what) {
 
 absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
     const std::string& binary, const std::string& policies_dir,
-    const std::string& db_path, absl::Duration timeout) {
+    const std::string& db_path, const std::vector<std::string>& extra_args,
+    absl::Duration timeout) {
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) return Errno("pipe2");
 
@@ -63,6 +64,7 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
   std::vector<std::string> args = {binary, "--listen=127.0.0.1:0",
                                    absl::StrCat("--policies=", policies_dir),
                                    absl::StrCat("--db=", db_path)};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
   std::vector<char*> argv;
   for (std::string& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);

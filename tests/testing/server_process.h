@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -19,12 +20,15 @@ namespace refund::e2e {
 // One refund-server child process. Not thread-safe.
 class ServerProcess {
  public:
-  // Spawns `binary --listen=127.0.0.1:0 --policies=... --db=...` and waits
-  // (up to `timeout`) for its "listening on" line. The child's stderr is the
+  // Spawns `binary --listen=127.0.0.1:0 --policies=... --db=...` followed by
+  // `extra_args` (more flags, e.g. "--candidate_root=DIR") and waits (up to
+  // `timeout`) for its "listening on" line. The child's stderr is the
   // test's, so its messages appear in the test log.
   static absl::StatusOr<std::unique_ptr<ServerProcess>> Start(
       const std::string& binary, const std::string& policies_dir,
-      const std::string& db_path, absl::Duration timeout = absl::Seconds(60));
+      const std::string& db_path,
+      const std::vector<std::string>& extra_args = {},
+      absl::Duration timeout = absl::Seconds(60));
 
   // Kills the child (SIGKILL) if it still runs.
   ~ServerProcess();
