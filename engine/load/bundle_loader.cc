@@ -1,12 +1,9 @@
 #include "engine/load/bundle_loader.h"
 
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <optional>
 #include <set>
-#include <sstream>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -36,17 +33,58 @@ constexpr char kCollectEvidence[] = "COLLECT_EVIDENCE";
 constexpr char kEscalateToOwner[] = "ESCALATE_TO_OWNER";
 constexpr int kDefaultActionRank = 100;
 
+// What protobuf's parse error `message` says about the grammar, without
+// the file's text it quotes. Its messages put the file's token after
+// ", found" or ", got:", and elsewhere in quotes (an unknown enum value, a
+// field name); only shapes that quote nothing of the file survive, the rest
+// become one generic description.
+std::string WithoutFileText(absl::string_view message) {
+  if (absl::StartsWith(message, "Expected ")) {
+    const absl::string_view expected = message.substr(
+        0, std::min(message.find(", found"), message.find(", got")));
+    // "Expected identifier" or a one-character token: `Expected "{"`.
+    const bool word =
+        expected == "Expected identifier" || expected == "Expected integer" ||
+        expected == "Expected double" || expected == "Expected string";
+    const bool punctuation =
+        expected.size() == 12 && absl::StartsWith(expected, "Expected \"") &&
+        absl::EndsWith(expected, "\"") && absl::ascii_ispunct(expected[10]);
+    if (word || punctuation) return std::string(expected);
+  }
+  constexpr absl::string_view kMessageType = "Message type \"";
+  if (absl::StartsWith(message, kMessageType) &&
+      absl::StrContains(message, "\" has no field named ")) {
+    // The type's full name comes from the descriptor, not the file.
+    const absl::string_view rest = message.substr(kMessageType.size());
+    const absl::string_view type = rest.substr(0, rest.find('"'));
+    const bool is_name =
+        !type.empty() && std::all_of(type.begin(), type.end(), [](char c) {
+          return absl::ascii_isalnum(c) || c == '_' || c == '.';
+        });
+    if (is_name) {
+      return absl::StrCat("Message type \"", type,
+                          "\" has no field by this name");
+    }
+  }
+  return "not valid text format for refund.v1.PolicyBundle";
+}
+
 class ParseErrorCollector : public google::protobuf::io::ErrorCollector {
  public:
-  ParseErrorCollector(std::string path, std::vector<PolicyIssue>* issues)
-      : path_(std::move(path)), issues_(issues) {}
+  ParseErrorCollector(std::string path, bool quote_file_text,
+                      std::vector<PolicyIssue>* issues)
+      : path_(std::move(path)),
+        quote_file_text_(quote_file_text),
+        issues_(issues) {}
   void AddError(int line, google::protobuf::io::ColumnNumber column,
                 const std::string& message) override {
-    issues_->push_back({path_, line + 1, column + 1, message});
+    issues_->push_back({path_, line + 1, column + 1,
+                        quote_file_text_ ? message : WithoutFileText(message)});
   }
 
  private:
   std::string path_;
+  bool quote_file_text_;
   std::vector<PolicyIssue>* issues_;
 };
 
@@ -733,6 +771,12 @@ absl::Status IssuesToStatus(const std::vector<PolicyIssue>& issues) {
 absl::StatusOr<std::unique_ptr<const CompiledBundle>> LoadBundle(
     const std::vector<BundleSourceFile>& files,
     std::vector<PolicyIssue>* issues) {
+  return LoadBundle(files, LoadOptions(), issues);
+}
+
+absl::StatusOr<std::unique_ptr<const CompiledBundle>> LoadBundle(
+    const std::vector<BundleSourceFile>& files, const LoadOptions& options,
+    std::vector<PolicyIssue>* issues) {
   std::vector<PolicyIssue> found;
   std::vector<std::unique_ptr<ParsedFile>> parsed;
   if (files.empty()) {
@@ -740,7 +784,7 @@ absl::StatusOr<std::unique_ptr<const CompiledBundle>> LoadBundle(
   }
   for (const BundleSourceFile& source : files) {
     auto file = std::make_unique<ParsedFile>(source);
-    ParseErrorCollector collector(source.path, &found);
+    ParseErrorCollector collector(source.path, options.quote_file_text, &found);
     TextFormat::Parser parser;
     parser.RecordErrorsTo(&collector);
     parser.WriteLocationsTo(&file->tree);
@@ -759,49 +803,6 @@ absl::StatusOr<std::unique_ptr<const CompiledBundle>> LoadBundle(
     return IssuesToStatus(found);
   }
   return std::make_unique<const CompiledBundle>(std::move(internals));
-}
-
-absl::StatusOr<std::vector<BundleSourceFile>> ReadBundleDirectory(
-    const std::string& directory) {
-  namespace fs = std::filesystem;
-  std::error_code error;
-  if (!fs::is_directory(directory, error)) {
-    return absl::NotFoundError(
-        absl::StrCat("policy directory \"", directory, "\" not found"));
-  }
-  std::vector<BundleSourceFile> files;
-  fs::recursive_directory_iterator it(directory, error), end;
-  if (error) {
-    return absl::NotFoundError(
-        absl::StrCat("cannot read \"", directory, "\": ", error.message()));
-  }
-  for (; it != end; it.increment(error)) {
-    if (error) {
-      return absl::UnavailableError(
-          absl::StrCat("cannot read \"", directory, "\": ", error.message()));
-    }
-    const fs::path relative = fs::relative(it->path(), directory);
-    if (it->is_directory() && relative.filename() == "tests") {
-      it.disable_recursion_pending();
-      continue;
-    }
-    if (!it->is_regular_file() || it->path().extension() != ".textproto") {
-      continue;
-    }
-    std::ifstream in(it->path(), std::ios::binary);
-    std::stringstream content;
-    content << in.rdbuf();
-    if (!in.good() && !in.eof()) {
-      return absl::UnavailableError(
-          absl::StrCat("cannot read \"", it->path().string(), "\""));
-    }
-    files.push_back({relative.generic_string(), content.str()});
-  }
-  std::sort(files.begin(), files.end(),
-            [](const BundleSourceFile& a, const BundleSourceFile& b) {
-              return a.path < b.path;
-            });
-  return files;
 }
 
 absl::StatusOr<std::unique_ptr<const CompiledBundle>> LoadBundleFromDirectory(

@@ -10,31 +10,41 @@
 
 #include "absl/status/statusor.h"
 #include "engine/decide/compiled_bundle.h"
+#include "engine/load/bundle_directory.h"
 #include "engine/load/policy_issue.h"
 
 namespace refund {
 
-struct BundleSourceFile {
-  std::string path;  // relative to the bundle root; used in issues
-  std::string content;
+struct LoadOptions {
+  // Whether the issues of a file that is not valid text format may quote
+  // it: protobuf's parser names the token it stopped at ("Expected
+  // identifier, got: hunter2"). False for files the server read on a
+  // client's behalf (a candidate directory), which may not be policy files
+  // at all: such issues then keep their file:line:col and say what the
+  // grammar expected, but carry no text of the file (`Message type
+  // "refund.v1.PolicyBundle" has no field by this name`, `Expected
+  // identifier`, or `not valid text format for refund.v1.PolicyBundle`).
+  // Issues found after parsing (a file that is valid PolicyBundle text is a
+  // policy file) are reported as they are either way.
+  bool quote_file_text = true;
 };
 
 // Compiles the given files. On any mistake returns INVALID_ARGUMENT (its
 // message lists every issue) and, when `issues` is not null, appends the
 // issues there too. Thread-safe; the result is immutable.
 absl::StatusOr<std::unique_ptr<const CompiledBundle>> LoadBundle(
+    const std::vector<BundleSourceFile>& files, const LoadOptions& options,
+    std::vector<PolicyIssue>* issues = nullptr);
+absl::StatusOr<std::unique_ptr<const CompiledBundle>> LoadBundle(
     const std::vector<BundleSourceFile>& files,
     std::vector<PolicyIssue>* issues = nullptr);
 
-// Reads every `*.textproto` under `directory` (recursively, skipping the
-// `tests/` folder), sorted by path, and compiles them. NOT_FOUND when the
-// directory cannot be read.
+// Reads every `*.textproto` under the operator's `directory` (recursively,
+// skipping `tests/` folders, engine/load/bundle_directory.h), sorted by
+// path, and compiles them. NOT_FOUND when it is not a directory; the other
+// errors of ReadBundleDirectory when it cannot be read.
 absl::StatusOr<std::unique_ptr<const CompiledBundle>> LoadBundleFromDirectory(
     const std::string& directory, std::vector<PolicyIssue>* issues = nullptr);
-
-// Reads the bundle files of a directory without compiling them.
-absl::StatusOr<std::vector<BundleSourceFile>> ReadBundleDirectory(
-    const std::string& directory);
 
 // Recompiles a bundle from its canonical text (as stored in the decision
 // log); the result has the same version.

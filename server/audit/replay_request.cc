@@ -18,7 +18,8 @@ bool HasCandidateSource(const v1::PolicyBundleSource& source) {
 }
 
 absl::StatusOr<std::shared_ptr<const CompiledBundle>> ResolveCandidate(
-    const v1::ReplayRequest& request, BundleCache& bundles) {
+    const v1::ReplayRequest& request, BundleCache& bundles,
+    const CandidateRoot& candidate_root) {
   const bool by_version = !request.candidate_version().empty();
   const bool by_source = HasCandidateSource(request.candidate());
   if (by_version == by_source) {
@@ -37,19 +38,21 @@ absl::StatusOr<std::shared_ptr<const CompiledBundle>> ResolveCandidate(
   }
   std::vector<PolicyIssue> issues;
   absl::StatusOr<std::unique_ptr<const CompiledBundle>> loaded =
-      LoadBundleSource(request.candidate(), "candidate", &issues);
+      LoadBundleSource(request.candidate(), "candidate", candidate_root,
+                       &issues);
   if (loaded.ok())
     return std::shared_ptr<const CompiledBundle>(*std::move(loaded));
-  return absl::InvalidArgumentError(
-      absl::StrCat("candidate: the bundle does not load: ",
-                   issues.empty() ? std::string(loaded.status().message())
-                                  : FormatIssues(issues)));
+  // A directory that could not be read is refused as it was.
+  if (issues.empty()) return loaded.status();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "candidate: the bundle does not load: ", FormatIssues(issues)));
 }
 
 }  // namespace
 
 absl::StatusOr<ReplayOptions> ReplayOptionsFromRequest(
-    const v1::ReplayRequest& request, BundleCache& bundles) {
+    const v1::ReplayRequest& request, BundleCache& bundles,
+    const CandidateRoot& candidate_root) {
   ReplayOptions options;
   if (request.mode() != v1::REPLAY_MODE_EXACT &&
       request.mode() != v1::REPLAY_MODE_CANDIDATE) {
@@ -78,7 +81,8 @@ absl::StatusOr<ReplayOptions> ReplayOptionsFromRequest(
     }
     return options;
   }
-  ASSIGN_OR_RETURN(options.candidate, ResolveCandidate(request, bundles));
+  ASSIGN_OR_RETURN(options.candidate,
+                   ResolveCandidate(request, bundles, candidate_root));
   return options;
 }
 

@@ -6,6 +6,7 @@
 #include "refund/v1/service.pb.h"
 #include "server/audit/decision_replayer.h"
 #include "server/bundles/bundle_cache.h"
+#include "server/bundles/candidate_root.h"
 
 namespace refund::server {
 
@@ -15,10 +16,14 @@ namespace refund::server {
 // exact mode a candidate given; in candidate mode neither or both of
 // `candidate_version` and `candidate` given, a `candidate_version` not stored
 // in the log, or a `candidate` that does not load (the message lists its
-// issues with file:line:col). DATA_LOSS when the stored text of
-// `candidate_version` was altered; the log's error when it cannot be read.
+// issues with file:line:col). A `candidate.directory` is read through
+// `candidate_root` (LoadBundleSource, as ValidatePolicyBundle does), and
+// refused with its errors (FAILED_PRECONDITION without a root). DATA_LOSS
+// when the stored text of `candidate_version` was altered; the log's error
+// when it cannot be read.
 absl::StatusOr<ReplayOptions> ReplayOptionsFromRequest(
-    const v1::ReplayRequest& request, BundleCache& bundles);
+    const v1::ReplayRequest& request, BundleCache& bundles,
+    const CandidateRoot& candidate_root);
 
 }  // namespace refund::server
 

@@ -1,14 +1,17 @@
 #include "server/bundles/bundle_source.h"
 
+#include <string>
+
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "engine/base/status_macros.h"
 #include "engine/load/bundle_loader.h"
 
 namespace refund::server {
 
 absl::StatusOr<std::unique_ptr<const CompiledBundle>> LoadBundleSource(
     const v1::PolicyBundleSource& source, absl::string_view field,
-    std::vector<PolicyIssue>* issues) {
+    const CandidateRoot& root, std::vector<PolicyIssue>* issues) {
   if (source.files_size() > 0) {
     std::vector<BundleSourceFile> files;
     files.reserve(source.files_size());
@@ -18,7 +21,12 @@ absl::StatusOr<std::unique_ptr<const CompiledBundle>> LoadBundleSource(
     return LoadBundle(files, issues);
   }
   if (!source.directory().empty()) {
-    return LoadBundleFromDirectory(source.directory(), issues);
+    ASSIGN_OR_RETURN(
+        std::vector<BundleSourceFile> files,
+        root.Read(source.directory(), absl::StrCat(field, ".directory")));
+    LoadOptions options;
+    options.quote_file_text = false;
+    return LoadBundle(files, options, issues);
   }
   return absl::InvalidArgumentError(
       absl::StrCat(field, ": give files or a directory"));

@@ -63,10 +63,11 @@ grpc::ByteBuffer ByteBufferOf(std::string bytes) {
 // ValidatePolicyBundle's work: the candidate's issues into `response`; a
 // non-OK status when the validation could not run.
 absl::Status ValidateCandidate(const v1::PolicyBundleSource& candidate,
+                               const CandidateRoot& root,
                                v1::ValidatePolicyBundleResponse& response) {
   std::vector<PolicyIssue> issues;
   absl::StatusOr<std::unique_ptr<const CompiledBundle>> loaded =
-      LoadBundleSource(candidate, "candidate", &issues);
+      LoadBundleSource(candidate, "candidate", root, &issues);
   if (loaded.ok()) {
     response.set_valid(true);
     response.set_bundle_name((*loaded)->name());
@@ -74,15 +75,9 @@ absl::Status ValidateCandidate(const v1::PolicyBundleSource& candidate,
     response.set_rule_count((*loaded)->definition().rules_size());
     return absl::OkStatus();
   }
-  // Mistakes in the candidate are the answer; anything else (an unreadable
-  // directory) means the validation could not run.
-  if (issues.empty() && !absl::IsInvalidArgument(loaded.status())) {
-    return loaded.status();
-  }
-  if (issues.empty()) {
-    issues.push_back(
-        PolicyIssue{"", 0, 0, std::string(loaded.status().message())});
-  }
+  // Mistakes in the candidate are the answer; anything else (a directory
+  // refused or unreadable) means the validation could not run.
+  if (issues.empty()) return loaded.status();
   response.set_valid(false);
   for (const PolicyIssue& issue : issues) {
     v1::PolicyIssue* out = response.add_issues();
@@ -116,11 +111,13 @@ absl::Status NoBundle() {
 
 RefundService::RefundService(const BundleHolder& bundles,
                              PolicyReloader& reloader, DecisionLog& log,
-                             AuditCallPool& audit_pool)
+                             AuditCallPool& audit_pool,
+                             CandidateRoot candidate_root)
     : bundles_(bundles),
       reloader_(reloader),
       log_(log),
       audit_pool_(audit_pool),
+      candidate_root_(std::move(candidate_root)),
       bundle_cache_(log),
       suggester_(bundles, log, bundle_cache_) {}
 
@@ -240,8 +237,9 @@ grpc::ServerUnaryReactor* RefundService::ValidatePolicyBundle(
   if (!slot.ok()) return FinishNow(context, slot.status());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   audit_pool_.Run(
-      [reactor, &candidate, response, slot = *std::move(slot)]() mutable {
-        const absl::Status status = ValidateCandidate(candidate, *response);
+      [this, reactor, &candidate, response, slot = *std::move(slot)]() mutable {
+        const absl::Status status =
+            ValidateCandidate(candidate, candidate_root_, *response);
         slot.Release();
         reactor->Finish(ToGrpcStatus(status));
       });
@@ -267,7 +265,7 @@ grpc::ServerWriteReactor<v1::ReplayResult>* RefundService::Replay(
       audit_pool_, *std::move(slot),
       [this, request]() -> absl::StatusOr<std::unique_ptr<DecisionReplayer>> {
         absl::StatusOr<ReplayOptions> options =
-            ReplayOptionsFromRequest(*request, bundle_cache_);
+            ReplayOptionsFromRequest(*request, bundle_cache_, candidate_root_);
         if (!options.ok()) return options.status();
         options->page_size = kServerReplayPageSize;
         return std::make_unique<DecisionReplayer>(log_, bundle_cache_,

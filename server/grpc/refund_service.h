@@ -12,6 +12,7 @@
 #include "refund/v1/service.grpc.pb.h"
 #include "server/bundles/bundle_cache.h"
 #include "server/bundles/bundle_holder.h"
+#include "server/bundles/candidate_root.h"
 #include "server/bundles/policy_reloader.h"
 #include "server/grpc/audit_call_pool.h"
 #include "server/log/decision_log.h"
@@ -29,8 +30,11 @@ class RefundService final
  public:
   // Replay, VerifyDecisionLog and ValidatePolicyBundle run on `audit_pool`,
   // one slot each (RESOURCE_EXHAUSTED when their kind is at its limit).
+  // Candidate directories (ValidatePolicyBundle, Replay) are read through
+  // `candidate_root`; without one they are refused.
   RefundService(const BundleHolder& bundles, PolicyReloader& reloader,
-                DecisionLog& log, AuditCallPool& audit_pool);
+                DecisionLog& log, AuditCallPool& audit_pool,
+                CandidateRoot candidate_root = {});
 
   // `request` holds a serialized DecideRequest; `response` receives a
   // serialized Decision. INVALID_ARGUMENT naming the field for a bad request
@@ -65,8 +69,11 @@ class RefundService final
       const v1::GetPolicyBundleRequest* request,
       v1::PolicyBundleInfo* response) override;
 
-  // Compiles a candidate (inline files, or a directory on the server) and
-  // reports its issues; never activates it. On the audit pool.
+  // Compiles a candidate (inline files, or a directory under the candidate
+  // root, server/bundles/bundle_source.h) and reports its issues; never
+  // activates it. On the audit pool. A directory that cannot be read is refused
+  // with its error (FAILED_PRECONDITION without a root, INVALID_ARGUMENT or
+  // RESOURCE_EXHAUSTED naming `candidate.directory`).
   grpc::ServerUnaryReactor* ValidatePolicyBundle(
       grpc::CallbackServerContext* context,
       const v1::ValidatePolicyBundleRequest* request,
@@ -101,6 +108,7 @@ class RefundService final
   PolicyReloader& reloader_;
   DecisionLog& log_;
   AuditCallPool& audit_pool_;
+  const CandidateRoot candidate_root_;
   // Compiled bundles of stored versions (suggestions in another locale,
   // replay).
   BundleCache bundle_cache_;

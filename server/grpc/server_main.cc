@@ -39,6 +39,11 @@ ABSL_FLAG(absl::Duration, max_connection_idle, absl::Minutes(5),
 ABSL_FLAG(absl::Duration, handshake_timeout, absl::Seconds(10),
           "close a connection that has not completed its HTTP/2 handshake "
           "within this time");
+ABSL_FLAG(std::string, candidate_root, "",
+          "folder under which ValidatePolicyBundle and Replay may read a "
+          "client's candidate.directory (a path relative to it; links and "
+          "`..` may not lead out); empty: candidate directories are "
+          "refused, inline files still work");
 ABSL_FLAG(bool, db_quick_check, false,
           "check every page of the decision log file at start; a problem "
           "keeps the server NOT_SERVING");
@@ -72,6 +77,7 @@ int main(int argc, char** argv) {
   options.audit.threads = absl::GetFlag(FLAGS_audit_threads);
   options.max_connection_idle = absl::GetFlag(FLAGS_max_connection_idle);
   options.handshake_timeout = absl::GetFlag(FLAGS_handshake_timeout);
+  options.candidate_root = absl::GetFlag(FLAGS_candidate_root);
   absl::Status status = refund::server::RunServer(options, std::cout);
   if (!status.ok()) {
     std::cerr << "refund-server: " << status.message() << std::endl;

@@ -12,6 +12,7 @@
 #include <ostream>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -22,6 +23,7 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "server/bundles/bundle_holder.h"
+#include "server/bundles/candidate_root.h"
 #include "server/bundles/policy_reloader.h"
 #include "server/grpc/descriptor_limit.h"
 #include "server/grpc/listener_failure.h"
@@ -134,6 +136,8 @@ absl::Status RunServer(const ServerOptions& options, std::ostream& out) {
     std::cerr << "refund-server: " << descriptors.status().message()
               << std::endl;
   }
+  ASSIGN_OR_RETURN(CandidateRoot candidate_root,
+                   CandidateRoot::Open(options.candidate_root));
   OpenLogOptions log_options;
   log_options.min_free_bytes = options.min_free_bytes;
   log_options.quick_check = options.quick_check;
@@ -144,7 +148,8 @@ absl::Status RunServer(const ServerOptions& options, std::ostream& out) {
   ASSIGN_OR_RETURN(std::shared_ptr<const ActiveBundle> active,
                    reloader.Reload());
   AuditCallPool audit_pool(options.audit);
-  RefundService service(bundles, reloader, *log, audit_pool);
+  RefundService service(bundles, reloader, *log, audit_pool,
+                        std::move(candidate_root));
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

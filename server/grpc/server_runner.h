@@ -26,6 +26,10 @@ struct ServerOptions {
   // that the WAL never meets a full disk (it needs up to ~72 MB beyond the
   // data; docs/decision_log_format.md). 0: no floor.
   int64_t min_free_bytes = int64_t{100} << 20;
+  // The folder under which clients' candidate directories
+  // (ValidatePolicyBundle, Replay) are read; empty: none are
+  // (server/bundles/candidate_root.h). Must be a directory when set.
+  std::string candidate_root;
   // Check every page of the log file at start (PRAGMA quick_check).
   bool quick_check = false;
   // How often health follows the decision log's (LogHealthWatcher).
@@ -69,7 +73,8 @@ absl::Status BlockServerSignals();
 // log stores everything queued. Once serving, writes one line to `out`:
 //   refund-server listening on HOST:PORT version=<bundle version>
 // and flushes it. Returns OK after a clean shutdown; FAILED_PRECONDITION when
-// the signals are not blocked or the policy bundle is refused; UNAVAILABLE
+// the signals are not blocked or the policy bundle is refused;
+// INVALID_ARGUMENT when `candidate_root` is not a directory; UNAVAILABLE
 // when the log cannot be opened or the address cannot be bound.
 absl::Status RunServer(const ServerOptions& options, std::ostream& out);
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "grpcpp/grpcpp.h"
@@ -18,7 +19,8 @@
 namespace refund::e2e {
 
 // Starts the refund-server built with the tests on the bundle in
-// `policies_dir` and the decision log `db` (a store spec, e.g. "memory:").
+// `policies_dir` and the decision log `db` (a store spec, e.g. "memory:"),
+// with `options` (more flags, a descriptor limit).
 absl::StatusOr<std::unique_ptr<ServerProcess>> StartRefundServer(
     const std::string& policies_dir, const std::string& db,
     const ServerProcessOptions& options = {});

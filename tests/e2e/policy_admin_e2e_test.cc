@@ -55,17 +55,45 @@ TEST_F(SmallBundleTest, ValidatePolicyBundleReportsIssuesAndNeverActivates) {
             Property(&v1::PolicyIssue::column, ::testing::Gt(0)),
             Property(&v1::PolicyIssue::message, HasSubstr("no_such_field")))));
   }
-  // A valid candidate from a server-side directory.
-  v1::ValidatePolicyBundleRequest by_directory;
-  by_directory.mutable_candidate()->set_directory(policies_.string());
+  // The same files, valid: the answer names the bundle it would be.
+  rules->set_path("rules/rules.textproto");
+  rules->set_content(kRulesFile);
   grpc::ClientContext context;
   v1::ValidatePolicyBundleResponse response;
-  ASSERT_TRUE(
-      stub_->ValidatePolicyBundle(&context, by_directory, &response).ok());
+  ASSERT_TRUE(stub_->ValidatePolicyBundle(&context, request, &response).ok());
   EXPECT_TRUE(response.valid());
   EXPECT_EQ(response.version(), server_->version());
   EXPECT_EQ(response.rule_count(), 2);
   EXPECT_EQ(ActiveBundle().version(), server_->version());
+}
+
+// Started without --candidate_root, the server reads no client's directory,
+// not even its own policies (candidate directories under a root:
+// candidate_directory_e2e_test.cc).
+TEST_F(SmallBundleTest, ServerWithoutCandidateRootRefusesDirectories) {
+  constexpr char kRefused[] =
+      "candidate.directory: this server takes no candidate directories "
+      "(start it with --candidate_root)";
+  for (const std::string& directory :
+       {policies_.string(), std::string("policies"), std::string("/proc")}) {
+    v1::ValidatePolicyBundleRequest by_directory;
+    by_directory.mutable_candidate()->set_directory(directory);
+    grpc::ClientContext context;
+    v1::ValidatePolicyBundleResponse response;
+    EXPECT_THAT(stub_->ValidatePolicyBundle(&context, by_directory, &response),
+                GrpcStatusIs(grpc::StatusCode::FAILED_PRECONDITION, kRefused));
+    EXPECT_EQ(response.issues_size(), 0);
+
+    v1::ReplayRequest replay;
+    replay.set_mode(v1::REPLAY_MODE_CANDIDATE);
+    replay.mutable_candidate()->set_directory(directory);
+    grpc::ClientContext replay_context;
+    auto reader = stub_->Replay(&replay_context, replay);
+    v1::ReplayResult result;
+    EXPECT_FALSE(reader->Read(&result));
+    EXPECT_THAT(reader->Finish(),
+                GrpcStatusIs(grpc::StatusCode::FAILED_PRECONDITION, kRefused));
+  }
 }
 
 TEST_F(SmallBundleTest, BrokenReloadKeepsOldBundleAndSighupLoadsFixedOne) {

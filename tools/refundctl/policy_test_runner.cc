@@ -128,11 +128,22 @@ ReadPolicyTests(const std::string& tests_directory) {
     return absl::NotFoundError(absl::StrCat(
         "no policy tests: \"", tests_directory, "\" is not a directory"));
   }
+  // The std::error_code forms throughout: a looping link made
+  // is_regular_file() throw out of refundctl.
   std::vector<fs::path> paths;
-  for (const auto& entry : fs::directory_iterator(tests_directory, error)) {
-    if (entry.is_regular_file() && entry.path().extension() == ".json") {
-      paths.push_back(entry.path());
+  fs::directory_iterator it(tests_directory, error);
+  for (; !error && it != fs::directory_iterator(); it.increment(error)) {
+    if (it->path().extension() != ".json") continue;
+    std::error_code entry_error;
+    if (!it->is_regular_file(entry_error) || entry_error) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(it->path().string(), ": not a readable regular file"));
     }
+    paths.push_back(it->path());
+  }
+  if (error) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot read \"", tests_directory, "\": ", error.message()));
   }
   std::sort(paths.begin(), paths.end());
   for (const fs::path& path : paths) {

@@ -25,7 +25,8 @@ std::vector<std::string> CheckExpectation(const v1::PolicyExpectation& expect,
                                           const v1::Decision& decision);
 
 // Reads every *.json under `tests_directory`, sorted by name. A file that
-// does not parse is an error naming the file.
+// does not parse, or a *.json that is not a regular file (a dangling or
+// looping link, a FIFO), is an error naming the file.
 absl::StatusOr<std::vector<std::pair<std::string, v1::PolicyTestFile>>>
 ReadPolicyTests(const std::string& tests_directory);
 

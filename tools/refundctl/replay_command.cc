@@ -14,6 +14,7 @@
 #include "server/audit/decision_replayer.h"
 #include "server/audit/replay_request.h"
 #include "server/bundles/bundle_cache.h"
+#include "server/bundles/candidate_root.h"
 #include "server/log/open/open_decision_log.h"
 #include "tools/refundctl/replay_format.h"
 #include "tools/refundctl/server_client.h"
@@ -55,8 +56,10 @@ absl::Status ReplayOffline(const std::string& db,
       server::OpenDecisionLog(db, options);
   if (!log.ok()) return log.status();
   server::BundleCache bundles(**log);
+  // The candidate, if any, was read here and is sent as files.
   absl::StatusOr<server::ReplayOptions> replay =
-      server::ReplayOptionsFromRequest(request, bundles);
+      server::ReplayOptionsFromRequest(request, bundles,
+                                       server::CandidateRoot());
   if (!replay.ok()) return replay.status();
   return server::RunReplay(**log, bundles, *std::move(replay),
                            [&](const v1::ReplayResult& result) {

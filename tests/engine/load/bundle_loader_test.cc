@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -15,8 +16,11 @@ using ::refund::testing::StatusIs;
 using ::testing::_;
 using ::testing::AllOf;
 using ::testing::Contains;
+using ::testing::ElementsAre;
 using ::testing::Field;
+using ::testing::Gt;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::SizeIs;
 
 // The test bundle with `from` replaced by `to` in the file named `path`.
@@ -245,6 +249,68 @@ TEST(BundleLoaderTest, ConstantCannotReadTheRequest) {
                       "value: \"request.requested_amount\""));
   EXPECT_THAT(issues,
               Contains(Field(&PolicyIssue::message, HasSubstr("gift_cap"))));
+}
+
+// Files the server read for a client (a candidate directory) may not be
+// policy files: their parse errors keep the place but carry none of the
+// file's text. Before, protobuf's messages quoted the token
+// ("Expected identifier, got: hunter2").
+TEST(BundleLoaderTest, UnquotedParseErrorsCarryNoTextOfTheFile) {
+  LoadOptions unquoted;
+  unquoted.quote_file_text = false;
+  for (const std::string secret :
+       {"password: hunter2\n", "hunter2\n", "name: hunter2\n",
+        "\n  password: \"hunter2\"\n", "name hunter2\n",
+        "rules { id: hunter2 }\n", "rules { only_for_verdicts: HUNTER2 }\n",
+        "settings { sla_hours: hunter2 }\n", "[hunter2.password]: 1\n",
+        "name: \"x\" hunter2 {\n", "name: \"hunter2\xff\n", "\"hunter2\"\n"}) {
+    std::vector<BundleSourceFile> files = testing::TestBundleFiles();
+    files.push_back({"secret.textproto", secret});
+    std::vector<PolicyIssue> quoted_issues;
+    ASSERT_FALSE(LoadBundle(files, &quoted_issues).ok()) << secret;
+    std::vector<PolicyIssue> issues;
+    auto bundle = LoadBundle(files, unquoted, &issues);
+    EXPECT_THAT(bundle, StatusIs(absl::StatusCode::kInvalidArgument,
+                                 Not(HasSubstr("unter2"))));
+    ASSERT_THAT(issues, SizeIs(quoted_issues.size())) << secret;
+    for (const PolicyIssue& issue : issues) {
+      EXPECT_EQ(issue.file, "secret.textproto");
+      EXPECT_GT(issue.line, 0);
+      EXPECT_GT(issue.column, 0);
+      EXPECT_THAT(absl::AsciiStrToLower(issue.message),
+                  AllOf(Not(HasSubstr("hunter2")), Not(HasSubstr("password"))))
+          << secret;
+    }
+  }
+  std::vector<PolicyIssue> issues;
+  std::vector<BundleSourceFile> files = testing::TestBundleFiles();
+  files.push_back({"secret.textproto", "\n  password: hunter2\n"});
+  ASSERT_FALSE(LoadBundle(files, unquoted, &issues).ok());
+  EXPECT_THAT(
+      issues,
+      ElementsAre(AllOf(
+          Field(&PolicyIssue::line, 2), Field(&PolicyIssue::column, Gt(2)),
+          Field(&PolicyIssue::message,
+                "Message type \"refund.v1.PolicyBundle\" has no field "
+                "by this name"))));
+  // The client's own files (inline) are quoted as before.
+  issues.clear();
+  ASSERT_FALSE(LoadBundle(files, &issues).ok());
+  EXPECT_THAT(issues, ElementsAre(Field(&PolicyIssue::message,
+                                        HasSubstr("\"password\""))));
+}
+
+TEST(BundleLoaderTest, UnquotedParseErrorsStillSayWhatWasExpected) {
+  LoadOptions unquoted;
+  unquoted.quote_file_text = false;
+  std::vector<BundleSourceFile> files = testing::TestBundleFiles();
+  files.push_back({"a.textproto", "name: hunter2\n"});
+  files.push_back({"b.textproto", "name hunter2\n"});
+  std::vector<PolicyIssue> issues;
+  ASSERT_FALSE(LoadBundle(files, unquoted, &issues).ok());
+  EXPECT_THAT(issues,
+              ElementsAre(Field(&PolicyIssue::message, "Expected string"),
+                          Field(&PolicyIssue::message, "Expected \":\"")));
 }
 
 TEST(BundleLoaderTest, MissingDirectoryIsNotFound) {

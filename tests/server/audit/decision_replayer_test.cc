@@ -14,18 +14,22 @@
 #include "gtest/gtest.h"
 #include "server/audit/replay_request.h"
 #include "server/bundles/bundle_cache.h"
+#include "server/bundles/candidate_root.h"
 #include "server/log/decision_dictionary.h"
 #include "server/log/sqlite/sqlite_connection.h"
 #include "tests/testing/log_builder.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
 #include "tests/testing/test_bundle.h"
 
 namespace refund::server {
 namespace {
 
 using ::refund::testing::StatusIs;
+using ::testing::AllOf;
 using ::testing::Contains;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr int kCases = 300;
 
@@ -295,10 +299,45 @@ TEST_F(DecisionReplayerTest, BadRequestsNameTheField) {
     v1::ReplayRequest request;
     test_case.mutate(request);
     absl::StatusOr<ReplayOptions> options =
-        ReplayOptionsFromRequest(request, *cache_);
+        ReplayOptionsFromRequest(request, *cache_, CandidateRoot());
     EXPECT_THAT(options, StatusIs(absl::StatusCode::kInvalidArgument,
                                   HasSubstr(test_case.field)));
   }
+}
+
+// A candidate directory is read under the candidate root, as
+// ValidatePolicyBundle reads it (server/bundles/bundle_source.h).
+TEST_F(DecisionReplayerTest, CandidateDirectoryIsReadUnderTheCandidateRoot) {
+  testing::TempDir root;
+  for (const BundleSourceFile& file : testing::TestBundleFiles()) {
+    root.Write("next/" + file.path, file.content);
+  }
+  v1::ReplayRequest request;
+  request.set_mode(v1::REPLAY_MODE_CANDIDATE);
+  request.mutable_candidate()->set_directory("next");
+  EXPECT_THAT(ReplayOptionsFromRequest(request, *cache_, CandidateRoot()),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("candidate.directory: this server takes no "
+                                 "candidate directories")));
+  absl::StatusOr<CandidateRoot> candidate_root =
+      CandidateRoot::Open(root.path());
+  ASSERT_TRUE(candidate_root.ok()) << candidate_root.status();
+  absl::StatusOr<ReplayOptions> options =
+      ReplayOptionsFromRequest(request, *cache_, *candidate_root);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->candidate->version(), stored_->bundle->version());
+
+  request.mutable_candidate()->set_directory(root.path() + "/next");
+  EXPECT_THAT(ReplayOptionsFromRequest(request, *cache_, *candidate_root),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("candidate.directory: ")));
+  root.Write("broken/bundle.textproto", "password: hunter2\n");
+  request.mutable_candidate()->set_directory("broken");
+  EXPECT_THAT(
+      ReplayOptionsFromRequest(request, *cache_, *candidate_root),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               AllOf(HasSubstr("bundle.textproto:1:"),
+                     Not(HasSubstr("hunter2")), Not(HasSubstr("password")))));
 }
 
 TEST_F(DecisionReplayerTest, CandidateByStoredVersion) {
@@ -313,7 +352,7 @@ TEST_F(DecisionReplayerTest, CandidateByStoredVersion) {
   request.set_mode(v1::REPLAY_MODE_CANDIDATE);
   request.set_candidate_version(candidate->version());
   absl::StatusOr<ReplayOptions> options =
-      ReplayOptionsFromRequest(request, *cache_);
+      ReplayOptionsFromRequest(request, *cache_, CandidateRoot());
   ASSERT_TRUE(options.ok()) << options.status();
   EXPECT_EQ(options->candidate->version(), candidate->version());
   std::vector<v1::ReplayResult> results = Replay(*std::move(options));

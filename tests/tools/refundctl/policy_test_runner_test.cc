@@ -1,5 +1,7 @@
 #include "tools/refundctl/policy_test_runner.h"
 
+#include <filesystem>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"
@@ -69,6 +71,17 @@ TEST(ReadPolicyTestsTest, NamesTheFileThatDoesNotParse) {
   auto files = ReadPolicyTests(dir.path() + "/tests");
   EXPECT_THAT(files, testing::StatusIs(absl::StatusCode::kInvalidArgument,
                                        HasSubstr("b.json")));
+}
+
+// Before, a looping link threw std::filesystem::filesystem_error out of
+// refundctl.
+TEST(ReadPolicyTestsTest, LoopingLinkIsAnErrorNotAnException) {
+  testing::TempDir dir;
+  dir.Write("tests/a.json", R"({"cases": [{"name": "ok"}]})");
+  std::filesystem::create_symlink("loop.json", dir.path() + "/tests/loop.json");
+  EXPECT_THAT(ReadPolicyTests(dir.path() + "/tests"),
+              testing::StatusIs(absl::StatusCode::kInvalidArgument,
+                                HasSubstr("loop.json: not a readable")));
 }
 
 }  // namespace
