@@ -32,6 +32,9 @@ class ServerTestBase : public ::testing::Test {
   // Starts the server on `policies` and the fixture's database.
   void StartServer(const std::filesystem::path& policies);
   void StopServer();
+  // SIGKILLs the server (expecting it to die of it) and drops the stub; the
+  // database is left as the crash left it, for StartServer to reopen.
+  void KillServer();
   void TearDown() override;
 
   // data/decisions.db in the fixture's directory.
