@@ -213,10 +213,11 @@ int Truncate(sqlite3_file* f, sqlite3_int64 size) {
     if (int rc = Real(f).xFileSize(RealOf(f), &old_size); rc != SQLITE_OK) {
       return rc;
     }
-    if (old_size > size) {
-      if (int rc = RecordUndo(file, size, old_size - size); rc != SQLITE_OK) {
-        return rc;
-      }
+    // The bytes cut off, if any, and the old size (a file grown by a
+    // truncate shrinks back).
+    if (int rc = RecordUndo(file, size, old_size > size ? old_size - size : 0);
+        rc != SQLITE_OK) {
+      return rc;
     }
   }
   return Real(f).xTruncate(RealOf(f), size);
