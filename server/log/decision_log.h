@@ -37,7 +37,14 @@ namespace refund::server {
 // - ALREADY_EXISTS: the request_id is stored with different request bytes,
 //   or the decision_id is already taken by another request;
 // - DATA_LOSS: the decision stored for this request_id does not parse;
-// - UNAVAILABLE: the store failed; nothing of this entry was recorded.
+// - UNAVAILABLE: the store failed; nothing of this entry is in the log
+//   (while the store stays open: the SQLite store rolled its batch back).
+//   After a crash or a power loss, though, an entry whose COMMIT failed at
+//   its sync, after its bytes were written, may be found again, whole and
+//   chained, as if it had committed (the disk may keep what the failed sync
+//   was for, or another sync of the file made it durable, and the next
+//   commit had not yet overwritten it); an identical retry then gets it. A client must retry an UNAVAILABLE with the same request, as
+//   after any unanswered call.
 // Only OK and UNAVAILABLE outcomes depend on the store; a refusal leaves
 // the log as it was and the other entries of the same batch unaffected.
 // It runs on a thread of the log (never the caller's), only after the

@@ -1,5 +1,7 @@
 #include "tests/e2e/e2e_fixture.h"
 
+#include <signal.h>
+
 #include <chrono>
 #include <utility>
 
@@ -39,6 +41,17 @@ void ServerTestBase::StopServer() {
   EXPECT_TRUE(exit_code.ok()) << exit_code.status();
   if (exit_code.ok()) {
     EXPECT_EQ(*exit_code, 0);
+  }
+  server_.reset();
+}
+
+void ServerTestBase::KillServer() {
+  if (server_ == nullptr) return;
+  stub_.reset();
+  absl::StatusOr<int> signal_number = server_->Kill();
+  EXPECT_TRUE(signal_number.ok()) << signal_number.status();
+  if (signal_number.ok()) {
+    EXPECT_EQ(*signal_number, SIGKILL);
   }
   server_.reset();
 }

@@ -36,6 +36,9 @@ class ServerTestBase : public ::testing::Test {
   void StartServer(const std::filesystem::path& policies,
                    const ServerProcessOptions& options = {});
   void StopServer();
+  // SIGKILLs the server (expecting it to die of it) and drops the stub; the
+  // database is left as the crash left it, for StartServer to reopen.
+  void KillServer();
   void TearDown() override;
 
   // data/decisions.db in the fixture's directory.

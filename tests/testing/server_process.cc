@@ -172,6 +172,23 @@ absl::Status ServerProcess::Signal(int signal_number) const {
   return absl::OkStatus();
 }
 
+absl::StatusOr<int> ServerProcess::Kill() {
+  channel_.reset();
+  if (absl::Status sent = Signal(SIGKILL); !sent.ok()) return sent;
+  int status = 0;
+  pid_t done = -1;
+  do {
+    done = waitpid(pid_, &status, 0);
+  } while (done < 0 && errno == EINTR);
+  if (done < 0) return Errno("waitpid");
+  pid_ = -1;
+  if (!WIFSIGNALED(status)) {
+    return absl::InternalError(absl::StrCat("server exited by itself (code ",
+                                            WEXITSTATUS(status), ")"));
+  }
+  return WTERMSIG(status);
+}
+
 absl::StatusOr<int> ServerProcess::Stop(absl::Duration timeout) {
   channel_.reset();  // closes the connection unless a caller still holds it
   if (absl::Status sent = Signal(SIGTERM); !sent.ok()) return sent;

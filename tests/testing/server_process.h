@@ -59,6 +59,11 @@ class ServerProcess {
 
   absl::Status Signal(int signal_number) const;
 
+  // Sends SIGKILL (no chance to finish anything: what a crash or the OOM
+  // killer does) and waits for the child; returns the signal it died of, or
+  // an error when it had exited by itself.
+  absl::StatusOr<int> Kill();
+
   // Drops this object's channel, sends SIGTERM and waits for the exit; returns
   // the exit code, or an error when it does not exit within `timeout` or dies
   // of a signal.

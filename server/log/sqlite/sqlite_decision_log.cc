@@ -86,9 +86,8 @@ absl::StatusOr<std::unique_ptr<SqliteDecisionLog>> SqliteDecisionLog::Open(
                                     options.directory_mode));
     RETURN_IF_ERROR(CreateFileWithMode(path, options.file_mode));
   }
-  // The writer syncs every commit (synchronous=FULL) and every checkpoint,
-  // so its writes may be gathered
-  // (server/log/sqlite/wal_write_combining_vfs.h).
+  // The writer syncs every commit (synchronous=FULL), so its WAL writes may
+  // be gathered (server/log/sqlite/wal_write_combining_vfs.h).
   ASSIGN_OR_RETURN(
       std::unique_ptr<SqliteConnection> db,
       SqliteConnection::Open(

@@ -3,8 +3,11 @@
 // Durability: `synchronous=FULL`, so a COMMIT returns only after the WAL is
 // fsynced; Append's callback runs only after the COMMIT of the batch holding
 // its entry returned OK. A failed batch is rolled back and every entry in it
-// answers UNAVAILABLE. A killed process loses only unacknowledged entries
-// (SQLite's WAL recovery), never a committed one, and never leaves a torn row.
+// answers UNAVAILABLE. A killed process or a power loss loses only
+// unacknowledged entries (SQLite's WAL recovery), never a committed one, and
+// never leaves a torn row; a batch whose COMMIT failed at the WAL's sync may
+// come back after a crash, whole (decision_log.h). Tested under injected
+// faults and power cuts: tests/server/log/sqlite/fault_injection_test.cc.
 //
 // Batching: one writer thread owns the only write connection. It takes
 // everything queued (up to `max_batch` jobs) and stores it in one

@@ -22,7 +22,7 @@ std::atomic<int64_t> handed_down{0};
 struct CombiningFile {
   sqlite3_file base;  // must come first; base.pMethods = &kMethods
   sqlite3_file* real;
-  bool combine;      // a WAL or main database file
+  bool combine;      // a WAL file (wal_write_combining_vfs.h: not the database)
   char* buffer;      // allocated at the first combined write
   int length;        // bytes in `buffer`
   sqlite3_int64 at;  // file offset of buffer[0]
@@ -207,7 +207,7 @@ int Open(sqlite3_vfs* /*vfs*/, const char* name, sqlite3_file* f, int flags,
   CombiningFile* file = Of(f);
   file->real = reinterpret_cast<sqlite3_file*>(reinterpret_cast<char*>(f) +
                                                kHeaderBytes);
-  file->combine = (flags & (SQLITE_OPEN_WAL | SQLITE_OPEN_MAIN_DB)) != 0;
+  file->combine = (flags & SQLITE_OPEN_WAL) != 0;
   file->buffer = nullptr;
   file->length = 0;
   file->at = 0;

@@ -6,7 +6,7 @@
 // it answers UNAVAILABLE"; the writer "restores [the chain's head] when a
 // batch fails").
 //
-// The WAL syncs fail through tests/testing/failing_wal_sync_vfs.h, which
+// The WAL syncs fail through tests/testing/fault_injection_vfs.h, which
 // must be the default VFS before the first log of the process is opened:
 // this file is a test program of its own.
 #include <memory>
@@ -25,7 +25,7 @@
 #include "server/log/log_entry.h"
 #include "server/log/log_verifier.h"
 #include "server/log/sqlite/sqlite_decision_log.h"
-#include "tests/testing/failing_wal_sync_vfs.h"
+#include "tests/testing/fault_injection_vfs.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/test_bundle.h"
@@ -39,16 +39,25 @@ using ::testing::_;
 class FailedCommitTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(testing::InstallFailingWalSyncVfs())
+    ASSERT_TRUE(testing::InstallFaultInjectionVfs())
         << "a decision log was opened before the failing VFS was installed";
-    testing::SetWalSyncsFail(false);
+    testing::ClearFault();
     auto bundle = LoadBundle(testing::TestBundleFiles());
     ASSERT_TRUE(bundle.ok()) << bundle.status();
     bundle_ = *std::move(bundle);
     path_ = dir_.path() + "/decisions.db";
   }
 
-  void TearDown() override { testing::SetWalSyncsFail(false); }
+  void TearDown() override { testing::ClearFault(); }
+
+  // Every sync of a WAL file fails until ClearFault.
+  static void FailWalSyncs() {
+    testing::FaultSpec fault;
+    fault.op = testing::FaultOp::kSync;
+    fault.file = testing::FileKind::kWal;
+    fault.persistent = true;
+    testing::InjectFault(fault);
+  }
 
   std::unique_ptr<SqliteDecisionLog> OpenLog() {
     auto log = SqliteDecisionLog::Open(path_);
@@ -135,16 +144,16 @@ TEST_F(FailedCommitTest, EntriesOfAFailedCommitAreNotAcknowledged) {
     ASSERT_NE(log, nullptr);
     ASSERT_TRUE(Append(*log, Entry("before")).ok());
 
-    const int64_t failed_syncs = testing::FailedWalSyncs();
-    testing::SetWalSyncsFail(true);
+    const int64_t failed_syncs = testing::InjectedFailures();
+    FailWalSyncs();
     std::vector<DecisionLogEntry> entries;
     for (int i = 0; i < 3; ++i) {
       entries.push_back(Entry(absl::StrCat("lost", i)));
     }
     failed = AppendAll(*log, std::move(entries));
-    testing::SetWalSyncsFail(false);
+    testing::ClearFault();
     // The COMMIT itself failed (its INSERTs went through).
-    ASSERT_GT(testing::FailedWalSyncs(), failed_syncs);
+    ASSERT_GT(testing::InjectedFailures(), failed_syncs);
     for (const absl::StatusOr<std::string>& outcome : failed) {
       EXPECT_THAT(outcome.status(),
                   StatusIs(absl::StatusCode::kUnavailable, _));
@@ -175,10 +184,10 @@ TEST_F(FailedCommitTest, ChainGoesOnFromTheLastCommittedRowAfterARollback) {
   ASSERT_TRUE(Append(*log, Entry("r0")).ok());
   ASSERT_TRUE(Append(*log, Entry("r1")).ok());
 
-  testing::SetWalSyncsFail(true);
+  FailWalSyncs();
   EXPECT_THAT(Append(*log, Entry("rolled-back")).status(),
               StatusIs(absl::StatusCode::kUnavailable, _));
-  testing::SetWalSyncsFail(false);
+  testing::ClearFault();
 
   // The same open log (nothing reloads the chain's head from the file).
   absl::StatusOr<std::string> next = Append(*log, Entry("r2"));

@@ -87,7 +87,7 @@ TEST_F(WalWriteCombiningVfsTest, LargeTransactionsAreWrittenInFewCalls) {
   EXPECT_EQ(*reader->QueryText("PRAGMA integrity_check"), "ok");
 }
 
-TEST_F(WalWriteCombiningVfsTest, CheckpointsWriteTheDatabaseFileInFewCalls) {
+TEST_F(WalWriteCombiningVfsTest, CheckpointsWriteTheDatabaseFileUngathered) {
   std::unique_ptr<SqliteConnection> writer = Writer();
   ASSERT_TRUE(writer->Execute("PRAGMA wal_autocheckpoint = 0").ok());
   ASSERT_TRUE(
@@ -104,9 +104,10 @@ TEST_F(WalWriteCombiningVfsTest, CheckpointsWriteTheDatabaseFileInFewCalls) {
   ASSERT_TRUE(checkpointer.ok()) << checkpointer.status();
   const int64_t before = WalWritesHandedDown();
   ASSERT_TRUE((*checkpointer)->Execute("PRAGMA wal_checkpoint(TRUNCATE)").ok());
-  const int64_t calls = WalWritesHandedDown() - before;
-  EXPECT_GT(calls, 0);  // the database file's writes went through the buffer
-  EXPECT_LT(calls, 100);
+  // The database file's writes go straight down, each one's error reported
+  // to SQLite (wal_write_combining_vfs.h says why), and TRUNCATE writes
+  // nothing to the WAL.
+  EXPECT_EQ(WalWritesHandedDown() - before, 0);
   EXPECT_EQ(std::filesystem::file_size(path_ + "-wal"), 0u);
   checkpointer->reset();
   writer.reset();
