@@ -4,15 +4,34 @@
 #ifndef ENGINE_LOAD_BUNDLE_LOADER_H_
 #define ENGINE_LOAD_BUNDLE_LOADER_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "engine/decide/compiled_bundle.h"
+#include "engine/expr/cost_estimate.h"
 #include "engine/load/policy_issue.h"
 
 namespace refund {
+
+// What a bundle's expressions may cost (engine/expr/cost_estimate.h; the
+// choice of numbers: docs/policy_cost.md). Every load path (the active
+// bundle, reloads, candidates to validate or replay, stored bundles) uses
+// the defaults; tests lower them.
+struct LoadOptions {
+  // A rule's condition or amount, or settings.urgent_when, whose estimate
+  // exceeds this is an issue at its field.
+  int64_t max_expression_cost = expr::kDefaultMaxExpressionCost;
+  // The estimates of all of them together (argument-less helpers counted
+  // once: a decision runs each once); over it, an issue at the costliest.
+  int64_t max_bundle_cost = expr::kDefaultMaxBundleCost;
+  // Steps one evaluation of one expression may take at run time (a rule's
+  // condition, an amount, urgent_when); over it, that evaluation is an
+  // evaluation error in the decision.
+  int64_t step_budget = expr::kDefaultStepBudget;
+};
 
 struct BundleSourceFile {
   std::string path;  // relative to the bundle root; used in issues
@@ -24,7 +43,8 @@ struct BundleSourceFile {
 // issues there too. Thread-safe; the result is immutable.
 absl::StatusOr<std::unique_ptr<const CompiledBundle>> LoadBundle(
     const std::vector<BundleSourceFile>& files,
-    std::vector<PolicyIssue>* issues = nullptr);
+    std::vector<PolicyIssue>* issues = nullptr,
+    const LoadOptions& options = LoadOptions());
 
 // Reads every `*.textproto` under `directory` (recursively, skipping the
 // `tests/` folder), sorted by path, and compiles them. NOT_FOUND when the
