@@ -372,30 +372,6 @@ const HelperSpec* FindHelperByFunction(HelperFn fn) {
   return nullptr;
 }
 
-int64_t HelperLoopSteps(HelperLoops loops, const HelperListSizes& sizes) {
-  // Request lists hold at most a few thousand elements (the validator allows
-  // 500) and a dynamic one fits in an int: products of two fit in int64, so
-  // only the sums need care.
-  const int64_t n = sizes.items;
-  const int64_t r = sizes.received_items;
-  switch (loops) {
-    case HelperLoops::kNone:
-      return 0;
-    case HelperLoops::kItems:
-      return n;
-    case HelperLoops::kEvidence:
-      return sizes.evidence;
-    case HelperLoops::kReceivedTimesItems:
-      // any_of over the items for each received item.
-      return r + r * n;
-    case HelperLoops::kMissingUnits:
-      // MissingUnits(i) walks every received item and the i items before
-      // line i: n + n*r + n*(n-1)/2.
-      return n + n * r + n * (n > 0 ? n - 1 : 0) / 2;
-  }
-  return 0;
-}
-
 bool IsMacroName(std::string_view name) {
   return name == "has" || name == "size" || name == "exists" || name == "all";
 }

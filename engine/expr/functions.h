@@ -45,8 +45,28 @@ struct HelperListSizes {
 // with the request's real sizes (Frame::Charge), the cost estimate with the
 // largest sizes a valid request may have; one function, so the two agree.
 // Sizes are those of repeated fields (at most INT_MAX), for which the result
-// fits in int64.
-int64_t HelperLoopSteps(HelperLoops loops, const HelperListSizes& sizes);
+// fits in int64. Inline: the evaluator calls it with a constant `loops`.
+inline int64_t HelperLoopSteps(HelperLoops loops,
+                               const HelperListSizes& sizes) {
+  const int64_t n = sizes.items;
+  const int64_t r = sizes.received_items;
+  switch (loops) {
+    case HelperLoops::kNone:
+      return 0;
+    case HelperLoops::kItems:
+      return n;
+    case HelperLoops::kEvidence:
+      return sizes.evidence;
+    case HelperLoops::kReceivedTimesItems:
+      // any_of over the items for each received item.
+      return r + r * n;
+    case HelperLoops::kMissingUnits:
+      // MissingUnits(i) walks every received item and the i items before
+      // line i: n + n*r + n*(n-1)/2.
+      return n + n * r + n * (n > 0 ? n - 1 : 0) / 2;
+  }
+  return 0;
+}
 
 struct HelperSpec {
   std::string_view name;
