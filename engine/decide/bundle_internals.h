@@ -8,6 +8,7 @@
 #ifndef ENGINE_DECIDE_BUNDLE_INTERNALS_H_
 #define ENGINE_DECIDE_BUNDLE_INTERNALS_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -78,6 +79,8 @@ struct BundleInternals {
   v1::Verdict fallback_verdict = v1::VERDICT_NEGOTIATE;
   std::vector<int> fallback_actions;
   std::string fallback_explanation;
+  // Steps one evaluation of one expression may take (expr::Frame::Charge).
+  int64_t step_budget = expr::kDefaultStepBudget;
   int collect_evidence_action = -1;  // index of COLLECT_EVIDENCE
   int escalate_action = -1;          // index of ESCALATE_TO_OWNER
 

@@ -83,7 +83,8 @@ absl::Time ToTime(const google::protobuf::Timestamp& t) {
 // called by several of them run once.
 struct DecisionFrame {
   DecisionFrame(const BundleInternals& bundle, const v1::RefundRequest& request)
-      : init(bundle.urgent_when->program().InitFrame(&request, &frame)) {}
+      : init(bundle.urgent_when->program().InitFrame(&request, &frame)),
+        step_budget(bundle.step_budget) {}
 
   // What expression->Evaluate{Bool,Money}(request) returns, in this frame;
   // `kind` is the result kind those methods require.
@@ -96,6 +97,7 @@ struct DecisionFrame {
       return false;
     }
     frame.program = &expression.program();
+    frame.ResetSteps(step_budget);
     if (expr::Eval(expression.program().root(), frame, out)) return true;
     *error = std::move(frame.error);
     frame.error = absl::OkStatus();
@@ -104,6 +106,8 @@ struct DecisionFrame {
 
   expr::Frame frame;
   const absl::Status init;
+  // Each expression's evaluation gets the whole budget.
+  const int64_t step_budget;
 };
 
 // Evaluates the selected rules in order; keeps the ones that matched or
@@ -131,21 +135,24 @@ void EvaluateRules(const BundleInternals& bundle, RuleSelection selection,
     // A candidate's keys hold: only the rest of its condition is evaluated.
     const RuleIndex::Residual residual =
         indexed ? bundle.rule_index.ResidualOf(i) : RuleIndex::Residual();
-    expr::Value value;
     if (!init.ok()) {
       errors->push_back(std::string(init.message()));
-    } else if (frame.program = &program;
-               !(residual.empty()
-                     ? expr::Eval(program.root(), frame, &value)
-                     : expr::EvalConjunction(residual.begin,
-                                             residual.end - residual.begin,
-                                             frame, &value))) {
-      errors->push_back(std::string(frame.error.message()));
-      frame.error = absl::OkStatus();
-    } else {
+      hits->push_back({i, static_cast<int>(errors->size()) - 1});
+      continue;
+    }
+    frame.program = &program;
+    // Each rule's evaluation gets the whole budget.
+    frame.ResetSteps(bundle.step_budget);
+    expr::Value value;
+    if (residual.empty() ? expr::Eval(program.root(), frame, &value)
+                         : expr::EvalConjunction(residual.begin,
+                                                 residual.end - residual.begin,
+                                                 frame, &value)) {
       if (value.b) hits->push_back({i, -1});
       continue;
     }
+    errors->push_back(std::string(frame.error.message()));
+    frame.error = absl::OkStatus();
     hits->push_back({i, static_cast<int>(errors->size()) - 1});
   }
 }

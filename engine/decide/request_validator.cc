@@ -359,7 +359,7 @@ bool IsValidRefundRequest(const v1::RefundRequest& request) {
   for (int evidence : request.evidence()) {
     if (!v1::EvidenceKind_IsValid(evidence)) return false;
   }
-  if (!TextOk(request.locale(), 32, false)) return false;
+  if (!TextOk(request.locale(), kMaxLocaleLength, false)) return false;
   const v1::Money& requested = request.requested_amount();
   const v1::Money& paid = request.order().paid_amount();
   if ((!requested.currency().empty() && !paid.currency().empty() &&
@@ -386,6 +386,41 @@ bool IsValidRefundRequest(const v1::RefundRequest& request) {
          not_after_now(shipment.has_received_at(), shipment.received_at()) &&
          OrderOk(request.has_applied_at(), request.applied_at(),
                  order.has_paid_at(), order.paid_at());
+}
+
+expr::CostBounds RequestCostBounds() {
+  expr::CostBounds bounds;
+  const auto* order = v1::Order::descriptor();
+  const auto* inspection = v1::Inspection::descriptor();
+  bounds.list_sizes = {
+      {order->FindFieldByName("items"), kMaxLineItems},
+      {inspection->FindFieldByName("received_items"), kMaxReceivedItems},
+      {inspection->FindFieldByName("resale_defects"), kMaxResaleDefects},
+      {v1::RefundRequest::descriptor()->FindFieldByName("evidence"),
+       kMaxEvidence},
+  };
+  const auto field = [](const google::protobuf::Descriptor* type,
+                        const char* name) {
+    return type->FindFieldByName(name);
+  };
+  const auto* request = v1::RefundRequest::descriptor();
+  bounds.string_bytes = {
+      {field(request, "request_id"), kMaxIdLength},
+      {field(request, "refund_id"), kMaxIdLength},
+      {field(request, "shop_id"), kMaxIdLength},
+      {field(request, "locale"), kMaxLocaleLength},
+      {field(order, "order_id"), kMaxIdLength},
+      {field(v1::LineItem::descriptor(), "sku"), kMaxIdLength},
+      {field(v1::LineItem::descriptor(), "category"), kMaxIdLength},
+      {field(v1::ReceivedItem::descriptor(), "sku"), kMaxIdLength},
+      {field(v1::ReturnShipment::descriptor(), "tracking_number"),
+       kMaxIdLength},
+      {field(v1::BuyerProfile::descriptor(), "buyer_id"), kMaxIdLength},
+  };
+  // Every other string field (LineItem.title) is text.
+  bounds.max_string_bytes = kMaxTextLength;
+  bounds.helper_lists = {kMaxLineItems, kMaxReceivedItems, kMaxEvidence};
+  return bounds;
 }
 
 absl::Status ValidateRefundRequest(const v1::RefundRequest& request,
@@ -425,7 +460,8 @@ absl::Status RefundRequestError(const v1::RefundRequest& request,
     RETURN_IF_ERROR(CheckEnum(root.Child("evidence").Index(i),
                               request.evidence(i), v1::EvidenceKind_IsValid));
   }
-  RETURN_IF_ERROR(CheckText(root.Child("locale"), request.locale(), 32, false));
+  RETURN_IF_ERROR(CheckText(root.Child("locale"), request.locale(),
+                            kMaxLocaleLength, false));
 
   // Amounts: the buyer cannot ask for more than was paid, in another currency.
   const v1::Money& requested = request.requested_amount();

@@ -5,6 +5,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "engine/expr/cost_estimate.h"
 #include "refund/v1/refund.pb.h"
 
 namespace refund {
@@ -12,12 +13,17 @@ namespace refund {
 // Limits on untrusted input.
 inline constexpr int kMaxIdLength = 128;
 inline constexpr int kMaxTextLength = 1024;
+inline constexpr int kMaxLocaleLength = 32;
 inline constexpr int kMaxLineItems = 500;
 inline constexpr int kMaxEvidence = 64;
 inline constexpr int kMaxReceivedItems = 500;
 inline constexpr int kMaxResaleDefects = 32;
 inline constexpr int64_t kMaxMinorUnits = 10'000'000'000;  // 10^8 yuan
 inline constexpr int64_t kMaxQuantity = 1'000'000;
+
+// The largest lists and strings a valid request holds, for the cost
+// estimate of policy expressions (engine/expr/cost_estimate.h).
+expr::CostBounds RequestCostBounds();
 
 // OK, or INVALID_ARGUMENT whose message starts with the offending field's
 // path under `prefix` ("request.order.delivered_at: after requested_at").

@@ -3,6 +3,7 @@
 #include <string>
 #include <utility>
 
+#include "engine/expr/cost_estimate.h"
 #include "engine/expr/functions.h"
 #include "engine/expr/value.h"
 #include "google/protobuf/message.h"
@@ -368,7 +369,9 @@ class Compiler {
 std::unique_ptr<const Node> CompileTree(const Ast& ast,
                                         const CheckedAst& checked,
                                         std::vector<ExprIssue>* issues) {
-  return Compiler(checked, issues).Build(ast.root());
+  std::unique_ptr<Node> root = Compiler(checked, issues).Build(ast.root());
+  SetIterationSteps(*root);
+  return root;
 }
 
 }  // namespace refund::expr

@@ -27,6 +27,18 @@ const v1::RefundRequest* RequestOf(Frame& frame, const Node& call) {
   return frame.request;
 }
 
+HelperListSizes SizesOf(const v1::RefundRequest& r) {
+  return {r.order().items_size(), r.inspection().received_items_size(),
+          r.evidence_size()};
+}
+
+// Charges the steps of the helper's loops on this request; false when they
+// take the evaluation over its budget.
+bool ChargeLoops(Frame& frame, const Node& call, HelperLoops loops,
+                 const v1::RefundRequest& r) {
+  return frame.Charge(call, HelperLoopSteps(loops, SizesOf(r)));
+}
+
 absl::Time TimeOf(const google::protobuf::Timestamp& t) {
   return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
 }
@@ -144,6 +156,7 @@ bool WithinDaysOfSigningFn(Frame& frame, const Node& call, const Value* args,
 bool HasGifts(Frame& frame, const Node& call, const Value*, Value* out) {
   const v1::RefundRequest* r = RequestOf(frame, call);
   if (r == nullptr) return false;
+  if (!ChargeLoops(frame, call, HelperLoops::kItems, *r)) return false;
   bool any = false;
   for (const v1::LineItem& item : r->order().items()) any |= item.is_gift();
   *out = Value::Bool(any);
@@ -191,6 +204,9 @@ bool SumMissing(Frame& frame, const Node& call, Measure measure, Value* out) {
   if (r == nullptr) return false;
   int64_t total = 0;
   if (ReturnInspected(r->inspection())) {
+    if (!ChargeLoops(frame, call, HelperLoops::kMissingUnits, *r)) {
+      return false;
+    }
     const auto& items = r->order().items();
     for (int i = 0; i < items.size(); ++i) {
       const v1::LineItem& item = items[i];
@@ -236,6 +252,9 @@ bool HasUnexpectedItems(Frame& frame, const Node& call, const Value*,
                         Value* out) {
   const v1::RefundRequest* r = RequestOf(frame, call);
   if (r == nullptr) return false;
+  if (!ChargeLoops(frame, call, HelperLoops::kReceivedTimesItems, *r)) {
+    return false;
+  }
   const auto& items = r->order().items();
   bool unexpected = false;
   for (const v1::ReceivedItem& received : r->inspection().received_items()) {
@@ -273,6 +292,7 @@ bool HasEvidence(Frame& frame, const Node& call, const Value* args,
                  Value* out) {
   const v1::RefundRequest* r = RequestOf(frame, call);
   if (r == nullptr) return false;
+  if (!ChargeLoops(frame, call, HelperLoops::kEvidence, *r)) return false;
   bool found = false;
   for (int kind : r->evidence()) found |= kind == args[0].i;
   *out = Value::Bool(found);
@@ -304,13 +324,28 @@ std::vector<HelperSpec>* BuildHelpers() {
       {"within_days_of_signing",
        true,
        {{{kInt}, kBool, &WithinDaysOfSigningFn}}},
-      {"has_gifts", true, {{{}, kBool, &HasGifts}}},
-      {"unreturned_gift_value", true, {{{}, kMoney, &UnreturnedGiftValue}}},
-      {"missing_item_value", true, {{{}, kMoney, &MissingItemValue}}},
-      {"missing_item_count", true, {{{}, kInt, &MissingItemCount}}},
-      {"has_unexpected_items", true, {{{}, kBool, &HasUnexpectedItems}}},
+      {"has_gifts", true, {{{}, kBool, &HasGifts}}, HelperLoops::kItems},
+      {"unreturned_gift_value",
+       true,
+       {{{}, kMoney, &UnreturnedGiftValue}},
+       HelperLoops::kMissingUnits},
+      {"missing_item_value",
+       true,
+       {{{}, kMoney, &MissingItemValue}},
+       HelperLoops::kMissingUnits},
+      {"missing_item_count",
+       true,
+       {{{}, kInt, &MissingItemCount}},
+       HelperLoops::kMissingUnits},
+      {"has_unexpected_items",
+       true,
+       {{{}, kBool, &HasUnexpectedItems}},
+       HelperLoops::kReceivedTimesItems},
       {"time_until_deadline", true, {{{}, kDuration, &TimeUntilDeadline}}},
-      {"has_evidence", true, {{{kEvidence}, kBool, &HasEvidence}}},
+      {"has_evidence",
+       true,
+       {{{kEvidence}, kBool, &HasEvidence}},
+       HelperLoops::kEvidence},
   };
 }
 
@@ -324,6 +359,15 @@ const std::vector<HelperSpec>& AllHelpers() {
 const HelperSpec* FindHelper(std::string_view name) {
   for (const HelperSpec& spec : AllHelpers()) {
     if (spec.name == name) return &spec;
+  }
+  return nullptr;
+}
+
+const HelperSpec* FindHelperByFunction(HelperFn fn) {
+  for (const HelperSpec& spec : AllHelpers()) {
+    for (const HelperOverload& overload : spec.overloads) {
+      if (overload.fn == fn) return &spec;
+    }
   }
   return nullptr;
 }

@@ -4,6 +4,7 @@
 #ifndef ENGINE_EXPR_FUNCTIONS_H_
 #define ENGINE_EXPR_FUNCTIONS_H_
 
+#include <cstdint>
 #include <string_view>
 #include <vector>
 
@@ -18,16 +19,68 @@ struct HelperOverload {
   HelperFn fn;
 };
 
+// The lists of the request a helper walks, and how: what its own loops cost
+// grows with their sizes (cost_estimate.h). Helpers not listed here do a
+// fixed amount of work.
+enum class HelperLoops : uint8_t {
+  kNone,
+  kItems,     // once over order.items (has_gifts)
+  kEvidence,  // once over evidence (has_evidence)
+  // For each received item, over order.items (has_unexpected_items).
+  kReceivedTimesItems,
+  // For each line item, over received_items and the line items before it
+  // (unreturned_gift_value, missing_item_value, missing_item_count).
+  kMissingUnits,
+};
+
+// Sizes of the request's lists the helpers walk.
+struct HelperListSizes {
+  int64_t items = 0;
+  int64_t received_items = 0;
+  int64_t evidence = 0;
+};
+
+// The steps a helper's loops take on lists of these sizes: one per element
+// visited, an inner loop's elements included. The evaluator charges this
+// with the request's real sizes (Frame::Charge), the cost estimate with the
+// largest sizes a valid request may have; one function, so the two agree.
+// Sizes are those of repeated fields (at most INT_MAX), for which the result
+// fits in int64. Inline: the evaluator calls it with a constant `loops`.
+inline int64_t HelperLoopSteps(HelperLoops loops,
+                               const HelperListSizes& sizes) {
+  const int64_t n = sizes.items;
+  const int64_t r = sizes.received_items;
+  switch (loops) {
+    case HelperLoops::kNone:
+      return 0;
+    case HelperLoops::kItems:
+      return n;
+    case HelperLoops::kEvidence:
+      return sizes.evidence;
+    case HelperLoops::kReceivedTimesItems:
+      // any_of over the items for each received item.
+      return r + r * n;
+    case HelperLoops::kMissingUnits:
+      // MissingUnits(i) walks every received item and the i items before
+      // line i: n + n*r + n*(n-1)/2.
+      return n + n * r + n * (n > 0 ? n - 1 : 0) / 2;
+  }
+  return 0;
+}
+
 struct HelperSpec {
   std::string_view name;
   // Reads the request: only for a root of type refund.v1.RefundRequest, and
   // never in a constant expression.
   bool reads_request = false;
   std::vector<HelperOverload> overloads;
+  HelperLoops loops = HelperLoops::kNone;
 };
 
 // nullptr when there is no helper of that name.
 const HelperSpec* FindHelper(std::string_view name);
+// The helper one of whose overloads is `fn`; nullptr for none.
+const HelperSpec* FindHelperByFunction(HelperFn fn);
 
 // Every helper, for documentation and for reserving their names.
 const std::vector<HelperSpec>& AllHelpers();

@@ -345,6 +345,11 @@ class Parser {
         if (!ParseArgs(TokenKind::kRightBracket, &elements, true)) {
           return nullptr;
         }
+        if (elements.size() > kMaxListElements) {
+          return Fail(
+              t, absl::StrCat("a list literal has at most ", kMaxListElements,
+                              " elements; this one has ", elements.size()));
+        }
         return CheckHeight(
             builder_.List(begin, PreviousEnd(), std::move(elements)));
       }

@@ -25,8 +25,14 @@ namespace refund::expr {
 
 // Deeper trees are refused, so that every later stage can recurse safely.
 inline constexpr int kMaxExpressionHeight = 96;
-// Longer texts are refused.
-inline constexpr size_t kMaxExpressionBytes = 64 * 1024;
+// Longer texts are refused (the shipped policies' longest is under 500
+// bytes): parsing and compiling allocate ~250 bytes per byte of a dense
+// text, so this bounds what one expression costs to load.
+inline constexpr size_t kMaxExpressionBytes = 16 * 1024;
+// Longer list literals are refused: `x in [...]` compares element by
+// element (cost_estimate.h), and a policy's lists name a few enum values or
+// shops (the shipped policies' longest has 2 elements).
+inline constexpr size_t kMaxListElements = 256;
 
 // Returns the tree, or nullptr after appending issues to `issues` (not null):
 // every lexical mistake, then the first syntax error (parsing stops there).

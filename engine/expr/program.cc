@@ -199,6 +199,7 @@ bool EvalLogicOf(Frame& frame, size_t count, Operand operand, bool deciding,
   for (size_t i = 0; i < count; ++i) {
     Value v;
     if (!Eval(operand(i), frame, &v)) {
+      if (frame.OutOfSteps()) return false;
       if (first_error.ok()) first_error = std::move(frame.error);
       frame.error = absl::OkStatus();
       continue;
@@ -357,12 +358,14 @@ ABSL_ATTRIBUTE_NOINLINE bool EvalComprehension(Frame& frame, const Node& node,
   const int size = ListSize(range.list);
   absl::Status first_error;
   for (int i = 0; i < size; ++i) {
+    if (!frame.Charge(node, node.iteration_steps)) return false;
     if (!ListElement(frame, range.list, i, element_kind,
                      &frame.vars[node.slot])) {
       return false;
     }
     Value v;
     if (!Eval(*node.children[1], frame, &v)) {
+      if (frame.OutOfSteps()) return false;
       if (first_error.ok()) first_error = std::move(frame.error);
       frame.error = absl::OkStatus();
       continue;
@@ -394,6 +397,12 @@ bool Frame::Fail(const Node& node, absl::StatusCode code,
   error = absl::Status(code,
                        absl::StrCat(ToAbsl(what), " in `", ToAbsl(text), "`"));
   return false;
+}
+
+bool Frame::OverBudget(const Node& node) {
+  return Fail(
+      node, absl::StatusCode::kResourceExhausted,
+      absl::StrCat("evaluation budget of ", step_budget, " steps exceeded"));
 }
 
 bool EvalConjunction(const Node* const* conjuncts, size_t count, Frame& frame,
@@ -517,6 +526,7 @@ ABSL_ATTRIBUTE_NOINLINE bool EvalIn(const Node& node, Frame& frame,
   const ValueKind element_kind = node.children[1]->element_kind;
   const int size = ListSize(list.list);
   for (int i = 0; i < size; ++i) {
+    if (!frame.Charge(node, node.iteration_steps)) return false;
     Value element;
     if (!ListElement(frame, list.list, i, element_kind, &element)) {
       return false;
@@ -783,6 +793,8 @@ std::vector<Program::Step> Program::Trace(const Message* root) const {
     void Walk(const Node& node, int depth) {
       const size_t index = steps.size();
       steps.push_back({depth, node.begin, node.end, ""});
+      // Each node is evaluated on its own, with a budget of its own.
+      frame.ResetSteps(frame.step_budget);
       Value v;
       if (Eval(node, frame, &v)) {
         steps[index].value = Format(node, v);

@@ -48,6 +48,11 @@ namespace refund::expr {
 inline constexpr int kMaxComprehensionNesting = 8;
 // Most arguments a helper takes.
 inline constexpr int kMaxHelperArgs = 2;
+// The steps one evaluation may take unless its caller sets another budget
+// (Frame::ResetSteps): the loader refuses an expression whose estimate
+// exceeds the same number (cost_estimate.h, kDefaultMaxExpressionCost), so
+// a loaded expression evaluated on a valid request stays within it.
+inline constexpr int64_t kDefaultStepBudget = 50'000'000;
 
 enum class Op : uint8_t {
   kConstant,  // `constant` (strings: `string_constant`)
@@ -125,6 +130,10 @@ struct Node {
   bool generated_leaf = false;
   FieldRead read = FieldRead::kBool;
   int slot = 0;
+  // kExists/kAll: the steps charged per iteration; kIn: per element compared
+  // (cost_estimate.h, SetIterationSteps). What the iteration does besides
+  // the loops nested in it, which charge their own.
+  int64_t iteration_steps = 1;
   HelperFn helper = nullptr;
   std::vector<std::unique_ptr<Node>> children;
 };
@@ -144,6 +153,27 @@ struct Frame {
   Value vars[kMaxComprehensionNesting];
   absl::Status error;  // set when an evaluation step returns false
 
+  // The step budget (see cost_estimate.h for what a step is): only the work
+  // that grows with the request's lists is counted, where it happens (each
+  // iteration of exists()/all(), each element `in` compares, the loops of
+  // helpers). Going over it is an evaluation error that &&, || and
+  // exists()/all() do not absorb: the whole evaluation fails.
+  int64_t step_budget = kDefaultStepBudget;
+  int64_t steps_left = kDefaultStepBudget;
+  // A new budget for the next evaluation in this frame.
+  void ResetSteps(int64_t budget) {
+    step_budget = budget;
+    steps_left = budget;
+  }
+  // Takes `steps` from the budget; false (error set, at `node`) when that
+  // goes over it.
+  bool Charge(const Node& node, int64_t steps) {
+    steps_left -= steps;
+    return steps_left >= 0 || OverBudget(node);
+  }
+  // The budget is spent: the error in `error` must not be absorbed.
+  bool OutOfSteps() const { return steps_left < 0; }
+
   // Successful results of helpers called without arguments (is_delivered(),
   // has_unexpected_items(), ...): they depend on the root alone, and a
   // decision evaluates many rules in one frame, several calling the same
@@ -152,13 +182,19 @@ struct Frame {
     HelperFn helper = nullptr;
     Value value;
   };
-  static constexpr int kMaxHelperResults = 8;
+  // At least the number of argument-less helpers (functions.cc), so each
+  // runs at most once per frame: the cost estimate counts their loops once
+  // (cost_estimate.h). cost_estimate_test holds the two together.
+  static constexpr int kMaxHelperResults = 12;
   HelperResult helper_results[kMaxHelperResults];
   int helper_result_count = 0;
 
   // Records an evaluation error at `node` ("<what> in `<node text>`"; just
   // "<what>" without a program, when folding constants) and returns false.
   bool Fail(const Node& node, absl::StatusCode code, std::string_view what);
+
+ private:
+  bool OverBudget(const Node& node);
 };
 
 // Evaluates `node`; on failure returns false with frame.error set.

@@ -1,6 +1,7 @@
 #include "engine/load/bundle_loader.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <set>
@@ -17,6 +18,7 @@
 #include "engine/base/sha256.h"
 #include "engine/base/status_macros.h"
 #include "engine/decide/bundle_internals.h"
+#include "engine/decide/request_validator.h"
 #include "engine/load/bundle_canonicalizer.h"
 #include "engine/load/source_text.h"
 #include "google/protobuf/io/tokenizer.h"
@@ -231,8 +233,12 @@ std::optional<int> ParseClock(absl::string_view text) {
 class BundleCompiler {
  public:
   BundleCompiler(const std::vector<std::unique_ptr<ParsedFile>>& files,
-                 std::vector<PolicyIssue>* issues)
-      : files_(files), report_(issues) {}
+                 const LoadOptions& options, std::vector<PolicyIssue>* issues)
+      : files_(files),
+        options_(options),
+        report_(issues),
+        cost_bounds_(RequestCostBounds()),
+        bundle_cost_(cost_bounds_) {}
 
   std::unique_ptr<BundleInternals> Compile();
 
@@ -263,6 +269,14 @@ class BundleCompiler {
   std::shared_ptr<const expr::Expression> CompileExpression(
       const Origin& origin, const char* field, const std::string& text,
       expr::Expect expect);
+  // Estimates what evaluating `expression` (compiled from `field` of the
+  // element at `origin`) costs: over the per-expression limit, an issue at
+  // the field naming `what` ("rule \"x\": condition"); adds it to the
+  // bundle's total.
+  void CheckCost(const Origin& origin, const char* field,
+                 const expr::Expression* expression, const std::string& what);
+  // The bundle's total against its limit.
+  void CheckBundleCost();
   void ResolveCodes(
       const Origin& origin, const char* field,
       const google::protobuf::RepeatedPtrField<std::string>& codes,
@@ -270,7 +284,20 @@ class BundleCompiler {
       absl::string_view catalog, std::vector<int>* out);
 
   const std::vector<std::unique_ptr<ParsedFile>>& files_;
+  const LoadOptions& options_;
   IssueReporter report_;
+  const expr::CostBounds cost_bounds_;
+  // Shared by every expression: counts each argument-less helper once.
+  expr::CostEstimator bundle_cost_;
+  int64_t bundle_cost_total_ = 0;
+  bool expression_over_limit_ = false;
+  // The costliest expression, where the bundle's issue points.
+  struct Costliest {
+    Origin origin;
+    const char* field = nullptr;
+    std::string what;
+    int64_t cost = -1;
+  } costliest_;
   v1::PolicyBundle merged_;
   // Origins of merged_'s elements, by field name and index in merged_.
   std::map<std::string, std::vector<Origin>> origins_;
@@ -418,6 +445,42 @@ std::shared_ptr<const expr::Expression> BundleCompiler::CompileExpression(
     return nullptr;
   }
   return *std::move(compiled);
+}
+
+void BundleCompiler::CheckCost(const Origin& origin, const char* field,
+                               const expr::Expression* expression,
+                               const std::string& what) {
+  if (expression == nullptr) return;
+  const expr::Node& root = expression->program().root();
+  const int64_t cost = expr::CostEstimator(cost_bounds_).Estimate(root);
+  if (cost > options_.max_expression_cost) {
+    expression_over_limit_ = true;
+    report_.At(origin, field, -1,
+               absl::StrCat(what, " costs up to ", expr::FormatSteps(cost),
+                            " steps, over the limit of ",
+                            expr::FormatSteps(options_.max_expression_cost),
+                            " per expression"));
+  }
+  const int64_t added = bundle_cost_.Estimate(root);
+  bundle_cost_total_ = added > INT64_MAX - bundle_cost_total_
+                           ? INT64_MAX
+                           : bundle_cost_total_ + added;
+  if (cost > costliest_.cost) costliest_ = {origin, field, what, cost};
+}
+
+void BundleCompiler::CheckBundleCost() {
+  // An expression over its own limit is the issue to fix first.
+  if (expression_over_limit_ ||
+      bundle_cost_total_ <= options_.max_bundle_cost) {
+    return;
+  }
+  report_.At(costliest_.origin, costliest_.field, -1,
+             absl::StrCat("the bundle's expressions cost up to ",
+                          expr::FormatSteps(bundle_cost_total_),
+                          " steps per decision, over the limit of ",
+                          expr::FormatSteps(options_.max_bundle_cost),
+                          " per bundle; the costliest is ", costliest_.what,
+                          " (", expr::FormatSteps(costliest_.cost), " steps)"));
 }
 
 void BundleCompiler::CompileConstants() {
@@ -670,10 +733,14 @@ void BundleCompiler::CompileRules() {
     } else {
       out.when =
           CompileExpression(origin, "when", rule.when(), expr::Expect::kBool);
+      CheckCost(origin, "when", out.when.get(),
+                absl::StrCat("rule \"", rule.id(), "\": condition"));
     }
     if (!rule.refund_amount().empty()) {
       out.refund_amount = CompileExpression(
           origin, "refund_amount", rule.refund_amount(), expr::Expect::kMoney);
+      CheckCost(origin, "refund_amount", out.refund_amount.get(),
+                absl::StrCat("rule \"", rule.id(), "\": refund_amount"));
     }
     for (int k = 0; k < rule.evidence_size(); ++k) {
       const v1::EvidenceSpec& evidence = rule.evidence(k);
@@ -746,9 +813,13 @@ std::unique_ptr<BundleInternals> BundleCompiler::Compile() {
   out_->urgent_when = CompileExpression(
       settings_origin_, "urgent_when",
       out_->definition.settings().urgent_when(), expr::Expect::kBool);
+  CheckCost(settings_origin_, "urgent_when", out_->urgent_when.get(),
+            "settings.urgent_when");
   CompileCatalog();
   CompileRules();
+  CheckBundleCost();
   CompileFallback();
+  out_->step_budget = options_.step_budget;
   if (report_.count() != issues_before) return nullptr;
   std::vector<const expr::Expression*> conditions;
   for (const CompiledRule& rule : out_->rules) {
@@ -794,7 +865,7 @@ absl::StatusOr<std::unique_ptr<const CompiledBundle>> LoadBundle(
   }
   std::unique_ptr<BundleInternals> internals;
   if (found.empty()) {
-    BundleCompiler compiler(parsed, &found);
+    BundleCompiler compiler(parsed, options, &found);
     internals = compiler.Compile();
   }
   if (!found.empty() || internals == nullptr) {

@@ -4,18 +4,34 @@
 #ifndef ENGINE_LOAD_BUNDLE_LOADER_H_
 #define ENGINE_LOAD_BUNDLE_LOADER_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "engine/decide/compiled_bundle.h"
+#include "engine/expr/cost_estimate.h"
 #include "engine/load/bundle_directory.h"
 #include "engine/load/policy_issue.h"
 
 namespace refund {
 
+// How a bundle is loaded. What its expressions may cost
+// (engine/expr/cost_estimate.h; the choice of numbers: docs/policy_cost.md):
+// every load path (the active bundle, reloads, candidates to validate or
+// replay, stored bundles) uses the defaults; tests lower them.
 struct LoadOptions {
+  // A rule's condition or amount, or settings.urgent_when, whose estimate
+  // exceeds this is an issue at its field.
+  int64_t max_expression_cost = expr::kDefaultMaxExpressionCost;
+  // The estimates of all of them together (argument-less helpers counted
+  // once: a decision runs each once); over it, an issue at the costliest.
+  int64_t max_bundle_cost = expr::kDefaultMaxBundleCost;
+  // Steps one evaluation of one expression may take at run time (a rule's
+  // condition, an amount, urgent_when); over it, that evaluation is an
+  // evaluation error in the decision.
+  int64_t step_budget = expr::kDefaultStepBudget;
   // Whether the issues of a file that is not valid text format may quote
   // it: protobuf's parser names the token it stopped at ("Expected
   // identifier, got: hunter2"). False for files the server read on a
@@ -37,7 +53,8 @@ absl::StatusOr<std::unique_ptr<const CompiledBundle>> LoadBundle(
     std::vector<PolicyIssue>* issues = nullptr);
 absl::StatusOr<std::unique_ptr<const CompiledBundle>> LoadBundle(
     const std::vector<BundleSourceFile>& files,
-    std::vector<PolicyIssue>* issues = nullptr);
+    std::vector<PolicyIssue>* issues = nullptr,
+    const LoadOptions& options = LoadOptions());
 
 // Reads every `*.textproto` under the operator's `directory` (recursively,
 // skipping `tests/` folders, engine/load/bundle_directory.h), sorted by

@@ -147,8 +147,9 @@ TEST(ParseTest, RefusesDeepNestingWithoutCrashing) {
   EXPECT_THAT(issues[0].message, HasSubstr("nested too deeply"));
 
   issues.clear();
+  // Under kMaxExpressionBytes, far over kMaxExpressionHeight.
   std::string chain = "1";
-  for (int i = 0; i < 5000; ++i) chain += " + 1";
+  for (int i = 0; i < 3000; ++i) chain += " + 1";
   EXPECT_EQ(Parse(chain, &issues), nullptr);
   ASSERT_EQ(issues.size(), 1u);
   EXPECT_THAT(issues[0].message, HasSubstr("nested too deeply"));
@@ -170,6 +171,22 @@ TEST(ParseTest, RefusesHugeText) {
   std::vector<ExprIssue> issues;
   EXPECT_EQ(Parse(std::string(kMaxExpressionBytes + 1, ' '), &issues), nullptr);
   ASSERT_EQ(issues.size(), 1u);
+}
+
+TEST(ParseTest, RefusesLongListLiteralAtItsBracket) {
+  std::string list = "x in [0";
+  for (size_t i = 1; i < kMaxListElements; ++i) list += ", 1";
+  list += "]";
+  std::vector<ExprIssue> issues;
+  EXPECT_NE(Parse(list, &issues), nullptr);
+  EXPECT_TRUE(issues.empty());
+
+  list.insert(list.size() - 1, ", 2");
+  EXPECT_EQ(Parse(list, &issues), nullptr);
+  ASSERT_EQ(issues.size(), 1u);
+  EXPECT_EQ(issues[0].offset, 5);
+  EXPECT_THAT(issues[0].message,
+              HasSubstr("at most 256 elements; this one has 257"));
 }
 
 }  // namespace
