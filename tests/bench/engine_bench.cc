@@ -6,7 +6,11 @@
 //   Decide (Evaluate + rendering the Decision message with its scripts);
 // - the same on generated bundles of 10 / 100 / 1,000 / 10,000 rules keyed
 //   on shop, platform, type and reason (tests/testing/synthetic_bundle.h),
-//   also with the requests laid out on an arena (BM_EvaluateArenaSynthetic).
+//   also with the requests laid out on an arena (BM_EvaluateArenaSynthetic);
+// - the request's own checks: validation alone (BM_ValidateRequest), and
+//   what the Decide handler does with the bytes before rendering
+//   (BM_ParseAndEvaluate: parse a serialized DecideRequest onto an arena,
+//   check it, evaluate it).
 //
 //   build/tests/bench/engine_bench --benchmark_min_time=1
 //   taskset -c 1 build/tests/bench/engine_bench --benchmark_repetitions=5
@@ -18,8 +22,11 @@
 #include <string>
 #include <vector>
 
+#include "engine/decide/request_validator.h"
 #include "engine/load/bundle_loader.h"
 #include "google/protobuf/arena.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "refund/v1/service.pb.h"
 #include "tests/testing/policy_requests.h"
 #include "tests/testing/synthetic_bundle.h"
 
@@ -213,6 +220,59 @@ BENCHMARK(BM_DecideSynthetic)
     ->Arg(1000)
     ->Arg(10000)
     ->Unit(benchmark::kMicrosecond);
+
+// Every policy test request in turn.
+std::vector<const v1::RefundRequest*> AllPolicyRequests() {
+  std::vector<const v1::RefundRequest*> all;
+  for (const auto& [family, requests] : Families()) {
+    for (const v1::RefundRequest& request : requests) all.push_back(&request);
+  }
+  return all;
+}
+
+// ValidateRefundRequest alone, on valid requests (the common case).
+void BM_ValidateRequest(benchmark::State& state) {
+  const std::vector<const v1::RefundRequest*> requests = AllPolicyRequests();
+  size_t next = 0;
+  for (auto _ : state) {
+    absl::Status status = ValidateRefundRequest(*requests[next]);
+    benchmark::DoNotOptimize(status);
+    next = next + 1 == requests.size() ? 0 : next + 1;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ValidateRequest)->Unit(benchmark::kMicrosecond);
+
+// What refund-server's Decide does before rendering: the DecideRequest's
+// bytes parsed onto a fresh arena, then Evaluate (which validates).
+void BM_ParseAndEvaluate(benchmark::State& state) {
+  std::vector<std::string> serialized;
+  for (const v1::RefundRequest* request : AllPolicyRequests()) {
+    v1::DecideRequest decide;
+    *decide.mutable_request() = *request;
+    serialized.push_back(decide.SerializeAsString());
+  }
+  const CompiledBundle& bundle = Shipped();
+  size_t next = 0;
+  for (auto _ : state) {
+    google::protobuf::ArenaOptions arena_options;
+    arena_options.start_block_size = 16 * 1024;
+    google::protobuf::Arena arena(arena_options);
+    auto* decide =
+        google::protobuf::Arena::CreateMessage<v1::DecideRequest>(&arena);
+    google::protobuf::io::ArrayInputStream input(
+        serialized[next].data(), static_cast<int>(serialized[next].size()));
+    if (!decide->ParseFromZeroCopyStream(&input)) {
+      state.SkipWithError("a policy request does not parse");
+      break;
+    }
+    auto outcome = bundle.Evaluate(decide->request());
+    benchmark::DoNotOptimize(outcome);
+    next = next + 1 == serialized.size() ? 0 : next + 1;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ParseAndEvaluate)->Unit(benchmark::kMicrosecond);
 
 void RegisterFamilies() {
   constexpr std::pair<const char*, Work> kWork[] = {
