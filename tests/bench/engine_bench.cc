@@ -7,10 +7,12 @@
 // - the same on generated bundles of 10 / 100 / 1,000 / 10,000 rules keyed
 //   on shop, platform, type and reason (tests/testing/synthetic_bundle.h),
 //   also with the requests laid out on an arena (BM_EvaluateArenaSynthetic);
-// - the request's own checks: validation alone (BM_ValidateRequest), and
-//   what the Decide handler does with the bytes before rendering
-//   (BM_ParseAndEvaluate: parse a serialized DecideRequest onto an arena,
-//   check it, evaluate it).
+// - the request's own checks: validation alone (BM_ValidateRequest), the
+//   walk over the bytes' enum fields (BM_FindOutOfRangeEnum), dropping
+//   unknown fields (BM_DiscardUnknownFields), and what the Decide handler
+//   does with the bytes before rendering (BM_ParseAndEvaluate: parse a
+//   serialized DecideRequest onto an arena, walk its enums, drop unknown
+//   fields, evaluate).
 //
 //   build/tests/bench/engine_bench --benchmark_min_time=1
 //   taskset -c 1 build/tests/bench/engine_bench --benchmark_repetitions=5
@@ -23,6 +25,7 @@
 #include <vector>
 
 #include "engine/decide/request_validator.h"
+#include "engine/decide/wire_check.h"
 #include "engine/load/bundle_loader.h"
 #include "google/protobuf/arena.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
@@ -243,15 +246,60 @@ void BM_ValidateRequest(benchmark::State& state) {
 }
 BENCHMARK(BM_ValidateRequest)->Unit(benchmark::kMicrosecond);
 
-// What refund-server's Decide does before rendering: the DecideRequest's
-// bytes parsed onto a fresh arena, then Evaluate (which validates).
-void BM_ParseAndEvaluate(benchmark::State& state) {
+// The policy test requests as serialized DecideRequests.
+std::vector<std::string> SerializedDecideRequests() {
   std::vector<std::string> serialized;
   for (const v1::RefundRequest* request : AllPolicyRequests()) {
     v1::DecideRequest decide;
     *decide.mutable_request() = *request;
     serialized.push_back(decide.SerializeAsString());
   }
+  return serialized;
+}
+
+const WireCheck& DecideWireCheck() {
+  static const WireCheck* check =
+      new WireCheck(*v1::DecideRequest::descriptor());
+  return *check;
+}
+
+// The walk over a DecideRequest's enum fields that Decide adds to parsing.
+void BM_FindOutOfRangeEnum(benchmark::State& state) {
+  const std::vector<std::string> serialized = SerializedDecideRequests();
+  size_t next = 0;
+  for (auto _ : state) {
+    google::protobuf::io::ArrayInputStream input(
+        serialized[next].data(), static_cast<int>(serialized[next].size()));
+    absl::Status status = DecideWireCheck().FindOutOfRangeEnum(
+        input, static_cast<int>(serialized[next].size()));
+    benchmark::DoNotOptimize(status);
+    next = next + 1 == serialized.size() ? 0 : next + 1;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_FindOutOfRangeEnum)->Unit(benchmark::kMicrosecond);
+
+// DiscardUnknownFields on a parsed request without any (the common case).
+void BM_DiscardUnknownFields(benchmark::State& state) {
+  std::vector<v1::DecideRequest> requests;
+  for (const std::string& bytes : SerializedDecideRequests()) {
+    requests.emplace_back().ParseFromString(bytes);
+  }
+  size_t next = 0;
+  for (auto _ : state) {
+    requests[next].DiscardUnknownFields();
+    benchmark::ClobberMemory();
+    next = next + 1 == requests.size() ? 0 : next + 1;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_DiscardUnknownFields)->Unit(benchmark::kMicrosecond);
+
+// What refund-server's Decide does before rendering: the DecideRequest's
+// bytes parsed onto a fresh arena, the walk over its enum fields, unknown
+// fields dropped, then Evaluate (which validates).
+void BM_ParseAndEvaluate(benchmark::State& state) {
+  const std::vector<std::string> serialized = SerializedDecideRequests();
   const CompiledBundle& bundle = Shipped();
   size_t next = 0;
   for (auto _ : state) {
@@ -266,6 +314,16 @@ void BM_ParseAndEvaluate(benchmark::State& state) {
       state.SkipWithError("a policy request does not parse");
       break;
     }
+    google::protobuf::io::ArrayInputStream again(
+        serialized[next].data(), static_cast<int>(serialized[next].size()));
+    if (!DecideWireCheck()
+             .FindOutOfRangeEnum(again,
+                                 static_cast<int>(serialized[next].size()))
+             .ok()) {
+      state.SkipWithError("a policy request has an enum beyond 32 bits");
+      break;
+    }
+    decide->DiscardUnknownFields();
     auto outcome = bundle.Evaluate(decide->request());
     benchmark::DoNotOptimize(outcome);
     next = next + 1 == serialized.size() ? 0 : next + 1;
