@@ -24,7 +24,8 @@ bool PrintableAscii(uint64_t x) {
 
 // Decodes the UTF-8 sequence starting at p[0] (a byte >= 0x80), at most `n`
 // bytes long. Returns its length, 0 when it is not valid RFC 3629 UTF-8.
-size_t DecodeSequence(const unsigned char* p, size_t n, char32_t* code_point) {
+inline size_t DecodeSequence(const unsigned char* p, size_t n,
+                             char32_t* code_point) {
   const unsigned char c = p[0];
   const auto continuation = [](unsigned char b) { return (b & 0xc0) == 0x80; };
   if (c < 0xc2) return 0;  // a continuation byte, or an overlong 2-byte form
@@ -84,14 +85,19 @@ TextCheck CheckCharacters(absl::string_view text, TextKind kind) {
   bool blank = kind == TextKind::kId && n > 0;
   size_t i = 0;
   while (i < n) {
-    if (n - i >= 8) {
-      uint64_t x;
+    // Eight bytes at a time; the last few padded with spaces, which change
+    // neither answer (a space is printable, and pads only a blank id).
+    uint64_t x = kSpaces;
+    const size_t chunk = n - i >= 8 ? 8 : n - i;
+    if (chunk == 8) {
       std::memcpy(&x, p + i, 8);
-      if (PrintableAscii(x)) {
-        blank = blank && x == kSpaces;
-        i += 8;
-        continue;
-      }
+    } else {
+      std::memcpy(&x, p + i, chunk);
+    }
+    if (PrintableAscii(x)) {
+      blank = blank && x == kSpaces;
+      i += chunk;
+      continue;
     }
     const unsigned char c = p[i];
     if (c < 0x80) {

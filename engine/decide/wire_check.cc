@@ -70,6 +70,9 @@ WireCheck::WireCheck(const Descriptor& root) {
       if (field->type() == FieldDescriptor::TYPE_MESSAGE) {
         field_plan.message = index.at(field->message_type());
       }
+      if (field->is_repeated()) field_plan.slot = plan.repeated_fields++;
+      field_plan.wire_type = WireFormatLite::WireTypeForFieldType(
+          static_cast<WireFormatLite::FieldType>(field->type()));
       field_plan.utf8 =
           field->type() == FieldDescriptor::TYPE_STRING &&
           field->file()->syntax() == FileDescriptor::SYNTAX_PROTO3;
@@ -91,6 +94,12 @@ WireCheck::WireCheck(const Descriptor& root) {
           break;
         }
       }
+    }
+  }
+  for (MessagePlan& plan : messages_) {
+    for (FieldPlan& field : plan.by_number) {
+      field.enum_below = field.is_enum || (field.message >= 0 &&
+                                           messages_[field.message].holds_enum);
     }
   }
 }
@@ -163,13 +172,31 @@ class WireCheck::Walk {
   // Whether the parser reads a field arriving with `wire_type` as `field`
   // (else it keeps it as an unknown field).
   static bool Accepts(const FieldPlan& plan, int wire_type) {
-    if (plan.packable &&
-        wire_type == WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
-      return true;
+    return wire_type == plan.wire_type ||
+           (plan.packable &&
+            wire_type == WireFormatLite::WIRETYPE_LENGTH_DELIMITED);
+  }
+
+  // Skips a field the walk does not look into. The common wire types here,
+  // groups by protobuf's own code.
+  bool Skip(uint32_t tag) {
+    switch (WireFormatLite::GetTagWireType(tag)) {
+      case WireFormatLite::WIRETYPE_VARINT: {
+        uint64_t ignored;
+        return input_.ReadVarint64(&ignored);
+      }
+      case WireFormatLite::WIRETYPE_FIXED64:
+        return input_.Skip(8);
+      case WireFormatLite::WIRETYPE_LENGTH_DELIMITED: {
+        uint32_t length;
+        return input_.ReadVarint32(&length) && length <= INT_MAX &&
+               input_.Skip(static_cast<int>(length));
+      }
+      case WireFormatLite::WIRETYPE_FIXED32:
+        return input_.Skip(4);
+      default:
+        return WireFormatLite::SkipField(&input_, tag);
     }
-    return wire_type ==
-           WireFormatLite::WireTypeForFieldType(
-               static_cast<WireFormatLite::FieldType>(plan.field->type()));
   }
 
   // Reads one message up to its end (the stream's current limit). Returns
@@ -177,7 +204,8 @@ class WireCheck::Walk {
   // followed.
   bool WalkMessage(int plan_index) {
     const MessagePlan& plan = check_.messages_[plan_index];
-    absl::InlinedVector<int, 32> counts(plan.type->field_count(), 0);
+    // Elements seen so far of each repeated field: the next one's index.
+    absl::InlinedVector<int, 8> counts(plan.repeated_fields, 0);
     for (;;) {
       const uint32_t tag = input_.ReadTag();
       if (tag == 0) {
@@ -197,23 +225,21 @@ class WireCheck::Walk {
       if (number == 0) return Malformed(*plan.type, "field number 0");
       const FieldPlan* field = plan.Find(number);
       if (field == nullptr || !Accepts(*field, wire_type) ||
-          (mode_ == Mode::kEnums && !field->is_enum &&
-           (field->message < 0 ||
-            !check_.messages_[field->message].holds_enum))) {
-        if (!WireFormatLite::SkipField(&input_, tag)) {
+          (mode_ == Mode::kEnums && !field->enum_below)) {
+        if (!Skip(tag)) {
           return Malformed(
               *plan.type, absl::StrCat("field ", number, " runs past the end"));
         }
         continue;
       }
-      int& count = counts[field->field->index()];
-      const bool repeated = field->field->is_repeated();
+      int unused = 0;
+      int& count = field->slot >= 0 ? counts[field->slot] : unused;
       if (field->is_enum &&
           wire_type == WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
         if (!WalkPackedEnum(plan, *field, &count)) return false;
         continue;
       }
-      path_.push_back({field->field, repeated ? count++ : -1});
+      path_.push_back({field->field, field->slot >= 0 ? count++ : -1});
       const bool go_on = WalkField(plan, *field, tag);
       path_.pop_back();
       if (!go_on) return false;
@@ -233,7 +259,7 @@ class WireCheck::Walk {
     }
     if (WireFormatLite::GetTagWireType(tag) !=
         WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
-      if (WireFormatLite::SkipField(&input_, tag)) return true;
+      if (Skip(tag)) return true;
       return MalformedAbove(plan,
                             absl::StrCat(Named(*field.field), ": truncated"));
     }

@@ -18,6 +18,7 @@
 #ifndef ENGINE_DECIDE_WIRE_CHECK_H_
 #define ENGINE_DECIDE_WIRE_CHECK_H_
 
+#include <cstdint>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -55,17 +56,23 @@ class WireCheck {
       google::protobuf::io::ZeroCopyInputStream& input, int size) const;
 
  private:
+  // What the walk needs of a field, read from its descriptor once (the
+  // descriptor's own accessors take a lock-free but not free call_once).
   struct FieldPlan {
     const google::protobuf::FieldDescriptor* field = nullptr;
-    int message = -1;       // the plan of a message field's type
-    bool utf8 = false;      // a string field the parser checks for UTF-8
-    bool is_enum = false;   // an enum field (singular or repeated)
-    bool packable = false;  // repeated scalar: packed or not on the wire
+    int message = -1;         // the plan of a message field's type
+    int slot = -1;            // a repeated field's counter in its message
+    uint8_t wire_type = 0;    // as declared (unpacked)
+    bool utf8 = false;        // a string field the parser checks for UTF-8
+    bool is_enum = false;     // an enum field (singular or repeated)
+    bool packable = false;    // repeated scalar: packed or not on the wire
+    bool enum_below = false;  // an enum, or a message holding one below
   };
   struct MessagePlan {
     const google::protobuf::Descriptor* type = nullptr;
     std::vector<FieldPlan> by_number;  // index = field number, dense
-    bool holds_enum = false;           // here or in a message field below
+    int repeated_fields = 0;
+    bool holds_enum = false;  // here or in a message field below
     const FieldPlan* Find(int number) const;
   };
   class Walk;

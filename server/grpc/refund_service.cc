@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "engine/decide/compiled_bundle.h"
 #include "engine/decide/decision_outcome.h"
+#include "engine/decide/unknown_fields.h"
 #include "engine/load/bundle_loader.h"
 #include "engine/load/policy_issue.h"
 #include "google/protobuf/arena.h"
@@ -113,7 +114,11 @@ grpc::ServerUnaryReactor* RefundService::Decide(
   }
   // What the log stores is what is decided on: fields this server does not
   // know are not kept (a client could otherwise store megabytes per call).
-  request->DiscardUnknownFields();
+  // Discarding walks the message by reflection (microseconds): only when
+  // there is something to drop.
+  if (HasUnknownFields(request->request())) {
+    request->mutable_request()->DiscardUnknownFields();
+  }
   const v1::RefundRequest& refund_request = request->request();
   // The snapshot keeps this bundle alive until the decision is made, even if
   // a reload swaps it meanwhile.
