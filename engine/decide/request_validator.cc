@@ -1,12 +1,12 @@
 #include "engine/decide/request_validator.h"
 
 #include <cstdint>
-#include <cstring>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "engine/base/status_macros.h"
+#include "engine/decide/text_rules.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/util/time_util.h"
 
@@ -54,13 +54,15 @@ class FieldPath {
 };
 
 absl::Status CheckText(const FieldPath& path, const std::string& value,
-                       size_t max_length, bool required) {
+                       size_t max_length, bool required,
+                       TextKind kind = TextKind::kId) {
   if (required && value.empty()) return path.Error("required");
   if (value.size() > max_length) {
     return path.Error(absl::StrCat("longer than ", max_length, " bytes"));
   }
-  if (HasControlCharacter(value)) {
-    return path.Error("contains a control character");
+  const TextCheck check = CheckCharacters(value, kind);
+  if (check.problem != TextProblem::kNone) {
+    return path.Error(DescribeTextProblem(check));
   }
   return absl::OkStatus();
 }
@@ -119,6 +121,58 @@ absl::Status CheckEnum(const FieldPath& path, int value, IsValid is_valid) {
   return absl::OkStatus();
 }
 
+// An enum the request cannot do without: its UNSPECIFIED (0) is refused.
+template <typename IsValid>
+absl::Status CheckRequiredEnum(const FieldPath& path, int value,
+                               IsValid is_valid) {
+  if (value == 0) return path.Error("required");
+  return CheckEnum(path, value, is_valid);
+}
+
+// The sum of quantity x unit_price over the lines, in checked arithmetic:
+// false when it does not fit in an int64. Lines must be valid (quantities
+// and prices non-negative).
+bool LinesTotal(const v1::Order& order, int64_t* total) {
+  int64_t sum = 0;
+  for (const v1::LineItem& item : order.items()) {
+    int64_t line = 0;
+    if (__builtin_mul_overflow(item.quantity(), item.unit_price().minor_units(),
+                               &line) ||
+        __builtin_add_overflow(sum, line, &sum)) {
+      return false;
+    }
+  }
+  *total = sum;
+  return true;
+}
+
+// The lines may add up to at most kMaxLinesToPaidRatio times what was paid
+// (request_validator.h). `paid` must be valid (0 to kMaxMinorUnits).
+bool LinesTotalOk(const v1::Order& order) {
+  int64_t total = 0;
+  return LinesTotal(order, &total) &&
+         total <= kMaxLinesToPaidRatio * order.paid_amount().minor_units();
+}
+
+// The latest of the order's moments that is set (delivered, shipped, paid),
+// with its name; nullptr when none is.
+const Timestamp* LatestOrderMoment(const v1::Order& order,
+                                   absl::string_view* name) {
+  if (order.has_delivered_at()) {
+    *name = "order.delivered_at";
+    return &order.delivered_at();
+  }
+  if (order.has_shipped_at()) {
+    *name = "order.shipped_at";
+    return &order.shipped_at();
+  }
+  if (order.has_paid_at()) {
+    *name = "order.paid_at";
+    return &order.paid_at();
+  }
+  return nullptr;
+}
+
 absl::Status CheckQuantity(const FieldPath& path, int64_t quantity) {
   if (quantity < 0) return path.Error("negative");
   if (quantity > kMaxQuantity) {
@@ -130,8 +184,8 @@ absl::Status CheckQuantity(const FieldPath& path, int64_t quantity) {
 absl::Status CheckLineItem(const FieldPath& path, const v1::LineItem& item) {
   RETURN_IF_ERROR(
       CheckText(path.Child("sku"), item.sku(), kMaxIdLength, false));
-  RETURN_IF_ERROR(
-      CheckText(path.Child("title"), item.title(), kMaxTextLength, false));
+  RETURN_IF_ERROR(CheckText(path.Child("title"), item.title(), kMaxTextLength,
+                            false, TextKind::kText));
   RETURN_IF_ERROR(
       CheckText(path.Child("category"), item.category(), kMaxIdLength, false));
   RETURN_IF_ERROR(CheckQuantity(path.Child("quantity"), item.quantity()));
@@ -152,6 +206,15 @@ absl::Status CheckOrderFacts(const FieldPath& path, const v1::Order& order) {
     RETURN_IF_ERROR(CheckLineItem(items.Index(i), order.items(i)));
   }
   RETURN_IF_ERROR(CheckMoney(path.Child("paid_amount"), order.paid_amount()));
+  if (!LinesTotalOk(order)) {
+    int64_t total = 0;
+    const bool fits = LinesTotal(order, &total);
+    return items.Error(absl::StrCat(
+        "quantity x unit_price adds up to ",
+        fits ? absl::StrCat(total) : std::string("more than an int64 holds"),
+        ", more than ", kMaxLinesToPaidRatio, " times order.paid_amount ",
+        order.paid_amount().minor_units()));
+  }
   RETURN_IF_ERROR(CheckTimestamp(path.Child("paid_at"), order.paid_at()));
   RETURN_IF_ERROR(CheckTimestamp(path.Child("shipped_at"), order.shipped_at()));
   RETURN_IF_ERROR(
@@ -171,17 +234,34 @@ absl::Status CheckOrderFacts(const FieldPath& path, const v1::Order& order) {
 }
 
 absl::Status CheckReturnShipment(const FieldPath& path,
-                                 const v1::ReturnShipment& shipment) {
+                                 const v1::ReturnShipment& shipment,
+                                 const v1::Order& order) {
   RETURN_IF_ERROR(CheckText(path.Child("tracking_number"),
                             shipment.tracking_number(), kMaxIdLength, false));
   RETURN_IF_ERROR(
       CheckTimestamp(path.Child("shipped_at"), shipment.shipped_at()));
   RETURN_IF_ERROR(
       CheckTimestamp(path.Child("received_at"), shipment.received_at()));
-  RETURN_IF_ERROR(CheckOrder(path.Child("received_at"),
-                             shipment.has_received_at(), shipment.received_at(),
-                             "return_shipment.shipped_at",
-                             shipment.has_shipped_at(), shipment.shipped_at()));
+  // The parcel goes back after the order's last moment, and arrives after
+  // it was sent (or, when that is not given, after the order's last moment).
+  absl::string_view order_name;
+  const Timestamp* order_latest = LatestOrderMoment(order, &order_name);
+  RETURN_IF_ERROR(CheckOrder(
+      path.Child("shipped_at"), shipment.has_shipped_at(),
+      shipment.shipped_at(), order_name, order_latest != nullptr,
+      order_latest != nullptr ? *order_latest : Timestamp::default_instance()));
+  if (shipment.has_shipped_at()) {
+    RETURN_IF_ERROR(
+        CheckOrder(path.Child("received_at"), shipment.has_received_at(),
+                   shipment.received_at(), "return_shipment.shipped_at", true,
+                   shipment.shipped_at()));
+  } else {
+    RETURN_IF_ERROR(
+        CheckOrder(path.Child("received_at"), shipment.has_received_at(),
+                   shipment.received_at(), order_name, order_latest != nullptr,
+                   order_latest != nullptr ? *order_latest
+                                           : Timestamp::default_instance()));
+  }
   return absl::OkStatus();
 }
 
@@ -228,9 +308,10 @@ absl::Status CheckBuyer(const FieldPath& path, const v1::BuyerProfile& buyer) {
 
 // The boolean twins of the checks above: same conditions, no paths, no
 // statuses.
-bool TextOk(const std::string& value, size_t max_length, bool required) {
+bool TextOk(const std::string& value, size_t max_length, bool required,
+            TextKind kind = TextKind::kId) {
   return !(required && value.empty()) && value.size() <= max_length &&
-         !HasControlCharacter(value);
+         CheckCharacters(value, kind).problem == TextProblem::kNone;
 }
 
 bool MoneyOk(const v1::Money& money) {
@@ -270,21 +351,41 @@ bool OrderFactsOk(const v1::Order& order) {
   }
   for (const v1::LineItem& item : order.items()) {
     if (!TextOk(item.sku(), kMaxIdLength, false) ||
-        !TextOk(item.title(), kMaxTextLength, false) ||
+        !TextOk(item.title(), kMaxTextLength, false, TextKind::kText) ||
         !TextOk(item.category(), kMaxIdLength, false) ||
         !QuantityOk(item.quantity()) || !MoneyOk(item.unit_price()) ||
         !MoneyOk(item.gift_value())) {
       return false;
     }
   }
-  return MoneyOk(order.paid_amount()) && TimestampOk(order.paid_at()) &&
-         TimestampOk(order.shipped_at()) && TimestampOk(order.delivered_at()) &&
+  return MoneyOk(order.paid_amount()) && LinesTotalOk(order) &&
+         TimestampOk(order.paid_at()) && TimestampOk(order.shipped_at()) &&
+         TimestampOk(order.delivered_at()) &&
          OrderOk(order.has_shipped_at(), order.shipped_at(),
                  order.has_paid_at(), order.paid_at()) &&
          OrderOk(order.has_delivered_at(), order.delivered_at(),
                  order.has_shipped_at(), order.shipped_at()) &&
          OrderOk(order.has_delivered_at(), order.delivered_at(),
                  order.has_paid_at(), order.paid_at());
+}
+
+bool ReturnShipmentOk(const v1::ReturnShipment& shipment,
+                      const v1::Order& order) {
+  absl::string_view order_name;
+  const Timestamp* order_latest = LatestOrderMoment(order, &order_name);
+  const bool has_latest = order_latest != nullptr;
+  const Timestamp& latest =
+      has_latest ? *order_latest : Timestamp::default_instance();
+  return TextOk(shipment.tracking_number(), kMaxIdLength, false) &&
+         TimestampOk(shipment.shipped_at()) &&
+         TimestampOk(shipment.received_at()) &&
+         OrderOk(shipment.has_shipped_at(), shipment.shipped_at(), has_latest,
+                 latest) &&
+         (shipment.has_shipped_at()
+              ? OrderOk(shipment.has_received_at(), shipment.received_at(),
+                        true, shipment.shipped_at())
+              : OrderOk(shipment.has_received_at(), shipment.received_at(),
+                        has_latest, latest));
 }
 
 bool InspectionOk(const v1::Inspection& inspection) {
@@ -307,45 +408,18 @@ bool InspectionOk(const v1::Inspection& inspection) {
 
 }  // namespace
 
-bool HasControlCharacter(absl::string_view text) {
-  // A word has a byte below 0x20 when ((x - 0x20..20) & ~x & 0x80..80) != 0,
-  // and a byte equal to 0x7f when x ^ 0x7f..7f has a zero byte (the usual
-  // "has a byte less than n" tests: exact for the word as a whole).
-  constexpr uint64_t kOnes = 0x0101010101010101;
-  constexpr uint64_t kHighs = 0x8080808080808080;
-  const char* p = text.data();
-  size_t n = text.size();
-  for (; n >= 8; p += 8, n -= 8) {
-    uint64_t x;
-    std::memcpy(&x, p, 8);
-    const uint64_t del = x ^ (kOnes * 0x7f);
-    if ((((x - kOnes * 0x20) & ~x) | ((del - kOnes) & ~del)) & kHighs) {
-      return true;
-    }
-  }
-  for (; n > 0; ++p, --n) {
-    const unsigned char c = static_cast<unsigned char>(*p);
-    if (c < 0x20 || c == 0x7f) return true;
-  }
-  return false;
-}
-
 bool IsValidRefundRequest(const v1::RefundRequest& request) {
   if (!TextOk(request.request_id(), kMaxIdLength, true) ||
       !TextOk(request.refund_id(), kMaxIdLength, true) ||
       !TextOk(request.shop_id(), kMaxIdLength, true) ||
-      !v1::Platform_IsValid(request.platform()) ||
-      !v1::RequestType_IsValid(request.type()) ||
-      !v1::Reason_IsValid(request.reason()) ||
+      request.platform() == 0 || !v1::Platform_IsValid(request.platform()) ||
+      request.type() == 0 || !v1::RequestType_IsValid(request.type()) ||
+      request.reason() == 0 || !v1::Reason_IsValid(request.reason()) ||
       !MoneyOk(request.requested_amount()) || !OrderFactsOk(request.order())) {
     return false;
   }
   const v1::ReturnShipment& shipment = request.return_shipment();
-  if (!TextOk(shipment.tracking_number(), kMaxIdLength, false) ||
-      !TimestampOk(shipment.shipped_at()) ||
-      !TimestampOk(shipment.received_at()) ||
-      !OrderOk(shipment.has_received_at(), shipment.received_at(),
-               shipment.has_shipped_at(), shipment.shipped_at()) ||
+  if (!ReturnShipmentOk(shipment, request.order()) ||
       !InspectionOk(request.inspection())) {
     return false;
   }
@@ -438,17 +512,18 @@ absl::Status RefundRequestError(const v1::RefundRequest& request,
                             kMaxIdLength, true));
   RETURN_IF_ERROR(
       CheckText(root.Child("shop_id"), request.shop_id(), kMaxIdLength, true));
-  RETURN_IF_ERROR(CheckEnum(root.Child("platform"), request.platform(),
-                            v1::Platform_IsValid));
-  RETURN_IF_ERROR(
-      CheckEnum(root.Child("type"), request.type(), v1::RequestType_IsValid));
-  RETURN_IF_ERROR(
-      CheckEnum(root.Child("reason"), request.reason(), v1::Reason_IsValid));
+  RETURN_IF_ERROR(CheckRequiredEnum(root.Child("platform"), request.platform(),
+                                    v1::Platform_IsValid));
+  RETURN_IF_ERROR(CheckRequiredEnum(root.Child("type"), request.type(),
+                                    v1::RequestType_IsValid));
+  RETURN_IF_ERROR(CheckRequiredEnum(root.Child("reason"), request.reason(),
+                                    v1::Reason_IsValid));
   RETURN_IF_ERROR(
       CheckMoney(root.Child("requested_amount"), request.requested_amount()));
   RETURN_IF_ERROR(CheckOrderFacts(root.Child("order"), request.order()));
   RETURN_IF_ERROR(CheckReturnShipment(root.Child("return_shipment"),
-                                      request.return_shipment()));
+                                      request.return_shipment(),
+                                      request.order()));
   RETURN_IF_ERROR(
       CheckInspection(root.Child("inspection"), request.inspection()));
   RETURN_IF_ERROR(CheckBuyer(root.Child("buyer"), request.buyer()));

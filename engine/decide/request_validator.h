@@ -3,6 +3,8 @@
 #ifndef ENGINE_DECIDE_REQUEST_VALIDATOR_H_
 #define ENGINE_DECIDE_REQUEST_VALIDATOR_H_
 
+#include <cstdint>
+
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "engine/expr/cost_estimate.h"
@@ -25,6 +27,41 @@ inline constexpr int64_t kMaxQuantity = 1'000'000;
 // estimate of policy expressions (engine/expr/cost_estimate.h).
 expr::CostBounds RequestCostBounds();
 
+// The order's lines (quantity x unit_price, summed in checked arithmetic)
+// may add up to at most this many times order.paid_amount. What was paid is
+// the lines less the discounts (coupons, 满减, platform subsidies) plus
+// shipping, insurance and fees: it may exceed the lines by anything (a
+// client may also list only some lines), and fall below them by a discount
+// of up to 90%. Every shipped policy test and the test generators pay
+// exactly their lines, and the seeds describe no order whose lines exceed
+// what was paid; 10^16 of lines against 12,900 paid is refused. An order
+// paid 0 must list its lines at 0.
+inline constexpr int64_t kMaxLinesToPaidRatio = 10;
+// Within the limits above the total cannot overflow; the sum is checked
+// anyway, so that raising a limit cannot make it wrap.
+static_assert(kMaxMinorUnits <= INT64_MAX / kMaxQuantity / kMaxLineItems);
+
+// What is checked:
+// - ids (request_id, refund_id, shop_id required; order.order_id,
+//   items[].sku, items[].category, return_shipment.tracking_number,
+//   inspection.received_items[].sku, buyer.buyer_id, locale optional): at
+//   most kMaxIdLength bytes (locale 32), and the characters of
+//   engine/decide/text_rules.h (valid UTF-8; no control, invisible or
+//   formatting character; not only spaces); items[].title is free text (at
+//   most kMaxTextLength bytes, the lighter rule of text_rules.h);
+// - platform, type and reason: required (not UNSPECIFIED) and a value of
+//   their enum; evidence, resale_defects and damage_cause values of theirs;
+// - amounts: 0 to kMaxMinorUnits, ISO 4217 currency codes; quantities and
+//   the buyer's counts 0 to kMaxQuantity; the lines' total as above;
+//   requested_amount at most order.paid_amount, in its currency;
+// - sizes of the repeated fields (kMaxLineItems, ...);
+// - times: requested_at required; every time within years 0001-9999; in the
+//   order things happen, each compared with the latest earlier one that is
+//   set: order.paid_at <= order.shipped_at <= order.delivered_at <=
+//   return_shipment.shipped_at <= return_shipment.received_at, applied_at
+//   not before order.paid_at, and none after requested_at. The later field
+//   is named: "request.return_shipment.shipped_at: before order.paid_at".
+
 // OK, or INVALID_ARGUMENT whose message starts with the offending field's
 // path under `prefix` ("request.order.delivered_at: after requested_at").
 // A valid request costs one IsValidRefundRequest; only an invalid one pays
@@ -42,10 +79,6 @@ bool IsValidRefundRequest(const v1::RefundRequest& request);
 // tests can hold the two to the same answer.
 absl::Status RefundRequestError(const v1::RefundRequest& request,
                                 absl::string_view prefix = "request");
-
-// True when `text` holds a byte below 0x20 or 0x7f (what the validator calls
-// a control character). Reads eight bytes at a time.
-bool HasControlCharacter(absl::string_view text);
 
 }  // namespace refund
 

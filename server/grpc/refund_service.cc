@@ -14,6 +14,7 @@
 #include "engine/base/status_macros.h"
 #include "engine/decide/compiled_bundle.h"
 #include "engine/decide/decision_outcome.h"
+#include "engine/decide/unknown_fields.h"
 #include "engine/load/bundle_loader.h"
 #include "engine/load/policy_issue.h"
 #include "google/protobuf/arena.h"
@@ -119,7 +120,8 @@ RefundService::RefundService(const BundleHolder& bundles,
       audit_pool_(audit_pool),
       candidate_root_(std::move(candidate_root)),
       bundle_cache_(log),
-      suggester_(bundles, log, bundle_cache_) {}
+      suggester_(bundles, log, bundle_cache_),
+      decide_wire_check_(*v1::DecideRequest::descriptor()) {}
 
 grpc::ServerUnaryReactor* RefundService::Decide(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes,
@@ -131,15 +133,39 @@ grpc::ServerUnaryReactor* RefundService::Decide(
   google::protobuf::Arena arena(arena_options);
   auto* request =
       google::protobuf::Arena::CreateMessage<v1::DecideRequest>(&arena);
-  // The reader only reads; it takes a non-const pointer for its API's sake.
-  grpc::ProtoBufferReader reader(const_cast<grpc::ByteBuffer*>(request_bytes));
+  // The readers only read; they take a non-const pointer for their API's
+  // sake. gRPC refuses messages above 4 MiB, so the size fits in an int.
+  auto* bytes = const_cast<grpc::ByteBuffer*>(request_bytes);
+  const int size = static_cast<int>(request_bytes->Length());
+  grpc::ProtoBufferReader reader(bytes);
   if (!request->ParseFromZeroCopyStream(&reader)) {
-    return FinishNow(context, absl::InvalidArgumentError(
-                                  "request: not a refund.v1.DecideRequest "
-                                  "(the bytes do not parse)"));
+    // Protobuf says only that the bytes do not parse; a second reading says
+    // where (the error path only).
+    grpc::ProtoBufferReader again(bytes);
+    absl::Status why = decide_wire_check_.ExplainParseFailure(again, size);
+    if (why.ok()) {
+      why = absl::InvalidArgumentError(
+          "request: not a refund.v1.DecideRequest (the bytes do not parse)");
+    }
+    return FinishNow(context, why);
   }
   if (!request->has_request()) {
     return FinishNow(context, absl::InvalidArgumentError("request: required"));
+  }
+  {
+    // The parser kept the low 32 bits of an enum sent beyond them (2^40
+    // reads as 0): only the bytes show it. A walk over the enum fields
+    // (docs/performance.md: its cost per decision).
+    grpc::ProtoBufferReader again(bytes);
+    absl::Status enums = decide_wire_check_.FindOutOfRangeEnum(again, size);
+    if (!enums.ok()) return FinishNow(context, enums);
+  }
+  // What the log stores is what is decided on: fields this server does not
+  // know are not kept (a client could otherwise store megabytes per call).
+  // Discarding walks the message by reflection (microseconds): only when
+  // there is something to drop.
+  if (HasUnknownFields(request->request())) {
+    request->mutable_request()->DiscardUnknownFields();
   }
   const v1::RefundRequest& refund_request = request->request();
   // The snapshot keeps this bundle alive until the decision is made, even if

@@ -8,6 +8,7 @@
 #ifndef SERVER_GRPC_REFUND_SERVICE_H_
 #define SERVER_GRPC_REFUND_SERVICE_H_
 
+#include "engine/decide/wire_check.h"
 #include "grpcpp/grpcpp.h"
 #include "refund/v1/service.grpc.pb.h"
 #include "server/bundles/bundle_cache.h"
@@ -37,10 +38,16 @@ class RefundService final
                 CandidateRoot candidate_root = {});
 
   // `request` holds a serialized DecideRequest; `response` receives a
-  // serialized Decision. INVALID_ARGUMENT naming the field for a bad request
-  // (or for bytes that are not a DecideRequest); ALREADY_EXISTS when the
-  // request_id was decided for a different request; UNAVAILABLE when the
-  // decision could not be stored (no verdict is returned unrecorded).
+  // serialized Decision. INVALID_ARGUMENT naming the field for a bad request:
+  // for bytes that do not parse, the string field that is not UTF-8 or where
+  // the wire format breaks (engine/decide/wire_check.h); for an enum sent
+  // beyond 32 bits (which the parser would read as its low 32 bits), that
+  // field; then the validator's checks. Unknown fields are dropped before the
+  // request is decided and stored: the log keeps exactly the request the
+  // decision was made on, and a retry with or without them is the same body.
+  // ALREADY_EXISTS when the request_id was decided for a different request;
+  // UNAVAILABLE when the decision could not be stored (no verdict is
+  // returned unrecorded).
   grpc::ServerUnaryReactor* Decide(grpc::CallbackServerContext* context,
                                    const grpc::ByteBuffer* request,
                                    grpc::ByteBuffer* response) override;
@@ -113,6 +120,8 @@ class RefundService final
   // replay).
   BundleCache bundle_cache_;
   ActionSuggester suggester_;
+  // The schema of DecideRequest, read once, for the bytes Decide receives.
+  const WireCheck decide_wire_check_;
 };
 
 }  // namespace refund::server

@@ -6,7 +6,14 @@
 //   Decide (Evaluate + rendering the Decision message with its scripts);
 // - the same on generated bundles of 10 / 100 / 1,000 / 10,000 rules keyed
 //   on shop, platform, type and reason (tests/testing/synthetic_bundle.h),
-//   also with the requests laid out on an arena (BM_EvaluateArenaSynthetic).
+//   also with the requests laid out on an arena (BM_EvaluateArenaSynthetic);
+// - the request's own checks: validation alone (BM_ValidateRequest), the
+//   walk over the bytes' enum fields (BM_FindOutOfRangeEnum), looking for
+//   unknown fields (BM_HasUnknownFields; dropping them regardless,
+//   BM_DiscardUnknownFields, is what Decide avoids), and what the Decide
+//   handler does with the bytes before rendering (BM_ParseAndEvaluate:
+//   parse a serialized DecideRequest onto an arena, walk its enums, look for
+//   unknown fields, evaluate).
 //
 //   build/tests/bench/engine_bench --benchmark_min_time=1
 //   taskset -c 1 build/tests/bench/engine_bench --benchmark_repetitions=5
@@ -18,8 +25,13 @@
 #include <string>
 #include <vector>
 
+#include "engine/decide/request_validator.h"
+#include "engine/decide/unknown_fields.h"
+#include "engine/decide/wire_check.h"
 #include "engine/load/bundle_loader.h"
 #include "google/protobuf/arena.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "refund/v1/service.pb.h"
 #include "tests/testing/policy_requests.h"
 #include "tests/testing/synthetic_bundle.h"
 
@@ -213,6 +225,133 @@ BENCHMARK(BM_DecideSynthetic)
     ->Arg(1000)
     ->Arg(10000)
     ->Unit(benchmark::kMicrosecond);
+
+// Every policy test request in turn.
+std::vector<const v1::RefundRequest*> AllPolicyRequests() {
+  std::vector<const v1::RefundRequest*> all;
+  for (const auto& [family, requests] : Families()) {
+    for (const v1::RefundRequest& request : requests) all.push_back(&request);
+  }
+  return all;
+}
+
+// ValidateRefundRequest alone, on valid requests (the common case).
+void BM_ValidateRequest(benchmark::State& state) {
+  const std::vector<const v1::RefundRequest*> requests = AllPolicyRequests();
+  size_t next = 0;
+  for (auto _ : state) {
+    absl::Status status = ValidateRefundRequest(*requests[next]);
+    benchmark::DoNotOptimize(status);
+    next = next + 1 == requests.size() ? 0 : next + 1;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ValidateRequest)->Unit(benchmark::kMicrosecond);
+
+// The policy test requests as serialized DecideRequests.
+std::vector<std::string> SerializedDecideRequests() {
+  std::vector<std::string> serialized;
+  for (const v1::RefundRequest* request : AllPolicyRequests()) {
+    v1::DecideRequest decide;
+    *decide.mutable_request() = *request;
+    serialized.push_back(decide.SerializeAsString());
+  }
+  return serialized;
+}
+
+const WireCheck& DecideWireCheck() {
+  static const WireCheck* check =
+      new WireCheck(*v1::DecideRequest::descriptor());
+  return *check;
+}
+
+// The walk over a DecideRequest's enum fields that Decide adds to parsing.
+void BM_FindOutOfRangeEnum(benchmark::State& state) {
+  const std::vector<std::string> serialized = SerializedDecideRequests();
+  size_t next = 0;
+  for (auto _ : state) {
+    google::protobuf::io::ArrayInputStream input(
+        serialized[next].data(), static_cast<int>(serialized[next].size()));
+    absl::Status status = DecideWireCheck().FindOutOfRangeEnum(
+        input, static_cast<int>(serialized[next].size()));
+    benchmark::DoNotOptimize(status);
+    next = next + 1 == serialized.size() ? 0 : next + 1;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_FindOutOfRangeEnum)->Unit(benchmark::kMicrosecond);
+
+// DiscardUnknownFields on a parsed request without any: what Decide would pay
+// on every call if it did not ask HasUnknownFields first.
+void BM_DiscardUnknownFields(benchmark::State& state) {
+  std::vector<v1::DecideRequest> requests;
+  for (const std::string& bytes : SerializedDecideRequests()) {
+    requests.emplace_back().ParseFromString(bytes);
+  }
+  size_t next = 0;
+  for (auto _ : state) {
+    requests[next].DiscardUnknownFields();
+    benchmark::ClobberMemory();
+    next = next + 1 == requests.size() ? 0 : next + 1;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_DiscardUnknownFields)->Unit(benchmark::kMicrosecond);
+
+// What Decide pays instead: whether there is anything to discard.
+void BM_HasUnknownFields(benchmark::State& state) {
+  std::vector<v1::DecideRequest> requests;
+  for (const std::string& bytes : SerializedDecideRequests()) {
+    requests.emplace_back().ParseFromString(bytes);
+  }
+  size_t next = 0;
+  for (auto _ : state) {
+    bool unknown = HasUnknownFields(requests[next].request());
+    benchmark::DoNotOptimize(unknown);
+    next = next + 1 == requests.size() ? 0 : next + 1;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_HasUnknownFields)->Unit(benchmark::kMicrosecond);
+
+// What refund-server's Decide does before rendering: the DecideRequest's
+// bytes parsed onto a fresh arena, the walk over its enum fields, unknown
+// fields dropped, then Evaluate (which validates).
+void BM_ParseAndEvaluate(benchmark::State& state) {
+  const std::vector<std::string> serialized = SerializedDecideRequests();
+  const CompiledBundle& bundle = Shipped();
+  size_t next = 0;
+  for (auto _ : state) {
+    google::protobuf::ArenaOptions arena_options;
+    arena_options.start_block_size = 16 * 1024;
+    google::protobuf::Arena arena(arena_options);
+    auto* decide =
+        google::protobuf::Arena::CreateMessage<v1::DecideRequest>(&arena);
+    google::protobuf::io::ArrayInputStream input(
+        serialized[next].data(), static_cast<int>(serialized[next].size()));
+    if (!decide->ParseFromZeroCopyStream(&input)) {
+      state.SkipWithError("a policy request does not parse");
+      break;
+    }
+    google::protobuf::io::ArrayInputStream again(
+        serialized[next].data(), static_cast<int>(serialized[next].size()));
+    if (!DecideWireCheck()
+             .FindOutOfRangeEnum(again,
+                                 static_cast<int>(serialized[next].size()))
+             .ok()) {
+      state.SkipWithError("a policy request has an enum beyond 32 bits");
+      break;
+    }
+    if (HasUnknownFields(decide->request())) {
+      decide->mutable_request()->DiscardUnknownFields();
+    }
+    auto outcome = bundle.Evaluate(decide->request());
+    benchmark::DoNotOptimize(outcome);
+    next = next + 1 == serialized.size() ? 0 : next + 1;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ParseAndEvaluate)->Unit(benchmark::kMicrosecond);
 
 void RegisterFamilies() {
   constexpr std::pair<const char*, Work> kWork[] = {

@@ -6,22 +6,35 @@
 //
 //   valgrind --tool=callgrind
 //       --toggle-collect='refund::CompiledBundle::Evaluate*'
-//       build/tests/bench/evaluate_profile [RULES] [ROUNDS] [arena]
+//       build/tests/bench/evaluate_profile [RULES] [ROUNDS] [arena|bytes]
 //
 // RULES 0 (the default) is the shipped bundle (policies/); otherwise a
 // synthetic bundle of that many rules (tests/testing/synthetic_bundle.h,
 // built as engine_bench builds it). Instructions per decision = the
 // collected total / the printed count. With `arena`, the requests are
 // copied onto one arena first, as BM_EvaluateArenaSynthetic lays them out
-// (contiguous, whatever holes loading the bundle left in the heap).
+// (contiguous, whatever holes loading the bundle left in the heap). With
+// `bytes`, each decision starts from the serialized DecideRequest as
+// refund-server's Decide does: parse onto an arena, the walk over its enum
+// fields (WireCheck::FindOutOfRangeEnum), HasUnknownFields, Evaluate; it
+// prints how many it made that way ("from bytes"), the count to divide the
+// instructions of those steps by:
+//
+//   valgrind --tool=callgrind --toggle-collect='refund::WireCheck::Find*'
+//       build/tests/bench/evaluate_profile 0 20 bytes
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
+#include "engine/decide/unknown_fields.h"
+#include "engine/decide/wire_check.h"
 #include "engine/load/bundle_loader.h"
 #include "google/protobuf/arena.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "refund/v1/service.pb.h"
 #include "tests/testing/policy_requests.h"
 #include "tests/testing/synthetic_bundle.h"
 
@@ -30,7 +43,46 @@ namespace {
 
 constexpr int kSyntheticRequests = 256;
 
-int Run(int rules, int rounds, bool arena) {
+// Decide's steps from the request's bytes (see the file's comment).
+int RunFromBytes(const CompiledBundle& bundle,
+                 const std::vector<v1::RefundRequest>& requests, int rounds) {
+  std::vector<std::string> serialized;
+  for (const v1::RefundRequest& request : requests) {
+    v1::DecideRequest decide;
+    *decide.mutable_request() = request;
+    serialized.push_back(decide.SerializeAsString());
+  }
+  const WireCheck check(*v1::DecideRequest::descriptor());
+  long decisions = 0;
+  int matched = 0;
+  for (int round = 0; round < rounds; ++round) {
+    for (const std::string& bytes : serialized) {
+      google::protobuf::ArenaOptions options;
+      options.start_block_size = 16 * 1024;
+      google::protobuf::Arena arena(options);
+      auto* decide =
+          google::protobuf::Arena::CreateMessage<v1::DecideRequest>(&arena);
+      const int size = static_cast<int>(bytes.size());
+      google::protobuf::io::ArrayInputStream input(bytes.data(), size);
+      google::protobuf::io::ArrayInputStream again(bytes.data(), size);
+      if (!decide->ParseFromZeroCopyStream(&input) ||
+          !check.FindOutOfRangeEnum(again, size).ok()) {
+        return 1;
+      }
+      if (HasUnknownFields(decide->request())) {
+        decide->mutable_request()->DiscardUnknownFields();
+      }
+      auto outcome = bundle.Evaluate(decide->request());
+      matched += static_cast<int>(outcome->matched.size());
+      ++decisions;
+    }
+  }
+  std::printf("decisions from bytes %ld (matched entries %d)\n", decisions,
+              matched);
+  return 0;
+}
+
+int Run(int rules, int rounds, bool arena, bool bytes) {
   auto policy_requests =
       testing::ReadPolicyRequests(REFUND_POLICIES_DIR "/tests");
   if (!policy_requests.ok()) {
@@ -73,6 +125,7 @@ int Run(int rules, int rounds, bool arena) {
       }
     }
   }
+  if (bytes) return RunFromBytes(*bundle, requests, rounds);
   google::protobuf::Arena requests_arena;
   std::vector<const v1::RefundRequest*> order;
   for (const v1::RefundRequest& request : requests) {
@@ -105,5 +158,6 @@ int main(int argc, char** argv) {
   const int rules = argc > 1 ? std::atoi(argv[1]) : 0;
   const int rounds = argc > 2 ? std::atoi(argv[2]) : 20;
   const bool arena = argc > 3 && std::string_view(argv[3]) == "arena";
-  return refund::Run(rules, rounds, arena);
+  const bool bytes = argc > 3 && std::string_view(argv[3]) == "bytes";
+  return refund::Run(rules, rounds, arena, bytes);
 }

@@ -1,8 +1,12 @@
 // End-to-end Decide: verdicts, stamps, idempotency, refused input (by field,
-// by size, bytes that do not parse), and concurrent clients each stored once.
+// by size, bytes that do not parse, strings that are not UTF-8, enums beyond
+// 32 bits), unknown fields never stored, and concurrent clients each stored
+// once.
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <filesystem>
 #include <set>
 #include <string>
 #include <thread>
@@ -13,6 +17,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/stubs/logging.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -25,6 +30,58 @@ namespace refund::e2e {
 namespace {
 
 using ::testing::HasSubstr;
+
+// Decide called with `bytes` as they are (a GenericStub): for what the
+// generated stub cannot send.
+grpc::Status CallRaw(const std::shared_ptr<grpc::Channel>& channel,
+                     const std::string& bytes, v1::Decision* decision) {
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(30));
+  grpc::Slice slice(bytes);
+  grpc::ByteBuffer request(&slice, 1);
+  grpc::ByteBuffer response;
+  grpc::Status status;
+  absl::Notification done;
+  stub.UnaryCall(&context, "/refund.v1.RefundDecisionService/Decide",
+                 grpc::StubOptions(), &request, &response, [&](grpc::Status s) {
+                   status = std::move(s);
+                   done.Notify();
+                 });
+  done.WaitForNotification();
+  if (status.ok()) {
+    std::vector<grpc::Slice> slices;
+    std::string out;
+    if (response.Dump(&slices).ok()) {
+      for (const grpc::Slice& s : slices) {
+        out.append(reinterpret_cast<const char*>(s.begin()), s.size());
+      }
+    }
+    if (!decision->ParseFromString(out)) {
+      return grpc::Status(grpc::StatusCode::INTERNAL, "unparsable decision");
+    }
+  }
+  return status;
+}
+
+// Protobuf wire format by hand: a varint, a varint field, a length-delimited
+// field.
+std::string Varint(uint64_t value) {
+  std::string out;
+  for (; value >= 0x80; value >>= 7) {
+    out.push_back(static_cast<char>(value | 0x80));
+  }
+  out.push_back(static_cast<char>(value));
+  return out;
+}
+std::string VarintField(int number, uint64_t value) {
+  return Varint(static_cast<uint64_t>(number) << 3) + Varint(value);
+}
+std::string LengthField(int number, const std::string& bytes) {
+  return Varint(static_cast<uint64_t>(number) << 3 | 2) + Varint(bytes.size()) +
+         bytes;
+}
 
 bool IsLowerHex(const std::string& text, size_t length) {
   if (text.size() != length) return false;
@@ -129,29 +186,106 @@ TEST_F(SmallBundleTest, BytesThatAreNotADecideRequestAreInvalidArgument) {
   // Decide reads its request bytes itself (a raw method): what protobuf
   // cannot parse (here a field 1 whose length runs past the end) is the
   // client's error, named as such, and nothing is stored.
-  grpc::GenericStub stub(server_->channel());
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::seconds(30));
-  const std::string garbage("\x0a\x7f\x0a\x03", 4);
-  grpc::Slice slice(garbage);
-  grpc::ByteBuffer request(&slice, 1);
-  grpc::ByteBuffer response;
-  grpc::Status status;
-  absl::Notification done;
-  stub.UnaryCall(&context, "/refund.v1.RefundDecisionService/Decide",
-                 grpc::StubOptions(), &request, &response, [&](grpc::Status s) {
-                   status = std::move(s);
-                   done.Notify();
-                 });
-  done.WaitForNotification();
+  v1::Decision ignored;
+  const grpc::Status status =
+      CallRaw(server_->channel(), std::string("\x0a\x7f\x0a\x03", 4), &ignored);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(),
-              HasSubstr("not a refund.v1.DecideRequest"));
+              HasSubstr("not a refund.v1.DecideRequest (field 1 (request): "
+                        "length 127 runs past the end)"));
 
   // The server goes on deciding.
   EXPECT_EQ(DecideOk(SevenDayReturn("r-after-garbage")).verdict(),
             v1::VERDICT_APPROVE);
+}
+
+// Issue 20, finding 8: a string that is not UTF-8 made the whole request
+// "bytes that do not parse"; the answer names the field.
+TEST_F(SmallBundleTest, InvalidUtf8IsNamedByItsField) {
+  v1::RefundRequest request = SevenDayReturn("r-utf8");
+  for (int i = 0; i < 3; ++i) {
+    v1::LineItem* item = request.mutable_order()->add_items();
+    item->set_sku("SKU-EXTRA");
+    item->set_title("fine");
+    item->set_quantity(1);
+  }
+  request.mutable_order()->mutable_items(3)->set_title("mug \xc3\x28");
+  std::string bytes;
+  {
+    google::protobuf::LogSilencer quiet;  // the client's serializer logs it
+    bytes = Decide(request).SerializeAsString();
+  }
+  v1::Decision ignored;
+  EXPECT_THAT(CallRaw(server_->channel(), bytes, &ignored),
+              GrpcStatusIs(grpc::StatusCode::INVALID_ARGUMENT,
+                           "request.order.items[3].title: not valid UTF-8"));
+}
+
+// An enum sent as 2^40 was read as its low 32 bits (0) and accepted.
+TEST_F(SmallBundleTest, EnumsBeyondThirtyTwoBitsAreRefused) {
+  struct Case {
+    std::string name;
+    std::string extra;  // fields appended to the RefundRequest
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"Platform", VarintField(4, uint64_t{1} << 40),
+       "request.platform: unknown enum value 1099511627776 (does not fit in 32 "
+       "bits)"},
+      // 2^32 + 1 would read as 1, a valid value.
+      {"Reason", VarintField(6, (uint64_t{1} << 32) + 1),
+       "request.reason: unknown enum value 4294967297 (does not fit in 32 "
+       "bits)"},
+      // 0 is a valid damage cause: only the bytes show what was sent.
+      {"DamageCause", LengthField(10, VarintField(5, uint64_t{1} << 40)),
+       "request.inspection.damage_cause: unknown enum value 1099511627776 "
+       "(does not fit in 32 bits)"},
+      {"PackedEvidence", LengthField(12, Varint(1) + Varint(uint64_t{1} << 40)),
+       "request.evidence[1]: unknown enum value 1099511627776 (does not fit "
+       "in 32 bits)"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const std::string bytes = LengthField(
+        1, SevenDayReturn("r-enum-" + c.name).SerializeAsString() + c.extra);
+    v1::Decision ignored;
+    EXPECT_THAT(CallRaw(server_->channel(), bytes, &ignored),
+                GrpcStatusIs(grpc::StatusCode::INVALID_ARGUMENT, c.message));
+  }
+  // The same request without the extra field is decided (nothing of the
+  // refused calls was stored under its request_id).
+  EXPECT_EQ(DecideOk(SevenDayReturn("r-enum-Platform")).verdict(),
+            v1::VERDICT_APPROVE);
+}
+
+// A field the server does not know is dropped before the request is decided
+// and stored: 3.5 MB of it cost 4 MB of log per call.
+TEST_F(SmallBundleTest, UnknownFieldsAreNotStored) {
+  const v1::RefundRequest request = SevenDayReturn("r-unknown-field");
+  const std::string padding(3'500'000, 'u');
+  const std::string with_unknown =
+      LengthField(1, request.SerializeAsString() + LengthField(99, padding));
+  v1::Decision first;
+  ASSERT_TRUE(CallRaw(server_->channel(), with_unknown, &first).ok());
+  EXPECT_EQ(first.verdict(), v1::VERDICT_APPROVE);
+
+  // Stored without it: the same request without the field is the same body
+  // (the stored decision, not ALREADY_EXISTS), and so is a resend with it.
+  v1::Decision without;
+  ASSERT_TRUE(Call(Decide(request), &without).ok());
+  EXPECT_EQ(without.decision_id(), first.decision_id());
+  v1::Decision again;
+  ASSERT_TRUE(CallRaw(server_->channel(), with_unknown, &again).ok());
+  EXPECT_EQ(again.decision_id(), first.decision_id());
+
+  // Nothing of the 3.5 MB reached the log's files.
+  StopServer();
+  std::uintmax_t log_bytes = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(db_path().parent_path())) {
+    if (entry.is_regular_file()) log_bytes += entry.file_size();
+  }
+  EXPECT_LT(log_bytes, 1'000'000u);
 }
 
 TEST_F(ShippedPoliciesTest, ConcurrentDecidesAreAllStoredOnce) {

@@ -211,7 +211,9 @@ namespace {
 TEST(RefundctlJsonTest, ZeroAmountIsPrinted) {
   testing::TempDir dir;
   dir.Write("request.json", R"({"request_id": "r0", "refund_id": "rf0",
-    "shop_id": "s1", "requested_at": "2026-05-03T10:00:00+08:00"})");
+    "shop_id": "s1", "platform": "PLATFORM_DOUYIN",
+    "type": "REQUEST_TYPE_REFUND_ONLY", "reason": "REASON_OTHER",
+    "requested_at": "2026-05-03T10:00:00+08:00"})");
   std::ostringstream out, err;
   EXPECT_EQ(RunRefundctl({"decide", "--policies=" REFUND_POLICIES_DIR,
                           dir.path() + "/request.json"},
