@@ -53,8 +53,7 @@ absl::StatusOr<std::unique_ptr<const CompiledBundle>> LoadBundle(
     std::vector<PolicyIssue>* issues = nullptr);
 absl::StatusOr<std::unique_ptr<const CompiledBundle>> LoadBundle(
     const std::vector<BundleSourceFile>& files,
-    std::vector<PolicyIssue>* issues = nullptr,
-    const LoadOptions& options = LoadOptions());
+    std::vector<PolicyIssue>* issues = nullptr);
 
 // Reads every `*.textproto` under the operator's `directory` (recursively,
 // skipping `tests/` folders, engine/load/bundle_directory.h), sorted by

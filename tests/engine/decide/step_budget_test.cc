@@ -36,12 +36,14 @@ std::unique_ptr<const CompiledBundle> Bundle(const LoadOptions& options) {
   return bundle.ok() ? *std::move(bundle) : nullptr;
 }
 
-// SevenDayReturn with 30 line items: the condition charges 30 * 5 + 30 * 30
-// * 5 = 4,650 steps.
+// SevenDayReturn with 30 line items (all paid for): the condition charges
+// 30 * 5 + 30 * 30 * 5 = 4,650 steps.
 v1::RefundRequest ThirtyLines() {
   v1::RefundRequest request = testing::SevenDayReturn();
   const v1::LineItem first = request.order().items(0);
   for (int i = 1; i < 30; ++i) *request.mutable_order()->add_items() = first;
+  v1::Money* paid = request.mutable_order()->mutable_paid_amount();
+  paid->set_minor_units(paid->minor_units() * 30);
   return request;
 }
 
