@@ -49,10 +49,14 @@ void AuditSlot::Release() {
 }
 
 AuditCallPool::AuditCallPool(AuditCallLimits limits) : limits_(limits) {
-  const int threads = std::max(1, limits_.threads);
-  workers_.reserve(threads);
-  for (int i = 0; i < threads; ++i) {
-    workers_.emplace_back([this] {
+  absl::MutexLock lock(&mu_);
+  StartWorkers(std::max(1, limits_.threads), &steps_);
+  StartWorkers(std::max(0, limits_.max_verifies), &verifies_);
+}
+
+void AuditCallPool::StartWorkers(int count, Queue* queue) {
+  for (int i = 0; i < count; ++i) {
+    workers_.emplace_back([this, queue] {
       pthread_setname_np(pthread_self(), "audit-calls");
       // Linux applies a nice value to the one thread named by its tid. Not
       // being able to lower our own priority changes nothing that matters.
@@ -61,7 +65,7 @@ AuditCallPool::AuditCallPool(AuditCallLimits limits) : limits_(limits) {
         (void)setpriority(PRIO_PROCESS, tid,
                           getpriority(PRIO_PROCESS, tid) + limits_.nice);
       }
-      Work();
+      Work(queue);
     });
   }
 }
@@ -108,20 +112,24 @@ int AuditCallPool::Admitted(AuditCallKind kind) const {
   return admitted_[Index(kind)];
 }
 
-void AuditCallPool::Run(absl::AnyInvocable<void()> task) {
+void AuditCallPool::Run(AuditCallKind kind, absl::AnyInvocable<void()> task) {
   absl::MutexLock lock(&mu_);
-  tasks_.push_back(std::move(task));
+  Queue& queue = kind == AuditCallKind::kVerify ? verifies_ : steps_;
+  queue.tasks.push_back(std::move(task));
 }
 
-void AuditCallPool::Work() {
+void AuditCallPool::Work(Queue* queue) {
   for (;;) {
     absl::AnyInvocable<void()> task;
     {
       absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(this, &AuditCallPool::HasWork));
-      if (tasks_.empty()) return;  // stopping, nothing left
-      task = std::move(tasks_.front());
-      tasks_.pop_front();
+      auto has_work = [this, queue]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return stopping_ || !queue->tasks.empty();
+      };
+      mu_.Await(absl::Condition(&has_work));
+      if (queue->tasks.empty()) return;  // stopping, nothing left
+      task = std::move(queue->tasks.front());
+      queue->tasks.pop_front();
     }
     task();
   }

@@ -21,7 +21,9 @@ namespace refund::server {
 enum class AuditCallKind { kReplay, kVerify, kValidate };
 
 struct AuditCallLimits {
-  // Worker threads.
+  // Worker threads for Replay steps and validations. Each admitted verify
+  // has a thread of its own besides (max_verifies of them): a verify scans
+  // the whole log in one go, and must not keep replays waiting.
   int threads = 2;
   // Added to the workers' nice value (setpriority on each thread), so that
   // under load the scheduler prefers the threads serving Decide. 0: none.
@@ -71,9 +73,10 @@ class AuditCallPool {
   // ("too many concurrent replays (16); try again later").
   absl::StatusOr<AuditSlot> Admit(AuditCallKind kind);
 
-  // Runs `task` on a worker, in the order given. A task must not block on
-  // another task.
-  void Run(absl::AnyInvocable<void()> task);
+  // Runs `task`, the work of an admitted call of `kind`, on a worker: a
+  // verify on the verify workers, the others on the step workers, each in
+  // the order given. A task must not block on another task.
+  void Run(AuditCallKind kind, absl::AnyInvocable<void()> task);
 
   // Calls of `kind` admitted now (for tests).
   int Admitted(AuditCallKind kind) const;
@@ -82,15 +85,18 @@ class AuditCallPool {
   friend class AuditSlot;
   void Release(AuditCallKind kind);
   int Limit(AuditCallKind kind) const;
-  void Work();
-  bool HasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return stopping_ || !tasks_.empty();
-  }
+  // One queue and the workers that serve it.
+  struct Queue {
+    std::deque<absl::AnyInvocable<void()>> tasks;
+  };
+  void StartWorkers(int count, Queue* queue);
+  void Work(Queue* queue);
 
   const AuditCallLimits limits_;
   mutable absl::Mutex mu_;
   int admitted_[3] ABSL_GUARDED_BY(mu_) = {0, 0, 0};
-  std::deque<absl::AnyInvocable<void()>> tasks_ ABSL_GUARDED_BY(mu_);
+  Queue steps_ ABSL_GUARDED_BY(mu_);
+  Queue verifies_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::thread> workers_;
 };

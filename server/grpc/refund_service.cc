@@ -263,6 +263,7 @@ grpc::ServerUnaryReactor* RefundService::ValidatePolicyBundle(
   if (!slot.ok()) return FinishNow(context, slot.status());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   audit_pool_.Run(
+      AuditCallKind::kValidate,
       [this, reactor, &candidate, response, slot = *std::move(slot)]() mutable {
         const absl::Status status =
             ValidateCandidate(candidate, candidate_root_, *response);
@@ -310,12 +311,13 @@ grpc::ServerUnaryReactor* RefundService::VerifyDecisionLog(
   absl::StatusOr<AuditSlot> slot = audit_pool_.Admit(AuditCallKind::kVerify);
   if (!slot.ok()) return FinishNow(context, slot.status());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  audit_pool_.Run([this, context, reactor, request, response,
-                   slot = *std::move(slot)]() mutable {
-    const absl::Status status = Verify(log_, *request, *context, *response);
-    slot.Release();
-    reactor->Finish(ToGrpcStatus(status));
-  });
+  audit_pool_.Run(
+      AuditCallKind::kVerify, [this, context, reactor, request, response,
+                               slot = *std::move(slot)]() mutable {
+        const absl::Status status = Verify(log_, *request, *context, *response);
+        slot.Release();
+        reactor->Finish(ToGrpcStatus(status));
+      });
   return reactor;
 }
 

@@ -26,8 +26,9 @@ grpc::ServerWriteReactor<v1::ReplayResult>* ReplayReactor::Refuse(
 ReplayReactor::ReplayReactor(AuditCallPool& pool, AuditSlot slot,
                              MakeReplayer make)
     : pool_(pool), slot_(std::move(slot)) {
-  pool_.Run(
-      [this, make = std::move(make)]() mutable { Start(std::move(make)); });
+  pool_.Run(AuditCallKind::kReplay, [this, make = std::move(make)]() mutable {
+    Start(std::move(make));
+  });
 }
 
 void ReplayReactor::Start(MakeReplayer make) {
@@ -62,7 +63,7 @@ void ReplayReactor::OnWriteDone(bool ok) {
                       "replay: the stream is broken"));
     return;
   }
-  pool_.Run([this] { WriteNext(); });
+  pool_.Run(AuditCallKind::kReplay, [this] { WriteNext(); });
 }
 
 void ReplayReactor::Done(const grpc::Status& status) {

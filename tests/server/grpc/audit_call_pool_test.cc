@@ -82,7 +82,7 @@ TEST(AuditCallPoolTest, RunsTasksOnItsOwnThreadsAtALowerPriority) {
   std::atomic<long> worker_tid{0};
   std::atomic<int> worker_nice{0};
   absl::Notification done;
-  pool.Run([&] {
+  pool.Run(AuditCallKind::kReplay, [&] {
     const auto tid = static_cast<id_t>(syscall(SYS_gettid));
     worker_tid = static_cast<long>(tid);
     worker_nice = getpriority(PRIO_PROCESS, tid);
@@ -98,17 +98,45 @@ TEST(AuditCallPoolTest, ALongTaskDoesNotHoldUpTheOtherWorker) {
   AuditCallPool pool(Limits());
   absl::Notification release_long;
   absl::Notification short_done;
-  pool.Run([&] { release_long.WaitForNotification(); });
-  pool.Run([&] { short_done.Notify(); });
+  pool.Run(AuditCallKind::kReplay, [&] { release_long.WaitForNotification(); });
+  pool.Run(AuditCallKind::kReplay, [&] { short_done.Notify(); });
   short_done.WaitForNotification();  // would hang with one worker
   release_long.Notify();
+}
+
+// A verify scans the whole log in one task: it runs on a verify worker, so
+// replay steps and validations go on beside it, even with one step worker.
+TEST(AuditCallPoolTest, VerifiesDoNotHoldUpReplaySteps) {
+  AuditCallLimits limits = Limits();
+  limits.threads = 1;
+  limits.max_verifies = 2;
+  AuditCallPool pool(limits);
+  absl::Notification release_verifies;
+  absl::Notification verifies_running[2];
+  for (absl::Notification& running : verifies_running) {
+    pool.Run(AuditCallKind::kVerify, [&] {
+      running.Notify();
+      release_verifies.WaitForNotification();
+    });
+  }
+  for (absl::Notification& running : verifies_running) {
+    running.WaitForNotification();  // both verifies hold a thread
+  }
+  absl::Notification step_done;
+  pool.Run(AuditCallKind::kReplay, [&] { step_done.Notify(); });
+  step_done.WaitForNotification();  // would hang behind the verifies
+  release_verifies.Notify();
 }
 
 TEST(AuditCallPoolTest, RunsEveryQueuedTaskBeforeItIsDestroyed) {
   std::atomic<int> ran{0};
   {
     AuditCallPool pool(Limits());
-    for (int i = 0; i < 100; ++i) pool.Run([&] { ++ran; });
+    // Both queues: the step workers' and the verify workers'.
+    for (int i = 0; i < 100; ++i) {
+      pool.Run(i % 3 == 0 ? AuditCallKind::kVerify : AuditCallKind::kReplay,
+               [&] { ++ran; });
+    }
   }
   EXPECT_EQ(ran.load(), 100);
 }
