@@ -2,6 +2,7 @@
 // ReloadPolicies and the SIGHUP reload.
 #include <signal.h>
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 
@@ -65,6 +66,64 @@ TEST_F(SmallBundleTest, ValidatePolicyBundleReportsIssuesAndNeverActivates) {
   EXPECT_EQ(response.version(), server_->version());
   EXPECT_EQ(response.rule_count(), 2);
   EXPECT_EQ(ActiveBundle().version(), server_->version());
+}
+
+// Issue 20, finding 1: a candidate whose one rule nests exists() five deep
+// over the line items (hours of CPU on one 500-line request) is refused when
+// it is compiled, with the rule's place and its estimate, by
+// ValidatePolicyBundle and by a candidate Replay alike; the server goes on.
+TEST_F(SmallBundleTest, CandidateWhoseCostHasNoBoundIsRefusedWithItsEstimate) {
+  std::string condition = "x5.is_gift";
+  for (int i = 5; i >= 1; --i) {
+    condition = "request.order.items.exists(x" + std::to_string(i) + ", " +
+                condition + ")";
+  }
+  v1::PolicyBundleSource candidate;
+  v1::SourceFile* bundle = candidate.add_files();
+  bundle->set_path("bundle.textproto");
+  bundle->set_content(kBundleFile);
+  v1::SourceFile* rules = candidate.add_files();
+  rules->set_path("rules/hostile.textproto");
+  rules->set_content(
+      "rules {\n"
+      "  id: \"hostile.deep\"\n"
+      "  description: \"five nested loops over the items\"\n"
+      "  priority: 1\n"
+      "  when: \"" +
+      condition +
+      "\"\n"
+      "  verdict: VERDICT_APPROVE\n"
+      "}\n");
+  {
+    v1::ValidatePolicyBundleRequest request;
+    *request.mutable_candidate() = candidate;
+    grpc::ClientContext context;
+    v1::ValidatePolicyBundleResponse response;
+    ASSERT_TRUE(stub_->ValidatePolicyBundle(&context, request, &response).ok());
+    EXPECT_FALSE(response.valid());
+    EXPECT_THAT(response.issues(),
+                Contains(AllOf(
+                    Property(&v1::PolicyIssue::file, "rules/hostile.textproto"),
+                    Property(&v1::PolicyIssue::line, 5),
+                    Property(&v1::PolicyIssue::message,
+                             HasSubstr("condition costs up to")))));
+  }
+  DecideOk(SevenDayReturn("before-the-replay"));
+  {
+    v1::ReplayRequest request;
+    request.set_mode(v1::REPLAY_MODE_CANDIDATE);
+    *request.mutable_candidate() = candidate;
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(60));
+    auto reader = stub_->Replay(&context, request);
+    v1::ReplayResult result;
+    EXPECT_FALSE(reader->Read(&result));
+    const grpc::Status status = reader->Finish();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(status.error_message(), HasSubstr("condition costs up to"));
+  }
+  DecideOk(SevenDayReturn("after-the-replay"));
 }
 
 // Started without --candidate_root, the server reads no client's directory,
