@@ -43,8 +43,9 @@ namespace refund::server {
 //   its sync, after its bytes were written, may be found again, whole and
 //   chained, as if it had committed (the disk may keep what the failed sync
 //   was for, or another sync of the file made it durable, and the next
-//   commit had not yet overwritten it); an identical retry then gets it. A client must retry an UNAVAILABLE with the same request, as
-//   after any unanswered call.
+//   commit had not yet overwritten it); an identical retry then gets it. A
+//   client must retry an UNAVAILABLE with the same request, as after any
+//   unanswered call.
 // Only OK and UNAVAILABLE outcomes depend on the store; a refusal leaves
 // the log as it was and the other entries of the same batch unaffected.
 // It runs on a thread of the log (never the caller's), only after the

@@ -30,8 +30,7 @@ constexpr char kRules[] = R"pb(
 )pb";
 
 std::unique_ptr<const CompiledBundle> Bundle(const LoadOptions& options) {
-  auto bundle =
-      LoadBundle(testing::TestBundleWithRules(kRules), options);
+  auto bundle = LoadBundle(testing::TestBundleWithRules(kRules), options);
   EXPECT_TRUE(bundle.ok()) << bundle.status();
   return bundle.ok() ? *std::move(bundle) : nullptr;
 }
