@@ -104,6 +104,30 @@ absl::Status Verify(DecisionLog& log,
   return absl::OkStatus();
 }
 
+// Parses `bytes` into `message`, `check` reading them against the same
+// schema. Protobuf says only that bytes do not parse; a second reading says
+// where (on the error path only), else `unparsable`. The parser also keeps
+// the low 32 bits of an enum sent beyond them (2^40 reads as 0): only the
+// bytes show it, so a walk over the enum fields follows every parse
+// (docs/performance.md: its cost per decision).
+absl::Status ParseRequestBytes(const WireCheck& check,
+                               const grpc::ByteBuffer& bytes,
+                               absl::string_view unparsable,
+                               google::protobuf::Message& message) {
+  // The readers only read; they take a non-const pointer for their API's
+  // sake. gRPC refuses messages above 4 MiB, so the size fits in an int.
+  auto* readable = const_cast<grpc::ByteBuffer*>(&bytes);
+  const int size = static_cast<int>(bytes.Length());
+  grpc::ProtoBufferReader reader(readable);
+  if (!message.ParseFromZeroCopyStream(&reader)) {
+    grpc::ProtoBufferReader again(readable);
+    absl::Status why = check.ExplainParseFailure(again, size);
+    return why.ok() ? absl::InvalidArgumentError(unparsable) : why;
+  }
+  grpc::ProtoBufferReader again(readable);
+  return check.FindOutOfRangeEnum(again, size);
+}
+
 absl::Status NoBundle() {
   return absl::UnavailableError("no policy bundle is loaded");
 }
@@ -121,7 +145,8 @@ RefundService::RefundService(const BundleHolder& bundles,
       candidate_root_(std::move(candidate_root)),
       bundle_cache_(log),
       suggester_(bundles, log, bundle_cache_),
-      decide_wire_check_(*v1::DecideRequest::descriptor()) {}
+      decide_wire_check_(*v1::DecideRequest::descriptor()),
+      suggest_wire_check_(*v1::SuggestActionsRequest::descriptor()) {}
 
 grpc::ServerUnaryReactor* RefundService::Decide(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes,
@@ -133,32 +158,15 @@ grpc::ServerUnaryReactor* RefundService::Decide(
   google::protobuf::Arena arena(arena_options);
   auto* request =
       google::protobuf::Arena::CreateMessage<v1::DecideRequest>(&arena);
-  // The readers only read; they take a non-const pointer for their API's
-  // sake. gRPC refuses messages above 4 MiB, so the size fits in an int.
-  auto* bytes = const_cast<grpc::ByteBuffer*>(request_bytes);
-  const int size = static_cast<int>(request_bytes->Length());
-  grpc::ProtoBufferReader reader(bytes);
-  if (!request->ParseFromZeroCopyStream(&reader)) {
-    // Protobuf says only that the bytes do not parse; a second reading says
-    // where (the error path only).
-    grpc::ProtoBufferReader again(bytes);
-    absl::Status why = decide_wire_check_.ExplainParseFailure(again, size);
-    if (why.ok()) {
-      why = absl::InvalidArgumentError(
-          "request: not a refund.v1.DecideRequest (the bytes do not parse)");
-    }
-    return FinishNow(context, why);
+  if (absl::Status parsed = ParseRequestBytes(
+          decide_wire_check_, *request_bytes,
+          "request: not a refund.v1.DecideRequest (the bytes do not parse)",
+          *request);
+      !parsed.ok()) {
+    return FinishNow(context, parsed);
   }
   if (!request->has_request()) {
     return FinishNow(context, absl::InvalidArgumentError("request: required"));
-  }
-  {
-    // The parser kept the low 32 bits of an enum sent beyond them (2^40
-    // reads as 0): only the bytes show it. A walk over the enum fields
-    // (docs/performance.md: its cost per decision).
-    grpc::ProtoBufferReader again(bytes);
-    absl::Status enums = decide_wire_check_.FindOutOfRangeEnum(again, size);
-    if (!enums.ok()) return FinishNow(context, enums);
   }
   // What the log stores is what is decided on: fields this server does not
   // know are not kept (a client could otherwise store megabytes per call).
@@ -202,12 +210,20 @@ grpc::ServerUnaryReactor* RefundService::Decide(
 }
 
 grpc::ServerUnaryReactor* RefundService::SuggestActions(
-    grpc::CallbackServerContext* context,
-    const v1::SuggestActionsRequest* request,
-    v1::SuggestActionsResponse* response) {
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes,
+    grpc::ByteBuffer* response) {
+  v1::SuggestActionsRequest request;
+  if (absl::Status parsed = ParseRequestBytes(
+          suggest_wire_check_, *request_bytes,
+          "not a refund.v1.SuggestActionsRequest (the bytes do not parse)",
+          request);
+      !parsed.ok()) {
+    return FinishNow(context, parsed);
+  }
   absl::StatusOr<v1::SuggestActionsResponse> suggestion =
-      suggester_.Suggest(*request);
-  if (suggestion.ok()) *response = *std::move(suggestion);
+      suggester_.Suggest(request);
+  if (suggestion.ok())
+    *response = ByteBufferOf(suggestion->SerializeAsString());
   return FinishNow(context, suggestion.status());
 }
 

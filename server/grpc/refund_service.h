@@ -27,7 +27,8 @@ namespace refund::server {
 // serialized once (for the log and the wire alike).
 class RefundService final
     : public v1::RefundDecisionService::WithRawCallbackMethod_Decide<
-          v1::RefundDecisionService::CallbackService> {
+          v1::RefundDecisionService::WithRawCallbackMethod_SuggestActions<
+              v1::RefundDecisionService::CallbackService>> {
  public:
   // Replay, VerifyDecisionLog and ValidatePolicyBundle run on `audit_pool`,
   // one slot each (RESOURCE_EXHAUSTED when their kind is at its limit).
@@ -53,11 +54,12 @@ class RefundService final
                                    grpc::ByteBuffer* response) override;
 
   // Suggested actions for a stored decision or, as a dry run that stores
-  // nothing, for an inline request (ActionSuggester::Suggest).
-  grpc::ServerUnaryReactor* SuggestActions(
-      grpc::CallbackServerContext* context,
-      const v1::SuggestActionsRequest* request,
-      v1::SuggestActionsResponse* response) override;
+  // nothing, for an inline request (ActionSuggester::Suggest). A raw method
+  // too: bytes that do not parse, or enums beyond 32 bits, get
+  // INVALID_ARGUMENT naming the field, as for Decide.
+  grpc::ServerUnaryReactor* SuggestActions(grpc::CallbackServerContext* context,
+                                           const grpc::ByteBuffer* request,
+                                           grpc::ByteBuffer* response) override;
 
   // INVALID_ARGUMENT for an empty id, NOT_FOUND for an unknown one.
   grpc::ServerUnaryReactor* GetDecision(grpc::CallbackServerContext* context,
@@ -122,6 +124,7 @@ class RefundService final
   ActionSuggester suggester_;
   // The schema of DecideRequest, read once, for the bytes Decide receives.
   const WireCheck decide_wire_check_;
+  const WireCheck suggest_wire_check_;
 };
 
 }  // namespace refund::server

@@ -31,36 +31,15 @@ namespace {
 
 using ::testing::HasSubstr;
 
-// Decide called with `bytes` as they are (a GenericStub): for what the
-// generated stub cannot send.
+// Decide called with `bytes` as they are: for what the generated stub cannot
+// send.
 grpc::Status CallRaw(const std::shared_ptr<grpc::Channel>& channel,
                      const std::string& bytes, v1::Decision* decision) {
-  grpc::GenericStub stub(channel);
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::seconds(30));
-  grpc::Slice slice(bytes);
-  grpc::ByteBuffer request(&slice, 1);
-  grpc::ByteBuffer response;
-  grpc::Status status;
-  absl::Notification done;
-  stub.UnaryCall(&context, "/refund.v1.RefundDecisionService/Decide",
-                 grpc::StubOptions(), &request, &response, [&](grpc::Status s) {
-                   status = std::move(s);
-                   done.Notify();
-                 });
-  done.WaitForNotification();
-  if (status.ok()) {
-    std::vector<grpc::Slice> slices;
-    std::string out;
-    if (response.Dump(&slices).ok()) {
-      for (const grpc::Slice& s : slices) {
-        out.append(reinterpret_cast<const char*>(s.begin()), s.size());
-      }
-    }
-    if (!decision->ParseFromString(out)) {
-      return grpc::Status(grpc::StatusCode::INTERNAL, "unparsable decision");
-    }
+  std::string out;
+  grpc::Status status = CallWithBytes(
+      channel, "/refund.v1.RefundDecisionService/Decide", bytes, &out);
+  if (status.ok() && !decision->ParseFromString(out)) {
+    return grpc::Status(grpc::StatusCode::INTERNAL, "unparsable decision");
   }
   return status;
 }

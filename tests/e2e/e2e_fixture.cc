@@ -4,7 +4,10 @@
 
 #include <chrono>
 #include <utility>
+#include <vector>
 
+#include "absl/synchronization/notification.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "tests/e2e/e2e_requests.h"
 #include "tests/e2e/small_bundle.h"
 
@@ -14,6 +17,34 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> StartRefundServer(
     const std::string& policies_dir, const std::string& db,
     const ServerProcessOptions& options) {
   return ServerProcess::Start(REFUND_SERVER_BINARY, policies_dir, db, options);
+}
+
+grpc::Status CallWithBytes(const std::shared_ptr<grpc::Channel>& channel,
+                           const std::string& method, const std::string& bytes,
+                           std::string* response) {
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(30));
+  grpc::Slice slice(bytes);
+  grpc::ByteBuffer request(&slice, 1);
+  grpc::ByteBuffer reply;
+  grpc::Status status;
+  absl::Notification done;
+  stub.UnaryCall(&context, method, grpc::StubOptions(), &request, &reply,
+                 [&](grpc::Status s) {
+                   status = std::move(s);
+                   done.Notify();
+                 });
+  done.WaitForNotification();
+  response->clear();
+  std::vector<grpc::Slice> slices;
+  if (status.ok() && reply.Dump(&slices).ok()) {
+    for (const grpc::Slice& s : slices) {
+      response->append(reinterpret_cast<const char*>(s.begin()), s.size());
+    }
+  }
+  return status;
 }
 
 bool HasAction(const v1::Decision& decision, const std::string& code) {

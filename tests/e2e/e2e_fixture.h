@@ -25,6 +25,13 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> StartRefundServer(
     const std::string& policies_dir, const std::string& db,
     const ServerProcessOptions& options = {});
 
+// Calls `method` ("/refund.v1.RefundDecisionService/Decide") with `bytes`
+// as they are (a GenericStub, 30-second deadline): for what the generated
+// stub cannot send. When OK, the response's bytes into `response`.
+grpc::Status CallWithBytes(const std::shared_ptr<grpc::Channel>& channel,
+                           const std::string& method, const std::string& bytes,
+                           std::string* response);
+
 // Whether `decision` suggests the action `code`.
 bool HasAction(const v1::Decision& decision, const std::string& code);
 

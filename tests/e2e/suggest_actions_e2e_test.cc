@@ -7,6 +7,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/stubs/logging.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "refund/v1/service.grpc.pb.h"
@@ -273,6 +274,54 @@ TEST_F(SuggestActionsTest, BadRequestsAreRefusedNamingTheField) {
   EXPECT_THAT(Suggest(invalid, &response),
               GrpcStatusIs(grpc::StatusCode::INVALID_ARGUMENT,
                            HasSubstr("request.shop_id")));
+}
+
+// Issue 20, finding 8, for the dry run's inline request: bytes that are not
+// UTF-8 are named by their field (gRPC's own parser answered INTERNAL with
+// no message), and an enum sent beyond 32 bits is refused (it was read as its
+// low 32 bits).
+TEST_F(SuggestActionsTest, BadBytesInTheInlineRequestAreNamedByTheirField) {
+  const std::string method = "/refund.v1.RefundDecisionService/SuggestActions";
+  v1::SuggestActionsRequest request;
+  *request.mutable_request() = SevenDayReturn("sa-bad-bytes");
+  request.mutable_request()->mutable_order()->mutable_items(0)->set_title(
+      "mug \xc3\x28");
+  std::string bytes;
+  {
+    google::protobuf::LogSilencer quiet;  // the client's serializer logs it
+    bytes = request.SerializeAsString();
+  }
+  std::string answer;
+  EXPECT_THAT(CallWithBytes(server_->channel(), method, bytes, &answer),
+              GrpcStatusIs(grpc::StatusCode::INVALID_ARGUMENT,
+                           "request.order.items[0].title: not valid UTF-8"));
+
+  // SuggestActionsRequest.request (2) { RefundRequest.platform (4): 2^40 }.
+  request.mutable_request()->mutable_order()->mutable_items(0)->set_title(
+      "mug");
+  auto varint = [](uint64_t value) {
+    std::string out;
+    for (; value >= 0x80; value >>= 7) {
+      out.push_back(static_cast<char>(value | 0x80));
+    }
+    out.push_back(static_cast<char>(value));
+    return out;
+  };
+  const std::string refund = request.request().SerializeAsString() + "\x20" +
+                             varint(uint64_t{1} << 40);
+  const std::string outer = "\x12" + varint(refund.size()) + refund;
+  EXPECT_THAT(CallWithBytes(server_->channel(), method, outer, &answer),
+              GrpcStatusIs(grpc::StatusCode::INVALID_ARGUMENT,
+                           HasSubstr("request.platform: unknown enum value "
+                                     "1099511627776")));
+
+  // The same request, well formed: the raw method answers as before.
+  ASSERT_TRUE(CallWithBytes(server_->channel(), method,
+                            request.SerializeAsString(), &answer)
+                  .ok());
+  v1::SuggestActionsResponse response;
+  ASSERT_TRUE(response.ParseFromString(answer));
+  EXPECT_TRUE(response.dry_run());
 }
 
 // On the small bundle: a stored decision keeps the scripts of the bundle it
