@@ -148,9 +148,9 @@ TEST(BundleDirectoryTest, OperatorsLinkToAFileElsewhereIsFollowed) {
 
 TEST(BundleDirectoryTest, ConfinedLinkInsideTheRootIsRead) {
   TempDir root;
-  root.Write("shared/catalog.textproto", "catalog");
+  root.Write("common/catalog.textproto", "catalog");
   root.Write("next/bundle.textproto", kPolicy);
-  fs::create_symlink("../shared/catalog.textproto",
+  fs::create_symlink("../common/catalog.textproto",
                      In(root, "next/catalog.textproto"));
   auto files = ReadBundleDirectory(In(root, "next").string(), ConfinedTo(root));
   ASSERT_TRUE(files.ok()) << files.status();
