@@ -25,6 +25,7 @@
 #include "tests/e2e/e2e_fixture.h"
 #include "tests/e2e/e2e_requests.h"
 #include "tests/e2e/grpc_status_matcher.h"
+#include "tests/testing/wire_format.h"
 
 namespace refund::e2e {
 namespace {
@@ -44,23 +45,9 @@ grpc::Status CallRaw(const std::shared_ptr<grpc::Channel>& channel,
   return status;
 }
 
-// Protobuf wire format by hand: a varint, a varint field, a length-delimited
-// field.
-std::string Varint(uint64_t value) {
-  std::string out;
-  for (; value >= 0x80; value >>= 7) {
-    out.push_back(static_cast<char>(value | 0x80));
-  }
-  out.push_back(static_cast<char>(value));
-  return out;
-}
-std::string VarintField(int number, uint64_t value) {
-  return Varint(static_cast<uint64_t>(number) << 3) + Varint(value);
-}
-std::string LengthField(int number, const std::string& bytes) {
-  return Varint(static_cast<uint64_t>(number) << 3 | 2) + Varint(bytes.size()) +
-         bytes;
-}
+using ::refund::testing::LengthField;
+using ::refund::testing::Varint;
+using ::refund::testing::VarintField;
 
 bool IsLowerHex(const std::string& text, size_t length) {
   if (text.size() != length) return false;

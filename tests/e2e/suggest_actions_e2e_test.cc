@@ -15,6 +15,7 @@
 #include "tests/e2e/e2e_requests.h"
 #include "tests/e2e/grpc_status_matcher.h"
 #include "tests/e2e/small_bundle.h"
+#include "tests/testing/wire_format.h"
 
 namespace refund::e2e {
 namespace {
@@ -299,17 +300,9 @@ TEST_F(SuggestActionsTest, BadBytesInTheInlineRequestAreNamedByTheirField) {
   // SuggestActionsRequest.request (2) { RefundRequest.platform (4): 2^40 }.
   request.mutable_request()->mutable_order()->mutable_items(0)->set_title(
       "mug");
-  auto varint = [](uint64_t value) {
-    std::string out;
-    for (; value >= 0x80; value >>= 7) {
-      out.push_back(static_cast<char>(value | 0x80));
-    }
-    out.push_back(static_cast<char>(value));
-    return out;
-  };
-  const std::string refund = request.request().SerializeAsString() + "\x20" +
-                             varint(uint64_t{1} << 40);
-  const std::string outer = "\x12" + varint(refund.size()) + refund;
+  const std::string outer =
+      testing::LengthField(2, request.request().SerializeAsString() +
+                                  testing::VarintField(4, uint64_t{1} << 40));
   EXPECT_THAT(CallWithBytes(server_->channel(), method, outer, &answer),
               GrpcStatusIs(grpc::StatusCode::INVALID_ARGUMENT,
                            HasSubstr("request.platform: unknown enum value "

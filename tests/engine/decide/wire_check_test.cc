@@ -15,6 +15,7 @@
 #include "tests/testing/request_mutator.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/test_bundle.h"
+#include "tests/testing/wire_format.h"
 
 namespace refund {
 namespace {
@@ -22,23 +23,9 @@ namespace {
 using ::refund::testing::StatusIs;
 using ::testing::HasSubstr;
 
-// Wire format written by hand, for what a protobuf message cannot hold.
-std::string Varint(uint64_t value) {
-  std::string out;
-  while (value >= 0x80) {
-    out.push_back(static_cast<char>(value | 0x80));
-    value >>= 7;
-  }
-  out.push_back(static_cast<char>(value));
-  return out;
-}
-std::string VarintField(int number, uint64_t value) {
-  return Varint(static_cast<uint64_t>(number) << 3) + Varint(value);
-}
-std::string LengthField(int number, const std::string& bytes) {
-  return Varint(static_cast<uint64_t>(number) << 3 | 2) + Varint(bytes.size()) +
-         bytes;
-}
+using ::refund::testing::LengthField;
+using ::refund::testing::Varint;
+using ::refund::testing::VarintField;
 // A DecideRequest whose `request` is SevenDayReturn() followed by `extra`
 // (later fields of RefundRequest, merged by the parser).
 std::string DecideBytes(const std::string& extra) {
