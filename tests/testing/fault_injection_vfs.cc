@@ -352,41 +352,6 @@ int Delete(sqlite3_vfs*, const char* name, int sync_dir) {
   if (rc == SQLITE_OK) s.unsynced.erase(name);
   return rc;
 }
-int Access(sqlite3_vfs*, const char* name, int flags, int* out) {
-  return base_vfs->xAccess(base_vfs, name, flags, out);
-}
-int FullPathname(sqlite3_vfs*, const char* name, int size, char* out) {
-  return base_vfs->xFullPathname(base_vfs, name, size, out);
-}
-void* DlOpen(sqlite3_vfs*, const char* name) {
-  return base_vfs->xDlOpen(base_vfs, name);
-}
-void DlError(sqlite3_vfs*, int size, char* out) {
-  base_vfs->xDlError(base_vfs, size, out);
-}
-void (*DlSym(sqlite3_vfs*, void* handle, const char* symbol))(void) {
-  return base_vfs->xDlSym(base_vfs, handle, symbol);
-}
-void DlClose(sqlite3_vfs*, void* handle) {
-  base_vfs->xDlClose(base_vfs, handle);
-}
-int Randomness(sqlite3_vfs*, int size, char* out) {
-  return base_vfs->xRandomness(base_vfs, size, out);
-}
-int Sleep(sqlite3_vfs*, int micros) {
-  return base_vfs->xSleep(base_vfs, micros);
-}
-int CurrentTime(sqlite3_vfs*, double* out) {
-  return base_vfs->xCurrentTime(base_vfs, out);
-}
-int GetLastError(sqlite3_vfs*, int size, char* out) {
-  return base_vfs->xGetLastError != nullptr
-             ? base_vfs->xGetLastError(base_vfs, size, out)
-             : 0;
-}
-int CurrentTimeInt64(sqlite3_vfs*, sqlite3_int64* out) {
-  return base_vfs->xCurrentTimeInt64(base_vfs, out);
-}
 
 absl::Status Errno(const std::string& what, const std::string& path) {
   return absl::InternalError(
@@ -430,23 +395,16 @@ bool InstallFaultInjectionVfs() {
         base_vfs->xCurrentTimeInt64 == nullptr) {
       return;
     }
-    fault_vfs.iVersion = 2;
+    // Everything but opening and deleting files is the base VFS's own: its
+    // other methods (the unix VFS's access, paths, randomness, time, sleep,
+    // dlopen) do not read the sqlite3_vfs they are handed, so a copy of it
+    // serves as this VFS with two methods replaced.
+    fault_vfs = *base_vfs;
+    fault_vfs.pNext = nullptr;
     fault_vfs.szOsFile = static_cast<int>(kHeaderBytes) + base_vfs->szOsFile;
-    fault_vfs.mxPathname = base_vfs->mxPathname;
     fault_vfs.zName = kVfsName;
     fault_vfs.xOpen = Open;
     fault_vfs.xDelete = Delete;
-    fault_vfs.xAccess = Access;
-    fault_vfs.xFullPathname = FullPathname;
-    fault_vfs.xDlOpen = DlOpen;
-    fault_vfs.xDlError = DlError;
-    fault_vfs.xDlSym = DlSym;
-    fault_vfs.xDlClose = DlClose;
-    fault_vfs.xRandomness = Randomness;
-    fault_vfs.xSleep = Sleep;
-    fault_vfs.xCurrentTime = CurrentTime;
-    fault_vfs.xGetLastError = GetLastError;
-    fault_vfs.xCurrentTimeInt64 = CurrentTimeInt64;
     installed = sqlite3_vfs_register(&fault_vfs, /*makeDflt=*/1) == SQLITE_OK;
   });
   return installed && sqlite3_vfs_find(nullptr) == &fault_vfs;
