@@ -51,10 +51,10 @@ TEST(RuleErrorTest,
                                  description: "fails: no deadline"
                                  priority: 200
                                  when: ")pb") +
-                       kFailing + R"pb(                                                                                                                     "
+                       kFailing + R"pb(                                                                                                                                                            "
       verdict: VERDICT_REJECT
     }
-                                                                                                                                                            rules {
+                                                                                                                                                                                                   rules {
       id: "b.approve"
       description: "would approve"
       priority: 100
@@ -80,10 +80,10 @@ TEST(RuleErrorTest, FailedRuleWithoutVerdictKeepsTheVerdictAndEscalates) {
                                  description: "fails: no deadline"
                                  priority: 200
                                  when: ")pb") +
-                       kFailing + R"pb(                                                                                                                     "
+                       kFailing + R"pb(                                                                                                                                                            "
       actions: "CALL_BUYER"
     }
-                                                                                                                                                            rules {
+                                                                                                                                                                                                   rules {
       id: "b.approve"
       description: "approves"
       priority: 100
