@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_replace.h"
 #include "engine/load/bundle_loader.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -21,6 +22,11 @@ using ::testing::Not;
 
 // Fails on a request without after_sale_deadline (SevenDayReturn has none).
 constexpr char kFailing[] = "time_until_deadline() < hours(48)";
+
+// `rules` with kFailing in place of "$failing".
+std::string WithFailingCondition(const std::string& rules) {
+  return absl::StrReplaceAll(rules, {{"$failing", kFailing}});
+}
 
 std::unique_ptr<const CompiledBundle> Bundle(const std::string& rules) {
   auto bundle = LoadBundle(testing::TestBundleWithRules(rules));
@@ -46,15 +52,15 @@ std::vector<std::string> RuleIds(const v1::Decision& decision) {
 
 TEST(RuleErrorTest,
      FailedVerdictRuleBeforeTheDecidingOneSendsTheCaseToAPerson) {
-  auto bundle = Bundle(std::string(R"pb(
-                         rules { id: "a.reject_near_deadline"
-                                 description: "fails: no deadline"
-                                 priority: 200
-                                 when: ")pb") +
-                       kFailing + R"pb(                                                                                                                                                            "
+  auto bundle = Bundle(WithFailingCondition(R"pb(
+    rules {
+      id: "a.reject_near_deadline"
+      description: "fails: no deadline"
+      priority: 200
+      when: "$failing"
       verdict: VERDICT_REJECT
     }
-                                                                                                                                                                                                   rules {
+    rules {
       id: "b.approve"
       description: "would approve"
       priority: 100
@@ -62,7 +68,7 @@ TEST(RuleErrorTest,
       verdict: VERDICT_APPROVE
       actions: "SEND_RETURN_NOTICE"
     }
-  )pb");
+  )pb"));
   ASSERT_NE(bundle, nullptr);
   auto decision = bundle->Decide(testing::SevenDayReturn());
   ASSERT_TRUE(decision.ok()) << decision.status();
@@ -75,15 +81,15 @@ TEST(RuleErrorTest,
 }
 
 TEST(RuleErrorTest, FailedRuleWithoutVerdictKeepsTheVerdictAndEscalates) {
-  auto bundle = Bundle(std::string(R"pb(
-                         rules { id: "a.note_near_deadline"
-                                 description: "fails: no deadline"
-                                 priority: 200
-                                 when: ")pb") +
-                       kFailing + R"pb(                                                                                                                                                            "
+  auto bundle = Bundle(WithFailingCondition(R"pb(
+    rules {
+      id: "a.note_near_deadline"
+      description: "fails: no deadline"
+      priority: 200
+      when: "$failing"
       actions: "CALL_BUYER"
     }
-                                                                                                                                                                                                   rules {
+    rules {
       id: "b.approve"
       description: "approves"
       priority: 100
@@ -91,7 +97,7 @@ TEST(RuleErrorTest, FailedRuleWithoutVerdictKeepsTheVerdictAndEscalates) {
       verdict: VERDICT_APPROVE
       actions: "SEND_RETURN_NOTICE"
     }
-  )pb");
+  )pb"));
   ASSERT_NE(bundle, nullptr);
   auto decision = bundle->Decide(testing::SevenDayReturn());
   ASSERT_TRUE(decision.ok()) << decision.status();
