@@ -21,6 +21,7 @@
 #include "server/log/log_entry.h"
 #include "server/log/log_health.h"
 #include "server/log/log_snapshot.h"
+#include "server/log/shop_scope.h"
 #include "server/log/stored_row.h"
 
 namespace refund::server {
@@ -69,6 +70,10 @@ struct DecisionFilter {
   // From a previous page's next_page_token, with the same filter; empty for
   // the first page.
   std::string page_token;
+  // Only decisions of these shops (the caller's limit, applied in the
+  // store's query). A page token does not carry it: every page is read
+  // through the scope of its own call.
+  ShopScope scope = ShopScope::All();
 };
 
 inline constexpr int kDefaultPageSize = 50;
@@ -116,11 +121,18 @@ class DecisionLog {
                                  const std::string& canonical_text,
                                  const std::string& decision_dictionary) = 0;
 
-  // NOT_FOUND when no decision has this id; DATA_LOSS when its stored
-  // bytes do not read back (corrupt, or compressed with a dictionary the
-  // store lacks); UNAVAILABLE when the store cannot be read.
+  // NOT_FOUND when no decision has this id, or its shop is outside
+  // `scope` (the same answer: a scoped reader cannot tell another shop's
+  // decision from none); DATA_LOSS when its stored bytes do not read back
+  // (corrupt, or compressed with a dictionary the store lacks); UNAVAILABLE
+  // when the store cannot be read.
   virtual absl::StatusOr<StoredDecision> GetDecision(
-      const std::string& decision_id) = 0;
+      const std::string& decision_id, const ShopScope& scope) = 0;
+  // The same for every shop. (A store that overrides the scoped one brings
+  // this into its scope with `using DecisionLog::GetDecision;`.)
+  absl::StatusOr<StoredDecision> GetDecision(const std::string& decision_id) {
+    return GetDecision(decision_id, ShopScope::All());
+  }
 
   // One page of the decisions matching `filter`, oldest first.
   // INVALID_ARGUMENT for a malformed page token, one made for another filter,

@@ -79,14 +79,16 @@ ActionSuggester::ActionSuggester(const BundleHolder& bundles, DecisionLog& log,
     : bundles_(bundles), log_(log), bundle_cache_(bundle_cache) {}
 
 absl::StatusOr<v1::SuggestActionsResponse> ActionSuggester::Suggest(
-    const v1::SuggestActionsRequest& request) const {
+    const v1::SuggestActionsRequest& request, const ShopScope& scope) const {
   const bool by_id = !request.decision_id().empty();
   if (by_id == request.has_request()) {
     return absl::InvalidArgumentError(
         by_id ? "decision_id, request: give one of them, not both"
               : "decision_id: required (or an inline request for a dry run)");
   }
-  if (by_id) return ForStoredDecision(request.decision_id(), request.locale());
+  if (by_id) {
+    return ForStoredDecision(request.decision_id(), request.locale(), scope);
+  }
   std::shared_ptr<const ActiveBundle> active = bundles_.Get();
   if (active == nullptr) {
     return absl::UnavailableError("no policy bundle is loaded");
@@ -95,8 +97,9 @@ absl::StatusOr<v1::SuggestActionsResponse> ActionSuggester::Suggest(
 }
 
 absl::StatusOr<v1::SuggestActionsResponse> ActionSuggester::ForStoredDecision(
-    const std::string& decision_id, const std::string& locale) const {
-  absl::StatusOr<StoredDecision> stored = log_.GetDecision(decision_id);
+    const std::string& decision_id, const std::string& locale,
+    const ShopScope& scope) const {
+  absl::StatusOr<StoredDecision> stored = log_.GetDecision(decision_id, scope);
   if (!stored.ok()) return stored.status();
   v1::RefundRequest original;
   if (!original.ParseFromString(stored->request_bytes)) {

@@ -36,16 +36,20 @@ class ActionSuggester {
   // Errors:
   // - INVALID_ARGUMENT: neither or both of decision_id and request, or an
   //   invalid inline request (naming the field, under "request.");
-  // - NOT_FOUND: no decision has that id;
+  // - NOT_FOUND: no decision has that id within `scope` (a stored decision
+  //   of a shop outside it reads as absent; an inline request's shop is the
+  //   caller's to check);
   // - UNAVAILABLE: no bundle is loaded, or the log cannot be read;
   // - DATA_LOSS: the stored decision cannot be rendered again as it was
   //   (its bytes or bundle were altered; `refundctl verify` says where).
   absl::StatusOr<v1::SuggestActionsResponse> Suggest(
-      const v1::SuggestActionsRequest& request) const;
+      const v1::SuggestActionsRequest& request,
+      const ShopScope& scope = ShopScope::All()) const;
 
  private:
   absl::StatusOr<v1::SuggestActionsResponse> ForStoredDecision(
-      const std::string& decision_id, const std::string& locale) const;
+      const std::string& decision_id, const std::string& locale,
+      const ShopScope& scope) const;
 
   const BundleHolder& bundles_;
   DecisionLog& log_;

@@ -64,6 +64,7 @@ bool Matches(const LogRecord& record, const DecisionFilter& filter) {
   if (!filter.shop_id.empty() && columns.shop_id != filter.shop_id) {
     return false;
   }
+  if (!filter.scope.Contains(columns.shop_id)) return false;
   if (filter.verdict != v1::VERDICT_UNSPECIFIED &&
       columns.verdict != static_cast<int64_t>(filter.verdict)) {
     return false;
@@ -223,12 +224,13 @@ absl::StatusOr<StoredDecision> MemoryDecisionLog::ToStoredDecision(
 }
 
 absl::StatusOr<StoredDecision> MemoryDecisionLog::GetDecision(
-    const std::string& decision_id) {
+    const std::string& decision_id, const ShopScope& scope) {
   std::shared_ptr<const LogRecord> record;
   {
     absl::ReaderMutexLock lock(&mu_);
     auto found = by_decision_id_.find(decision_id);
-    if (found == by_decision_id_.end()) {
+    if (found == by_decision_id_.end() ||
+        !scope.Contains(rows_[found->second]->columns.shop_id)) {
       return absl::NotFoundError(
           absl::StrCat("decision \"", decision_id, "\" not found"));
     }

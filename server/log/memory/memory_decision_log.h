@@ -66,8 +66,9 @@ class MemoryDecisionLog final : public DecisionLog {
                          const std::string& decision_dictionary) override;
   // DATA_LOSS when the stored decision does not parse (an entry appended
   // with bytes that are no Decision).
-  absl::StatusOr<StoredDecision> GetDecision(
-      const std::string& decision_id) override;
+  using DecisionLog::GetDecision;
+  absl::StatusOr<StoredDecision> GetDecision(const std::string& decision_id,
+                                             const ShopScope& scope) override;
   absl::StatusOr<DecisionPage> ListDecisions(
       const DecisionFilter& filter) override;
   absl::StatusOr<std::string> GetBundleText(

@@ -353,8 +353,8 @@ void SqliteDecisionLog::CheckpointLoop(
 LogHealth SqliteDecisionLog::Health() { return health_.Get(); }
 
 absl::StatusOr<StoredDecision> SqliteDecisionLog::GetDecision(
-    const std::string& decision_id) {
-  return reader_.GetDecision(decision_id);
+    const std::string& decision_id, const ShopScope& scope) {
+  return reader_.GetDecision(decision_id, scope);
 }
 
 absl::StatusOr<DecisionPage> SqliteDecisionLog::ListDecisions(

@@ -127,8 +127,9 @@ class SqliteDecisionLog final : public DecisionLog {
   absl::Status PutBundle(const std::string& version, const std::string& name,
                          const std::string& canonical_text,
                          const std::string& decision_dictionary) override;
-  absl::StatusOr<StoredDecision> GetDecision(
-      const std::string& decision_id) override;
+  using DecisionLog::GetDecision;
+  absl::StatusOr<StoredDecision> GetDecision(const std::string& decision_id,
+                                             const ShopScope& scope) override;
   absl::StatusOr<DecisionPage> ListDecisions(
       const DecisionFilter& filter) override;
   absl::StatusOr<std::string> GetBundleText(

@@ -27,6 +27,36 @@ std::string StoredColumns(absl::string_view codec_sql) {
                       ", request, bundle_version, ", kRowColumnsSql);
 }
 
+// " AND <the scope's condition>" with placeholders numbered from
+// `first_param`: nothing for every shop, `d.shop_id IN (...)` for a list, a
+// condition that never holds for an empty one. Returns the next free
+// placeholder number. The shop list is bound, never spliced into the SQL.
+int AppendScopeCondition(const ShopScope& scope, int first_param,
+                         std::string& sql) {
+  if (scope.all()) return first_param;
+  if (scope.shop_ids().empty()) {
+    absl::StrAppend(&sql, " AND 0");
+    return first_param;
+  }
+  int param = first_param;
+  absl::StrAppend(&sql, " AND d.shop_id IN (");
+  for (size_t i = 0; i < scope.shop_ids().size(); ++i) {
+    absl::StrAppend(&sql, i == 0 ? "?" : ", ?", param++);
+  }
+  absl::StrAppend(&sql, ")");
+  return param;
+}
+
+// Binds what AppendScopeCondition placed; returns the next placeholder.
+int BindScope(const ShopScope& scope, int first_param, SqliteStatement& stmt) {
+  int param = first_param;
+  if (scope.all()) return param;
+  for (const std::string& shop_id : scope.shop_ids()) {
+    stmt.BindText(param++, shop_id);
+  }
+  return param;
+}
+
 }  // namespace
 
 // A read connection borrowed from the pool; returned when destroyed.
@@ -111,13 +141,14 @@ absl::StatusOr<StoredDecision> SqliteLogReader::ReadStoredRow(
 }
 
 absl::StatusOr<StoredDecision> SqliteLogReader::GetDecision(
-    const std::string& decision_id) {
+    const std::string& decision_id, const ShopScope& scope) {
+  std::string sql = absl::StrCat("SELECT ", stored_columns_,
+                                 " FROM decisions d WHERE d.decision_id = ?1");
+  AppendScopeCondition(scope, 2, sql);
   ASSIGN_OR_RETURN(Lease reader, Acquire());
-  ASSIGN_OR_RETURN(SqliteStatement stmt,
-                   Watch(reader.db().Prepare(absl::StrCat(
-                       "SELECT ", stored_columns_,
-                       " FROM decisions WHERE decision_id = ?1"))));
+  ASSIGN_OR_RETURN(SqliteStatement stmt, Watch(reader.db().Prepare(sql)));
   stmt.BindText(1, decision_id);
+  BindScope(scope, 2, stmt);
   ASSIGN_OR_RETURN(bool found, Watch(stmt.Step()));
   if (!found) {
     return absl::NotFoundError(
@@ -157,6 +188,8 @@ absl::StatusOr<DecisionPage> SqliteLogReader::ListDecisions(
                     "WHERE r.seq = d.seq AND r.rule_id = ?",
                     next_param++, ")");
   }
+  const int first_scope_param = next_param;
+  next_param = AppendScopeCondition(filter.scope, next_param, sql);
   // One row more than the page tells whether another page follows.
   absl::StrAppend(&sql, " ORDER BY d.seq LIMIT ?", next_param);
 
@@ -176,6 +209,7 @@ absl::StatusOr<DecisionPage> SqliteLogReader::ListDecisions(
     stmt.BindInt64(param++, *filter.decided_to_micros);
   }
   if (!filter.rule_id.empty()) stmt.BindText(param++, filter.rule_id);
+  param = BindScope(filter.scope, first_scope_param, stmt);
   stmt.BindInt64(param, page_size + 1);
 
   DecisionPage page;

@@ -40,7 +40,8 @@ class SqliteLogReader {
                   LogHealthState* health);
 
   // The DecisionLog methods of the same names, with their contract.
-  absl::StatusOr<StoredDecision> GetDecision(const std::string& decision_id);
+  absl::StatusOr<StoredDecision> GetDecision(const std::string& decision_id,
+                                             const ShopScope& scope);
   absl::StatusOr<DecisionPage> ListDecisions(const DecisionFilter& filter);
   absl::StatusOr<std::string> GetBundleText(const std::string& version);
 

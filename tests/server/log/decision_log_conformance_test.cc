@@ -481,6 +481,62 @@ TYPED_TEST(DecisionLogConformanceTest, ListDecisionsFiltersOnEveryField) {
   EXPECT_THAT(empty.next_page_token, IsEmpty());
 }
 
+TYPED_TEST(DecisionLogConformanceTest, ScopeLimitsListedDecisionsToItsShops) {
+  const std::string x1 = this->Store(this->NewEntry(Spec().Shop("shop-x")));
+  const std::string y1 = this->Store(this->NewEntry(Spec().Shop("shop-y")));
+  const std::string z1 = this->Store(this->NewEntry(Spec().Shop("shop-z")));
+  const std::string x2 = this->Store(this->NewEntry(Spec().Shop("shop-x")));
+
+  EXPECT_THAT(DecisionIds(this->List(DecisionFilter())),
+              ElementsAre(x1, y1, z1, x2));
+  DecisionFilter x_and_z;
+  x_and_z.scope = ShopScope::Only({"shop-z", "shop-x", "shop-x"});
+  EXPECT_THAT(DecisionIds(this->List(x_and_z)), ElementsAre(x1, z1, x2));
+
+  // A shop filter outside the scope finds nothing, inside it narrows.
+  DecisionFilter asks_for_y = x_and_z;
+  asks_for_y.shop_id = "shop-y";
+  EXPECT_THAT(this->List(asks_for_y).decisions, IsEmpty());
+  DecisionFilter asks_for_x = x_and_z;
+  asks_for_x.shop_id = "shop-x";
+  EXPECT_THAT(DecisionIds(this->List(asks_for_x)), ElementsAre(x1, x2));
+
+  // Only({}) is no shop at all, never every shop.
+  DecisionFilter none;
+  none.scope = ShopScope::Only({});
+  EXPECT_THAT(this->List(none).decisions, IsEmpty());
+
+  // Pages follow the scope: the token of a scoped page leads only to rows
+  // inside the scope.
+  DecisionFilter paged;
+  paged.scope = ShopScope::Only({"shop-x"});
+  paged.page_size = 1;
+  const DecisionPage first = this->List(paged);
+  EXPECT_THAT(DecisionIds(first), ElementsAre(x1));
+  paged.page_token = first.next_page_token;
+  EXPECT_THAT(DecisionIds(this->List(paged)), ElementsAre(x2));
+}
+
+TYPED_TEST(DecisionLogConformanceTest,
+           GetDecisionOutsideTheScopeIsNotFoundLikeAnUnknownId) {
+  const std::string x = this->Store(this->NewEntry(Spec().Shop("shop-x")));
+  EXPECT_EQ(this->log_->GetDecision(x, ShopScope::Only({"shop-x"}))
+                ->decision.decision_id(),
+            x);
+  EXPECT_TRUE(this->log_->GetDecision(x, ShopScope::All()).ok());
+  const absl::Status outside =
+      this->log_->GetDecision(x, ShopScope::Only({"shop-y"})).status();
+  const absl::Status unknown =
+      this->log_->GetDecision("dec-unknown", ShopScope::Only({"shop-y"}))
+          .status();
+  EXPECT_THAT(outside, StatusIs(absl::StatusCode::kNotFound, HasSubstr("not found")));
+  EXPECT_EQ(outside.message(),
+            absl::StrCat("decision \"", x, "\" not found"));
+  EXPECT_THAT(unknown, StatusIs(absl::StatusCode::kNotFound, HasSubstr("not found")));
+  EXPECT_THAT(this->log_->GetDecision(x, ShopScope::Only({})).status(),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("not found")));
+}
+
 TYPED_TEST(DecisionLogConformanceTest, ListDecisionsFillsStoredDecisions) {
   DecisionLogEntry entry = this->NewEntry(Spec().Rules({"rule.x"}));
   const DecisionLogEntry copy = entry;
