@@ -33,8 +33,8 @@ class CollectErrors : public google::protobuf::io::ErrorCollector {
       : file_name_(file_name), errors_(errors) {}
   void AddError(int line, google::protobuf::io::ColumnNumber column,
                 const std::string& message) override {
-    errors_.push_back(
-        absl::StrCat(file_name_, ":", line + 1, ":", column + 1, ": ", message));
+    errors_.push_back(absl::StrCat(file_name_, ":", line + 1, ":", column + 1,
+                                   ": ", message));
   }
 
  private:
@@ -48,9 +48,8 @@ bool IsNameCharacter(char c) {
 }
 
 bool IsPrintableAscii(absl::string_view text) {
-  return std::all_of(text.begin(), text.end(), [](char c) {
-    return c > 0x20 && c < 0x7f;
-  });
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return c > 0x20 && c < 0x7f; });
 }
 
 bool IsLowerHex(absl::string_view text) {
@@ -262,17 +261,17 @@ absl::StatusOr<std::shared_ptr<const AccessPolicy>> AccessPolicy::Load(
 absl::StatusOr<const AccessPrincipal*> AccessPolicy::FindByCertificate(
     const CertificateNames& names) const {
   std::set<int> matched;  // principal indexes, ordered for the message
-  auto try_rules = [&](const absl::flat_hash_map<std::string, std::vector<int>>&
-                           index,
-                       const std::string& key) {
-    auto found = index.find(key);
-    if (found == index.end()) return;
-    for (int rule : found->second) {
-      if (Satisfies(names, certificate_rules_[rule].match)) {
-        matched.insert(certificate_rules_[rule].principal);
-      }
-    }
-  };
+  auto try_rules =
+      [&](const absl::flat_hash_map<std::string, std::vector<int>>& index,
+          const std::string& key) {
+        auto found = index.find(key);
+        if (found == index.end()) return;
+        for (int rule : found->second) {
+          if (Satisfies(names, certificate_rules_[rule].match)) {
+            matched.insert(certificate_rules_[rule].principal);
+          }
+        }
+      };
   for (const std::string& uri : names.uri_sans) try_rules(rules_by_uri_, uri);
   for (const std::string& dns : names.dns_sans) try_rules(rules_by_dns_, dns);
   if (!names.common_name.empty()) try_rules(rules_by_cn_, names.common_name);

@@ -23,7 +23,8 @@ absl::StatusOr<absl::string_view> TokenFromAuthorizationHeader(
   value.remove_prefix(kScheme.size());
   absl::string_view token = absl::StripAsciiWhitespace(value);
   if (token.empty()) {
-    return absl::UnauthenticatedError("authorization: the bearer token is empty");
+    return absl::UnauthenticatedError(
+        "authorization: the bearer token is empty");
   }
   return token;
 }

@@ -137,11 +137,13 @@ absl::Status NoBundle() {
 RefundService::RefundService(const BundleHolder& bundles,
                              PolicyReloader& reloader, DecisionLog& log,
                              AuditCallPool& audit_pool,
+                             CallAuthorizer& authorizer,
                              CandidateRoot candidate_root)
     : bundles_(bundles),
       reloader_(reloader),
       log_(log),
       audit_pool_(audit_pool),
+      authorizer_(authorizer),
       candidate_root_(std::move(candidate_root)),
       bundle_cache_(log),
       suggester_(bundles, log, bundle_cache_),
@@ -151,6 +153,9 @@ RefundService::RefundService(const BundleHolder& bundles,
 grpc::ServerUnaryReactor* RefundService::Decide(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes,
     grpc::ByteBuffer* response) {
+  absl::StatusOr<Caller> caller =
+      authorizer_.Authorize(*context, ServiceMethod::kDecide);
+  if (!caller.ok()) return FinishNow(context, caller.status());
   // The request and the decision live on one arena for the call: one
   // release instead of freeing each of the decision's ~100 parts.
   google::protobuf::ArenaOptions arena_options;
@@ -176,6 +181,12 @@ grpc::ServerUnaryReactor* RefundService::Decide(
     request->mutable_request()->DiscardUnknownFields();
   }
   const v1::RefundRequest& refund_request = request->request();
+  if (absl::Status allowed =
+          authorizer_.CheckShop(*context, *caller, ServiceMethod::kDecide,
+                                "request.shop_id", refund_request.shop_id());
+      !allowed.ok()) {
+    return FinishNow(context, allowed);
+  }
   // The snapshot keeps this bundle alive until the decision is made, even if
   // a reload swaps it meanwhile.
   std::shared_ptr<const ActiveBundle> active = bundles_.Get();
@@ -212,6 +223,9 @@ grpc::ServerUnaryReactor* RefundService::Decide(
 grpc::ServerUnaryReactor* RefundService::SuggestActions(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes,
     grpc::ByteBuffer* response) {
+  absl::StatusOr<Caller> caller =
+      authorizer_.Authorize(*context, ServiceMethod::kSuggestActions);
+  if (!caller.ok()) return FinishNow(context, caller.status());
   v1::SuggestActionsRequest request;
   if (absl::Status parsed = ParseRequestBytes(
           suggest_wire_check_, *request_bytes,
@@ -220,8 +234,16 @@ grpc::ServerUnaryReactor* RefundService::SuggestActions(
       !parsed.ok()) {
     return FinishNow(context, parsed);
   }
+  if (request.has_request()) {
+    if (absl::Status allowed = authorizer_.CheckShop(
+            *context, *caller, ServiceMethod::kSuggestActions,
+            "request.shop_id", request.request().shop_id());
+        !allowed.ok()) {
+      return FinishNow(context, allowed);
+    }
+  }
   absl::StatusOr<v1::SuggestActionsResponse> suggestion =
-      suggester_.Suggest(request);
+      suggester_.Suggest(request, caller->scope());
   if (suggestion.ok())
     *response = ByteBufferOf(suggestion->SerializeAsString());
   return FinishNow(context, suggestion.status());
@@ -230,12 +252,15 @@ grpc::ServerUnaryReactor* RefundService::SuggestActions(
 grpc::ServerUnaryReactor* RefundService::GetDecision(
     grpc::CallbackServerContext* context, const v1::GetDecisionRequest* request,
     v1::Decision* response) {
+  absl::StatusOr<Caller> caller =
+      authorizer_.Authorize(*context, ServiceMethod::kGetDecision);
+  if (!caller.ok()) return FinishNow(context, caller.status());
   if (request->decision_id().empty()) {
     return FinishNow(context,
                      absl::InvalidArgumentError("decision_id: required"));
   }
   absl::StatusOr<StoredDecision> stored =
-      log_.GetDecision(request->decision_id());
+      log_.GetDecision(request->decision_id(), caller->scope());
   if (stored.ok()) *response = std::move(stored->decision);
   return FinishNow(context, stored.status());
 }
@@ -244,8 +269,12 @@ grpc::ServerUnaryReactor* RefundService::ListDecisions(
     grpc::CallbackServerContext* context,
     const v1::ListDecisionsRequest* request,
     v1::ListDecisionsResponse* response) {
+  absl::StatusOr<Caller> caller =
+      authorizer_.Authorize(*context, ServiceMethod::kListDecisions);
+  if (!caller.ok()) return FinishNow(context, caller.status());
   absl::StatusOr<DecisionFilter> filter = ToDecisionFilter(*request);
   if (!filter.ok()) return FinishNow(context, filter.status());
+  filter->scope = caller->scope();
   absl::StatusOr<DecisionPage> page = log_.ListDecisions(*filter);
   if (!page.ok()) return FinishNow(context, page.status());
   for (StoredDecision& stored : page->decisions) {
@@ -259,6 +288,9 @@ grpc::ServerUnaryReactor* RefundService::GetPolicyBundle(
     grpc::CallbackServerContext* context,
     const v1::GetPolicyBundleRequest* /*request*/,
     v1::PolicyBundleInfo* response) {
+  absl::StatusOr<Caller> caller =
+      authorizer_.Authorize(*context, ServiceMethod::kGetPolicyBundle);
+  if (!caller.ok()) return FinishNow(context, caller.status());
   std::shared_ptr<const ActiveBundle> active = bundles_.Get();
   if (active == nullptr) return FinishNow(context, NoBundle());
   FillBundleInfo(*active, response);
@@ -269,6 +301,9 @@ grpc::ServerUnaryReactor* RefundService::ValidatePolicyBundle(
     grpc::CallbackServerContext* context,
     const v1::ValidatePolicyBundleRequest* request,
     v1::ValidatePolicyBundleResponse* response) {
+  absl::StatusOr<Caller> caller =
+      authorizer_.Authorize(*context, ServiceMethod::kValidatePolicyBundle);
+  if (!caller.ok()) return FinishNow(context, caller.status());
   const v1::PolicyBundleSource& candidate = request->candidate();
   if (candidate.files_size() == 0 && candidate.directory().empty()) {
     return FinishNow(context,
@@ -293,6 +328,9 @@ grpc::ServerUnaryReactor* RefundService::ReloadPolicies(
     grpc::CallbackServerContext* context,
     const v1::ReloadPoliciesRequest* /*request*/,
     v1::PolicyBundleInfo* response) {
+  absl::StatusOr<Caller> caller =
+      authorizer_.Authorize(*context, ServiceMethod::kReloadPolicies);
+  if (!caller.ok()) return FinishNow(context, caller.status());
   absl::StatusOr<std::shared_ptr<const ActiveBundle>> active =
       reloader_.Reload();
   if (active.ok()) FillBundleInfo(**active, response);
@@ -300,16 +338,20 @@ grpc::ServerUnaryReactor* RefundService::ReloadPolicies(
 }
 
 grpc::ServerWriteReactor<v1::ReplayResult>* RefundService::Replay(
-    grpc::CallbackServerContext* /*context*/,
-    const v1::ReplayRequest* request) {
+    grpc::CallbackServerContext* context, const v1::ReplayRequest* request) {
+  absl::StatusOr<Caller> caller =
+      authorizer_.Authorize(*context, ServiceMethod::kReplay);
+  if (!caller.ok()) return ReplayReactor::Refuse(caller.status());
   absl::StatusOr<AuditSlot> slot = audit_pool_.Admit(AuditCallKind::kReplay);
   if (!slot.ok()) return ReplayReactor::Refuse(slot.status());
   return new ReplayReactor(
       audit_pool_, *std::move(slot),
-      [this, request]() -> absl::StatusOr<std::unique_ptr<DecisionReplayer>> {
+      [this, request, caller = *std::move(caller)]()
+          -> absl::StatusOr<std::unique_ptr<DecisionReplayer>> {
         absl::StatusOr<ReplayOptions> options =
             ReplayOptionsFromRequest(*request, bundle_cache_, candidate_root_);
         if (!options.ok()) return options.status();
+        options->filter.scope = caller.scope();
         options->page_size = kServerReplayPageSize;
         return std::make_unique<DecisionReplayer>(log_, bundle_cache_,
                                                   *std::move(options));
@@ -320,6 +362,9 @@ grpc::ServerUnaryReactor* RefundService::VerifyDecisionLog(
     grpc::CallbackServerContext* context,
     const v1::VerifyDecisionLogRequest* request,
     v1::VerifyDecisionLogResponse* response) {
+  absl::StatusOr<Caller> caller =
+      authorizer_.Authorize(*context, ServiceMethod::kVerifyDecisionLog);
+  if (!caller.ok()) return FinishNow(context, caller.status());
   if (request->max_problems() < 0) {
     return FinishNow(context, absl::InvalidArgumentError(
                                   "max_problems: must not be negative"));

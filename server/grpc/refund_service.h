@@ -16,6 +16,7 @@
 #include "server/bundles/candidate_root.h"
 #include "server/bundles/policy_reloader.h"
 #include "server/grpc/audit_call_pool.h"
+#include "server/grpc/call_authorizer.h"
 #include "server/log/decision_log.h"
 #include "server/suggest/action_suggester.h"
 
@@ -33,10 +34,14 @@ class RefundService final
   // Replay, VerifyDecisionLog and ValidatePolicyBundle run on `audit_pool`,
   // one slot each (RESOURCE_EXHAUSTED when their kind is at its limit).
   // Candidate directories (ValidatePolicyBundle, Replay) are read through
-  // `candidate_root`; without one they are refused.
+  // `candidate_root`; without one they are refused. Every call is first
+  // put to `authorizer` (server/grpc/call_authorizer.h): UNAUTHENTICATED or
+  // PERMISSION_DENIED before anything else is looked at, and the caller's
+  // shops limit what it may decide and read (another shop's stored decision
+  // is NOT_FOUND to it, as if it did not exist).
   RefundService(const BundleHolder& bundles, PolicyReloader& reloader,
                 DecisionLog& log, AuditCallPool& audit_pool,
-                CandidateRoot candidate_root = {});
+                CallAuthorizer& authorizer, CandidateRoot candidate_root = {});
 
   // `request` holds a serialized DecideRequest; `response` receives a
   // serialized Decision. INVALID_ARGUMENT naming the field for a bad request:
@@ -117,6 +122,7 @@ class RefundService final
   PolicyReloader& reloader_;
   DecisionLog& log_;
   AuditCallPool& audit_pool_;
+  CallAuthorizer& authorizer_;
   const CandidateRoot candidate_root_;
   // Compiled bundles of stored versions (suggestions in another locale,
   // replay).

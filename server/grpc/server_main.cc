@@ -44,6 +44,14 @@ ABSL_FLAG(std::string, candidate_root, "",
           "client's candidate.directory (a path relative to it; links and "
           "`..` may not lead out); empty: candidate directories are "
           "refused, inline files still work");
+ABSL_FLAG(std::string, access_policy, "",
+          "access policy file (text-format refund.v1.AccessPolicy): who may "
+          "call which RPCs for which shops, by client certificate or bearer "
+          "token; reloaded on SIGHUP. Empty: every caller may call "
+          "everything");
+ABSL_FLAG(std::string, access_log, "",
+          "append refused calls (principal, method, reason) to this file; "
+          "empty: standard error");
 ABSL_FLAG(bool, db_quick_check, false,
           "check every page of the decision log file at start; a problem "
           "keeps the server NOT_SERVING");
@@ -78,6 +86,8 @@ int main(int argc, char** argv) {
   options.max_connection_idle = absl::GetFlag(FLAGS_max_connection_idle);
   options.handshake_timeout = absl::GetFlag(FLAGS_handshake_timeout);
   options.candidate_root = absl::GetFlag(FLAGS_candidate_root);
+  options.access_policy = absl::GetFlag(FLAGS_access_policy);
+  options.access_log = absl::GetFlag(FLAGS_access_log);
   absl::Status status = refund::server::RunServer(options, std::cout);
   if (!status.ok()) {
     std::cerr << "refund-server: " << status.message() << std::endl;

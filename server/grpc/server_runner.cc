@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -22,9 +23,12 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "server/access/access_policy.h"
+#include "server/access/refused_call_log.h"
 #include "server/bundles/bundle_holder.h"
 #include "server/bundles/candidate_root.h"
 #include "server/bundles/policy_reloader.h"
+#include "server/grpc/call_authorizer.h"
 #include "server/grpc/descriptor_limit.h"
 #include "server/grpc/listener_failure.h"
 #include "server/grpc/log_health_watcher.h"
@@ -58,7 +62,26 @@ std::string HostOf(const std::string& listen) {
 }
 
 // The signal thread: SIGHUP reloads, SIGINT/SIGTERM start the shutdown.
+// SIGHUP's second half: the access policy, when there is one. A policy that
+// does not load leaves the last good one in force.
+void ReloadAccessPolicy(const std::string& path, CallAuthorizer& authorizer) {
+  if (path.empty()) return;
+  absl::StatusOr<std::shared_ptr<const AccessPolicy>> policy =
+      AccessPolicy::Load(path);
+  if (!policy.ok()) {
+    std::cerr << "refund-server: SIGHUP: access policy refused, the last "
+                 "good one stays:\n"
+              << policy.status().message() << std::endl;
+    return;
+  }
+  const int principals = (*policy)->principal_count();
+  authorizer.SetPolicy(*std::move(policy));
+  std::cerr << "refund-server: SIGHUP: access policy reloaded, " << principals
+            << " principals" << std::endl;
+}
+
 void HandleSignals(grpc::Server& server, PolicyReloader& reloader,
+                   const std::string& access_policy, CallAuthorizer& authorizer,
                    absl::Duration grace) {
   const sigset_t signals = ServerSignals();
   for (;;) {
@@ -74,6 +97,7 @@ void HandleSignals(grpc::Server& server, PolicyReloader& reloader,
         std::cerr << "refund-server: SIGHUP: " << active.status().message()
                   << std::endl;
       }
+      ReloadAccessPolicy(access_policy, authorizer);
       continue;
     }
     std::cerr << "refund-server: signal " << signal_number << ", shutting down"
@@ -148,7 +172,29 @@ absl::Status RunServer(const ServerOptions& options, std::ostream& out) {
   ASSIGN_OR_RETURN(std::shared_ptr<const ActiveBundle> active,
                    reloader.Reload());
   AuditCallPool audit_pool(options.audit);
-  RefundService service(bundles, reloader, *log, audit_pool,
+
+  std::shared_ptr<const AccessPolicy> access_policy;
+  if (!options.access_policy.empty()) {
+    absl::StatusOr<std::shared_ptr<const AccessPolicy>> loaded =
+        AccessPolicy::Load(options.access_policy);
+    if (!loaded.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--access_policy: ", loaded.status().message()));
+    }
+    access_policy = *std::move(loaded);
+  }
+  std::ofstream access_log_file;
+  if (!options.access_log.empty()) {
+    access_log_file.open(options.access_log, std::ios::app);
+    if (!access_log_file) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--access_log: cannot open ", options.access_log, " to append"));
+    }
+  }
+  RefusedCallLog refusals(options.access_log.empty() ? std::cerr
+                                                     : access_log_file);
+  CallAuthorizer authorizer(std::move(access_policy), refusals);
+  RefundService service(bundles, reloader, *log, audit_pool, authorizer,
                         std::move(candidate_root));
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -177,7 +223,8 @@ absl::Status RunServer(const ServerOptions& options, std::ostream& out) {
     watcher.emplace(*log, *health, options.health_poll, std::cerr);
   }
   std::thread signal_thread(HandleSignals, std::ref(*server),
-                            std::ref(reloader), options.shutdown_grace);
+                            std::ref(reloader), options.access_policy,
+                            std::ref(authorizer), options.shutdown_grace);
   server->Wait();
   signal_thread.join();
   if (watcher) watcher->Stop();

@@ -30,6 +30,13 @@ struct ServerOptions {
   // (ValidatePolicyBundle, Replay) are read; empty: none are
   // (server/bundles/candidate_root.h). Must be a directory when set.
   std::string candidate_root;
+  // The access policy (server/access/access_policy.h): who may call what,
+  // for which shops; reloaded on SIGHUP (a policy that does not load is
+  // refused and the last good one stays). Empty: every caller may call
+  // everything.
+  std::string access_policy;
+  // Where refused calls are logged (appended); empty: standard error.
+  std::string access_log;
   // Check every page of the log file at start (PRAGMA quick_check).
   bool quick_check = false;
   // How often health follows the decision log's (LogHealthWatcher).

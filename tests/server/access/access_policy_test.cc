@@ -21,38 +21,38 @@ constexpr char kAuditorToken[] = "auditor-token-0123456789abcdef0123456789ab";
 
 std::string ExamplePolicy() {
   return std::string(R"pb(
-    principals {
-      name: "oms-shop-a"
-      roles: ROLE_OMS
-      shops: "shop-a"
-      certificate { uri_san: "spiffe://refund.test/oms/shop-a" }
+           principals {
+             name: "oms-shop-a"
+             roles: ROLE_OMS
+             shops: "shop-a"
+             certificate { uri_san: "spiffe://refund.test/oms/shop-a" }
+           }
+           principals {
+             name: "console"
+             roles: ROLE_AGENT
+             roles: ROLE_OMS
+             shops: "shop-b"
+             shops: "shop-a"
+             certificate {
+               dns_san: "console.refund.test"
+               common_name: "console"
+             }
+           }
+           principals {
+             name: "ops"
+             roles: ROLE_OPERATOR
+             certificate { common_name: "ops" }
+           }
+           principals { name: "oms-token" roles: ROLE_OMS shops: "shop-t"
+                        token_sha256: ")pb") +
+         BearerTokenSha256Hex(kOmsToken) + R"pb(                                                "
     }
-    principals {
-      name: "console"
-      roles: ROLE_AGENT
-      roles: ROLE_OMS
-      shops: "shop-b"
-      shops: "shop-a"
-      certificate { dns_san: "console.refund.test" common_name: "console" }
-    }
-    principals {
-      name: "ops"
-      roles: ROLE_OPERATOR
-      certificate { common_name: "ops" }
-    }
-    principals {
-      name: "oms-token"
-      roles: ROLE_OMS
-      shops: "shop-t"
-      token_sha256: ")pb") +
-         BearerTokenSha256Hex(kOmsToken) + R"pb("
-    }
-    principals {
+                                                                                                principals {
       name: "auditor"
       roles: ROLE_AUDITOR
       all_shops: true
       token_sha256: ")pb" +
-         BearerTokenSha256Hex(kAuditorToken) + R"pb("
+         BearerTokenSha256Hex(kAuditorToken) + R"pb(                                                    "
     }
   )pb";
 }
@@ -168,9 +168,8 @@ TEST_P(BadPrincipalTest, IsRefusedNamingThePrincipalAndTheField) {
       "# a comment line\nprincipals {" + GetParam().principal + "}\n";
   absl::StatusOr<std::shared_ptr<const AccessPolicy>> policy =
       AccessPolicy::Parse(text, "access.textproto");
-  EXPECT_THAT(policy.status(),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr(GetParam().expected)));
+  EXPECT_THAT(policy.status(), StatusIs(absl::StatusCode::kInvalidArgument,
+                                        HasSubstr(GetParam().expected)));
   // The principal's own line.
   EXPECT_THAT(policy.status().message(), HasSubstr("access.textproto:2:"));
 }
@@ -235,7 +234,8 @@ TEST(AccessPolicyTest, DuplicatesAreRefusedAllAtOnce) {
   const std::string text =
       "principals { name: \"a\" roles: ROLE_OPERATOR token_sha256: \"" + hash +
       "\" }\n"
-      "principals { name: \"a\" roles: ROLE_OPERATOR token_sha256: \"" + hash +
+      "principals { name: \"a\" roles: ROLE_OPERATOR token_sha256: \"" +
+      hash +
       "\" }\n"
       "principals { name: \"c\" roles: ROLE_OPERATOR certificate { uri_san: "
       "\"u\" } }\n"

@@ -27,8 +27,9 @@ TEST(TokenFromAuthorizationHeaderTest, RefusesOtherSchemesAndEmptyTokens) {
                        HasSubstr("only \"Bearer TOKEN\"")));
   EXPECT_THAT(TokenFromAuthorizationHeader("Bearer   ").status(),
               StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("empty")));
-  EXPECT_THAT(TokenFromAuthorizationHeader("Bearertoken").status(),
-              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("Bearer")));
+  EXPECT_THAT(
+      TokenFromAuthorizationHeader("Bearertoken").status(),
+      StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("Bearer")));
 }
 
 }  // namespace

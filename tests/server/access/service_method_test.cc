@@ -12,11 +12,16 @@ namespace {
 using ::testing::ElementsAreArray;
 
 constexpr ServiceMethod kEveryMethod[] = {
-    ServiceMethod::kDecide,          ServiceMethod::kSuggestActions,
-    ServiceMethod::kGetDecision,     ServiceMethod::kListDecisions,
-    ServiceMethod::kReplay,          ServiceMethod::kVerifyDecisionLog,
-    ServiceMethod::kGetCheckpoint,   ServiceMethod::kGetPolicyBundle,
-    ServiceMethod::kValidatePolicyBundle, ServiceMethod::kReloadPolicies,
+    ServiceMethod::kDecide,
+    ServiceMethod::kSuggestActions,
+    ServiceMethod::kGetDecision,
+    ServiceMethod::kListDecisions,
+    ServiceMethod::kReplay,
+    ServiceMethod::kVerifyDecisionLog,
+    ServiceMethod::kGetCheckpoint,
+    ServiceMethod::kGetPolicyBundle,
+    ServiceMethod::kValidatePolicyBundle,
+    ServiceMethod::kReloadPolicies,
 };
 
 std::vector<std::string> MethodsOf(v1::Role role) {
@@ -39,7 +44,8 @@ TEST(RoleMayCallTest, EachRoleHasExactlyItsMethods) {
   EXPECT_THAT(MethodsOf(v1::ROLE_OPERATOR),
               ElementsAreArray({"GetPolicyBundle", "ValidatePolicyBundle",
                                 "ReloadPolicies"}));
-  EXPECT_THAT(MethodsOf(v1::ROLE_UNSPECIFIED), ElementsAreArray<std::string>({}));
+  EXPECT_THAT(MethodsOf(v1::ROLE_UNSPECIFIED),
+              ElementsAreArray<std::string>({}));
 }
 
 TEST(FullMethodNameTest, IsTheGrpcPathOfTheMethod) {

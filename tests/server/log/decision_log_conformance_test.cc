@@ -529,10 +529,11 @@ TYPED_TEST(DecisionLogConformanceTest,
   const absl::Status unknown =
       this->log_->GetDecision("dec-unknown", ShopScope::Only({"shop-y"}))
           .status();
-  EXPECT_THAT(outside, StatusIs(absl::StatusCode::kNotFound, HasSubstr("not found")));
-  EXPECT_EQ(outside.message(),
-            absl::StrCat("decision \"", x, "\" not found"));
-  EXPECT_THAT(unknown, StatusIs(absl::StatusCode::kNotFound, HasSubstr("not found")));
+  EXPECT_THAT(outside,
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("not found")));
+  EXPECT_EQ(outside.message(), absl::StrCat("decision \"", x, "\" not found"));
+  EXPECT_THAT(unknown,
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("not found")));
   EXPECT_THAT(this->log_->GetDecision(x, ShopScope::Only({})).status(),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("not found")));
 }
