@@ -6,6 +6,7 @@
 #include "tools/refundctl/decide_command.h"
 #include "tools/refundctl/explain_command.h"
 #include "tools/refundctl/export_command.h"
+#include "tools/refundctl/hash_token_command.h"
 #include "tools/refundctl/lint_command.h"
 #include "tools/refundctl/replay_command.h"
 #include "tools/refundctl/suggest_command.h"
@@ -57,6 +58,10 @@ commands:
   export  --db=FILE [--format=jsonl]
           One JSON object per stored decision: seq, ids, hashes, bundle
           version, request and decision.
+  hash-token [TOKEN_FILE|-]
+          The SHA-256 of a bearer token (its trailing line end dropped), for
+          the access policy's token_sha256. Make a token with
+          `openssl rand -hex 32`.
 )";
 
 }  // namespace
@@ -83,6 +88,7 @@ int RunRefundctl(const std::vector<std::string>& args, std::ostream& out,
       {"replay", kReplayFlags, RunReplayCommand},
       {"verify", kVerifyFlags, RunVerifyCommand},
       {"export", kExportFlags, RunExportCommand},
+      {"hash-token", kHashTokenFlags, RunHashTokenCommand},
   };
   for (const Command& known : kCommands) {
     if (command != known.name) continue;

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/access/bearer_token.h"
@@ -20,41 +21,42 @@ constexpr char kOmsToken[] = "oms-token-0123456789abcdef0123456789abcdef";
 constexpr char kAuditorToken[] = "auditor-token-0123456789abcdef0123456789ab";
 
 std::string ExamplePolicy() {
-  return std::string(R"pb(
-           principals {
-             name: "oms-shop-a"
-             roles: ROLE_OMS
-             shops: "shop-a"
-             certificate { uri_san: "spiffe://refund.test/oms/shop-a" }
-           }
-           principals {
-             name: "console"
-             roles: ROLE_AGENT
-             roles: ROLE_OMS
-             shops: "shop-b"
-             shops: "shop-a"
-             certificate {
-               dns_san: "console.refund.test"
-               common_name: "console"
-             }
-           }
-           principals {
-             name: "ops"
-             roles: ROLE_OPERATOR
-             certificate { common_name: "ops" }
-           }
-           principals { name: "oms-token" roles: ROLE_OMS shops: "shop-t"
-                        token_sha256: ")pb") +
-         BearerTokenSha256Hex(kOmsToken) + R"pb(                                                "
+  return absl::StrReplaceAll(
+      R"(
+    principals {
+      name: "oms-shop-a"
+      roles: ROLE_OMS
+      shops: "shop-a"
+      certificate { uri_san: "spiffe://refund.test/oms/shop-a" }
     }
-                                                                                                principals {
+    principals {
+      name: "console"
+      roles: ROLE_AGENT
+      roles: ROLE_OMS
+      shops: "shop-b"
+      shops: "shop-a"
+      certificate { dns_san: "console.refund.test" common_name: "console" }
+    }
+    principals {
+      name: "ops"
+      roles: ROLE_OPERATOR
+      certificate { common_name: "ops" }
+    }
+    principals {
+      name: "oms-token"
+      roles: ROLE_OMS
+      shops: "shop-t"
+      token_sha256: "$OMS_HASH"
+    }
+    principals {
       name: "auditor"
       roles: ROLE_AUDITOR
       all_shops: true
-      token_sha256: ")pb" +
-         BearerTokenSha256Hex(kAuditorToken) + R"pb(                                                    "
+      token_sha256: "$AUDITOR_HASH"
     }
-  )pb";
+  )",
+      {{"$OMS_HASH", BearerTokenSha256Hex(kOmsToken)},
+       {"$AUDITOR_HASH", BearerTokenSha256Hex(kAuditorToken)}});
 }
 
 std::shared_ptr<const AccessPolicy> Example() {
@@ -256,6 +258,29 @@ TEST(AccessPolicyTest, LoadNamesAFileItCannotRead) {
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("/nonexistent/access.textproto: cannot be "
                                  "read")));
+}
+
+}  // namespace
+}  // namespace refund::server
+
+namespace refund::server {
+namespace {
+
+// The example the documentation shows loads, and names one principal of
+// every role.
+TEST(ExampleAccessPolicyTest, LoadsAndCoversEveryRole) {
+  absl::StatusOr<std::shared_ptr<const AccessPolicy>> policy =
+      AccessPolicy::Load(REFUND_SOURCE_DIR
+                         "/docs/examples/access_policy.textproto");
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  EXPECT_EQ((*policy)->principal_count(), 5);
+  CertificateNames oms;
+  oms.uri_sans = {"spiffe://refund.example/oms/shop-a"};
+  ASSERT_THAT(*(*policy)->FindByCertificate(oms), ::testing::NotNull());
+  EXPECT_EQ((*(*policy)->FindByCertificate(oms))->RoleNames(), "oms");
+  CertificateNames ops;
+  ops.common_name = "ops-lead";
+  EXPECT_EQ((*(*policy)->FindByCertificate(ops))->RoleNames(), "operator");
 }
 
 }  // namespace

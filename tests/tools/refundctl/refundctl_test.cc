@@ -225,3 +225,31 @@ TEST(RefundctlJsonTest, ZeroAmountIsPrinted) {
 
 }  // namespace
 }  // namespace refund
+
+namespace refund {
+namespace {
+
+TEST(RefundctlHashTokenTest, PrintsTheSha256OfTheTokenWithoutItsLineEnd) {
+  refund::testing::TempDir dir;
+  const std::string token(64, '7');
+  dir.Write("token", token + "\n");
+  std::ostringstream out, err;
+  EXPECT_EQ(RunRefundctl({"hash-token", dir.path() + "/token"}, out, err), 0)
+      << err.str();
+  // printf '%s' 777...7 (64 sevens) | sha256sum
+  EXPECT_EQ(out.str(),
+            "c0b6304bd6ce9b3e65150392c91a3aa76803a59c29e46f9fb2b9aac235e58386"
+            "\n");
+}
+
+TEST(RefundctlHashTokenTest, RefusesATokenTooShortToBeASecret) {
+  refund::testing::TempDir dir;
+  dir.Write("token", "password\n");
+  std::ostringstream out, err;
+  EXPECT_EQ(RunRefundctl({"hash-token", dir.path() + "/token"}, out, err), 1);
+  EXPECT_THAT(err.str(), ::testing::HasSubstr("at least 32"));
+  EXPECT_EQ(out.str(), "");
+}
+
+}  // namespace
+}  // namespace refund
