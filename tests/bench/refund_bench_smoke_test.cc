@@ -21,7 +21,7 @@ LoadOptions BriefLoad(const std::string& address, Target target) {
   auto mix = ReadRequestMix(REFUND_POLICIES_DIR "/tests");
   EXPECT_TRUE(mix.ok()) << mix.status();
   LoadOptions options;
-  options.address = address;
+  options.server.address = address;
   options.target = target;
   options.concurrency = 8;
   options.channels = 2;
