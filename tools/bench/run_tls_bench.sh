@@ -7,8 +7,8 @@
 # loop after a 3 s warm-up, counted from the end of the warm-up, and the
 # server's CPU time per call over that loop (user + system from /proc).
 # Usage: tools/bench/run_tls_bench.sh [BUILD_DIR] [SECONDS] [CONCURRENCY]
-#        [ROUNDS] (defaults: build, 10, 512, 1; rounds alternate the three
-# transports). Run from the repository root.
+#        [ROUNDS] (defaults: build, 10, 512, 1; each round runs the three
+# transports, even rounds in reverse order). Run from the repository root.
 set -euo pipefail
 
 build=${1:-build}
@@ -108,5 +108,9 @@ run() {  # LABEL ROUND
 
 echo "== closed loop, $concurrency in flight over 4 connections, ${seconds} s after a ${warmup} s warm-up"
 for round in $(seq 1 "$rounds"); do
-  for label in plaintext tls mtls; do run "$label" "$round"; done
+  # Even rounds run in the reverse order: a load that grows or falls during
+  # the run does not favour one transport.
+  order=(plaintext tls mtls)
+  if ((round % 2 == 0)); then order=(mtls tls plaintext); fi
+  for label in "${order[@]}"; do run "$label" "$round"; done
 done
