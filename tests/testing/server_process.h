@@ -30,7 +30,7 @@ struct ServerProcessOptions {
   // The credentials of channel() (a TLS server needs TLS ones, e.g.
   // grpc::experimental::TlsCredentials trusting the test CA); null:
   // plaintext.
-  std::shared_ptr<grpc::ChannelCredentials> channel_credentials;
+  std::shared_ptr<grpc::ChannelCredentials> channel_credentials = nullptr;
 };
 
 // One refund-server child process. Not thread-safe.
