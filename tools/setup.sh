@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 packages=(
   cmake g++ make pkg-config
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
-  libsqlite3-dev sqlite3 libssl-dev libzstd-dev
+  libsqlite3-dev sqlite3 libssl-dev openssl libzstd-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   tzdata
 )

@@ -7,12 +7,33 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "server/grpc/server_runner.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "host:port to serve on; port 0 picks a free one");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM file: the server's TLS certificate (its chain after it); with "
+          "--tls_key the listener speaks TLS only, and the files are read "
+          "again every --tls_refresh_interval (a renewed certificate needs "
+          "no restart)");
+ABSL_FLAG(std::string, tls_key, "", "PEM file: the private key of --tls_cert");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM file: the CA(s) client certificates must chain to (mutual "
+          "TLS); empty: clients are not asked for a certificate");
+ABSL_FLAG(std::string, tls_client_auth, "",
+          "with --tls_client_ca: require (default; a client must present a "
+          "certificate from that CA) or optional (a certificate, if "
+          "presented, must verify; clients without one connect too)");
+ABSL_FLAG(absl::Duration, tls_refresh_interval, absl::Seconds(10),
+          "how often the TLS certificate, key and client CA files are read "
+          "again (whole seconds)");
+ABSL_FLAG(bool, insecure, false,
+          "allow plaintext on a non-loopback --listen address (without a "
+          "certificate, plaintext is allowed only on 127.0.0.0/8, ::1 and "
+          "localhost)");
 ABSL_FLAG(std::string, policies, "policies", "policy bundle directory");
 ABSL_FLAG(std::string, db, "data/decisions.db",
           "decision log: a SQLite file, PATH or sqlite:PATH (created with its "
@@ -65,7 +86,9 @@ int main(int argc, char** argv) {
   }
   absl::SetProgramUsageMessage(
       "refund-server --listen=127.0.0.1:50051 --policies=policies "
-      "--db=data/decisions.db");
+      "--db=data/decisions.db [--tls_cert=FILE --tls_key=FILE "
+      "[--tls_client_ca=FILE [--tls_client_auth=require|optional]] | "
+      "--insecure]");
   absl::ParseCommandLine(argc, argv);
   // Debian's Abseil keeps the lock-order graph of every Mutex (deadlock
   // detection) on in release builds; it costs ~2% of the server's CPU on the
@@ -74,6 +97,22 @@ int main(int argc, char** argv) {
 
   refund::server::ServerOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
+  options.tls.cert_file = absl::GetFlag(FLAGS_tls_cert);
+  options.tls.key_file = absl::GetFlag(FLAGS_tls_key);
+  options.tls.client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
+  options.tls.refresh_interval = absl::GetFlag(FLAGS_tls_refresh_interval);
+  if (const std::string auth = absl::GetFlag(FLAGS_tls_client_auth);
+      !auth.empty()) {
+    absl::StatusOr<refund::server::ClientAuth> client_auth =
+        refund::server::ParseClientAuth(auth);
+    if (!client_auth.ok()) {
+      std::cerr << "refund-server: " << client_auth.status().message()
+                << std::endl;
+      return 1;
+    }
+    options.tls.client_auth = *client_auth;
+  }
+  options.insecure = absl::GetFlag(FLAGS_insecure);
   options.policies_dir = absl::GetFlag(FLAGS_policies);
   options.db_path = absl::GetFlag(FLAGS_db);
   options.min_free_bytes = absl::GetFlag(FLAGS_min_free_mb) << 20;

@@ -33,6 +33,7 @@
 #include "server/grpc/listener_failure.h"
 #include "server/grpc/log_health_watcher.h"
 #include "server/grpc/refund_service.h"
+#include "server/grpc/server_credentials.h"
 #include "server/log/open/open_decision_log.h"
 
 namespace refund::server {
@@ -53,12 +54,6 @@ bool ServerSignalsBlocked() {
   return sigismember(&current, SIGHUP) == 1 &&
          sigismember(&current, SIGINT) == 1 &&
          sigismember(&current, SIGTERM) == 1;
-}
-
-// "127.0.0.1:0" -> "127.0.0.1", "[::]:0" -> "[::]".
-std::string HostOf(const std::string& listen) {
-  const size_t colon = listen.rfind(':');
-  return colon == std::string::npos ? listen : listen.substr(0, colon);
 }
 
 // The signal thread: SIGHUP reloads, SIGINT/SIGTERM start the shutdown.
@@ -151,6 +146,10 @@ absl::Status RunServer(const ServerOptions& options, std::ostream& out) {
     return absl::FailedPreconditionError(
         "RunServer: call BlockServerSignals() before starting any thread");
   }
+  // First: a refused listener is reported before anything else is said.
+  ASSIGN_OR_RETURN(
+      ListenerCredentials listener,
+      MakeListenerCredentials(options.listen, options.tls, options.insecure));
   WatchForListenerFailure();
   absl::StatusOr<uint64_t> descriptors = RaiseDescriptorLimit();
   if (descriptors.ok()) {
@@ -201,8 +200,7 @@ absl::Status RunServer(const ServerOptions& options, std::ostream& out) {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(),
-                           &port);
+  builder.AddListeningPort(options.listen, listener.credentials, &port);
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
   SetConnectionLimits(options, builder);
   builder.RegisterService(&service);
@@ -211,8 +209,9 @@ absl::Status RunServer(const ServerOptions& options, std::ostream& out) {
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", options.listen));
   }
-  out << "refund-server listening on " << HostOf(options.listen) << ":" << port
-      << " version=" << active->bundle->version() << std::endl;
+  out << "refund-server listening on " << ListenHost(options.listen) << ":"
+      << port << " version=" << active->bundle->version()
+      << " tls=" << TransportSecurityName(listener.security) << std::endl;
   active.reset();  // a reload may free it
 
   std::optional<LogHealthWatcher> watcher;

@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "server/grpc/audit_call_pool.h"
+#include "server/grpc/server_credentials.h"
 
 namespace refund::server {
 
@@ -19,6 +20,12 @@ inline constexpr int kMaxMessageBytes = 4 * 1024 * 1024;
 struct ServerOptions {
   // host:port; port 0 picks a free one.
   std::string listen = "127.0.0.1:50051";
+  // TLS or mutual TLS when `tls.cert_file` is set (certificates read again
+  // every `tls.refresh_interval`); plaintext otherwise, which needs
+  // `insecure` unless the listen host is a loopback address
+  // (server/grpc/server_credentials.h).
+  ServerTlsOptions tls;
+  bool insecure = false;
   std::string policies_dir = "policies";
   std::string db_path = "data/decisions.db";
   // The decision log refuses new decisions (UNAVAILABLE, health
@@ -78,11 +85,15 @@ absl::Status BlockServerSignals();
 // server/grpc/listener_failure.h). On shutdown health turns
 // NOT_SERVING, in-flight calls get `shutdown_grace` to finish, the decision
 // log stores everything queued. Once serving, writes one line to `out`:
-//   refund-server listening on HOST:PORT version=<bundle version>
-// and flushes it. Returns OK after a clean shutdown; FAILED_PRECONDITION when
-// the signals are not blocked or the policy bundle is refused;
-// INVALID_ARGUMENT when `candidate_root` is not a directory; UNAVAILABLE
-// when the log cannot be opened or the address cannot be bound.
+//   refund-server listening on HOST:PORT version=<bundle version> tls=<mode>
+// (mode: off, tls, mtls, mtls_optional) and flushes it. Returns OK after a
+// clean shutdown; FAILED_PRECONDITION when the signals are not blocked or
+// the policy bundle is refused; INVALID_ARGUMENT, before anything else is
+// done, when the TLS options are refused (a plaintext listen on a
+// non-loopback host without `insecure`, a missing or unusable certificate
+// or key; MakeListenerCredentials), or when `candidate_root` is not a
+// directory; UNAVAILABLE when the log cannot be opened or the address cannot
+// be bound.
 absl::Status RunServer(const ServerOptions& options, std::ostream& out);
 
 }  // namespace refund::server

@@ -10,6 +10,8 @@
 #include "gtest/gtest.h"
 #include "tests/testing/server_process.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/test_certificates.h"
+#include "tools/bench/audit_flood.h"
 #include "tools/bench/echo_service.h"
 #include "tools/bench/load_generator.h"
 #include "tools/bench/request_mix.h"
@@ -21,7 +23,7 @@ LoadOptions BriefLoad(const std::string& address, Target target) {
   auto mix = ReadRequestMix(REFUND_POLICIES_DIR "/tests");
   EXPECT_TRUE(mix.ok()) << mix.status();
   LoadOptions options;
-  options.address = address;
+  options.server.address = address;
   options.target = target;
   options.concurrency = 8;
   options.channels = 2;
@@ -50,6 +52,37 @@ TEST(RefundBenchSmokeTest, ClosedAndOpenLoopAgainstTheRefundServer) {
   LoadOptions open = closed;
   open.rate = 200;
   ExpectCleanRun(open);
+}
+
+TEST(RefundBenchSmokeTest, MutualTlsWithTheAuditFlood) {
+  testing::TempDir dir;
+  absl::StatusOr<testing::TestPki> pki =
+      testing::TestPki::Create(dir.path() + "/pki");
+  ASSERT_TRUE(pki.ok()) << pki.status();
+  auto server_files = pki->IssueServer("server");
+  auto client_files = pki->IssueClient("bench", "spiffe://refund.test/bench");
+  ASSERT_TRUE(server_files.ok() && client_files.ok());
+  e2e::ServerProcessOptions server_options;
+  server_options.extra_args = {"--tls_cert=" + server_files->cert,
+                               "--tls_key=" + server_files->key,
+                               "--tls_client_ca=" + pki->ca_cert()};
+  auto server =
+      e2e::ServerProcess::Start(REFUND_SERVER_BINARY, REFUND_POLICIES_DIR,
+                                dir.path() + "/decisions.db", server_options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  LoadOptions load = BriefLoad((*server)->address(), Target::kRefund);
+  load.server.tls_ca = pki->ca_cert();
+  load.server.tls_cert = client_files->cert;
+  load.server.tls_key = client_files->key;
+  AuditFloodOptions flood_options;
+  flood_options.server = load.server;
+  flood_options.verifies = 1;
+  auto flood = AuditFlood::Start(flood_options);
+  ASSERT_TRUE(flood.ok()) << flood.status();
+  ExpectCleanRun(load);
+  const AuditFloodReport flooded = (*flood)->Stop();
+  EXPECT_GT(flooded.verifies_ok, 0) << flooded.Format();
+  EXPECT_EQ(flooded.verifies_failed, 0) << flooded.Format();
 }
 
 TEST(RefundBenchSmokeTest, ClosedLoopAgainstTheEchoService) {

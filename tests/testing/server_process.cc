@@ -105,8 +105,10 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
   std::unique_ptr<ServerProcess> process(new ServerProcess(pid, pipe_fds[0]));
   absl::Status ready = process->ReadListeningLine(options.timeout);
   if (!ready.ok()) return ready;
-  process->channel_ = grpc::CreateChannel(process->address_,
-                                          grpc::InsecureChannelCredentials());
+  process->channel_ = grpc::CreateChannel(
+      process->address_, options.channel_credentials != nullptr
+                             ? options.channel_credentials
+                             : grpc::InsecureChannelCredentials());
   return process;
 }
 
@@ -121,13 +123,21 @@ absl::Status ServerProcess::ReadListeningLine(absl::Duration timeout) {
         return absl::InternalError(
             absl::StrCat("unexpected first line from server: ", line));
       }
-      std::vector<std::string> parts = absl::StrSplit(
-          line.substr(sizeof(kListeningPrefix) - 1), " version=");
-      if (parts.size() != 2) {
+      // "HOST:PORT version=V tls=MODE": the address, then key=value words
+      // (a word this parser does not know is skipped).
+      std::vector<std::string> words =
+          absl::StrSplit(line.substr(sizeof(kListeningPrefix) - 1), ' ');
+      address_ = words[0];
+      for (size_t i = 1; i < words.size(); ++i) {
+        if (absl::StartsWith(words[i], "version=")) {
+          version_ = words[i].substr(8);
+        } else if (absl::StartsWith(words[i], "tls=")) {
+          tls_ = words[i].substr(4);
+        }
+      }
+      if (address_.empty() || version_.empty()) {
         return absl::InternalError(absl::StrCat("bad line: ", line));
       }
-      address_ = parts[0];
-      version_ = parts[1];
       return absl::OkStatus();
     }
     const absl::Duration left = deadline - absl::Now();

@@ -27,6 +27,10 @@ struct ServerProcessOptions {
   int soft_descriptor_limit = 0;
   // How long to wait for the "listening on" line.
   absl::Duration timeout = absl::Seconds(60);
+  // The credentials of channel() (a TLS server needs TLS ones, e.g.
+  // grpc::experimental::TlsCredentials trusting the test CA); null:
+  // plaintext.
+  std::shared_ptr<grpc::ChannelCredentials> channel_credentials = nullptr;
 };
 
 // One refund-server child process. Not thread-safe.
@@ -49,9 +53,11 @@ class ServerProcess {
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
 
-  // "127.0.0.1:PORT" and the bundle version, from the first stdout line.
+  // "127.0.0.1:PORT", the bundle version and the transport ("off", "tls",
+  // "mtls", "mtls_optional"), from the first stdout line.
   const std::string& address() const { return address_; }
   const std::string& version() const { return version_; }
+  const std::string& tls() const { return tls_; }
   pid_t pid() const { return pid_; }
 
   std::unique_ptr<v1::RefundDecisionService::Stub> NewStub() const;
@@ -77,6 +83,7 @@ class ServerProcess {
   int stdout_fd_;
   std::string address_;
   std::string version_;
+  std::string tls_;
   std::shared_ptr<grpc::Channel> channel_;
 };
 

@@ -1,20 +1,12 @@
 #include "tools/bench/audit_flood.h"
 
 #include <chrono>
+#include <memory>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 
 namespace refund::bench {
-namespace {
-
-std::shared_ptr<grpc::Channel> OwnChannel(const std::string& address) {
-  grpc::ChannelArguments arguments;
-  arguments.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(),
-                                   arguments);
-}
-
-}  // namespace
 
 std::string AuditFloodReport::Format() const {
   return absl::StrCat(
@@ -24,8 +16,26 @@ std::string AuditFloodReport::Format() const {
       " replay_results=", replay_results, "\n");
 }
 
-AuditFlood::AuditFlood(const AuditFloodOptions& options)
-    : options_(options), verify_channel_(OwnChannel(options.address)) {
+absl::StatusOr<std::unique_ptr<AuditFlood>> AuditFlood::Start(
+    const AuditFloodOptions& options) {
+  absl::StatusOr<client::ServerConnection> connection =
+      client::ServerConnection::Open(options.server);
+  if (!connection.ok()) return connection.status();
+  return std::unique_ptr<AuditFlood>(
+      new AuditFlood(options, *std::move(connection)));
+}
+
+std::shared_ptr<grpc::Channel> AuditFlood::OwnChannel() const {
+  grpc::ChannelArguments arguments;
+  arguments.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  return connection_.NewChannel(arguments);
+}
+
+AuditFlood::AuditFlood(const AuditFloodOptions& options,
+                       client::ServerConnection connection)
+    : options_(options),
+      connection_(std::move(connection)),
+      verify_channel_(OwnChannel()) {
   for (int i = 0; i < options_.verifies; ++i) {
     threads_.emplace_back([this] { VerifyLoop(); });
   }
@@ -56,6 +66,7 @@ void AuditFlood::VerifyLoop() {
   auto stub = v1::RefundDecisionService::NewStub(verify_channel_);
   while (!stop_.HasBeenNotified()) {
     grpc::ClientContext context;
+    connection_.PrepareCall(&context);
     context.set_deadline(std::chrono::system_clock::now() +
                          std::chrono::minutes(10));
     v1::VerifyDecisionLogResponse response;
@@ -76,9 +87,9 @@ void AuditFlood::VerifyLoop() {
 
 void AuditFlood::SlowReplay() {
   while (!stop_.HasBeenNotified()) {
-    auto stub =
-        v1::RefundDecisionService::NewStub(OwnChannel(options_.address));
+    auto stub = v1::RefundDecisionService::NewStub(OwnChannel());
     grpc::ClientContext context;
+    connection_.PrepareCall(&context);
     v1::ReplayRequest request;
     request.set_mode(v1::REPLAY_MODE_EXACT);
     auto reader = stub->Replay(&context, request);

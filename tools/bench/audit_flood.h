@@ -13,15 +13,19 @@
 #include <thread>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "refund/v1/service.grpc.pb.h"
+#include "tools/client/channel_options.h"
+#include "tools/client/server_connection.h"
 
 namespace refund::bench {
 
 struct AuditFloodOptions {
-  std::string address;  // "host:port"
+  // The server's address and how to reach it (TLS, a token).
+  client::ChannelOptions server;
   // Threads calling VerifyDecisionLog back to back.
   int verifies = 0;
   // Replay streams (exact mode, the whole log) read slowly, each on a
@@ -43,10 +47,13 @@ struct AuditFloodReport {
   std::string Format() const;
 };
 
-// Thread-safe Stop; the flood runs from construction until Stop.
+// Thread-safe Stop; the flood runs from Start until Stop.
 class AuditFlood {
  public:
-  explicit AuditFlood(const AuditFloodOptions& options);
+  // Starts the flood's threads. INVALID_ARGUMENT naming the flag when
+  // `options.server` cannot be used (client::ServerConnection::Open).
+  static absl::StatusOr<std::unique_ptr<AuditFlood>> Start(
+      const AuditFloodOptions& options);
   ~AuditFlood();  // Stop
   AuditFlood(const AuditFlood&) = delete;
   AuditFlood& operator=(const AuditFlood&) = delete;
@@ -55,10 +62,15 @@ class AuditFlood {
   AuditFloodReport Stop();
 
  private:
+  AuditFlood(const AuditFloodOptions& options,
+             client::ServerConnection connection);
   void VerifyLoop();
+  // A channel on a connection of its own.
+  std::shared_ptr<grpc::Channel> OwnChannel() const;
   void SlowReplay();
 
   const AuditFloodOptions options_;
+  const client::ServerConnection connection_;
   std::shared_ptr<grpc::Channel> verify_channel_;
   absl::Notification stop_;
   std::atomic<int64_t> verifies_ok_{0};

@@ -15,6 +15,7 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "refund/v1/service.pb.h"
+#include "tools/client/server_connection.h"
 
 namespace refund::bench {
 namespace {
@@ -49,7 +50,8 @@ std::string RandomPrefix() {
 
 class LoadRun {
  public:
-  explicit LoadRun(const LoadOptions& options) : options_(options) {
+  LoadRun(const LoadOptions& options, client::ServerConnection connection)
+      : options_(options), connection_(std::move(connection)) {
     method_ = options.target == Target::kRefund
                   ? "/refund.v1.RefundDecisionService/Decide"
                   : "/refund.bench.v1.EchoDecisionService/Decide";
@@ -69,8 +71,7 @@ class LoadRun {
       args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
       args.SetInt("refund.bench.channel", i);
       stubs_.push_back(
-          std::make_unique<grpc::GenericStub>(grpc::CreateCustomChannel(
-              options.address, grpc::InsecureChannelCredentials(), args)));
+          std::make_unique<grpc::GenericStub>(connection_.NewChannel(args)));
     }
   }
 
@@ -136,6 +137,7 @@ class LoadRun {
     AppendField1(id_field, &bytes);
     grpc::Slice slice(std::move(bytes));
     call->request = grpc::ByteBuffer(&slice, 1);
+    connection_.PrepareCall(&call->context);
     call->context.set_deadline(
         std::chrono::system_clock::now() +
         absl::ToChronoNanoseconds(options_.call_deadline));
@@ -197,6 +199,7 @@ class LoadRun {
   }
 
   const LoadOptions& options_;
+  const client::ServerConnection connection_;
   std::string method_;
   std::string prefix_;
   std::vector<std::string> bodies_;
@@ -214,7 +217,7 @@ class LoadRun {
 }  // namespace
 
 absl::StatusOr<LoadReport> RunLoad(const LoadOptions& options) {
-  if (options.address.empty()) {
+  if (options.server.address.empty()) {
     return absl::InvalidArgumentError("address: required");
   }
   if (options.mix.empty()) {
@@ -229,7 +232,10 @@ absl::StatusOr<LoadReport> RunLoad(const LoadOptions& options) {
   if (options.warmup >= options.duration) {
     return absl::InvalidArgumentError("warmup: must be shorter than duration");
   }
-  LoadRun run(options);
+  absl::StatusOr<client::ServerConnection> connection =
+      client::ServerConnection::Open(options.server);
+  if (!connection.ok()) return connection.status();
+  LoadRun run(options, *std::move(connection));
   return run.Run();
 }
 

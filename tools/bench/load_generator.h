@@ -20,13 +20,15 @@
 #include "absl/time/time.h"
 #include "refund/v1/refund.pb.h"
 #include "tools/bench/load_report.h"
+#include "tools/client/channel_options.h"
 
 namespace refund::bench {
 
 enum class Target { kRefund, kEcho };
 
 struct LoadOptions {
-  std::string address;  // "host:port"
+  // The server's address and how to reach it (TLS, a token).
+  client::ChannelOptions server;
   Target target = Target::kRefund;
   int concurrency = 64;  // closed loop
   int channels = 4;
@@ -39,7 +41,8 @@ struct LoadOptions {
 };
 
 // Runs the load and returns what was measured. Errors only for bad options
-// (INVALID_ARGUMENT); failed calls are counted in the report.
+// (INVALID_ARGUMENT, also for a `server` that cannot be used:
+// client::ServerConnection::Open); failed calls are counted in the report.
 absl::StatusOr<LoadReport> RunLoad(const LoadOptions& options);
 
 }  // namespace refund::bench

@@ -5,6 +5,8 @@
 //   refund-bench --target=echo --address=127.0.0.1:50052 --rate=20000
 //   refund-bench --rate=1000 --flood_verifies=16 --flood_slow_replays=100
 //       (Decide's latency while audit calls flood the server)
+//   refund-bench --address=refund.internal:50051 --tls_ca=ca.crt
+//       --tls_cert=client.crt --tls_key=client.key   (mutual TLS)
 // tools/bench/run_server_bench.sh runs both servers and reports the ratio.
 #include <iostream>
 #include <memory>
@@ -19,6 +21,18 @@
 
 ABSL_FLAG(std::string, target, "refund", "refund or echo");
 ABSL_FLAG(std::string, address, "127.0.0.1:50051", "server host:port");
+ABSL_FLAG(std::string, tls_ca, "",
+          "TLS: PEM file of the CA that signed the server's certificate "
+          "(empty: plaintext)");
+ABSL_FLAG(std::string, tls_cert, "",
+          "mutual TLS: PEM file of this client's certificate");
+ABSL_FLAG(std::string, tls_key, "", "mutual TLS: PEM file of its key");
+ABSL_FLAG(std::string, tls_server_name, "",
+          "the name the server's certificate carries, if not the address's "
+          "host");
+ABSL_FLAG(std::string, token_file, "",
+          "file with a bearer token sent with every call "
+          "(authorization: Bearer ...; mode 600)");
 ABSL_FLAG(int, concurrency, 64, "closed loop: calls in flight");
 ABSL_FLAG(int, channels, 4, "connections to spread the calls over");
 ABSL_FLAG(double, rate, 0,
@@ -57,7 +71,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   refund::bench::LoadOptions options;
-  options.address = absl::GetFlag(FLAGS_address);
+  options.server.address = absl::GetFlag(FLAGS_address);
+  options.server.tls_ca = absl::GetFlag(FLAGS_tls_ca);
+  options.server.tls_cert = absl::GetFlag(FLAGS_tls_cert);
+  options.server.tls_key = absl::GetFlag(FLAGS_tls_key);
+  options.server.tls_server_name = absl::GetFlag(FLAGS_tls_server_name);
+  options.server.token_file = absl::GetFlag(FLAGS_token_file);
   options.target = target == "refund" ? refund::bench::Target::kRefund
                                       : refund::bench::Target::kEcho;
   options.concurrency = absl::GetFlag(FLAGS_concurrency);
@@ -71,12 +90,17 @@ int main(int argc, char** argv) {
   if (absl::GetFlag(FLAGS_flood_verifies) > 0 ||
       absl::GetFlag(FLAGS_flood_slow_replays) > 0) {
     refund::bench::AuditFloodOptions flood_options;
-    flood_options.address = options.address;
+    flood_options.server = options.server;
     flood_options.verifies = absl::GetFlag(FLAGS_flood_verifies);
     flood_options.slow_replays = absl::GetFlag(FLAGS_flood_slow_replays);
     flood_options.replay_read_every =
         absl::GetFlag(FLAGS_flood_replay_read_every);
-    flood = std::make_unique<refund::bench::AuditFlood>(flood_options);
+    auto started = refund::bench::AuditFlood::Start(flood_options);
+    if (!started.ok()) {
+      std::cerr << "refund-bench: " << started.status().message() << std::endl;
+      return 2;
+    }
+    flood = *std::move(started);
   }
   auto report = refund::bench::RunLoad(options);
   if (flood != nullptr) std::cout << flood->Stop().Format();

@@ -23,10 +23,12 @@ Args ParseArgs(const std::vector<std::string>& args, size_t from) {
 }
 
 bool CheckFlags(const Args& args, std::initializer_list<const char*> known,
-                std::ostream& err) {
+                std::ostream& err,
+                std::initializer_list<const char*> also_known) {
   for (const auto& [name, value] : args.flags) {
     bool found = false;
     for (const char* k : known) found = found || name == k;
+    for (const char* k : also_known) found = found || name == k;
     if (!found) {
       err << "unknown flag --" << name << "\n";
       return false;

@@ -20,10 +20,12 @@ struct Args {
 // Parses args[from...].
 Args ParseArgs(const std::vector<std::string>& args, size_t from);
 
-// False (and the unknown flag reported to `err`) when a flag is not in
-// `known`: a flag no command knows is a usage error, never ignored.
+// False (and the unknown flag reported to `err`) when a flag is in neither
+// `known` nor `also_known` (e.g. the transport flags of the commands that
+// take --server): a flag no command knows is a usage error, never ignored.
 bool CheckFlags(const Args& args, std::initializer_list<const char*> known,
-                std::ostream& err);
+                std::ostream& err,
+                std::initializer_list<const char*> also_known = {});
 
 // The flag's value, or `fallback` when absent.
 std::string Flag(const Args& args, const std::string& name,

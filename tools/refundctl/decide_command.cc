@@ -36,14 +36,19 @@ int RunDecideCommand(const Args& args, std::ostream& out, std::ostream& err) {
   }
   const std::string server = Flag(args, "server", "");
   if (!server.empty()) {
-    auto stub = ConnectToServer(server);
+    absl::StatusOr<ServerStub> connected = ConnectToServer(args);
+    if (!connected.ok()) {
+      err << connected.status().message() << "\n";
+      return 2;
+    }
     grpc::ClientContext context;
+    connected->connection.PrepareCall(&context);
     context.set_deadline(std::chrono::system_clock::now() +
                          std::chrono::seconds(10));
     v1::DecideRequest call;
     *call.mutable_request() = *request;
     v1::Decision decision;
-    grpc::Status status = stub->Decide(&context, call, &decision);
+    grpc::Status status = connected->stub->Decide(&context, call, &decision);
     if (!status.ok()) {
       err << DescribeRpcError("Decide", status) << "\n";
       return 1;

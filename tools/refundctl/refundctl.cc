@@ -2,6 +2,7 @@
 
 #include <initializer_list>
 
+#include "tools/client/channel_options.h"
 #include "tools/refundctl/command_args.h"
 #include "tools/refundctl/decide_command.h"
 #include "tools/refundctl/explain_command.h"
@@ -62,6 +63,8 @@ commands:
           The SHA-256 of a bearer token (its trailing line end dropped), for
           the access policy's token_sha256. Make a token with
           `openssl rand -hex 32`.
+
+with --server (decide, suggest, verify, replay):
 )";
 
 }  // namespace
@@ -69,7 +72,7 @@ commands:
 int RunRefundctl(const std::vector<std::string>& args, std::ostream& out,
                  std::ostream& err) {
   if (args.empty() || args[0] == "help" || args[0] == "--help") {
-    (args.empty() ? err : out) << kUsage;
+    (args.empty() ? err : out) << kUsage << client::kChannelFlagsUsage;
     return args.empty() ? 2 : 0;
   }
   const std::string& command = args[0];
@@ -77,28 +80,33 @@ int RunRefundctl(const std::vector<std::string>& args, std::ostream& out,
   struct Command {
     const char* name;
     std::initializer_list<const char*> flags;
+    // Takes --server, and with it the transport flags.
+    bool server;
     int (*run)(const Args&, std::ostream&, std::ostream&);
   };
   static const Command kCommands[] = {
-      {"decide", kDecideFlags, RunDecideCommand},
-      {"explain", kExplainFlags, RunExplainCommand},
-      {"suggest", kSuggestFlags, RunSuggestCommand},
-      {"test", kTestFlags, RunTestCommand},
-      {"lint", kLintFlags, RunLintCommand},
-      {"replay", kReplayFlags, RunReplayCommand},
-      {"verify", kVerifyFlags, RunVerifyCommand},
-      {"export", kExportFlags, RunExportCommand},
-      {"hash-token", kHashTokenFlags, RunHashTokenCommand},
+      {"decide", kDecideFlags, true, RunDecideCommand},
+      {"explain", kExplainFlags, false, RunExplainCommand},
+      {"suggest", kSuggestFlags, true, RunSuggestCommand},
+      {"test", kTestFlags, false, RunTestCommand},
+      {"lint", kLintFlags, false, RunLintCommand},
+      {"replay", kReplayFlags, true, RunReplayCommand},
+      {"verify", kVerifyFlags, true, RunVerifyCommand},
+      {"export", kExportFlags, false, RunExportCommand},
+      {"hash-token", kHashTokenFlags, false, RunHashTokenCommand},
   };
   for (const Command& known : kCommands) {
     if (command != known.name) continue;
-    if (!CheckFlags(parsed, known.flags, err)) {
-      err << kUsage;
+    if (!CheckFlags(parsed, known.flags, err,
+                    known.server ? client::kChannelFlags
+                                 : std::initializer_list<const char*>{})) {
+      err << kUsage << client::kChannelFlagsUsage;
       return 2;
     }
     return known.run(parsed, out, err);
   }
-  err << "unknown command \"" << command << "\"\n" << kUsage;
+  err << "unknown command \"" << command << "\"\n"
+      << kUsage << client::kChannelFlagsUsage;
   return 2;
 }
 

@@ -70,14 +70,15 @@ absl::Status ReplayOffline(const std::string& db,
                            });
 }
 
-absl::Status ReplayOnServer(const std::string& address,
-                            const v1::ReplayRequest& request,
+absl::Status ReplayOnServer(const Args& args, const v1::ReplayRequest& request,
                             ReplayPrinter& printer,
                             v1::ReplaySummary* summary) {
-  auto stub = ConnectToServer(address);
+  absl::StatusOr<ServerStub> connected = ConnectToServer(args);
+  if (!connected.ok()) return connected.status();
   grpc::ClientContext context;
+  connected->connection.PrepareCall(&context);
   std::unique_ptr<grpc::ClientReader<v1::ReplayResult>> reader =
-      stub->Replay(&context, request);
+      connected->stub->Replay(&context, request);
   v1::ReplayResult result;
   while (reader->Read(&result)) {
     printer.Print(result);
@@ -166,7 +167,7 @@ int RunReplayCommand(const Args& args, std::ostream& out, std::ostream& err) {
   v1::ReplaySummary summary;
   absl::Status status =
       source.db.empty()
-          ? ReplayOnServer(source.server, *request, **printer, &summary)
+          ? ReplayOnServer(args, *request, **printer, &summary)
           : ReplayOffline(source.db, *request, **printer, &summary);
   if (!status.ok()) {
     err << "replay: " << status.message() << "\n";

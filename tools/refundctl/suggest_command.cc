@@ -55,11 +55,17 @@ int RunSuggestCommand(const Args& args, std::ostream& out, std::ostream& err) {
   const std::string server = Flag(args, "server", "");
   v1::SuggestActionsResponse response;
   if (!server.empty()) {
-    auto stub = ConnectToServer(server);
+    absl::StatusOr<ServerStub> connected = ConnectToServer(args);
+    if (!connected.ok()) {
+      err << connected.status().message() << "\n";
+      return 2;
+    }
     grpc::ClientContext context;
+    connected->connection.PrepareCall(&context);
     context.set_deadline(std::chrono::system_clock::now() +
                          std::chrono::seconds(10));
-    grpc::Status status = stub->SuggestActions(&context, *request, &response);
+    grpc::Status status =
+        connected->stub->SuggestActions(&context, *request, &response);
     if (!status.ok()) {
       err << DescribeRpcError("SuggestActions", status) << "\n";
       return 1;

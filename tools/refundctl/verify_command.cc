@@ -27,14 +27,17 @@ absl::StatusOr<v1::VerifyDecisionLogResponse> VerifyOffline(
   return server::ToProto(*report);
 }
 
-absl::StatusOr<v1::VerifyDecisionLogResponse> VerifyOnServer(
-    const std::string& address, int max_problems) {
-  auto stub = ConnectToServer(address);
+absl::StatusOr<v1::VerifyDecisionLogResponse> VerifyOnServer(const Args& args,
+                                                             int max_problems) {
+  absl::StatusOr<ServerStub> connected = ConnectToServer(args);
+  if (!connected.ok()) return connected.status();
   grpc::ClientContext context;
+  connected->connection.PrepareCall(&context);
   v1::VerifyDecisionLogRequest request;
   request.set_max_problems(max_problems);
   v1::VerifyDecisionLogResponse response;
-  grpc::Status status = stub->VerifyDecisionLog(&context, request, &response);
+  grpc::Status status =
+      connected->stub->VerifyDecisionLog(&context, request, &response);
   if (!status.ok()) {
     return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
                         DescribeRpcError("VerifyDecisionLog", status));
@@ -96,7 +99,7 @@ int RunVerifyCommand(const Args& args, std::ostream& out, std::ostream& err) {
     return 2;
   }
   absl::StatusOr<v1::VerifyDecisionLogResponse> report =
-      source.db.empty() ? VerifyOnServer(source.server, max_problems)
+      source.db.empty() ? VerifyOnServer(args, max_problems)
                         : VerifyOffline(source.db, max_problems);
   if (!report.ok()) {
     err << "verify: " << report.status().message() << "\n";

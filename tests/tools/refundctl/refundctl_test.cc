@@ -202,6 +202,27 @@ TEST(RefundctlFlagsTest, UnknownFlagIsAUsageError) {
   EXPECT_THAT(err.str(), HasSubstr("unknown flag --polices"));
 }
 
+TEST(RefundctlFlagsTest, TransportFlagsOnlyWithServerCommands) {
+  std::ostringstream out, err;
+  EXPECT_EQ(RunRefundctl({"lint", "--tls_ca=ca.crt"}, out, err), 2);
+  EXPECT_THAT(err.str(), HasSubstr("unknown flag --tls_ca"));
+  EXPECT_THAT(err.str(), HasSubstr("--token_file=FILE"));
+}
+
+TEST(RefundctlFlagsTest, TransportFlagsThatDoNotGoTogetherAreUsageErrors) {
+  testing::TempDir dir;
+  dir.Write("request.json", kSevenDayRequest);
+  CliRun run =
+      Refundctl({"decide", "--server=127.0.0.1:1", "--tls_cert=client.crt",
+                 dir.path() + "/request.json"});
+  EXPECT_EQ(run.code, 2);
+  EXPECT_THAT(run.err, HasSubstr("--tls_cert: given without --tls_key"));
+  run = Refundctl({"verify", "--server=127.0.0.1:1",
+                   "--tls_ca=" + dir.path() + "/missing.crt"});
+  EXPECT_EQ(run.code, 1);
+  EXPECT_THAT(run.err, HasSubstr("--tls_ca: cannot read"));
+}
+
 }  // namespace
 }  // namespace refund
 
