@@ -150,6 +150,17 @@ absl::Status RunServer(const ServerOptions& options, std::ostream& out) {
   ASSIGN_OR_RETURN(
       ListenerCredentials listener,
       MakeListenerCredentials(options.listen, options.tls, options.insecure));
+  // Off loopback, someone must decide who may call: the access policy, or
+  // the client CA (every holder of its certificates may call everything), or
+  // the operator saying --insecure.
+  if (options.access_policy.empty() && !options.insecure &&
+      listener.security != TransportSecurity::kMutualTls &&
+      !IsLoopbackHost(ListenHost(options.listen))) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "refusing to serve ", options.listen,
+        " to every caller: give --access_policy (or --tls_client_ca, so that "
+        "only holders of its certificates connect), or --insecure"));
+  }
   WatchForListenerFailure();
   absl::StatusOr<uint64_t> descriptors = RaiseDescriptorLimit();
   if (descriptors.ok()) {

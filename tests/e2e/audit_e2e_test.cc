@@ -35,6 +35,7 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "refund/v1/service.grpc.pb.h"
+#include "tests/e2e/shell_command.h"
 #include "tests/testing/request_generator.h"
 #include "tests/testing/server_process.h"
 #include "tests/testing/temp_dir.h"
@@ -46,26 +47,6 @@ using ::testing::HasSubstr;
 
 constexpr int kCases = 2000;
 constexpr char kFlippedRule[] = "seven_day.approve_within_window";
-
-// Runs a shell command; its exit code and everything it printed.
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;
-};
-
-CommandResult RunCommand(const std::string& command) {
-  CommandResult result;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return result;
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) {
-    result.output.append(buffer, n);
-  }
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
 
 std::string Quote(const std::string& text) {
   return absl::StrCat("'", absl::StrReplaceAll(text, {{"'", "'\\''"}}), "'");

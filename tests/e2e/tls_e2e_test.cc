@@ -23,6 +23,7 @@
 #include "gtest/gtest.h"
 #include "tests/e2e/e2e_fixture.h"
 #include "tests/e2e/e2e_requests.h"
+#include "tests/e2e/shell_command.h"
 #include "tests/e2e/small_bundle.h"
 #include "tests/testing/test_certificates.h"
 
@@ -33,22 +34,16 @@ using ::refund::testing::CertificateFiles;
 using ::refund::testing::TestPki;
 using ::testing::HasSubstr;
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in),
-                     std::istreambuf_iterator<char>());
-}
-
 // TLS channel credentials trusting `ca`, with a client certificate when
 // `client` is given (gRPC's own SslCredentials: a check independent of
 // tools/client).
 std::shared_ptr<grpc::ChannelCredentials> TlsTo(
     const std::string& ca, const std::optional<CertificateFiles>& client = {}) {
   grpc::SslCredentialsOptions options;
-  options.pem_root_certs = ReadFile(ca);
+  options.pem_root_certs = ReadWholeFile(ca);
   if (client.has_value()) {
-    options.pem_private_key = ReadFile(client->key);
-    options.pem_cert_chain = ReadFile(client->cert);
+    options.pem_private_key = ReadWholeFile(client->key);
+    options.pem_cert_chain = ReadWholeFile(client->cert);
   }
   return grpc::SslCredentials(options);
 }
@@ -65,25 +60,6 @@ grpc::Status CallOnce(const std::string& address,
                        std::chrono::seconds(10));
   v1::PolicyBundleInfo info;
   return stub->GetPolicyBundle(&context, v1::GetPolicyBundleRequest(), &info);
-}
-
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
-
-CommandResult RunCommand(const std::string& command) {
-  CommandResult result;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return result;
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) {
-    result.output.append(buffer, n);
-  }
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
 }
 
 class TlsTest : public ServerTestBase {
