@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Decide through refund-server over plaintext, TLS and mutual TLS, in one run
-# (issue "Secure by default"): makes a CA, a server certificate for 127.0.0.1
+# Decide through refund-server over plaintext, TLS, mutual TLS, and mutual
+# TLS with an access policy (the client an OMS principal of five shops, among
+# them the two that refund-bench's requests name), in one run (issue "Secure by default"):
+# makes a CA, a server certificate for 127.0.0.1
 # and a client certificate with openssl (the README's commands), then for
 # each transport in turn starts refund-server (shipped policies, a fresh
 # temporary SQLite file) on core 0 and runs refund-bench on core 1: a closed
 # loop after a 3 s warm-up, counted from the end of the warm-up, and the
 # server's CPU time per call over that loop (user + system from /proc).
 # Usage: tools/bench/run_tls_bench.sh [BUILD_DIR] [SECONDS] [CONCURRENCY]
-#        [ROUNDS] (defaults: build, 10, 512, 1; each round runs the three
+#        [ROUNDS] (defaults: build, 10, 512, 1; each round runs the four
 # transports, even rounds in reverse order). Run from the repository root.
 set -euo pipefail
 
@@ -52,6 +54,15 @@ issue server /CN=localhost "subjectAltName=DNS:localhost,IP:127.0.0.1" \
 issue client /CN=bench "subjectAltName=URI:spiffe://refund.test/bench" \
   "extendedKeyUsage=clientAuth"
 
+cat >"$work/access.textproto" <<'POLICY'
+principals {
+  name: "bench-oms"
+  roles: ROLE_OMS
+  shops: ["shop-001", "shop-002", "shop-003", "shop-004", "s1"]
+  certificate { uri_san: "spiffe://refund.test/bench" }
+}
+POLICY
+
 cpu_us() {
   awk -v hz="$(getconf CLK_TCK)" '{ printf "%d\n", ($14 + $15) * 1000000 / hz }' \
     "/proc/$1/stat"
@@ -68,6 +79,12 @@ run() {  # LABEL ROUND
     mtls)
       server_flags=(--tls_cert="$pki/server.crt" --tls_key="$pki/server.key"
                     --tls_client_ca="$pki/ca.crt")
+      client_flags=(--tls_ca="$pki/ca.crt" --tls_cert="$pki/client.crt"
+                    --tls_key="$pki/client.key") ;;
+    mtls+authz)
+      server_flags=(--tls_cert="$pki/server.crt" --tls_key="$pki/server.key"
+                    --tls_client_ca="$pki/ca.crt"
+                    --access_policy="$work/access.textproto")
       client_flags=(--tls_ca="$pki/ca.crt" --tls_cert="$pki/client.crt"
                     --tls_key="$pki/client.key") ;;
   esac
@@ -91,7 +108,7 @@ run() {  # LABEL ROUND
   after=$(cpu_us "$server_pid")
   wait "$bench_pid" || true
   calls=$(result "$work/$label-$round.txt" calls)
-  printf '%-9s round %d: %s\n' "$label" "$round" "$(
+  printf '%-10s round %d: %s\n' "$label" "$round" "$(
     awk -v a="$after" -v b="$before" -v c="$calls" \
       -v q="$(result "$work/$label-$round.txt" qps)" \
       -v e="$(result "$work/$label-$round.txt" errors)" \
@@ -110,7 +127,7 @@ echo "== closed loop, $concurrency in flight over 4 connections, ${seconds} s af
 for round in $(seq 1 "$rounds"); do
   # Even rounds run in the reverse order: a load that grows or falls during
   # the run does not favour one transport.
-  order=(plaintext tls mtls)
-  if ((round % 2 == 0)); then order=(mtls tls plaintext); fi
+  order=(plaintext tls mtls mtls+authz)
+  if ((round % 2 == 0)); then order=(mtls+authz mtls tls plaintext); fi
   for label in "${order[@]}"; do run "$label" "$round"; done
 done
