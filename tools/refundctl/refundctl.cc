@@ -7,6 +7,7 @@
 #include "tools/refundctl/explain_command.h"
 #include "tools/refundctl/export_command.h"
 #include "tools/refundctl/lint_command.h"
+#include "tools/refundctl/rekey_command.h"
 #include "tools/refundctl/replay_command.h"
 #include "tools/refundctl/suggest_command.h"
 #include "tools/refundctl/test_command.h"
@@ -42,11 +43,13 @@ commands:
           Loads the bundle and reports rules that can never match,
           shadowed rules, conflicting rules, unused catalog entries. Exit 1 on
           any finding.
-  verify  --db=FILE | --server=HOST:PORT  [--format=text|json]
-          [--max-problems=N]
+  verify  --db=FILE [--log-key-file=FILE] | --server=HOST:PORT
+          [--format=text|json] [--max-problems=N]
           Walks the decision log's hash chain and names the first broken
-          link (seq, decision id, what is wrong). Exit 1 on any problem.
-  replay  --db=FILE | --server=HOST:PORT
+          link (seq, decision id, what is wrong). Exit 1 on any problem;
+          rows encrypted with a key the key file lacks are a problem
+          (KEY_MISSING: only their links are checked).
+  replay  --db=FILE [--log-key-file=FILE] | --server=HOST:PORT
           [--candidate=DIR | --candidate-version=V] [--from=RFC3339]
           [--to=RFC3339] [--shop=ID] [--refund=ID] [--verdict=V] [--rule=ID]
           [--limit=N] [--changed-only] [--format=table|json|csv]
@@ -54,9 +57,17 @@ commands:
           decided with (exit 1 on any integrity failure), or under a
           candidate bundle (what would change; a summary with the verdict
           transition matrix and the rules whose matching changed).
-  export  --db=FILE [--format=jsonl]
+  export  --db=FILE [--log-key-file=FILE] [--format=jsonl]
           One JSON object per stored decision: seq, ids, hashes, bundle
           version, request and decision.
+  rekey   --db=FILE --log-key-file=FILE [--to-plain] [--batch=N]
+          Rewrites every stored request and decision encrypted with the key
+          file's last key (plain ones, and those of older keys), or plain
+          with --to-plain; N rows per transaction (256), resumable. The
+          hash chain covers the plaintext: it is not touched.
+
+--log-key-file (also spelled --log_key_file, as on refund-server): lines
+`<key id> <64 hex digits>`, mode 0600; every key decrypts, the last encrypts.
 )";
 
 }  // namespace
@@ -83,6 +94,7 @@ int RunRefundctl(const std::vector<std::string>& args, std::ostream& out,
       {"replay", kReplayFlags, RunReplayCommand},
       {"verify", kVerifyFlags, RunVerifyCommand},
       {"export", kExportFlags, RunExportCommand},
+      {"rekey", kRekeyFlags, RunRekeyCommand},
   };
   for (const Command& known : kCommands) {
     if (command != known.name) continue;
