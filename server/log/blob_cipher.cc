@@ -2,7 +2,6 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include <algorithm>
 #include <climits>
@@ -13,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "server/log/random_bytes.h"
 
 namespace refund::server {
 namespace {
@@ -82,7 +82,7 @@ absl::StatusOr<std::string> BlobCipher::Seal(absl::string_view plaintext,
   }
   std::string blob(kOverhead + plaintext.size(), '\0');
   auto* out = reinterpret_cast<unsigned char*>(blob.data());
-  if (RAND_bytes(out, kNonceSize) != 1) {
+  if (!TakeRandomBytes(out, kNonceSize)) {
     return absl::InternalError("OpenSSL's generator gave no nonce");
   }
   CtxPtr ctx(EVP_CIPHER_CTX_new());
