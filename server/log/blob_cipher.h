@@ -7,9 +7,10 @@
 // Opening checks the tag: a changed byte anywhere in the blob, another key or
 // another AAD is refused (DATA_LOSS), never decrypted to garbage.
 //
-// Nonces are drawn from OpenSSL's generator (server/log/random_bytes.h): with random 96-bit nonces one
-// key should seal at most 2^32 blobs (NIST SP 800-38D), about two billion
-// decisions; rotate keys well before (docs/decision_log_format.md).
+// Nonces are drawn from OpenSSL's generator (server/log/random_bytes.h): with
+// random 96-bit nonces one key should seal at most 2^32 blobs (NIST SP
+// 800-38D), about two billion decisions; rotate keys well before
+// (docs/decision_log_format.md).
 #ifndef SERVER_LOG_BLOB_CIPHER_H_
 #define SERVER_LOG_BLOB_CIPHER_H_
 
