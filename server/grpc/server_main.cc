@@ -73,6 +73,12 @@ ABSL_FLAG(std::string, access_policy, "",
 ABSL_FLAG(std::string, access_log, "",
           "append refused calls (principal, method, reason) to this file; "
           "empty: standard error");
+ABSL_FLAG(std::string, log_key_file, "",
+          "encrypt the decision log's stored requests and decisions "
+          "(AES-256-GCM) with the last key of this file (lines `<key id> "
+          "<64 hex digits>`, mode 0600); every key in it decrypts. Empty: "
+          "stored plain. A log with rows encrypted under keys the file "
+          "does not hold is refused");
 ABSL_FLAG(bool, db_quick_check, false,
           "check every page of the decision log file at start; a problem "
           "keeps the server NOT_SERVING");
@@ -117,6 +123,7 @@ int main(int argc, char** argv) {
   options.db_path = absl::GetFlag(FLAGS_db);
   options.min_free_bytes = absl::GetFlag(FLAGS_min_free_mb) << 20;
   options.quick_check = absl::GetFlag(FLAGS_db_quick_check);
+  options.log_key_file = absl::GetFlag(FLAGS_log_key_file);
   options.audit.max_replays = absl::GetFlag(FLAGS_max_concurrent_replays);
   options.audit.max_verifies = absl::GetFlag(FLAGS_max_concurrent_verifies);
   options.audit.max_validations =

@@ -34,6 +34,7 @@
 #include "server/grpc/log_health_watcher.h"
 #include "server/grpc/refund_service.h"
 #include "server/grpc/server_credentials.h"
+#include "server/log/log_keyring.h"
 #include "server/log/open/open_decision_log.h"
 
 namespace refund::server {
@@ -175,6 +176,14 @@ absl::Status RunServer(const ServerOptions& options, std::ostream& out) {
   OpenLogOptions log_options;
   log_options.min_free_bytes = options.min_free_bytes;
   log_options.quick_check = options.quick_check;
+  if (!options.log_key_file.empty()) {
+    ASSIGN_OR_RETURN(log_options.keyring,
+                     LogKeyring::ReadFile(options.log_key_file));
+    std::cerr << "refund-server: decision log rows sealed with key \""
+              << log_options.keyring->current_key_id() << "\" ("
+              << log_options.keyring->key_ids().size() << " keys in "
+              << options.log_key_file << ")" << std::endl;
+  }
   ASSIGN_OR_RETURN(std::unique_ptr<DecisionLog> log,
                    OpenDecisionLog(options.db_path, log_options));
   BundleHolder bundles;

@@ -46,6 +46,11 @@ struct ServerOptions {
   std::string access_log;
   // Check every page of the log file at start (PRAGMA quick_check).
   bool quick_check = false;
+  // The decision log's key file (server/log/log_keyring.h); empty: rows are
+  // stored plain. With one, new rows' requests and decisions are sealed
+  // with its last key. A log holding rows sealed with keys the file does
+  // not hold (or any sealed row, without a file) is refused at start.
+  std::string log_key_file;
   // How often health follows the decision log's (LogHealthWatcher).
   absl::Duration health_poll = absl::Milliseconds(250);
   // How long in-flight calls may take to finish on shutdown before they are

@@ -37,7 +37,10 @@ namespace refund::server {
 //   its version is unknown);
 // - ALREADY_EXISTS: the request_id is stored with different request bytes,
 //   or the decision_id is already taken by another request;
-// - DATA_LOSS: the decision stored for this request_id does not parse;
+// - DATA_LOSS: the decision stored for this request_id does not parse (or,
+//   sealed, does not authenticate);
+// - FAILED_PRECONDITION: also when the row stored for this request_id is
+//   sealed with a key the store was not given (server/log/log_keyring.h);
 // - UNAVAILABLE: the store failed; nothing of this entry is in the log
 //   (while the store stays open: the SQLite store rolled its batch back).
 //   After a crash or a power loss, though, an entry whose COMMIT failed at
@@ -124,8 +127,9 @@ class DecisionLog {
   // NOT_FOUND when no decision has this id, or its shop is outside
   // `scope` (the same answer: a scoped reader cannot tell another shop's
   // decision from none); DATA_LOSS when its stored bytes do not read back
-  // (corrupt, or compressed with a dictionary the store lacks); UNAVAILABLE
-  // when the store cannot be read.
+  // (corrupt, compressed with a dictionary the store lacks, or sealed and
+  // not authenticating); FAILED_PRECONDITION when they are sealed with a key
+  // the store was not given; UNAVAILABLE when the store cannot be read.
   virtual absl::StatusOr<StoredDecision> GetDecision(
       const std::string& decision_id, const ShopScope& scope) = 0;
   // The same for every shop. (A store that overrides the scoped one brings

@@ -20,12 +20,20 @@ struct LogRecord {
   int64_t seq = 0;
   // The indexed columns and the chain hashes, as stored.
   StoredRowColumns columns;
-  // Deterministic serialization of the RefundRequest.
+  // Deterministic serialization of the RefundRequest, unsealed when the
+  // store keeps it encrypted; empty when that fails (request_error says why).
   std::string request;
-  // Deterministic serialization of the Decision, decoded when the store
-  // keeps it compressed; empty when that fails (decision_error says why).
+  std::string request_error;
+  // Deterministic serialization of the Decision, unsealed and decoded when
+  // the store keeps it encrypted or compressed; empty when that fails
+  // (decision_error says why).
   std::string decision;
   std::string decision_error;
+  // Set when the row is sealed with a key the snapshot was not given
+  // (server/log/log_keyring.h): the key's id; request and decision are then
+  // empty and their errors too (the row is unreadable, not known to be
+  // corrupt).
+  std::string missing_key_id;
   // The rule ids the store indexes this decision under (ListDecisions' rule
   // filter), sorted, each once.
   std::vector<std::string> indexed_rule_ids;

@@ -82,6 +82,15 @@ absl::StatusOr<VerifyReport> VerifyLog(LogSnapshot& snapshot, int max_problems,
   report.bundles_checked = static_cast<int64_t>(bundles.size());
   std::set<std::string> used_versions;
 
+  // Rows sealed with a key the snapshot lacks, by key id: how many, and the
+  // first and last seq.
+  struct Unreadable {
+    int64_t rows = 0;
+    int64_t first_seq = 0;
+    int64_t last_seq = 0;
+  };
+  std::map<std::string, Unreadable> unreadable;
+
   int64_t prev_seq = 0;
   std::string expected_prev = GenesisHash();
   std::string last_hash = GenesisHash();
@@ -115,7 +124,10 @@ absl::StatusOr<VerifyReport> VerifyLog(LogSnapshot& snapshot, int max_problems,
                              ": a row was deleted, inserted or moved "
                              "between them"));
     }
-    if (!RowHashMatches(columns, row.request, row.decision)) {
+    // Without its key a sealed row's own checks cannot run; its links were
+    // checked above. Reported once per key, at the end.
+    const bool readable = row.missing_key_id.empty();
+    if (readable && !RowHashMatches(columns, row.request, row.decision)) {
       add("ROW_HASH_MISMATCH",
           "row_hash does not match the row's request, decision, "
           "bundle_version, decided_at and prev_hash: the row was edited");
@@ -123,7 +135,14 @@ absl::StatusOr<VerifyReport> VerifyLog(LogSnapshot& snapshot, int max_problems,
 
     v1::RefundRequest request;
     v1::Decision decision;
-    if (!row.decision_error.empty()) {
+    if (!readable) {
+      Unreadable& missing = unreadable[row.missing_key_id];
+      if (missing.rows++ == 0) missing.first_seq = row.seq;
+      missing.last_seq = row.seq;
+    } else if (!row.request_error.empty()) {
+      add("CORRUPT_ROW", absl::StrCat("the stored request cannot be read: ",
+                                      row.request_error));
+    } else if (!row.decision_error.empty()) {
       add("CORRUPT_ROW", absl::StrCat("the stored decision cannot be read: ",
                                       row.decision_error));
     } else if (!request.ParseFromString(row.request) ||
@@ -171,6 +190,16 @@ absl::StatusOr<VerifyReport> VerifyLog(LogSnapshot& snapshot, int max_problems,
     problems.Add(seq, "", "RULES_MISMATCH",
                  absl::StrCat("decision_rules has rows for seq ", seq,
                               ", which is not in the log: it was deleted"));
+  }
+  for (const auto& [key_id, missing] : unreadable) {
+    problems.Add(
+        0, "", "KEY_MISSING",
+        absl::StrCat(missing.rows, missing.rows == 1 ? " row" : " rows",
+                     " (seq ", missing.first_seq, " to ", missing.last_seq,
+                     ") encrypted with key \"", key_id,
+                     "\" could not be read: their row hashes, columns and "
+                     "rules were not checked (only their links); give "
+                     "--log_key_file a file with that key"));
   }
   // Altered bundles that no row uses; the others were reported at their rows.
   for (const auto& [version, intact] : bundles) {

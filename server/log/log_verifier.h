@@ -19,7 +19,12 @@
 //   stored and its SHA-256 is the version (replay needs it);
 // then, for the log as a whole, HEAD_MISMATCH: the chain head (last seq and
 // row_hash, written in the same transaction as the rows) names the last row,
-// so that deleting the last rows is detected too.
+// so that deleting the last rows is detected too; and KEY_MISSING, once per
+// key id, when rows are sealed with a key the snapshot was not given
+// (LogRecord::missing_key_id): their links (seq, prev_hash, the head) are
+// checked, their row hashes, columns and rules cannot be, and the log does
+// not verify. A sealed row that does not authenticate is CORRUPT_ROW (and
+// ROW_HASH_MISMATCH).
 //
 // What it cannot detect: a rewrite of the whole chain from some row on
 // (recomputing every later row_hash and the head) by someone who can write

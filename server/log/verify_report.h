@@ -16,7 +16,7 @@ struct LogProblem {
   std::string decision_id;
   // PREV_HASH_MISMATCH, ROW_HASH_MISMATCH, COLUMN_MISMATCH, SEQ_GAP,
   // CORRUPT_ROW, BUNDLE_MISSING, BUNDLE_ALTERED, RULES_MISMATCH,
-  // HEAD_MISMATCH.
+  // HEAD_MISMATCH, KEY_MISSING.
   std::string kind;
   std::string message;
 };

@@ -9,6 +9,7 @@
 #include "server/log/log_snapshot.h"
 #include "server/log/open/open_decision_log.h"
 #include "tools/refundctl/json_io.h"
+#include "tools/refundctl/log_key_flag.h"
 
 namespace refund {
 
@@ -23,8 +24,10 @@ int RunExportCommand(const Args& args, std::ostream& out, std::ostream& err) {
     err << "--format: \"" << format << "\" is not jsonl\n";
     return 2;
   }
+  std::shared_ptr<const server::LogKeyring> keyring;
+  if (!ReadLogKeyFlag(args, "export", &keyring, err)) return 1;
   absl::StatusOr<std::unique_ptr<server::LogSnapshot>> snapshot =
-      server::OpenLogSnapshot(db);
+      server::OpenLogSnapshot(db, keyring);
   if (!snapshot.ok()) {
     err << "export: " << snapshot.status().message() << "\n";
     return 1;
@@ -38,6 +41,14 @@ int RunExportCommand(const Args& args, std::ostream& out, std::ostream& err) {
     }
     if (!row->has_value()) break;
     const server::LogRecord& stored = **row;
+    if (!stored.missing_key_id.empty()) {
+      // Nothing of the row can be exported; the rows after it are likely
+      // sealed with the same key: stop here, once.
+      err << "export: row seq " << stored.seq << " is "
+          << server::KeyNotHeldMessage(keyring.get(), stored.missing_key_id)
+          << "; give --" << kLogKeyFileFlag << "\n";
+      return 1;
+    }
     v1::LogExportRecord record;
     record.set_seq(stored.seq);
     const server::StoredRowColumns& columns = stored.columns;
@@ -47,7 +58,12 @@ int RunExportCommand(const Args& args, std::ostream& out, std::ostream& err) {
     record.set_request_sha256(ToHex(columns.request_sha256));
     record.set_prev_hash(ToHex(columns.prev_hash));
     record.set_row_hash(ToHex(columns.row_hash));
-    if (!stored.decision_error.empty()) {
+    if (!stored.request_error.empty()) {
+      err << "export: seq " << stored.seq
+          << ": the stored request cannot be read: " << stored.request_error
+          << "\n";
+      exit_code = 1;
+    } else if (!stored.decision_error.empty()) {
       err << "export: seq " << stored.seq
           << ": the stored decision cannot be read: " << stored.decision_error
           << "\n";

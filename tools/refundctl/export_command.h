@@ -8,8 +8,8 @@
 
 namespace refund {
 
-inline constexpr std::initializer_list<const char*> kExportFlags = {"db",
-                                                                    "format"};
+inline constexpr std::initializer_list<const char*> kExportFlags = {
+    "db", "format", "log-key-file", "log_key_file"};
 
 // Writes one LogExportRecord (proto/refund/v1/service.proto) per stored
 // decision, in seq order, as one line of protobuf JSON each

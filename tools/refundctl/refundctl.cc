@@ -9,6 +9,7 @@
 #include "tools/refundctl/export_command.h"
 #include "tools/refundctl/hash_token_command.h"
 #include "tools/refundctl/lint_command.h"
+#include "tools/refundctl/rekey_command.h"
 #include "tools/refundctl/replay_command.h"
 #include "tools/refundctl/suggest_command.h"
 #include "tools/refundctl/test_command.h"
@@ -44,11 +45,13 @@ commands:
           Loads the bundle and reports rules that can never match,
           shadowed rules, conflicting rules, unused catalog entries. Exit 1 on
           any finding.
-  verify  --db=FILE | --server=HOST:PORT  [--format=text|json]
-          [--max-problems=N]
+  verify  --db=FILE [--log-key-file=FILE] | --server=HOST:PORT
+          [--format=text|json] [--max-problems=N]
           Walks the decision log's hash chain and names the first broken
-          link (seq, decision id, what is wrong). Exit 1 on any problem.
-  replay  --db=FILE | --server=HOST:PORT
+          link (seq, decision id, what is wrong). Exit 1 on any problem;
+          rows encrypted with a key the key file lacks are a problem
+          (KEY_MISSING: only their links are checked).
+  replay  --db=FILE [--log-key-file=FILE] | --server=HOST:PORT
           [--candidate=DIR | --candidate-version=V] [--from=RFC3339]
           [--to=RFC3339] [--shop=ID] [--refund=ID] [--verdict=V] [--rule=ID]
           [--limit=N] [--changed-only] [--format=table|json|csv]
@@ -56,13 +59,21 @@ commands:
           decided with (exit 1 on any integrity failure), or under a
           candidate bundle (what would change; a summary with the verdict
           transition matrix and the rules whose matching changed).
-  export  --db=FILE [--format=jsonl]
+  export  --db=FILE [--log-key-file=FILE] [--format=jsonl]
           One JSON object per stored decision: seq, ids, hashes, bundle
           version, request and decision.
   hash-token [TOKEN_FILE|-]
           The SHA-256 of a bearer token (its trailing line end dropped), for
           the access policy's token_sha256. Make a token with
           `openssl rand -hex 32`.
+  rekey   --db=FILE --log-key-file=FILE [--to-plain] [--batch=N]
+          Rewrites every stored request and decision encrypted with the key
+          file's last key (plain ones, and those of older keys), or plain
+          with --to-plain; N rows per transaction (256), resumable. The
+          hash chain covers the plaintext: it is not touched.
+
+--log-key-file (also spelled --log_key_file, as on refund-server): lines
+`<key id> <64 hex digits>`, mode 0600; every key decrypts, the last encrypts.
 
 with --server (decide, suggest, verify, replay):
 )";
@@ -94,6 +105,7 @@ int RunRefundctl(const std::vector<std::string>& args, std::ostream& out,
       {"verify", kVerifyFlags, true, RunVerifyCommand},
       {"export", kExportFlags, false, RunExportCommand},
       {"hash-token", kHashTokenFlags, false, RunHashTokenCommand},
+      {"rekey", kRekeyFlags, false, RunRekeyCommand},
   };
   for (const Command& known : kCommands) {
     if (command != known.name) continue;

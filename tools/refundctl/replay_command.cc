@@ -16,6 +16,7 @@
 #include "server/bundles/bundle_cache.h"
 #include "server/bundles/candidate_root.h"
 #include "server/log/open/open_decision_log.h"
+#include "tools/refundctl/log_key_flag.h"
 #include "tools/refundctl/replay_format.h"
 #include "tools/refundctl/server_client.h"
 
@@ -48,10 +49,12 @@ absl::Status ParseVerdict(const std::string& value, v1::Verdict* out) {
 
 // Offline: the log file opened read-only, replayed in this process.
 absl::Status ReplayOffline(const std::string& db,
+                           std::shared_ptr<const server::LogKeyring> keyring,
                            const v1::ReplayRequest& request,
                            ReplayPrinter& printer, v1::ReplaySummary* summary) {
   server::OpenLogOptions options;
   options.read_only = true;
+  options.keyring = std::move(keyring);
   absl::StatusOr<std::unique_ptr<server::DecisionLog>> log =
       server::OpenDecisionLog(db, options);
   if (!log.ok()) return log.status();
@@ -164,11 +167,19 @@ int RunReplayCommand(const Args& args, std::ostream& out, std::ostream& err) {
     err << request.status().message() << "\n";
     return 2;
   }
+  if (!source.server.empty() && HasLogKeyFlag(args)) {
+    err << "replay: --" << kLogKeyFileFlag
+        << " is for --db; a server reads its log with its own key file\n";
+    return 2;
+  }
+  std::shared_ptr<const server::LogKeyring> keyring;
+  if (!ReadLogKeyFlag(args, "replay", &keyring, err)) return 1;
   v1::ReplaySummary summary;
   absl::Status status =
       source.db.empty()
           ? ReplayOnServer(args, *request, **printer, &summary)
-          : ReplayOffline(source.db, *request, **printer, &summary);
+          : ReplayOffline(source.db, std::move(keyring), *request, **printer,
+                          &summary);
   if (!status.ok()) {
     err << "replay: " << status.message() << "\n";
     return 1;

@@ -13,9 +13,9 @@ namespace refund {
 
 // The flags refundctl replay accepts.
 inline constexpr std::initializer_list<const char*> kReplayFlags = {
-    "db",    "server", "candidate",   "candidate-version", "from",
-    "to",    "shop",   "refund",      "verdict",           "rule",
-    "limit", "format", "changed-only"};
+    "db",    "server", "candidate",    "candidate-version", "from",
+    "to",    "shop",   "refund",       "verdict",           "rule",
+    "limit", "format", "changed-only", "log-key-file",      "log_key_file"};
 
 // The ReplayRequest the flags describe: candidate mode when --candidate=DIR
 // (read here and sent as files, so a server elsewhere gets the content) or

@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
@@ -10,6 +11,7 @@
 #include "server/log/log_verifier.h"
 #include "server/log/open/open_decision_log.h"
 #include "tools/refundctl/json_io.h"
+#include "tools/refundctl/log_key_flag.h"
 #include "tools/refundctl/server_client.h"
 
 namespace refund {
@@ -17,9 +19,10 @@ namespace {
 
 // Offline: a snapshot of the log the spec names (a file), verified here.
 absl::StatusOr<v1::VerifyDecisionLogResponse> VerifyOffline(
-    const std::string& db, int max_problems) {
+    const std::string& db, int max_problems,
+    std::shared_ptr<const server::LogKeyring> keyring) {
   absl::StatusOr<std::unique_ptr<server::LogSnapshot>> snapshot =
-      server::OpenLogSnapshot(db);
+      server::OpenLogSnapshot(db, std::move(keyring));
   if (!snapshot.ok()) return snapshot.status();
   absl::StatusOr<server::VerifyReport> report =
       server::VerifyLog(**snapshot, max_problems);
@@ -98,9 +101,17 @@ int RunVerifyCommand(const Args& args, std::ostream& out, std::ostream& err) {
         << "\" is not a non-negative number\n";
     return 2;
   }
+  if (!source.server.empty() && HasLogKeyFlag(args)) {
+    err << "verify: --" << kLogKeyFileFlag
+        << " is for --db; a server reads its log with its own key file\n";
+    return 2;
+  }
+  std::shared_ptr<const server::LogKeyring> keyring;
+  if (!ReadLogKeyFlag(args, "verify", &keyring, err)) return 1;
   absl::StatusOr<v1::VerifyDecisionLogResponse> report =
-      source.db.empty() ? VerifyOnServer(args, max_problems)
-                        : VerifyOffline(source.db, max_problems);
+      source.db.empty()
+          ? VerifyOnServer(args, max_problems)
+          : VerifyOffline(source.db, max_problems, std::move(keyring));
   if (!report.ok()) {
     err << "verify: " << report.status().message() << "\n";
     return 1;

@@ -11,7 +11,7 @@
 namespace refund {
 
 inline constexpr std::initializer_list<const char*> kVerifyFlags = {
-    "db", "server", "format", "max-problems"};
+    "db", "server", "format", "max-problems", "log-key-file", "log_key_file"};
 
 // Prints the report (--format=text|json); text names the first broken link
 // as "seq N (decision ID): KIND: what". Exit code 0 when the log is intact,

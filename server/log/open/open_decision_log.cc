@@ -9,6 +9,7 @@
 #include "engine/base/status_macros.h"
 #include "server/log/memory/memory_decision_log.h"
 #include "server/log/sqlite/sqlite_decision_log.h"
+#include "server/log/sqlite/sqlite_log_rekeyer.h"
 #include "server/log/sqlite/sqlite_log_snapshot.h"
 
 namespace refund::server {
@@ -47,13 +48,14 @@ absl::StatusOr<std::unique_ptr<DecisionLog>> OpenDecisionLog(
   sqlite.read_only = options.read_only;
   sqlite.min_free_bytes = options.min_free_bytes;
   sqlite.quick_check_at_open = options.quick_check;
+  sqlite.keyring = options.keyring;
   ASSIGN_OR_RETURN(std::unique_ptr<SqliteDecisionLog> log,
                    SqliteDecisionLog::Open(path, sqlite));
   return std::unique_ptr<DecisionLog>(std::move(log));
 }
 
 absl::StatusOr<std::unique_ptr<LogSnapshot>> OpenLogSnapshot(
-    const std::string& spec) {
+    const std::string& spec, std::shared_ptr<const LogKeyring> keyring) {
   if (spec == kMemorySpec) {
     return absl::InvalidArgumentError(
         "decision log \"memory:\": an in-memory log has nothing to read "
@@ -61,8 +63,20 @@ absl::StatusOr<std::unique_ptr<LogSnapshot>> OpenLogSnapshot(
   }
   ASSIGN_OR_RETURN(std::string path, SqlitePath(spec));
   ASSIGN_OR_RETURN(std::unique_ptr<SqliteLogSnapshot> snapshot,
-                   SqliteLogSnapshot::Open(path));
+                   SqliteLogSnapshot::Open(path, std::move(keyring)));
   return std::unique_ptr<LogSnapshot>(std::move(snapshot));
+}
+
+absl::StatusOr<RekeyResult> RekeyDecisionLog(const std::string& spec,
+                                             const LogKeyring& keyring,
+                                             const RekeyOptions& options) {
+  if (spec == kMemorySpec) {
+    return absl::InvalidArgumentError(
+        "decision log \"memory:\": an in-memory log keeps plaintext and "
+        "cannot be rekeyed");
+  }
+  ASSIGN_OR_RETURN(std::string path, SqlitePath(spec));
+  return RekeySqliteLog(path, keyring, options);
 }
 
 }  // namespace refund::server

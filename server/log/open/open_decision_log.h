@@ -16,6 +16,8 @@
 
 #include "absl/status/statusor.h"
 #include "server/log/decision_log.h"
+#include "server/log/log_keyring.h"
+#include "server/log/log_rekey.h"
 #include "server/log/log_snapshot.h"
 
 namespace refund::server {
@@ -29,6 +31,12 @@ struct OpenLogOptions {
   int64_t min_free_bytes = 0;
   // A file store checks its pages when it opens (slow on a large file).
   bool quick_check = false;
+  // The keys of sealed rows (server/log/log_keyring.h; null: none): a file
+  // store seals new rows with its current key, unseals rows with the key
+  // each names, and refuses to open (FAILED_PRECONDITION naming the key ids)
+  // when rows are sealed with keys it does not hold. The in-memory store
+  // keeps plaintext and ignores it.
+  std::shared_ptr<const LogKeyring> keyring;
 };
 
 // The store `spec` names, opened (and created or migrated unless
@@ -40,10 +48,22 @@ absl::StatusOr<std::unique_ptr<DecisionLog>> OpenDecisionLog(
 
 // A snapshot of the store `spec` names, read-only, for verify and export:
 // it reads what is there, whatever schema version wrote it (a SQLite file
-// of any version). Errors as OpenDecisionLog; FAILED_PRECONDITION when the
-// file is not a decision log.
+// of any version), unsealing sealed rows with `keyring` (may be null); a
+// row sealed with a key it does not hold comes without its bytes
+// (LogRecord::missing_key_id). Errors as OpenDecisionLog;
+// FAILED_PRECONDITION when the file is not a decision log.
 absl::StatusOr<std::unique_ptr<LogSnapshot>> OpenLogSnapshot(
-    const std::string& spec);
+    const std::string& spec,
+    std::shared_ptr<const LogKeyring> keyring = nullptr);
+
+// Rewrites the stored blobs of the store `spec` names (server/log/
+// log_rekey.h): sealed with `keyring`'s current key, or plain with
+// options.to_plain; `keyring` opens the rows as they are. A file store's
+// errors (server/log/sqlite/sqlite_log_rekeyer.h); INVALID_ARGUMENT for
+// `memory:` (it keeps plaintext) or a spec that names no store.
+absl::StatusOr<RekeyResult> RekeyDecisionLog(const std::string& spec,
+                                             const LogKeyring& keyring,
+                                             const RekeyOptions& options);
 
 }  // namespace refund::server
 

@@ -91,16 +91,16 @@ absl::StatusOr<SqliteBatchWriter::Statements> SqliteBatchWriter::Prepare(
     SqliteConnection& db) {
   ASSIGN_OR_RETURN(
       SqliteStatement find_request,
-      db.Prepare("SELECT request, decision, decision_codec, bundle_version "
-                 "FROM decisions WHERE request_id = ?1"));
+      db.Prepare("SELECT request, decision, decision_codec, bundle_version, "
+                 "key_id, decision_id FROM decisions WHERE request_id = ?1"));
   ASSIGN_OR_RETURN(
       SqliteStatement insert_decision,
       db.Prepare(
           "INSERT INTO decisions (decision_id, request_id, refund_id, "
           "shop_id, verdict, decided_at, bundle_version, request, decision, "
-          "request_sha256, prev_hash, row_hash, decision_codec, seq) "
+          "request_sha256, prev_hash, row_hash, decision_codec, seq, key_id) "
           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-          "?14)"));
+          "?14, ?15)"));
   ASSIGN_OR_RETURN(SqliteStatement insert_bundle,
                    db.Prepare("INSERT OR IGNORE INTO bundles "
                               "(version, name, text, stored_at) "
@@ -120,9 +120,13 @@ absl::StatusOr<SqliteBatchWriter::Statements> SqliteBatchWriter::Prepare(
   ASSIGN_OR_RETURN(SqliteStatement update_head,
                    db.Prepare("UPDATE chain_head SET last_seq = ?1, "
                               "last_hash = ?2 WHERE id = 1"));
+  ASSIGN_OR_RETURN(SqliteStatement record_key_id,
+                   db.Prepare("INSERT OR IGNORE INTO blob_key_ids (key_id) "
+                              "VALUES (?1)"));
   return Statements{std::move(find_request),  std::move(insert_decision),
                     std::move(insert_bundle), std::move(add_dictionary),
-                    std::move(find_bundle),   std::move(update_head)};
+                    std::move(find_bundle),   std::move(update_head),
+                    std::move(record_key_id)};
 }
 
 absl::StatusOr<std::unique_ptr<SqliteBatchWriter>> SqliteBatchWriter::Create(
@@ -211,6 +215,7 @@ absl::Status SqliteBatchWriter::Write(
     std::vector<LogWrite>& writes,
     std::vector<absl::StatusOr<std::string>>* outcomes) {
   const ChainHead start = chain_.head();
+  key_id_recorded_ = false;
   outcomes->assign(writes.size(),
                    absl::InternalError("decision log: not processed"));
 
@@ -287,8 +292,10 @@ absl::Status SqliteBatchWriter::StoreEntry(
 
   const std::string& decision_bytes = entry.decision_bytes;
   const ChainLink link = chain_.Link(entry);
-  // The hash covers the decision's bytes; the row may keep them compressed.
+  // The hash covers the decision's bytes; the row may keep them compressed,
+  // and seal the compressed frame and the request.
   absl::string_view stored_decision = decision_bytes;
+  absl::string_view stored_request = entry.request_bytes;
   DecisionCodec codec = DecisionCodec::kPlain;
   if (compressor != nullptr) {
     absl::StatusOr<absl::string_view> frame =
@@ -297,6 +304,20 @@ absl::Status SqliteBatchWriter::StoreEntry(
       stored_decision = *frame;
       codec = DecisionCodec::kZstdBundleDictionary;
     }
+  }
+  const LogKeyring* const keyring = decoder_.keyring();
+  std::string sealed_request;
+  std::string sealed_decision;
+  if (keyring != nullptr) {
+    ASSIGN_OR_RETURN(sealed_request,
+                     keyring->Seal(BlobRole::kRequest, entry.decision_id,
+                                   entry.request_bytes));
+    ASSIGN_OR_RETURN(
+        sealed_decision,
+        keyring->Seal(BlobRole::kDecision, entry.decision_id, stored_decision));
+    stored_request = sealed_request;
+    stored_decision = sealed_decision;
+    RETURN_IF_ERROR(RecordKeyId(keyring->current_key_id()));
   }
   {
     SqliteStatement& insert = statements_.insert_decision;
@@ -308,13 +329,15 @@ absl::Status SqliteBatchWriter::StoreEntry(
     insert.BindInt64(5, static_cast<int64_t>(entry.verdict));
     insert.BindInt64(6, entry.decided_at_micros);
     insert.BindText(7, entry.bundle_version);
-    insert.BindBlobBorrowed(8, entry.request_bytes);
+    insert.BindBlobBorrowed(8, stored_request);
     insert.BindBlobBorrowed(9, stored_decision);
     insert.BindBlob(10, Sha256(entry.request_bytes));
     insert.BindBlobBorrowed(11, link.prev_hash);
     insert.BindBlobBorrowed(12, link.row_hash);
     insert.BindInt64(13, static_cast<int64_t>(codec));
     insert.BindInt64(14, link.seq);
+    // Unbound (NULL) for a plain row.
+    if (keyring != nullptr) insert.BindText(15, keyring->current_key_id());
     absl::Status inserted = insert.Run();
     // A constraint failure undoes only this statement; the batch goes on.
     // Inserting first and looking only then spares every new decision a
@@ -343,14 +366,33 @@ absl::Status SqliteBatchWriter::AnswerDuplicate(
         "decision_id \"", entry.decision_id, "\" is already stored"));
     return absl::OkStatus();
   }
-  if (find.ColumnBytes(0) != entry.request_bytes) {
+  // A sealed row is unsealed (with the key that sealed it) and compared as
+  // a plain one: against the authenticated request, not the unhashed
+  // request_sha256 column.
+  const std::string key_id = find.ColumnBytes(4);
+  const std::string decision_id = find.ColumnBytes(5);
+  absl::StatusOr<std::string> request = decoder_.Unseal(
+      key_id, BlobRole::kRequest, decision_id, find.ColumnBytes(0));
+  if (!request.ok()) {
+    *outcome = absl::Status(
+        request.status().code(),
+        absl::StrCat("decision log: stored request for request_id \"",
+                     entry.request_id,
+                     "\" cannot be read: ", request.status().message()));
+    return absl::OkStatus();
+  }
+  if (*request != entry.request_bytes) {
     *outcome = absl::AlreadyExistsError(
         absl::StrCat("request_id \"", entry.request_id,
                      "\" was already decided for a different request"));
     return absl::OkStatus();
   }
-  absl::StatusOr<std::string> stored = decoder_.Decode(
-      *db_, find.ColumnInt64(2), find.ColumnBytes(3), find.ColumnBytes(1));
+  absl::StatusOr<std::string> stored = decoder_.Unseal(
+      key_id, BlobRole::kDecision, decision_id, find.ColumnBytes(1));
+  if (stored.ok()) {
+    stored = decoder_.Decode(*db_, find.ColumnInt64(2), find.ColumnBytes(3),
+                             *std::move(stored));
+  }
   if (v1::Decision parsed; !stored.ok() || !parsed.ParseFromString(*stored)) {
     *outcome = absl::DataLossError(
         absl::StrCat("decision log: stored decision for request_id \"",
@@ -387,6 +429,16 @@ absl::Status SqliteBatchWriter::InsertRules(
     }
     RETURN_IF_ERROR(insert->Run());
   }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteBatchWriter::RecordKeyId(const std::string& key_id) {
+  if (key_id_recorded_) return absl::OkStatus();
+  SqliteStatement& record = statements_.record_key_id;
+  ResetOnExit reset(record);
+  record.BindText(1, key_id);
+  RETURN_IF_ERROR(record.Run());
+  key_id_recorded_ = true;
   return absl::OkStatus();
 }
 

@@ -3,6 +3,10 @@
 // head, and bundle versions. No threads: SqliteDecisionLog's writer thread
 // is the only caller.
 //
+// Sealing: when the decoder has a keyring (server/log/log_keyring.h), each
+// row's request and (compressed) decision are sealed with its current key
+// and the row names it (key_id); the row hash still covers the plaintext.
+//
 // Durability is the connection's: ConfigureWriterConnection sets
 // synchronous=FULL, so Write returns only after the COMMIT (and the WAL's
 // fsync) succeeded, or after the whole batch was rolled back.
@@ -63,8 +67,8 @@ class SqliteBatchWriter {
  public:
   // Prepares the statements on `db` (configured, with the current schema)
   // and reads the chain's end from the last row. `decoder` (shared with the
-  // readers) must outlive the writer. DATA_LOSS when the last row's hash is
-  // malformed.
+  // readers; its keyring, if any, seals new rows) must outlive the writer.
+  // DATA_LOSS when the last row's hash is malformed.
   static absl::StatusOr<std::unique_ptr<SqliteBatchWriter>> Create(
       std::unique_ptr<SqliteConnection> db, StoredDecisionDecoder& decoder,
       SqliteWriterSettings settings);
@@ -107,6 +111,7 @@ class SqliteBatchWriter {
     SqliteStatement add_dictionary;
     SqliteStatement find_bundle;
     SqliteStatement update_head;
+    SqliteStatement record_key_id;
   };
 
   SqliteBatchWriter(std::unique_ptr<SqliteConnection> db, Statements statements,
@@ -136,12 +141,18 @@ class SqliteBatchWriter {
   // Writes the chain's head to the chain_head table, inside the open
   // transaction.
   absl::Status UpdateChainHead();
+  // Lists `key_id` in blob_key_ids, once per batch (inside its
+  // transaction, so that a rekey that removed it meanwhile cannot leave a
+  // sealed row with an unlisted key).
+  absl::Status RecordKeyId(const std::string& key_id);
 
   std::unique_ptr<SqliteConnection> db_;
   const SqliteWriterSettings settings_;
   Statements statements_;
   StoredDecisionDecoder& decoder_;
   HashChain chain_;
+  // Whether the open batch has listed the current key id.
+  bool key_id_recorded_ = false;
   // Multi-row inserts into decision_rules by row count, prepared on first
   // use.
   static constexpr size_t kRulesPerStatement = 16;

@@ -25,6 +25,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "engine/base/status_macros.h"
+#include "server/log/sqlite/sqlite_blob_keys.h"
 #include "server/log/sqlite/sqlite_log_snapshot.h"
 #include "server/log/sqlite/wal_write_combining_vfs.h"
 
@@ -104,8 +105,13 @@ absl::StatusOr<std::unique_ptr<SqliteDecisionLog>> SqliteDecisionLog::Open(
               options.min_free_bytes}));
     RETURN_IF_ERROR(CreateOrMigrateSchema(*db));
   }
+  // Refused before anything is written: without the keys of its sealed
+  // rows a server would fail every read and idempotent retry of them, and
+  // would write new rows plain into a log meant to be sealed.
+  RETURN_IF_ERROR(CheckKeysHeld(*db, options.keyring.get()));
   ASSIGN_OR_RETURN(std::string codec_sql, DecisionCodecSql(*db));
-  auto decoder = std::make_unique<StoredDecisionDecoder>();
+  ASSIGN_OR_RETURN(std::string key_id_sql, KeyIdSql(*db));
+  auto decoder = std::make_unique<StoredDecisionDecoder>(options.keyring);
 
   // A read-only log never writes, and an old file it reads may lack the
   // columns the writer's statements name.
@@ -135,7 +141,7 @@ absl::StatusOr<std::unique_ptr<SqliteDecisionLog>> SqliteDecisionLog::Open(
   }
   auto log = std::unique_ptr<SqliteDecisionLog>(new SqliteDecisionLog(
       path, options, std::move(decoder), std::move(writer),
-      std::move(checkpointer), codec_sql));
+      std::move(checkpointer), codec_sql, key_id_sql));
   if (!broken.empty()) log->health_.Broken(broken);
   return log;
 }
@@ -145,7 +151,7 @@ SqliteDecisionLog::SqliteDecisionLog(
     std::unique_ptr<StoredDecisionDecoder> decoder,
     std::unique_ptr<SqliteBatchWriter> writer,
     std::unique_ptr<SqliteConnection> checkpointer,
-    const std::string& codec_sql)
+    const std::string& codec_sql, const std::string& key_id_sql)
     : path_(std::move(path)),
       options_(options),
       decoder_(std::move(decoder)),
@@ -153,7 +159,7 @@ SqliteDecisionLog::SqliteDecisionLog(
       reader_(path_,
               {options_.read_only, options_.busy_timeout_ms,
                options_.max_idle_readers},
-              codec_sql, *decoder_, &health_) {
+              codec_sql, key_id_sql, *decoder_, &health_) {
   // A read-only log (audit tools) has no writer and nothing to checkpoint.
   if (options_.read_only) return;
   // Named, so that `top -H` and profiles tell the log's threads apart.
@@ -369,7 +375,7 @@ absl::StatusOr<std::string> SqliteDecisionLog::GetBundleText(
 
 absl::StatusOr<std::unique_ptr<LogSnapshot>> SqliteDecisionLog::OpenSnapshot() {
   ASSIGN_OR_RETURN(std::unique_ptr<SqliteLogSnapshot> snapshot,
-                   SqliteLogSnapshot::Open(path_));
+                   SqliteLogSnapshot::Open(path_, options_.keyring));
   return std::unique_ptr<LogSnapshot>(std::move(snapshot));
 }
 

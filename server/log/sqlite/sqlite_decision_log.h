@@ -19,6 +19,14 @@
 // about a tenth of its bytes), others as they are; the row's decision_codec
 // says which. Every read gives the decision's bytes back exactly.
 //
+// Encryption at rest: with a keyring (options.keyring), each row's request
+// and compressed decision are sealed with AES-256-GCM (server/log/
+// blob_cipher.h) and the row names its key (key_id); the row hash covers the
+// plaintext, so sealing, rotating or removing keys (`refundctl rekey`)
+// never touches the chain. Open refuses (FAILED_PRECONDITION naming them) a
+// log whose rows are sealed with keys the keyring does not hold, or any
+// sealed rows when no keyring is given.
+//
 // Hash chain (server/log/hash_chain.h): the writer keeps the chain's head in
 // memory, read at Open, links each row to it, and restores it when a batch
 // fails. Each batch also updates the chain head (table
@@ -61,6 +69,7 @@
 #include "absl/synchronization/notification.h"
 #include "server/log/decision_log.h"
 #include "server/log/log_health.h"
+#include "server/log/log_keyring.h"
 #include "server/log/sqlite/sqlite_batch_writer.h"
 #include "server/log/sqlite/sqlite_connection.h"
 #include "server/log/sqlite/sqlite_log_reader.h"
@@ -106,6 +115,10 @@ struct SqliteDecisionLogOptions {
   // writer itself runs a RESTART checkpoint between two batches (copying
   // only what the last passive one left), bounding the file.
   int64_t wal_limit_pages = 16384;
+  // The keys of sealed rows (server/log/log_keyring.h); null: none. With a
+  // keyring, every new row's request and decision are sealed with its
+  // current key; reads unseal with whichever key a row names.
+  std::shared_ptr<const LogKeyring> keyring;
 };
 
 class SqliteDecisionLog final : public DecisionLog {
@@ -116,7 +129,8 @@ class SqliteDecisionLog final : public DecisionLog {
   // Opens (creating the file and any missing directories) and migrates the
   // database at `path`, then starts the writer thread. UNAVAILABLE when the
   // file cannot be opened or set up; FAILED_PRECONDITION when it was written
-  // by a newer schema version.
+  // by a newer schema version, or holds rows sealed with a key that
+  // options.keyring does not hold (or any sealed row, without a keyring).
   static absl::StatusOr<std::unique_ptr<SqliteDecisionLog>> Open(
       const std::string& path, const SqliteDecisionLogOptions& options = {});
 
@@ -154,7 +168,8 @@ class SqliteDecisionLog final : public DecisionLog {
                     std::unique_ptr<StoredDecisionDecoder> decoder,
                     std::unique_ptr<SqliteBatchWriter> writer,
                     std::unique_ptr<SqliteConnection> checkpointer,
-                    const std::string& codec_sql);
+                    const std::string& codec_sql,
+                    const std::string& key_id_sql);
 
   bool HasWorkOrClosing() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void WriterLoop();

@@ -21,10 +21,27 @@ namespace refund::server {
 namespace {
 
 // Columns: seq, decision, codec, request, bundle_version, then
-// kRowColumnsSql. `codec_sql` from DecisionCodecSql.
-std::string StoredColumns(absl::string_view codec_sql) {
+// kRowColumnsSql, then the key id. `codec_sql` from DecisionCodecSql,
+// `key_id_sql` from KeyIdSql.
+std::string StoredColumns(absl::string_view codec_sql,
+                          absl::string_view key_id_sql) {
   return absl::StrCat("seq, decision, ", codec_sql,
-                      ", request, bundle_version, ", kRowColumnsSql);
+                      ", request, bundle_version, ", kRowColumnsSql, ", ",
+                      key_id_sql);
+}
+constexpr int kKeyIdColumn = 15;
+
+// A sealed blob that could not be unsealed: FAILED_PRECONDITION (no key)
+// names the key, DATA_LOSS (does not authenticate) says the row is corrupt.
+absl::Status UnsealError(const absl::Status& status, int64_t seq,
+                         absl::string_view what) {
+  if (absl::IsFailedPrecondition(status)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("decision log: row seq ", seq, " is ", status.message()));
+  }
+  return absl::DataLossError(absl::StrCat("decision log: stored ", what,
+                                          " at seq ", seq,
+                                          " is corrupt: ", status.message()));
 }
 
 // " AND <the scope's condition>" with placeholders numbered from
@@ -79,11 +96,12 @@ class SqliteLogReader::Lease {
 SqliteLogReader::SqliteLogReader(std::string path,
                                  SqliteReaderSettings settings,
                                  const std::string& codec_sql,
+                                 const std::string& key_id_sql,
                                  StoredDecisionDecoder& decoder,
                                  LogHealthState* health)
     : path_(std::move(path)),
       settings_(settings),
-      stored_columns_(StoredColumns(codec_sql)),
+      stored_columns_(StoredColumns(codec_sql, key_id_sql)),
       decoder_(decoder),
       health_(health) {}
 
@@ -127,16 +145,26 @@ absl::StatusOr<StoredDecision> SqliteLogReader::ReadStoredRow(
   StoredDecision stored;
   stored.seq = stmt.ColumnInt64(0);
   stored.bundle_version = stmt.ColumnBytes(4);
+  stored.row = ReadRowColumns(stmt, 5);
+  const std::string key_id = stmt.ColumnBytes(kKeyIdColumn);
+  const std::string& decision_id = stored.row->decision_id;
+  absl::StatusOr<std::string> request = decoder_.Unseal(
+      key_id, BlobRole::kRequest, decision_id, stmt.ColumnBytes(3));
+  if (!request.ok()) {
+    return UnsealError(request.status(), stored.seq, "request");
+  }
+  absl::StatusOr<std::string> frame = decoder_.Unseal(
+      key_id, BlobRole::kDecision, decision_id, stmt.ColumnBytes(1));
+  if (!frame.ok()) return UnsealError(frame.status(), stored.seq, "decision");
   absl::StatusOr<std::string> decision = decoder_.Decode(
-      db, stmt.ColumnInt64(2), stored.bundle_version, stmt.ColumnBytes(1));
+      db, stmt.ColumnInt64(2), stored.bundle_version, *std::move(frame));
   if (!decision.ok() || !stored.decision.ParseFromString(*decision)) {
     return absl::DataLossError(absl::StrCat(
         "decision log: stored decision at seq ", stored.seq, " is corrupt",
         decision.ok() ? "" : ": ", decision.status().message()));
   }
   stored.decision_bytes = *std::move(decision);
-  stored.request_bytes = stmt.ColumnBytes(3);
-  stored.row = ReadRowColumns(stmt, 5);
+  stored.request_bytes = *std::move(request);
   return stored;
 }
 

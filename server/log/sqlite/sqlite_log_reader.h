@@ -31,13 +31,17 @@ struct SqliteReaderSettings {
 
 class SqliteLogReader {
  public:
-  // Reads the log at `path`. `codec_sql` is DecisionCodecSql of the file;
-  // `decoder` (shared with the writer) must outlive the reader. A corrupt
+  // Reads the log at `path`. `codec_sql` is DecisionCodecSql of the file,
+  // `key_id_sql` its KeyIdSql; `decoder` (shared with the writer; its
+  // keyring unseals sealed rows) must outlive the reader. A sealed row whose
+  // key the decoder lacks reads as FAILED_PRECONDITION (`row seq 12 is
+  // encrypted with key "2026-12", which the key file does not hold`); one
+  // that does not authenticate as DATA_LOSS. A corrupt
   // page met by a read is reported to `health` (may be null), which must
   // outlive the reader.
   SqliteLogReader(std::string path, SqliteReaderSettings settings,
-                  const std::string& codec_sql, StoredDecisionDecoder& decoder,
-                  LogHealthState* health);
+                  const std::string& codec_sql, const std::string& key_id_sql,
+                  StoredDecisionDecoder& decoder, LogHealthState* health);
 
   // The DecisionLog methods of the same names, with their contract.
   absl::StatusOr<StoredDecision> GetDecision(const std::string& decision_id,

@@ -7,6 +7,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "engine/base/status_macros.h"
+#include "server/log/blob_cipher.h"
+#include "server/log/sqlite/sqlite_blob_keys.h"
 
 namespace refund::server {
 
@@ -26,7 +28,7 @@ StoredRowColumns ReadRowColumns(const SqliteStatement& stmt, int first) {
 }
 
 absl::StatusOr<std::unique_ptr<SqliteLogSnapshot>> SqliteLogSnapshot::Open(
-    const std::string& path) {
+    const std::string& path, std::shared_ptr<const LogKeyring> keyring) {
   ASSIGN_OR_RETURN(
       std::unique_ptr<SqliteConnection> db,
       SqliteConnection::Open(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX));
@@ -42,15 +44,17 @@ absl::StatusOr<std::unique_ptr<SqliteLogSnapshot>> SqliteLogSnapshot::Open(
   // until the snapshot is destroyed.
   RETURN_IF_ERROR(db->Execute("BEGIN"));
   ASSIGN_OR_RETURN(std::string codec_sql, DecisionCodecSql(*db));
-  ASSIGN_OR_RETURN(SqliteStatement rows,
-                   db->Prepare(absl::StrCat("SELECT seq, request, decision, ",
-                                            codec_sql, ", ", kRowColumnsSql,
-                                            " FROM decisions ORDER BY seq")));
+  ASSIGN_OR_RETURN(std::string key_id_sql, KeyIdSql(*db));
+  ASSIGN_OR_RETURN(
+      SqliteStatement rows,
+      db->Prepare(absl::StrCat("SELECT seq, request, decision, ", codec_sql,
+                               ", ", kRowColumnsSql, ", ", key_id_sql,
+                               " FROM decisions ORDER BY seq")));
   ASSIGN_OR_RETURN(SqliteStatement rules,
                    db->Prepare("SELECT seq, rule_id FROM decision_rules "
                                "ORDER BY seq, rule_id"));
-  return std::unique_ptr<SqliteLogSnapshot>(
-      new SqliteLogSnapshot(std::move(db), std::move(rows), std::move(rules)));
+  return std::unique_ptr<SqliteLogSnapshot>(new SqliteLogSnapshot(
+      std::move(db), std::move(rows), std::move(rules), std::move(keyring)));
 }
 
 SqliteLogSnapshot::~SqliteLogSnapshot() {
@@ -91,15 +95,33 @@ absl::StatusOr<std::optional<LogRecord>> SqliteLogSnapshot::Next() {
   }
   LogRecord row;
   row.seq = rows_.ColumnInt64(0);
-  row.request = rows_.ColumnBytes(1);
   row.columns = ReadRowColumns(rows_, 4);
+  const std::string key_id = rows_.ColumnBytes(14);
+  absl::StatusOr<std::string> request =
+      decoder_.Unseal(key_id, BlobRole::kRequest, row.columns.decision_id,
+                      rows_.ColumnBytes(1));
   absl::StatusOr<std::string> decision =
-      decoder_.Decode(*db_, rows_.ColumnInt64(3), row.columns.bundle_version,
+      decoder_.Unseal(key_id, BlobRole::kDecision, row.columns.decision_id,
                       rows_.ColumnBytes(2));
-  if (decision.ok()) {
-    row.decision = *std::move(decision);
+  if (absl::IsFailedPrecondition(request.status())) {
+    // No key for it: the row is given without its bytes.
+    row.missing_key_id = key_id;
   } else {
-    row.decision_error = std::string(decision.status().message());
+    if (request.ok()) {
+      row.request = *std::move(request);
+    } else {
+      row.request_error = std::string(request.status().message());
+    }
+    if (decision.ok()) {
+      decision =
+          decoder_.Decode(*db_, rows_.ColumnInt64(3),
+                          row.columns.bundle_version, *std::move(decision));
+    }
+    if (decision.ok()) {
+      row.decision = *std::move(decision);
+    } else {
+      row.decision_error = std::string(decision.status().message());
+    }
   }
   // This row's rule rows are consumed whether or not it parses, so that they
   // are never taken for rows of a deleted seq.

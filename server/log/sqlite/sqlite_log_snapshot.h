@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "server/log/log_keyring.h"
 #include "server/log/log_snapshot.h"
 #include "server/log/sqlite/sqlite_connection.h"
 #include "server/log/sqlite/stored_decision_decoder.h"
@@ -35,9 +36,13 @@ StoredRowColumns ReadRowColumns(const SqliteStatement& stmt, int first);
 class SqliteLogSnapshot final : public LogSnapshot {
  public:
   // UNAVAILABLE when the file cannot be opened; FAILED_PRECONDITION when it
-  // has no decisions table (not a decision log).
+  // has no decisions table (not a decision log). `keyring` (may be null)
+  // unseals sealed rows; a row sealed with a key it does not hold is given
+  // with its missing_key_id and no bytes (LogRecord), never refused, so
+  // that verify can still check the links.
   static absl::StatusOr<std::unique_ptr<SqliteLogSnapshot>> Open(
-      const std::string& path);
+      const std::string& path,
+      std::shared_ptr<const LogKeyring> keyring = nullptr);
   ~SqliteLogSnapshot() override;
   SqliteLogSnapshot(const SqliteLogSnapshot&) = delete;
   SqliteLogSnapshot& operator=(const SqliteLogSnapshot&) = delete;
@@ -50,8 +55,12 @@ class SqliteLogSnapshot final : public LogSnapshot {
 
  private:
   SqliteLogSnapshot(std::unique_ptr<SqliteConnection> db, SqliteStatement rows,
-                    SqliteStatement rules)
-      : db_(std::move(db)), rows_(std::move(rows)), rules_(std::move(rules)) {}
+                    SqliteStatement rules,
+                    std::shared_ptr<const LogKeyring> keyring)
+      : db_(std::move(db)),
+        rows_(std::move(rows)),
+        rules_(std::move(rules)),
+        decoder_(std::move(keyring)) {}
 
   // Moves the rule cursor to the first rule row at or after `seq`,
   // recording the seqs passed over as orphans.

@@ -8,13 +8,16 @@
 
 namespace refund::server {
 
-// Schema version 4, whole. decided_at and stored_at are microseconds since
+// Schema version 5, whole. decided_at and stored_at are microseconds since
 // the Unix epoch; verdict is the refund.v1.Verdict number; request and
 // decision are the deterministic protobuf serializations that row_hash covers
 // (decision possibly compressed, as decision_codec says: server/log/
-// decision_codec.h). chain_head holds the last row's seq and row_hash,
-// updated in the same transaction as the rows. decision_rules indexes each
-// decision under its matched rule ids (ListDecisions' rule filter).
+// decision_codec.h) and, when key_id is set, both sealed with that key
+// (server/log/blob_cipher.h; NULL: plain). blob_key_ids lists every key id
+// rows may be sealed with, so that opening the log can name the keys it
+// needs without reading every row. chain_head holds the last row's seq and
+// row_hash, updated in the same transaction as the rows. decision_rules indexes
+// each decision under its matched rule ids (ListDecisions' rule filter).
 const char kSqliteSchema[] = R"sql(
 CREATE TABLE bundles (
   version   TEXT PRIMARY KEY,
@@ -36,7 +39,8 @@ CREATE TABLE decisions (
   request_sha256 BLOB NOT NULL,
   prev_hash      BLOB NOT NULL,
   row_hash       BLOB NOT NULL,
-  decision_codec INTEGER NOT NULL DEFAULT 0
+  decision_codec INTEGER NOT NULL DEFAULT 0,
+  key_id         TEXT
 );
 CREATE INDEX decisions_by_refund_id ON decisions(refund_id);
 CREATE INDEX decisions_by_shop_id ON decisions(shop_id);
@@ -56,6 +60,9 @@ CREATE TABLE decision_dictionaries (
   version    TEXT PRIMARY KEY,
   dictionary BLOB NOT NULL
 );
+CREATE TABLE blob_key_ids (
+  key_id TEXT PRIMARY KEY
+) WITHOUT ROWID;
 )sql";
 
 namespace {
@@ -134,15 +141,26 @@ CREATE TABLE decision_dictionaries (
 ALTER TABLE decisions ADD COLUMN decision_codec INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Schema version 5: encrypted blobs (server/log/blob_cipher.h). A row's
+// request and decision blobs may be sealed with AES-256-GCM under the key
+// named by key_id (NULL: plain, as every row written before). The row hash
+// still covers the plaintext, so this changes nothing in the chain.
+// blob_key_ids lists the key ids rows may be sealed with (written with the
+// rows; `refundctl rekey` removes the ids no row uses any more).
+constexpr char kSchemaV5[] = R"sql(
+ALTER TABLE decisions ADD COLUMN key_id TEXT;
+CREATE TABLE blob_key_ids (
+  key_id TEXT PRIMARY KEY
+) WITHOUT ROWID;
+)sql";
+
 // Step i brings the schema from version i to i + 1. A later schema appends
 // a step here, writes its whole DDL in kSqliteSchema and bumps
 // kSqliteSchemaVersion; steps run in one transaction each, so a crash leaves
 // the database at a whole version.
 constexpr SqliteMigration kMigrations[] = {
-    {1, kSchemaV1},
-    {2, kSchemaV2},
-    {3, kSchemaV3},
-    {4, kSchemaV4},
+    {1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3},
+    {4, kSchemaV4}, {5, kSchemaV5},
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) ==
                   kSqliteSchemaVersion,

@@ -13,11 +13,11 @@
 namespace refund::server {
 
 // The schema this code writes (PRAGMA user_version).
-inline constexpr int kSqliteSchemaVersion = 4;
+inline constexpr int kSqliteSchemaVersion = 5;
 
 // The oldest version a read-only open reads (version 3 only dropped an
-// unused index, and version 4's codec column is read as "plain" where it is
-// missing: a version 2 file reads the same).
+// unused index, version 4's codec column is read as "plain" where it is
+// missing, and so is version 5's key_id: a version 2 file reads the same).
 inline constexpr int kOldestReadableSchemaVersion = 2;
 
 // The whole DDL of kSqliteSchemaVersion.

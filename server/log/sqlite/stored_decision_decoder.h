@@ -1,5 +1,7 @@
-// Reads a stored decision blob back into the decision's bytes, whichever
-// codec wrote it (server/log/decision_codec.h), fetching and caching the
+// Reads a row's stored blobs back into the bytes the row hash covers:
+// unsealed with the log's keyring when the row names a key
+// (server/log/log_keyring.h), and the decision decompressed whichever codec
+// wrote it (server/log/decision_codec.h), fetching and caching the
 // dictionary of each bundle version from the log file.
 #ifndef SERVER_LOG_SQLITE_STORED_DECISION_DECODER_H_
 #define SERVER_LOG_SQLITE_STORED_DECISION_DECODER_H_
@@ -8,12 +10,16 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "server/log/blob_cipher.h"
 #include "server/log/decision_codec.h"
+#include "server/log/log_keyring.h"
 #include "server/log/sqlite/sqlite_connection.h"
 
 namespace refund::server {
@@ -31,7 +37,27 @@ class StoredDecisionDecoder {
  public:
   static constexpr size_t kMaxCachedVersions = 16;
 
-  // The decision's bytes from the decisions.decision blob `stored` of a row
+  // `keyring` (may be null: no key given) unseals sealed rows.
+  explicit StoredDecisionDecoder(
+      std::shared_ptr<const LogKeyring> keyring = nullptr)
+      : keyring_(std::move(keyring)) {}
+
+  // May be null.
+  const LogKeyring* keyring() const { return keyring_.get(); }
+
+  // A stored blob as it was before sealing: `stored` itself for a plain row
+  // (`key_id` empty), otherwise unsealed for `role` of row `decision_id`.
+  // FAILED_PRECONDITION when the keyring does not hold `key_id` (or there is
+  // none); DATA_LOSS when the blob does not authenticate.
+  absl::StatusOr<std::string> Unseal(absl::string_view key_id, BlobRole role,
+                                     absl::string_view decision_id,
+                                     std::string stored) const {
+    return OpenStoredBlob(keyring_.get(), key_id, role, decision_id,
+                          std::move(stored));
+  }
+
+  // The decision's bytes from the (unsealed) decisions.decision blob
+  // `stored` of a row
   // with `codec` and `bundle_version`. `db` (a connection to the log, used
   // by one thread at a time) reads the version's dictionary the first time.
   // DATA_LOSS for an unknown codec, a version without a stored dictionary,
@@ -45,6 +71,7 @@ class StoredDecisionDecoder {
   absl::StatusOr<std::shared_ptr<const DecisionDecompressor>> DecompressorFor(
       SqliteConnection& db, const std::string& bundle_version);
 
+  const std::shared_ptr<const LogKeyring> keyring_;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::shared_ptr<const DecisionDecompressor>>
       decompressors_ ABSL_GUARDED_BY(mu_);

@@ -201,6 +201,7 @@ TEST_F(LogVerifierTest, SchemaOneLogGetsAChainHeadOnOpen) {
   Tamper(
       "DROP TABLE chain_head; DROP TABLE decision_dictionaries; "
       "ALTER TABLE decisions DROP COLUMN decision_codec; "
+      "ALTER TABLE decisions DROP COLUMN key_id; DROP TABLE blob_key_ids; "
       "PRAGMA user_version = 1");
   EXPECT_FALSE(Verify().has_chain_head());
   EXPECT_TRUE(Verify().ok());

@@ -659,7 +659,7 @@ TEST_F(SqliteDecisionLogTest, SchemaTwoLogIsReadableAndMigratesToCurrent) {
             .ok());
   }
   // What a version 2 file looks like: the index of rules by id is there,
-  // decisions are plain and there is no codec or dictionary column.
+  // decisions are plain and there is no codec, dictionary or key column.
   auto index_count = [this] {
     return RawConnection()->QueryInt64(
         "SELECT count(*) FROM sqlite_schema "
@@ -669,7 +669,9 @@ TEST_F(SqliteDecisionLogTest, SchemaTwoLogIsReadableAndMigratesToCurrent) {
                   ->Execute("CREATE INDEX decision_rules_by_rule_id ON "
                             "decision_rules(rule_id, seq); "
                             "ALTER TABLE decisions DROP COLUMN decision_codec; "
+                            "ALTER TABLE decisions DROP COLUMN key_id; "
                             "DROP TABLE decision_dictionaries; "
+                            "DROP TABLE blob_key_ids; "
                             "PRAGMA user_version = 2")
                   .ok());
   ASSERT_EQ(*index_count(), 1);
