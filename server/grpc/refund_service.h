@@ -16,6 +16,7 @@
 #include "server/bundles/candidate_root.h"
 #include "server/bundles/policy_reloader.h"
 #include "server/grpc/audit_call_pool.h"
+#include "server/log/checkpoint/head_signer.h"
 #include "server/log/decision_log.h"
 #include "server/suggest/action_suggester.h"
 
@@ -33,10 +34,12 @@ class RefundService final
   // Replay, VerifyDecisionLog and ValidatePolicyBundle run on `audit_pool`,
   // one slot each (RESOURCE_EXHAUSTED when their kind is at its limit).
   // Candidate directories (ValidatePolicyBundle, Replay) are read through
-  // `candidate_root`; without one they are refused.
+  // `candidate_root`; without one they are refused. GetCheckpoint signs
+  // through `checkpoints` (borrowed, may be null: no key, no checkpoints).
   RefundService(const BundleHolder& bundles, PolicyReloader& reloader,
                 DecisionLog& log, AuditCallPool& audit_pool,
-                CandidateRoot candidate_root = {});
+                CandidateRoot candidate_root = {},
+                const HeadSigner* checkpoints = nullptr);
 
   // `request` holds a serialized DecideRequest; `response` receives a
   // serialized Decision. INVALID_ARGUMENT naming the field for a bad request:
@@ -104,13 +107,23 @@ class RefundService final
       grpc::CallbackServerContext* context,
       const v1::ReplayRequest* request) override;
 
-  // Walks the decision log's hash chain (server/log/log_verifier.h); problems
-  // are the answer, an error means the check could not run. On the audit
+  // Walks the decision log's hash chain (server/log/log_verifier.h), and
+  // checks the request's checkpoints against it; problems are the answer,
+  // an error means the check could not run (INVALID_ARGUMENT naming
+  // `checkpoints[i]` for a malformed note, more than 100 of them). On the audit
   // pool; stops (CANCELLED) when the caller cancels or its deadline passes.
   grpc::ServerUnaryReactor* VerifyDecisionLog(
       grpc::CallbackServerContext* context,
       const v1::VerifyDecisionLogRequest* request,
       v1::VerifyDecisionLogResponse* response) override;
+
+  // Signs the log's committed head now (server/log/checkpoint/
+  // head_signer.h), on the calling thread (one Ed25519 signature).
+  // FAILED_PRECONDITION without a key, for an empty log or one not serving.
+  grpc::ServerUnaryReactor* GetCheckpoint(
+      grpc::CallbackServerContext* context,
+      const v1::GetCheckpointRequest* request,
+      v1::LogCheckpoint* response) override;
 
  private:
   const BundleHolder& bundles_;
@@ -118,6 +131,7 @@ class RefundService final
   DecisionLog& log_;
   AuditCallPool& audit_pool_;
   const CandidateRoot candidate_root_;
+  const HeadSigner* const checkpoints_;
   // Compiled bundles of stored versions (suggestions in another locale,
   // replay).
   BundleCache bundle_cache_;

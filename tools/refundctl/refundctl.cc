@@ -2,6 +2,7 @@
 
 #include <initializer_list>
 
+#include "tools/refundctl/checkpoint_command.h"
 #include "tools/refundctl/command_args.h"
 #include "tools/refundctl/decide_command.h"
 #include "tools/refundctl/explain_command.h"
@@ -43,9 +44,16 @@ commands:
           shadowed rules, conflicting rules, unused catalog entries. Exit 1 on
           any finding.
   verify  --db=FILE | --server=HOST:PORT  [--format=text|json]
-          [--max-problems=N]
+          [--max-problems=N] [--checkpoint=FILE[,FILE...]
+          --public-key=FILE]
           Walks the decision log's hash chain and names the first broken
-          link (seq, decision id, what is wrong). Exit 1 on any problem.
+          link (seq, decision id, what is wrong). With kept checkpoints
+          (their signatures checked with the public key first): whether the
+          log still holds every row up to each one, unchanged. Exit 1 on any
+          problem.
+  checkpoint --server=HOST:PORT [--format=note|json] [--public-key=FILE]
+          Has the server sign its log's chain head now and prints the
+          signed note (keep it away from the log; see verify --checkpoint).
   replay  --db=FILE | --server=HOST:PORT
           [--candidate=DIR | --candidate-version=V] [--from=RFC3339]
           [--to=RFC3339] [--shop=ID] [--refund=ID] [--verdict=V] [--rule=ID]
@@ -82,6 +90,7 @@ int RunRefundctl(const std::vector<std::string>& args, std::ostream& out,
       {"lint", kLintFlags, RunLintCommand},
       {"replay", kReplayFlags, RunReplayCommand},
       {"verify", kVerifyFlags, RunVerifyCommand},
+      {"checkpoint", kCheckpointFlags, RunCheckpointCommand},
       {"export", kExportFlags, RunExportCommand},
   };
   for (const Command& known : kCommands) {
