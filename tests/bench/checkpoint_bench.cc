@@ -1,8 +1,8 @@
 // Signed checkpoints (server/log/checkpoint/): what one costs the server's
 // checkpoint thread, and an auditor (Google Benchmark; never run by ctest):
 // formatting and signing a note with Ed25519, checking one (parse and
-// verify), and the verifier's anchor check on a log of 10,000 rows against
-// the walk without it.
+// verify), replacing the checkpoint file, and the verifier's anchor check on a
+// log of 10,000 rows against the walk without it.
 //
 //   taskset -c 1 build/tests/bench/checkpoint_bench
 #include <benchmark/benchmark.h>
@@ -14,11 +14,13 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "engine/base/sha256.h"
+#include "server/log/checkpoint/checkpoint_file.h"
 #include "server/log/checkpoint/checkpoint_signer.h"
 #include "server/log/checkpoint/log_checkpoint.h"
 #include "server/log/log_verifier.h"
 #include "server/log/memory/memory_decision_log.h"
 #include "tests/testing/log_entry_builder.h"
+#include "tests/testing/temp_dir.h"
 #include "tests/testing/test_keys.h"
 
 namespace refund::server {
@@ -65,6 +67,19 @@ void BM_LoadSigningKey(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_LoadSigningKey);
+
+// Replacing the checkpoint file (write, fsync, rename, fsync of the folder)
+// in a folder under /tmp.
+void BM_WriteCheckpointFile(benchmark::State& state) {
+  refund::testing::TempDir dir;
+  auto signer = CheckpointSigner::FromPem(Key().private_pem, "bench").value();
+  const std::string note = signer->Sign(Example()).value();
+  const std::string path = dir.path() + "/checkpoint.note";
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(WriteCheckpointFile(path, note));
+  }
+}
+BENCHMARK(BM_WriteCheckpointFile)->Unit(benchmark::kMicrosecond);
 
 // A memory log of 10,000 rows.
 MemoryDecisionLog& Log() {
