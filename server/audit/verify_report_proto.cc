@@ -18,6 +18,11 @@ v1::VerifyDecisionLogResponse ToProto(const VerifyReport& report) {
   out.set_last_seq(report.last_seq);
   out.set_last_row_hash(report.last_row_hash);
   out.set_has_chain_head(report.has_chain_head);
+  for (const AnchorResult& anchor : report.anchors) {
+    v1::CheckpointResult* result = out.add_checkpoints();
+    result->set_seq(anchor.seq);
+    result->set_holds(anchor.holds);
+  }
   return out;
 }
 

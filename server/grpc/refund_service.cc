@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "engine/base/sha256.h"
 #include "engine/base/status_macros.h"
 #include "engine/decide/compiled_bundle.h"
 #include "engine/decide/decision_outcome.h"
@@ -29,6 +30,7 @@
 #include "server/bundles/bundle_source.h"
 #include "server/grpc/grpc_status.h"
 #include "server/grpc/replay_reactor.h"
+#include "server/log/checkpoint/log_checkpoint.h"
 #include "server/log/decision_id.h"
 #include "server/log/log_entry.h"
 #include "server/log/log_verifier.h"
@@ -92,16 +94,43 @@ absl::Status ValidateCandidate(const v1::PolicyBundleSource& candidate,
 
 // VerifyDecisionLog's work: the report into `response`; CANCELLED when the
 // caller cancels or its deadline passes.
-absl::Status Verify(DecisionLog& log,
-                    const v1::VerifyDecisionLogRequest& request,
+absl::Status Verify(DecisionLog& log, const VerifyOptions& options,
                     grpc::CallbackServerContext& context,
                     v1::VerifyDecisionLogResponse& response) {
   ASSIGN_OR_RETURN(std::unique_ptr<LogSnapshot> snapshot, log.OpenSnapshot());
   ASSIGN_OR_RETURN(VerifyReport report,
-                   VerifyLog(*snapshot, request.max_problems(),
+                   VerifyLog(*snapshot, options,
                              [&context] { return context.IsCancelled(); }));
   response = ToProto(report);
   return absl::OkStatus();
+}
+
+// Checkpoints one VerifyDecisionLog call may give.
+constexpr int kMaxVerifyCheckpoints = 100;
+
+// VerifyDecisionLog's options: its problem limit and the anchors of its
+// checkpoints (parsed; their signatures are the client's to check).
+absl::StatusOr<VerifyOptions> VerifyOptionsOf(
+    const v1::VerifyDecisionLogRequest& request) {
+  if (request.max_problems() < 0) {
+    return absl::InvalidArgumentError("max_problems: must not be negative");
+  }
+  if (request.checkpoints_size() > kMaxVerifyCheckpoints) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("checkpoints: more than ", kMaxVerifyCheckpoints));
+  }
+  VerifyOptions options;
+  options.max_problems = request.max_problems();
+  for (int i = 0; i < request.checkpoints_size(); ++i) {
+    absl::StatusOr<SignedCheckpoint> note =
+        ParseCheckpoint(request.checkpoints(i));
+    if (!note.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("checkpoints[", i, "]: ", note.status().message()));
+    }
+    options.anchors.push_back(AnchorOf(note->checkpoint));
+  }
+  return options;
 }
 
 // Parses `bytes` into `message`, `check` reading them against the same
@@ -138,13 +167,15 @@ RefundService::RefundService(const BundleHolder& bundles,
                              PolicyReloader& reloader, DecisionLog& log,
                              AuditCallPool& audit_pool,
                              CallAuthorizer& authorizer,
-                             CandidateRoot candidate_root)
+                             CandidateRoot candidate_root,
+                             const HeadSigner* checkpoints)
     : bundles_(bundles),
       reloader_(reloader),
       log_(log),
       audit_pool_(audit_pool),
       authorizer_(authorizer),
       candidate_root_(std::move(candidate_root)),
+      checkpoints_(checkpoints),
       bundle_cache_(log),
       suggester_(bundles, log, bundle_cache_),
       decide_wire_check_(*v1::DecideRequest::descriptor()),
@@ -365,21 +396,46 @@ grpc::ServerUnaryReactor* RefundService::VerifyDecisionLog(
   absl::StatusOr<Caller> caller =
       authorizer_.Authorize(*context, ServiceMethod::kVerifyDecisionLog);
   if (!caller.ok()) return FinishNow(context, caller.status());
-  if (request->max_problems() < 0) {
-    return FinishNow(context, absl::InvalidArgumentError(
-                                  "max_problems: must not be negative"));
-  }
+  absl::StatusOr<VerifyOptions> options = VerifyOptionsOf(*request);
+  if (!options.ok()) return FinishNow(context, options.status());
   absl::StatusOr<AuditSlot> slot = audit_pool_.Admit(AuditCallKind::kVerify);
   if (!slot.ok()) return FinishNow(context, slot.status());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  audit_pool_.Run(
-      AuditCallKind::kVerify, [this, context, reactor, request, response,
-                               slot = *std::move(slot)]() mutable {
-        const absl::Status status = Verify(log_, *request, *context, *response);
-        slot.Release();
-        reactor->Finish(ToGrpcStatus(status));
-      });
+  audit_pool_.Run(AuditCallKind::kVerify,
+                  [this, context, reactor, options = *std::move(options),
+                   response, slot = *std::move(slot)]() mutable {
+                    const absl::Status status =
+                        Verify(log_, options, *context, *response);
+                    slot.Release();
+                    reactor->Finish(ToGrpcStatus(status));
+                  });
   return reactor;
+}
+
+grpc::ServerUnaryReactor* RefundService::GetCheckpoint(
+    grpc::CallbackServerContext* context,
+    const v1::GetCheckpointRequest* /*request*/, v1::LogCheckpoint* response) {
+  absl::StatusOr<Caller> caller =
+      authorizer_.Authorize(*context, ServiceMethod::kGetCheckpoint);
+  if (!caller.ok()) return FinishNow(context, caller.status());
+  if (checkpoints_ == nullptr) {
+    return FinishNow(context,
+                     absl::FailedPreconditionError(
+                         "this server signs no checkpoints (start it with "
+                         "--checkpoint_key)"));
+  }
+  absl::StatusOr<SignedHead> head = checkpoints_->Sign();
+  if (!head.ok()) return FinishNow(context, head.status());
+  const LogCheckpoint& checkpoint = head->checkpoint;
+  response->set_note(head->note);
+  response->set_origin(checkpoint.origin);
+  response->set_seq(checkpoint.seq);
+  response->set_row_hash(ToHex(checkpoint.row_hash));
+  *response->mutable_time() =
+      TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(checkpoint.time));
+  response->set_key_name(checkpoints_->signer().key_name());
+  response->set_key_id(ToHex(checkpoints_->signer().key_id()));
+  return FinishNow(context, absl::OkStatus());
 }
 
 }  // namespace refund::server

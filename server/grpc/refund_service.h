@@ -17,6 +17,7 @@
 #include "server/bundles/policy_reloader.h"
 #include "server/grpc/audit_call_pool.h"
 #include "server/grpc/call_authorizer.h"
+#include "server/log/checkpoint/head_signer.h"
 #include "server/log/decision_log.h"
 #include "server/suggest/action_suggester.h"
 
@@ -38,10 +39,12 @@ class RefundService final
   // put to `authorizer` (server/grpc/call_authorizer.h): UNAUTHENTICATED or
   // PERMISSION_DENIED before anything else is looked at, and the caller's
   // shops limit what it may decide and read (another shop's stored decision
-  // is NOT_FOUND to it, as if it did not exist).
+  // is NOT_FOUND to it, as if it did not exist). GetCheckpoint signs through
+  // `checkpoints` (borrowed, may be null: no key, no checkpoints).
   RefundService(const BundleHolder& bundles, PolicyReloader& reloader,
                 DecisionLog& log, AuditCallPool& audit_pool,
-                CallAuthorizer& authorizer, CandidateRoot candidate_root = {});
+                CallAuthorizer& authorizer, CandidateRoot candidate_root = {},
+                const HeadSigner* checkpoints = nullptr);
 
   // `request` holds a serialized DecideRequest; `response` receives a
   // serialized Decision. INVALID_ARGUMENT naming the field for a bad request:
@@ -109,13 +112,23 @@ class RefundService final
       grpc::CallbackServerContext* context,
       const v1::ReplayRequest* request) override;
 
-  // Walks the decision log's hash chain (server/log/log_verifier.h); problems
-  // are the answer, an error means the check could not run. On the audit
+  // Walks the decision log's hash chain (server/log/log_verifier.h), and
+  // checks the request's checkpoints against it; problems are the answer,
+  // an error means the check could not run (INVALID_ARGUMENT naming
+  // `checkpoints[i]` for a malformed note, more than 100 of them). On the audit
   // pool; stops (CANCELLED) when the caller cancels or its deadline passes.
   grpc::ServerUnaryReactor* VerifyDecisionLog(
       grpc::CallbackServerContext* context,
       const v1::VerifyDecisionLogRequest* request,
       v1::VerifyDecisionLogResponse* response) override;
+
+  // Signs the log's committed head now (server/log/checkpoint/
+  // head_signer.h), on the calling thread (one Ed25519 signature).
+  // FAILED_PRECONDITION without a key, for an empty log or one not serving.
+  grpc::ServerUnaryReactor* GetCheckpoint(
+      grpc::CallbackServerContext* context,
+      const v1::GetCheckpointRequest* request,
+      v1::LogCheckpoint* response) override;
 
  private:
   const BundleHolder& bundles_;
@@ -124,6 +137,7 @@ class RefundService final
   AuditCallPool& audit_pool_;
   CallAuthorizer& authorizer_;
   const CandidateRoot candidate_root_;
+  const HeadSigner* const checkpoints_;
   // Compiled bundles of stored versions (suggestions in another locale,
   // replay).
   BundleCache bundle_cache_;

@@ -83,6 +83,26 @@ ABSL_FLAG(bool, db_quick_check, false,
           "check every page of the decision log file at start; a problem "
           "keeps the server NOT_SERVING");
 
+ABSL_FLAG(std::string, checkpoint_key, "",
+          "Ed25519 private key (PEM, `openssl genpkey -algorithm ed25519`) "
+          "that signs checkpoints of the decision log's chain head "
+          "(docs/decision_log_format.md, Checkpoints); empty: none are signed");
+ABSL_FLAG(std::string, checkpoint_key_name, "refund-decision-log",
+          "the key's name in each checkpoint's signature line");
+ABSL_FLAG(std::string, checkpoint_origin, "",
+          "the log's name in each checkpoint; empty: <host name>/<db file "
+          "name>");
+ABSL_FLAG(std::string, checkpoint_file, "",
+          "file replaced (atomically) by each new checkpoint, the last one "
+          "written on shutdown; copy it elsewhere. Empty: checkpoints only "
+          "on request (GetCheckpoint)");
+ABSL_FLAG(int64_t, checkpoint_every_rows, 10000,
+          "write a checkpoint once the log is this many rows past the last "
+          "one; 0: not by rows");
+ABSL_FLAG(absl::Duration, checkpoint_every, absl::Minutes(5),
+          "write a checkpoint when this long has passed since the last one "
+          "and the log has grown; 0: not by time");
+
 int main(int argc, char** argv) {
   // Before anything can start a thread.
   if (absl::Status blocked = refund::server::BlockServerSignals();
@@ -134,6 +154,20 @@ int main(int argc, char** argv) {
   options.candidate_root = absl::GetFlag(FLAGS_candidate_root);
   options.access_policy = absl::GetFlag(FLAGS_access_policy);
   options.access_log = absl::GetFlag(FLAGS_access_log);
+  options.checkpoint_key = absl::GetFlag(FLAGS_checkpoint_key);
+  options.checkpoint_key_name = absl::GetFlag(FLAGS_checkpoint_key_name);
+  options.checkpoint_origin = absl::GetFlag(FLAGS_checkpoint_origin);
+  options.checkpoint_file = absl::GetFlag(FLAGS_checkpoint_file);
+  options.checkpoint_schedule.every_rows =
+      absl::GetFlag(FLAGS_checkpoint_every_rows);
+  options.checkpoint_schedule.every = absl::GetFlag(FLAGS_checkpoint_every);
+  if (options.checkpoint_schedule.every_rows < 0 ||
+      options.checkpoint_schedule.every < absl::ZeroDuration()) {
+    std::cerr << "refund-server: --checkpoint_every_rows and "
+                 "--checkpoint_every must not be negative"
+              << std::endl;
+    return 1;
+  }
   absl::Status status = refund::server::RunServer(options, std::cout);
   if (!status.ok()) {
     std::cerr << "refund-server: " << status.message() << std::endl;

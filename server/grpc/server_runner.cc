@@ -2,11 +2,14 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <fstream>
+#include <cstring>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -17,8 +20,10 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "engine/base/sha256.h"
 #include "engine/base/status_macros.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
@@ -35,6 +40,9 @@
 #include "server/grpc/refund_service.h"
 #include "server/grpc/server_credentials.h"
 #include "server/log/log_keyring.h"
+#include "server/log/checkpoint/checkpoint_signer.h"
+#include "server/log/checkpoint/head_signer.h"
+#include "server/log/checkpoint/log_checkpoint.h"
 #include "server/log/open/open_decision_log.h"
 
 namespace refund::server {
@@ -132,7 +140,46 @@ void SetConnectionLimits(const ServerOptions& options,
                              options.max_concurrent_streams);
 }
 
+// The checkpoint signer of `options`, or null without a key; a key file
+// that others may read is warned about (whoever reads it can sign a
+// rewritten log's checkpoints).
+absl::StatusOr<std::unique_ptr<const CheckpointSigner>> LoadCheckpointKey(
+    const ServerOptions& options) {
+  if (options.checkpoint_key.empty()) return nullptr;
+  ASSIGN_OR_RETURN(std::unique_ptr<CheckpointSigner> signer,
+                   CheckpointSigner::FromPemFile(options.checkpoint_key,
+                                                 options.checkpoint_key_name));
+  struct stat info;
+  if (stat(options.checkpoint_key.c_str(), &info) == 0 &&
+      (info.st_mode & 077) != 0) {
+    std::cerr << "refund-server: warning: the checkpoint key "
+              << options.checkpoint_key
+              << " may be read by other users (chmod 600 it): whoever reads "
+                 "it can sign checkpoints of a rewritten log"
+              << std::endl;
+  }
+  return std::unique_ptr<const CheckpointSigner>(std::move(signer));
+}
+
 }  // namespace
+
+std::string DefaultCheckpointOrigin(const std::string& db_spec) {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') {
+    std::strcpy(host, "localhost");
+  }
+  std::string name = db_spec;
+  if (absl::StartsWith(name, "sqlite:")) name = name.substr(strlen("sqlite:"));
+  if (name == "memory:") name = "memory";
+  const size_t slash = name.rfind('/');
+  if (slash != std::string::npos) name = name.substr(slash + 1);
+  std::string origin = absl::StrCat(host, "/", name.empty() ? "log" : name);
+  for (char& c : origin) {
+    if (c < 0x21 || c > 0x7e) c = '_';
+  }
+  if (origin.size() > 256) origin.resize(256);
+  return origin;
+}
 
 absl::Status BlockServerSignals() {
   const sigset_t signals = ServerSignals();
@@ -173,6 +220,18 @@ absl::Status RunServer(const ServerOptions& options, std::ostream& out) {
   }
   ASSIGN_OR_RETURN(CandidateRoot candidate_root,
                    CandidateRoot::Open(options.candidate_root));
+  // Before the log is opened (or created): a bad key stops the start.
+  ASSIGN_OR_RETURN(std::unique_ptr<const CheckpointSigner> checkpoint_key,
+                   LoadCheckpointKey(options));
+  const std::string origin = options.checkpoint_origin.empty()
+                                 ? DefaultCheckpointOrigin(options.db_path)
+                                 : options.checkpoint_origin;
+  if (checkpoint_key != nullptr) {
+    if (absl::Status valid = ValidateCheckpointOrigin(origin); !valid.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--checkpoint_origin: ", valid.message()));
+    }
+  }
   OpenLogOptions log_options;
   log_options.min_free_bytes = options.min_free_bytes;
   log_options.quick_check = options.quick_check;
@@ -190,6 +249,11 @@ absl::Status RunServer(const ServerOptions& options, std::ostream& out) {
   PolicyReloader reloader(options.policies_dir, bundles, *log);
   ASSIGN_OR_RETURN(std::shared_ptr<const ActiveBundle> active,
                    reloader.Reload());
+  std::unique_ptr<HeadSigner> head_signer;
+  if (checkpoint_key != nullptr) {
+    ASSIGN_OR_RETURN(head_signer, HeadSigner::Create(
+                                      *log, std::move(checkpoint_key), origin));
+  }
   AuditCallPool audit_pool(options.audit);
 
   std::shared_ptr<const AccessPolicy> access_policy;
@@ -214,7 +278,7 @@ absl::Status RunServer(const ServerOptions& options, std::ostream& out) {
                                                      : access_log_file);
   CallAuthorizer authorizer(std::move(access_policy), refusals);
   RefundService service(bundles, reloader, *log, audit_pool, authorizer,
-                        std::move(candidate_root));
+                        std::move(candidate_root), head_signer.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -241,6 +305,21 @@ absl::Status RunServer(const ServerOptions& options, std::ostream& out) {
     // at the first poll.
     watcher.emplace(*log, *health, options.health_poll, std::cerr);
   }
+  std::optional<CheckpointPublisher> publisher;
+  if (head_signer != nullptr) {
+    const CheckpointSigner& key = head_signer->signer();
+    std::cerr << "refund-server: checkpoints signed by key " << key.key_name()
+              << " (key id " << ToHex(key.key_id()) << "), origin "
+              << head_signer->origin();
+    if (options.checkpoint_file.empty()) {
+      std::cerr << ", on request only (GetCheckpoint; no --checkpoint_file)";
+    } else {
+      publisher.emplace(*head_signer, options.checkpoint_file,
+                        options.checkpoint_schedule, std::cerr);
+      std::cerr << ", written to " << options.checkpoint_file;
+    }
+    std::cerr << std::endl;
+  }
   std::thread signal_thread(HandleSignals, std::ref(*server),
                             std::ref(reloader), options.access_policy,
                             std::ref(authorizer), options.shutdown_grace);
@@ -249,6 +328,9 @@ absl::Status RunServer(const ServerOptions& options, std::ostream& out) {
   if (watcher) watcher->Stop();
   // In-flight Decides have finished (or were cancelled); store what is queued.
   log->Close();
+  // The final head, once nothing more can be appended. A failure is printed
+  // by Finish; the shutdown itself was clean.
+  if (publisher) publisher->Finish().IgnoreError();
   return absl::OkStatus();
 }
 

@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "server/grpc/audit_call_pool.h"
 #include "server/grpc/server_credentials.h"
+#include "server/log/checkpoint/checkpoint_publisher.h"
 
 namespace refund::server {
 
@@ -75,14 +76,38 @@ struct ServerOptions {
   absl::Duration min_client_ping_interval = absl::Seconds(10);
   // Calls open at once on one connection.
   int max_concurrent_streams = 100;
+
+  // Signed checkpoints of the log's chain head (server/log/checkpoint/,
+  // docs/decision_log_format.md "Checkpoints"). Without a key none are
+  // signed. The Ed25519 private key, a PEM file (`openssl genpkey
+  // -algorithm ed25519`); a key readable by others is warned about.
+  std::string checkpoint_key;
+  // The key's name in each signature line.
+  std::string checkpoint_key_name = "refund-decision-log";
+  // The log's name in each checkpoint; empty: DefaultCheckpointOrigin.
+  std::string checkpoint_origin;
+  // Where each checkpoint is written (the file replaced atomically, the
+  // latest only); empty: none are written, GetCheckpoint still signs on
+  // demand. With a file, one more is written on shutdown, after the log is
+  // closed.
+  std::string checkpoint_file;
+  CheckpointSchedule checkpoint_schedule;
 };
+
+// "<host name>/<the database file's name>" ("build-01/decisions.db";
+// "build-01/memory" for `memory:`), characters a checkpoint's origin cannot
+// hold replaced by '_'.
+std::string DefaultCheckpointOrigin(const std::string& db_spec);
 
 // Blocks SIGHUP, SIGINT and SIGTERM in the calling thread. Call it first in
 // main, before any thread exists, so that every thread inherits the mask and
 // the signals reach only RunServer's signal thread (sigwait).
 absl::Status BlockServerSignals();
 
-// Serves until SIGINT/SIGTERM, then shuts down gracefully. First raises the
+// Serves until SIGINT/SIGTERM, then shuts down gracefully. With a
+// checkpoint key, GetCheckpoint signs the log's head, and with a checkpoint
+// file a thread writes checkpoints as `checkpoint_schedule` says and one
+// more after the log is closed. First raises the
 // soft descriptor limit to the hard one (server/grpc/descriptor_limit.h).
 // While serving, health follows the decision log and the listener:
 // NOT_SERVING while the log cannot record decisions, and for good once gRPC's
@@ -96,9 +121,12 @@ absl::Status BlockServerSignals();
 // the policy bundle is refused; INVALID_ARGUMENT, before anything else is
 // done, when the TLS options are refused (a plaintext listen on a
 // non-loopback host without `insecure`, a missing or unusable certificate
-// or key; MakeListenerCredentials), or when `candidate_root` is not a
-// directory; UNAVAILABLE when the log cannot be opened or the address cannot
-// be bound.
+// or key; MakeListenerCredentials) or a non-loopback listen would serve
+// every caller (no `access_policy`, no required client certificate, no
+// `insecure`); INVALID_ARGUMENT when `candidate_root` is not a directory,
+// the access policy does not load, or the checkpoint key or origin is not
+// valid (NOT_FOUND, PERMISSION_DENIED when the key cannot be read);
+// UNAVAILABLE when the log cannot be opened or the address cannot be bound.
 absl::Status RunServer(const ServerOptions& options, std::ostream& out);
 
 }  // namespace refund::server

@@ -18,6 +18,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "refund/v1/refund.pb.h"
+#include "server/log/hash_chain.h"
 #include "server/log/log_entry.h"
 #include "server/log/log_health.h"
 #include "server/log/log_snapshot.h"
@@ -154,6 +155,15 @@ class DecisionLog {
   // the bundle texts, the chain head. UNAVAILABLE when the store cannot be
   // read.
   virtual absl::StatusOr<std::unique_ptr<LogSnapshot>> OpenSnapshot() = 0;
+
+  // The chain head after the last committed append: the last row's seq and
+  // row_hash as this process stored them (seq 0 and the genesis hash for an
+  // empty log), kept in memory, not read back from the store, so that a
+  // signed checkpoint (server/log/checkpoint/) vouches only for rows this
+  // process wrote or found at open. Cheap (one mutex); works after Close. A
+  // read-only store gives the head its store keeps (UNAVAILABLE when it
+  // cannot be read, FAILED_PRECONDITION when there is none).
+  virtual absl::StatusOr<ChainHead> CommittedHead() = 0;
 
   // Whether the store can take decisions now (server/log/log_health.h):
   // not while its commits fail (until the next good one), nor ever again

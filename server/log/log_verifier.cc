@@ -59,6 +59,79 @@ class ProblemList {
   std::vector<LogProblem> problems_;
 };
 
+// The anchors of a verify in seq order, checked as the walk passes them.
+class AnchorChecks {
+ public:
+  AnchorChecks(const std::vector<ChainAnchor>& anchors, VerifyReport& report,
+               ProblemList& problems)
+      : anchors_(anchors), report_(report), problems_(problems) {
+    for (size_t i = 0; i < anchors.size(); ++i) order_.push_back(i);
+    std::stable_sort(order_.begin(), order_.end(), [&](size_t a, size_t b) {
+      return anchors[a].seq < anchors[b].seq;
+    });
+    report_.anchors.resize(anchors.size());
+    for (size_t i = 0; i < anchors.size(); ++i) {
+      report_.anchors[i].seq = anchors[i].seq;
+    }
+  }
+
+  // Checks the anchors at `row`'s seq, and reports those before it that no
+  // row had. `rows_clean`: no row up to this one has a problem.
+  void AtRow(const LogRecord& row, int64_t prev_seq, bool rows_clean) {
+    for (; next_ < order_.size() && Next().seq < row.seq; ++next_) {
+      Report(Next().seq, "", "CHECKPOINT_MISMATCH",
+             absl::StrCat("a checkpoint names seq ", Next().seq,
+                          " but the log has no such row (it goes from seq ",
+                          prev_seq, " to seq ", row.seq,
+                          "): the row was deleted after the checkpoint"));
+    }
+    for (; next_ < order_.size() && Next().seq == row.seq; ++next_) {
+      const ChainAnchor& anchor = Next();
+      if (anchor.row_hash == row.columns.row_hash) {
+        report_.anchors[order_[next_]].holds = rows_clean;
+        continue;
+      }
+      Report(row.seq, row.columns.decision_id, "CHECKPOINT_MISMATCH",
+             absl::StrCat("row_hash is ",
+                          ToHex(row.columns.row_hash).substr(0, 16),
+                          "... but a checkpoint of seq ", row.seq, " says ",
+                          ToHex(anchor.row_hash).substr(0, 16),
+                          "...: rows up to seq ", row.seq,
+                          " were changed after the checkpoint (the chain was "
+                          "recomputed from a row at or before it)"));
+    }
+  }
+
+  // Reports the anchors beyond the last row, `last_seq`.
+  void AtEnd(int64_t last_seq) {
+    for (; next_ < order_.size(); ++next_) {
+      Report(Next().seq, "", "CHECKPOINT_BEYOND_HEAD",
+             absl::StrCat("a checkpoint names seq ", Next().seq,
+                          " but the log ends at seq ", last_seq,
+                          ": rows were deleted after the checkpoint"));
+    }
+  }
+
+  // Problems reported here so far (the rows' own are the rest).
+  int64_t reported() const { return reported_; }
+
+ private:
+  const ChainAnchor& Next() const { return anchors_[order_[next_]]; }
+  void Report(int64_t seq, const std::string& decision_id, const char* kind,
+              std::string message) {
+    ++reported_;
+    problems_.Add(seq, decision_id, kind, std::move(message));
+  }
+
+  const std::vector<ChainAnchor>& anchors_;
+  VerifyReport& report_;
+  ProblemList& problems_;
+  // Indexes into anchors_ by seq; next_ is the first not yet reached.
+  std::vector<size_t> order_;
+  size_t next_ = 0;
+  int64_t reported_ = 0;
+};
+
 }  // namespace
 
 absl::StatusOr<VerifyReport> VerifyLog(LogSnapshot& snapshot,
@@ -68,9 +141,27 @@ absl::StatusOr<VerifyReport> VerifyLog(LogSnapshot& snapshot,
 
 absl::StatusOr<VerifyReport> VerifyLog(LogSnapshot& snapshot, int max_problems,
                                        absl::FunctionRef<bool()> stop) {
+  VerifyOptions options;
+  options.max_problems = max_problems;
+  return VerifyLog(snapshot, options, stop);
+}
+
+absl::StatusOr<VerifyReport> VerifyLog(LogSnapshot& snapshot,
+                                       const VerifyOptions& options,
+                                       absl::FunctionRef<bool()> stop) {
+  for (const ChainAnchor& anchor : options.anchors) {
+    if (anchor.seq < 1 ||
+        anchor.row_hash.size() != static_cast<size_t>(kSha256Size)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "a checkpoint must name a seq from 1 and a 32-byte row_hash, not "
+          "seq ",
+          anchor.seq, " and ", anchor.row_hash.size(), " bytes"));
+    }
+  }
   VerifyReport report;
-  ProblemList problems(report,
-                       max_problems > 0 ? max_problems : kDefaultMaxProblems);
+  ProblemList problems(report, options.max_problems > 0 ? options.max_problems
+                                                        : kDefaultMaxProblems);
+  AnchorChecks anchors(options.anchors, report, problems);
 
   // Whether each stored bundle's text hashes to its version.
   std::map<std::string, bool> bundles;
@@ -179,6 +270,7 @@ absl::StatusOr<VerifyReport> VerifyLog(LogSnapshot& snapshot, int max_problems,
                                          " does not hash to its version"));
     }
 
+    anchors.AtRow(row, prev_seq, report.problem_count == anchors.reported());
     prev_seq = row.seq;
     // The next row is judged against this row as stored, so that one edit
     // is reported once, where it is.
@@ -209,6 +301,7 @@ absl::StatusOr<VerifyReport> VerifyLog(LogSnapshot& snapshot, int max_problems,
                               " does not hash to its version"));
   }
 
+  anchors.AtEnd(prev_seq);
   report.last_seq = prev_seq;
   report.last_row_hash = prev_seq == 0 ? "" : ToHex(last_hash);
   ASSIGN_OR_RETURN(LogSnapshot::HeadState head, snapshot.Head());

@@ -25,14 +25,24 @@
 // checked, their row hashes, columns and rules cannot be, and the log does
 // not verify. A sealed row that does not authenticate is CORRUPT_ROW (and
 // ROW_HASH_MISMATCH).
+// And, for each anchor given (a row recorded outside the log: a signed
+// checkpoint, server/log/checkpoint/log_checkpoint.h):
+// - CHECKPOINT_MISMATCH: the row at the anchor's seq is missing or has
+//   another row_hash (reported at that seq);
+// - CHECKPOINT_BEYOND_HEAD: the log ends before the anchor's seq (rows were
+//   deleted from its end).
 //
-// What it cannot detect: a rewrite of the whole chain from some row on
-// (recomputing every later row_hash and the head) by someone who can write
-// the store; the hashes are unkeyed. Recording `last_seq` / `last_row_hash`
-// outside the log (a ticket, a signed note) and comparing later closes that
-// gap up to the recorded point.
+// What it cannot detect without anchors: a rewrite of the whole chain from
+// some row on (recomputing every later row_hash and the head) by someone who
+// can write the store; the hashes are unkeyed. An anchor kept outside the
+// log closes that gap up to its seq: the chain from row 1 to it verifies and
+// ends in its row_hash only if those rows are the ones it was taken from.
 #ifndef SERVER_LOG_LOG_VERIFIER_H_
 #define SERVER_LOG_LOG_VERIFIER_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
@@ -42,6 +52,20 @@
 namespace refund::server {
 
 inline constexpr int kDefaultMaxProblems = 100;
+
+// A row the log must still hold as it was: its seq and row_hash, recorded
+// outside the log.
+struct ChainAnchor {
+  int64_t seq = 0;       // >= 1
+  std::string row_hash;  // raw 32 bytes
+};
+
+struct VerifyOptions {
+  // 0 = kDefaultMaxProblems.
+  int max_problems = 0;
+  // Checked in any order; several may name the same seq.
+  std::vector<ChainAnchor> anchors;
+};
 
 // Verifies the log `snapshot` shows. Problems are the answer (`ok` false,
 // the first `max_problems` (0 = kDefaultMaxProblems) listed in log order, all
@@ -56,6 +80,13 @@ absl::StatusOr<VerifyReport> VerifyLog(LogSnapshot& snapshot,
 // log must not run on for nobody).
 inline constexpr int kVerifyStopCheckRows = 256;
 absl::StatusOr<VerifyReport> VerifyLog(LogSnapshot& snapshot, int max_problems,
+                                       absl::FunctionRef<bool()> stop);
+
+// VerifyLog with `options` (anchors: VerifyReport::anchors gets one result
+// each). INVALID_ARGUMENT for an anchor whose seq is below 1 or whose
+// row_hash is not 32 bytes.
+absl::StatusOr<VerifyReport> VerifyLog(LogSnapshot& snapshot,
+                                       const VerifyOptions& options,
                                        absl::FunctionRef<bool()> stop);
 
 }  // namespace refund::server

@@ -16,9 +16,18 @@ struct LogProblem {
   std::string decision_id;
   // PREV_HASH_MISMATCH, ROW_HASH_MISMATCH, COLUMN_MISMATCH, SEQ_GAP,
   // CORRUPT_ROW, BUNDLE_MISSING, BUNDLE_ALTERED, RULES_MISMATCH,
-  // HEAD_MISMATCH, KEY_MISSING.
+  // HEAD_MISMATCH, KEY_MISSING, CHECKPOINT_MISMATCH, CHECKPOINT_BEYOND_HEAD.
   std::string kind;
   std::string message;
+};
+
+// Whether the log still holds a row recorded outside it (a ChainAnchor,
+// server/log/log_verifier.h), in the order the anchors were given.
+struct AnchorResult {
+  int64_t seq = 0;
+  // The row at `seq` has the anchor's row_hash and no row from 1 to `seq`
+  // has a problem: rows 1..seq are as they were when the anchor was taken.
+  bool holds = false;
 };
 
 struct VerifyReport {
@@ -34,6 +43,8 @@ struct VerifyReport {
   int64_t last_seq = 0;
   std::string last_row_hash;
   bool has_chain_head = false;
+  // One per anchor given to VerifyLog.
+  std::vector<AnchorResult> anchors;
 };
 
 }  // namespace refund::server

@@ -3,6 +3,7 @@
 #include <initializer_list>
 
 #include "tools/client/channel_options.h"
+#include "tools/refundctl/checkpoint_command.h"
 #include "tools/refundctl/command_args.h"
 #include "tools/refundctl/decide_command.h"
 #include "tools/refundctl/explain_command.h"
@@ -47,10 +48,16 @@ commands:
           any finding.
   verify  --db=FILE [--log-key-file=FILE] | --server=HOST:PORT
           [--format=text|json] [--max-problems=N]
+          [--checkpoint=FILE[,FILE...] --public-key=FILE]
           Walks the decision log's hash chain and names the first broken
           link (seq, decision id, what is wrong). Exit 1 on any problem;
           rows encrypted with a key the key file lacks are a problem
-          (KEY_MISSING: only their links are checked).
+          (KEY_MISSING: only their links are checked). With kept
+          checkpoints (their signatures checked with the public key first):
+          whether the log still holds every row up to each one, unchanged.
+  checkpoint --server=HOST:PORT [--format=note|json] [--public-key=FILE]
+          Has the server sign its log's chain head now and prints the
+          signed note (keep it away from the log; see verify --checkpoint).
   replay  --db=FILE [--log-key-file=FILE] | --server=HOST:PORT
           [--candidate=DIR | --candidate-version=V] [--from=RFC3339]
           [--to=RFC3339] [--shop=ID] [--refund=ID] [--verdict=V] [--rule=ID]
@@ -103,6 +110,7 @@ int RunRefundctl(const std::vector<std::string>& args, std::ostream& out,
       {"lint", kLintFlags, false, RunLintCommand},
       {"replay", kReplayFlags, true, RunReplayCommand},
       {"verify", kVerifyFlags, true, RunVerifyCommand},
+      {"checkpoint", kCheckpointFlags, true, RunCheckpointCommand},
       {"export", kExportFlags, false, RunExportCommand},
       {"hash-token", kHashTokenFlags, false, RunHashTokenCommand},
       {"rekey", kRekeyFlags, false, RunRekeyCommand},

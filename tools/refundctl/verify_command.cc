@@ -3,11 +3,17 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+#include "engine/base/sha256.h"
 #include "server/audit/verify_report_proto.h"
+#include "server/log/checkpoint/checkpoint_file.h"
+#include "server/log/checkpoint/checkpoint_signer.h"
 #include "server/log/log_verifier.h"
 #include "server/log/open/open_decision_log.h"
 #include "tools/refundctl/json_io.h"
@@ -20,24 +26,34 @@ namespace {
 // Offline: a snapshot of the log the spec names (a file), verified here.
 absl::StatusOr<v1::VerifyDecisionLogResponse> VerifyOffline(
     const std::string& db, int max_problems,
-    std::shared_ptr<const server::LogKeyring> keyring) {
+    std::shared_ptr<const server::LogKeyring> keyring,
+    const std::vector<KeptCheckpoint>& checkpoints) {
   absl::StatusOr<std::unique_ptr<server::LogSnapshot>> snapshot =
       server::OpenLogSnapshot(db, std::move(keyring));
   if (!snapshot.ok()) return snapshot.status();
+  server::VerifyOptions options;
+  options.max_problems = max_problems;
+  for (const KeptCheckpoint& checkpoint : checkpoints) {
+    options.anchors.push_back(server::AnchorOf(checkpoint.note.checkpoint));
+  }
   absl::StatusOr<server::VerifyReport> report =
-      server::VerifyLog(**snapshot, max_problems);
+      server::VerifyLog(**snapshot, options, [] { return false; });
   if (!report.ok()) return report.status();
   return server::ToProto(*report);
 }
 
-absl::StatusOr<v1::VerifyDecisionLogResponse> VerifyOnServer(const Args& args,
-                                                             int max_problems) {
+absl::StatusOr<v1::VerifyDecisionLogResponse> VerifyOnServer(
+    const Args& args, int max_problems,
+    const std::vector<KeptCheckpoint>& checkpoints) {
   absl::StatusOr<ServerStub> connected = ConnectToServer(args);
   if (!connected.ok()) return connected.status();
   grpc::ClientContext context;
   connected->connection.PrepareCall(&context);
   v1::VerifyDecisionLogRequest request;
   request.set_max_problems(max_problems);
+  for (const KeptCheckpoint& checkpoint : checkpoints) {
+    request.add_checkpoints(checkpoint.text);
+  }
   v1::VerifyDecisionLogResponse response;
   grpc::Status status =
       connected->stub->VerifyDecisionLog(&context, request, &response);
@@ -55,6 +71,38 @@ std::string Place(const v1::LogProblem& problem) {
     absl::StrAppend(&place, " (decision ", problem.decision_id(), ")");
   }
   return place;
+}
+
+// The files of --checkpoint, each read and its signature checked with
+// --public-key. The first failure, naming the file.
+absl::StatusOr<std::vector<KeptCheckpoint>> ReadCheckpoints(
+    const std::string& files, const std::string& public_key_path) {
+  absl::StatusOr<std::unique_ptr<server::CheckpointPublicKey>> public_key =
+      server::CheckpointPublicKey::FromPemFile(public_key_path);
+  if (!public_key.ok()) {
+    return absl::Status(
+        public_key.status().code(),
+        absl::StrCat("--public-key: ", public_key.status().message()));
+  }
+  std::vector<KeptCheckpoint> checkpoints;
+  for (absl::string_view path : absl::StrSplit(files, ',', absl::SkipEmpty())) {
+    KeptCheckpoint checkpoint;
+    checkpoint.path = std::string(path);
+    absl::StatusOr<std::string> text =
+        server::ReadCheckpointFile(checkpoint.path);
+    if (!text.ok()) return text.status();
+    checkpoint.text = *std::move(text);
+    absl::StatusOr<server::SignedCheckpoint> note =
+        (*public_key)->Verify(checkpoint.text);
+    if (!note.ok()) {
+      return absl::Status(note.status().code(),
+                          absl::StrCat("checkpoint ", checkpoint.path, ": ",
+                                       note.status().message()));
+    }
+    checkpoint.note = *std::move(note);
+    checkpoints.push_back(std::move(checkpoint));
+  }
+  return checkpoints;
 }
 
 }  // namespace
@@ -86,6 +134,29 @@ void PrintVerifyReport(const v1::VerifyDecisionLogResponse& report,
       << "\n";
 }
 
+void PrintCheckpointResults(const std::vector<KeptCheckpoint>& checkpoints,
+                            const v1::VerifyDecisionLogResponse& report,
+                            std::ostream& out) {
+  for (size_t i = 0; i < checkpoints.size(); ++i) {
+    const KeptCheckpoint& kept = checkpoints[i];
+    const server::LogCheckpoint& checkpoint = kept.note.checkpoint;
+    const bool holds = static_cast<int>(i) < report.checkpoints_size() &&
+                       report.checkpoints(static_cast<int>(i)).holds();
+    out << "checkpoint " << kept.path << ": seq " << checkpoint.seq
+        << " (origin " << checkpoint.origin << ", "
+        << absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", checkpoint.time,
+                            absl::UTCTimeZone())
+        << ", key " << kept.note.key_name << " " << ToHex(kept.note.key_id)
+        << "): "
+        << (holds ? absl::StrCat("holds: rows 1..", checkpoint.seq,
+                                 " are unchanged since it was signed")
+                  : absl::StrCat("DOES NOT HOLD: the log no longer has rows "
+                                 "1..",
+                                 checkpoint.seq, " as they were signed"))
+        << "\n";
+  }
+}
+
 int RunVerifyCommand(const Args& args, std::ostream& out, std::ostream& err) {
   LogSource source;
   if (!GetLogSource(args, "verify", &source, err)) return 2;
@@ -108,18 +179,45 @@ int RunVerifyCommand(const Args& args, std::ostream& out, std::ostream& err) {
   }
   std::shared_ptr<const server::LogKeyring> keyring;
   if (!ReadLogKeyFlag(args, "verify", &keyring, err)) return 1;
+  const std::string checkpoint_files = Flag(args, "checkpoint", "");
+  const std::string public_key =
+      Flag(args, "public-key", Flag(args, "public_key", ""));
+  if (checkpoint_files.empty() != public_key.empty()) {
+    err << "verify: --checkpoint=FILE[,FILE...] and --public-key=FILE go "
+           "together (a checkpoint is trusted only with its signer's public "
+           "key)\n";
+    return 2;
+  }
+  std::vector<KeptCheckpoint> checkpoints;
+  if (!checkpoint_files.empty()) {
+    absl::StatusOr<std::vector<KeptCheckpoint>> read =
+        ReadCheckpoints(checkpoint_files, public_key);
+    if (!read.ok()) {
+      err << "verify: " << read.status().message() << "\n";
+      return 1;
+    }
+    checkpoints = *std::move(read);
+  }
   absl::StatusOr<v1::VerifyDecisionLogResponse> report =
       source.db.empty()
-          ? VerifyOnServer(args, max_problems)
-          : VerifyOffline(source.db, max_problems, std::move(keyring));
+          ? VerifyOnServer(args, max_problems, checkpoints)
+          : VerifyOffline(source.db, max_problems, std::move(keyring),
+                          checkpoints);
   if (!report.ok()) {
     err << "verify: " << report.status().message() << "\n";
+    return 1;
+  }
+  if (report->checkpoints_size() != static_cast<int>(checkpoints.size())) {
+    err << "verify: the server checked " << report->checkpoints_size() << " of "
+        << checkpoints.size()
+        << " checkpoints (a server without checkpoint support?)\n";
     return 1;
   }
   if (format == "json") {
     out << ToJson(*report);
   } else {
     PrintVerifyReport(*report, out);
+    PrintCheckpointResults(checkpoints, *report, out);
   }
   return report->ok() ? 0 : 1;
 }

@@ -304,4 +304,9 @@ absl::StatusOr<std::unique_ptr<LogSnapshot>> MemoryDecisionLog::OpenSnapshot() {
       new MemoryLogSnapshot(rows_, std::move(bundles), chain_.head()));
 }
 
+absl::StatusOr<ChainHead> MemoryDecisionLog::CommittedHead() {
+  absl::ReaderMutexLock lock(&mu_);
+  return chain_.head();
+}
+
 }  // namespace refund::server

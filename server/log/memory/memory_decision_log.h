@@ -77,9 +77,11 @@ class MemoryDecisionLog final : public DecisionLog {
   // with the log): Head is kept, OrphanIndexedSeqs is always empty (the
   // rule index lives in the row), Bundles are in version order. Never fails.
   absl::StatusOr<std::unique_ptr<LogSnapshot>> OpenSnapshot() override;
+  // The chain's head after the last stored row. Never fails.
+  absl::StatusOr<ChainHead> CommittedHead() override;
+  LogHealth Health() override { return {}; }
   // Runs every callback already handed to the answer thread, then stops it.
   // Idempotent.
-  LogHealth Health() override { return {}; }
   void Close() override;
 
  private:

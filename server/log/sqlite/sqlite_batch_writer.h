@@ -94,6 +94,10 @@ class SqliteBatchWriter {
   absl::Status Write(std::vector<LogWrite>& writes,
                      std::vector<absl::StatusOr<std::string>>* outcomes);
 
+  // The chain's head: the last row stored (by a committed batch, between
+  // two Writes).
+  const ChainHead& head() const { return chain_.head(); }
+
   // A RESTART checkpoint, outside any transaction, to start the WAL over.
   // Never waits: a reader on an old snapshot (a long verify) makes it fail
   // at once, which only leaves the WAL longer; waiting would stall every

@@ -162,6 +162,10 @@ SqliteDecisionLog::SqliteDecisionLog(
               codec_sql, key_id_sql, *decoder_, &health_) {
   // A read-only log (audit tools) has no writer and nothing to checkpoint.
   if (options_.read_only) return;
+  {
+    absl::MutexLock lock(&head_mu_);
+    committed_head_ = writer_->head();
+  }
   // Named, so that `top -H` and profiles tell the log's threads apart.
   writer_thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "log-writer");
@@ -273,6 +277,10 @@ void SqliteDecisionLog::CommitBatch(std::vector<Job>& batch) {
   } else if (absl::Status written = writer_->Write(writes, &outcomes);
              written.ok()) {
     health_.CommitSucceeded();
+    {
+      absl::MutexLock lock(&head_mu_);
+      committed_head_ = writer_->head();
+    }
     absl::MutexLock lock(&ckpt_mu_);
     uncheckpointed_ += static_cast<int64_t>(batch.size());
   } else if (absl::IsDataLoss(written)) {
@@ -371,6 +379,21 @@ absl::StatusOr<DecisionPage> SqliteDecisionLog::ListDecisions(
 absl::StatusOr<std::string> SqliteDecisionLog::GetBundleText(
     const std::string& version) {
   return reader_.GetBundleText(version);
+}
+
+absl::StatusOr<ChainHead> SqliteDecisionLog::CommittedHead() {
+  if (!options_.read_only) {
+    absl::MutexLock lock(&head_mu_);
+    return committed_head_;
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<SqliteLogSnapshot> snapshot,
+                   SqliteLogSnapshot::Open(path_));
+  ASSIGN_OR_RETURN(LogSnapshot::HeadState state, snapshot->Head());
+  if (!state.head) {
+    return absl::FailedPreconditionError(
+        "decision log: the file keeps no chain head");
+  }
+  return *state.head;
 }
 
 absl::StatusOr<std::unique_ptr<LogSnapshot>> SqliteDecisionLog::OpenSnapshot() {

@@ -150,6 +150,9 @@ class SqliteDecisionLog final : public DecisionLog {
       const std::string& version) override;
   // A SqliteLogSnapshot of this log's file (its own read connection).
   absl::StatusOr<std::unique_ptr<LogSnapshot>> OpenSnapshot() override;
+  // The writer's head after its last committed batch; a read-only log
+  // reads the file's chain_head table.
+  absl::StatusOr<ChainHead> CommittedHead() override;
   LogHealth Health() override;
   void Close() override;
 
@@ -193,6 +196,10 @@ class SqliteDecisionLog final : public DecisionLog {
   SqliteLogReader reader_;
   // Written by the writer thread (batches) and by readers (a corrupt page).
   LogHealthState health_;
+
+  // The writer's chain head after its last committed batch.
+  absl::Mutex head_mu_;
+  ChainHead committed_head_ ABSL_GUARDED_BY(head_mu_);
 
   absl::Mutex mu_;
   std::deque<Job> queue_ ABSL_GUARDED_BY(mu_);

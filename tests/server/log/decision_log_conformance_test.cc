@@ -682,6 +682,33 @@ TYPED_TEST(DecisionLogConformanceTest, EmptyLogSnapshotHasTheGenesisHead) {
   EXPECT_EQ(head->head->last_hash, GenesisHash());
 }
 
+TYPED_TEST(DecisionLogConformanceTest, CommittedHeadFollowsEveryAppend) {
+  absl::StatusOr<ChainHead> empty = this->log_->CommittedHead();
+  ASSERT_TRUE(empty.ok()) << empty.status();
+  EXPECT_EQ(empty->last_seq, 0);
+  EXPECT_EQ(empty->last_hash, GenesisHash());
+
+  this->StoreMany(3);
+  std::unique_ptr<LogSnapshot> snapshot = this->Snapshot();
+  ASSERT_NE(snapshot, nullptr);
+  const std::vector<LogRecord> records = ReadAll(*snapshot);
+  ASSERT_THAT(records, SizeIs(3));
+  absl::StatusOr<ChainHead> head = this->log_->CommittedHead();
+  ASSERT_TRUE(head.ok()) << head.status();
+  EXPECT_EQ(head->last_seq, 3);
+  EXPECT_EQ(head->last_hash, records.back().columns.row_hash);
+
+  // A refused append moves nothing; the head is still there after Close.
+  DecisionLogEntry refused = this->NewEntry();
+  refused.request_id.clear();
+  EXPECT_FALSE(AppendAndWait(*this->log_, std::move(refused)).ok());
+  this->log_->Close();
+  absl::StatusOr<ChainHead> closed = this->log_->CommittedHead();
+  ASSERT_TRUE(closed.ok()) << closed.status();
+  EXPECT_EQ(closed->last_seq, 3);
+  EXPECT_EQ(closed->last_hash, head->last_hash);
+}
+
 TYPED_TEST(DecisionLogConformanceTest, SnapshotShowsRowsChainedInSeqOrder) {
   std::vector<DecisionLogEntry> entries;
   for (int i = 0; i < 5; ++i) {
