@@ -42,6 +42,9 @@ class CollectErrors : public google::protobuf::io::ErrorCollector {
   std::vector<std::string>& errors_;
 };
 
+// How much of a token's hash indexes it (FindByToken).
+constexpr size_t kTokenIndexBytes = 8;
+
 bool IsNameCharacter(char c) {
   return absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
          absl::string_view("._@:/-").find(c) != absl::string_view::npos;
@@ -225,7 +228,8 @@ absl::StatusOr<std::shared_ptr<const AccessPolicy>> AccessPolicy::Parse(
         policy->rules_by_cn_[match.common_name()].push_back(rule);
       }
     } else {
-      policy->token_rules_.push_back({std::move(token_hash), index});
+      std::string prefix = token_hash.substr(0, kTokenIndexBytes);
+      policy->token_rules_[prefix].push_back({std::move(token_hash), index});
     }
   }
   if (!errors.empty()) {
@@ -289,9 +293,10 @@ absl::StatusOr<const AccessPrincipal*> AccessPolicy::FindByCertificate(
 const AccessPrincipal* AccessPolicy::FindByToken(
     absl::string_view token) const {
   const std::string hash = Sha256(token);
+  auto candidates = token_rules_.find(hash.substr(0, kTokenIndexBytes));
+  if (candidates == token_rules_.end()) return nullptr;
   const AccessPrincipal* found = nullptr;
-  for (const TokenRule& rule : token_rules_) {
-    // Every rule is compared, whatever matched before.
+  for (const TokenRule& rule : candidates->second) {
     const bool same =
         CRYPTO_memcmp(rule.sha256.data(), hash.data(), kSha256Size) == 0;
     if (same) found = &principals_[rule.principal];

@@ -69,9 +69,11 @@ class AccessPolicy {
       const CertificateNames& names) const;
 
   // The principal whose token_sha256 is the hash of `token`; nullptr when
-  // none is. The hash is compared with every principal's in constant time
-  // (CRYPTO_memcmp, no early exit), so timing tells nothing of which bytes
-  // matched.
+  // none is. The token is hashed, the principals whose hash starts with the
+  // same 8 bytes are looked up, and each one's whole hash is compared in
+  // constant time (CRYPTO_memcmp). Timing can tell at most whether some
+  // stored hash shares SHA-256(token)'s first bytes, which says nothing of
+  // any token; the cost does not grow with the number of tokens.
   const AccessPrincipal* FindByToken(absl::string_view token) const;
 
   int principal_count() const { return static_cast<int>(principals_.size()); }
@@ -95,7 +97,8 @@ class AccessPolicy {
   absl::flat_hash_map<std::string, std::vector<int>> rules_by_uri_;
   absl::flat_hash_map<std::string, std::vector<int>> rules_by_dns_;
   absl::flat_hash_map<std::string, std::vector<int>> rules_by_cn_;
-  std::vector<TokenRule> token_rules_;
+  // By the first 8 bytes of the raw SHA-256.
+  absl::flat_hash_map<std::string, std::vector<TokenRule>> token_rules_;
 };
 
 }  // namespace refund::server

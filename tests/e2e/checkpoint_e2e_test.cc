@@ -26,6 +26,7 @@
 #include "server/log/checkpoint/checkpoint_file.h"
 #include "server/log/checkpoint/checkpoint_signer.h"
 #include "tests/e2e/e2e_fixture.h"
+#include "tests/e2e/shell_command.h"
 #include "tests/e2e/e2e_requests.h"
 #include "tests/testing/log_rewriter.h"
 #include "tests/testing/server_process.h"
@@ -35,26 +36,6 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-// A shell command's exit code and everything it printed.
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;
-};
-
-CommandResult RunCommand(const std::string& command) {
-  CommandResult result;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return result;
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) {
-    result.output.append(buffer, n);
-  }
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
 
 std::string Quote(const std::string& text) {
   return absl::StrCat("'", absl::StrReplaceAll(text, {{"'", "'\\''"}}), "'");

@@ -16,6 +16,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/e2e_fixture.h"
+#include "tests/e2e/shell_command.h"
 #include "tests/e2e/e2e_requests.h"
 #include "tests/e2e/small_bundle.h"
 
@@ -27,25 +28,9 @@ using ::testing::Not;
 
 constexpr char kBuyer[] = "buyer-e2e-secret-4242";
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;
-};
-
 // Runs refundctl with `args`; its exit code and everything it printed.
 CommandResult Refundctl(const std::string& args) {
-  CommandResult result;
-  FILE* pipe =
-      popen(absl::StrCat(REFUNDCTL_BINARY, " ", args, " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return result;
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) {
-    result.output.append(buffer, n);
-  }
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
+  return RunCommand(absl::StrCat(REFUNDCTL_BINARY, " ", args));
 }
 
 class EncryptionTest : public ServerTestBase {
