@@ -8,8 +8,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
-#include <fstream>
 #include <cstring>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -39,10 +39,10 @@
 #include "server/grpc/log_health_watcher.h"
 #include "server/grpc/refund_service.h"
 #include "server/grpc/server_credentials.h"
-#include "server/log/log_keyring.h"
 #include "server/log/checkpoint/checkpoint_signer.h"
 #include "server/log/checkpoint/head_signer.h"
 #include "server/log/checkpoint/log_checkpoint.h"
+#include "server/log/log_keyring.h"
 #include "server/log/open/open_decision_log.h"
 
 namespace refund::server {

@@ -26,8 +26,8 @@
 #include "server/log/checkpoint/checkpoint_file.h"
 #include "server/log/checkpoint/checkpoint_signer.h"
 #include "tests/e2e/e2e_fixture.h"
-#include "tests/e2e/shell_command.h"
 #include "tests/e2e/e2e_requests.h"
+#include "tests/e2e/shell_command.h"
 #include "tests/testing/log_rewriter.h"
 #include "tests/testing/server_process.h"
 

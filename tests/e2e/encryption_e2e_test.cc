@@ -16,8 +16,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/e2e_fixture.h"
-#include "tests/e2e/shell_command.h"
 #include "tests/e2e/e2e_requests.h"
+#include "tests/e2e/shell_command.h"
 #include "tests/e2e/small_bundle.h"
 
 namespace refund::e2e {

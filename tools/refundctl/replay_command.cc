@@ -176,10 +176,9 @@ int RunReplayCommand(const Args& args, std::ostream& out, std::ostream& err) {
   if (!ReadLogKeyFlag(args, "replay", &keyring, err)) return 1;
   v1::ReplaySummary summary;
   absl::Status status =
-      source.db.empty()
-          ? ReplayOnServer(args, *request, **printer, &summary)
-          : ReplayOffline(source.db, std::move(keyring), *request, **printer,
-                          &summary);
+      source.db.empty() ? ReplayOnServer(args, *request, **printer, &summary)
+                        : ReplayOffline(source.db, std::move(keyring), *request,
+                                        **printer, &summary);
   if (!status.ok()) {
     err << "replay: " << status.message() << "\n";
     return 1;

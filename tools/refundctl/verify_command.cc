@@ -199,10 +199,9 @@ int RunVerifyCommand(const Args& args, std::ostream& out, std::ostream& err) {
     checkpoints = *std::move(read);
   }
   absl::StatusOr<v1::VerifyDecisionLogResponse> report =
-      source.db.empty()
-          ? VerifyOnServer(args, max_problems, checkpoints)
-          : VerifyOffline(source.db, max_problems, std::move(keyring),
-                          checkpoints);
+      source.db.empty() ? VerifyOnServer(args, max_problems, checkpoints)
+                        : VerifyOffline(source.db, max_problems,
+                                        std::move(keyring), checkpoints);
   if (!report.ok()) {
     err << "verify: " << report.status().message() << "\n";
     return 1;

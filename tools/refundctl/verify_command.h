@@ -17,7 +17,7 @@ namespace refund {
 
 // --public_key is the spelling of --public-key; both are accepted.
 inline constexpr std::initializer_list<const char*> kVerifyFlags = {
-    "db",         "server",     "format",      "max-problems", "log-key-file",
+    "db",           "server",     "format",     "max-problems", "log-key-file",
     "log_key_file", "checkpoint", "public-key", "public_key"};
 
 // Prints the report (--format=text|json); text names the first broken link
