@@ -232,6 +232,26 @@ absl::Status RunServer(const ServerOptions& options, std::ostream& out) {
           absl::StrCat("--checkpoint_origin: ", valid.message()));
     }
   }
+  // Before the log is opened too: a policy that does not load stops the
+  // start with nothing created.
+  std::shared_ptr<const AccessPolicy> access_policy;
+  if (!options.access_policy.empty()) {
+    absl::StatusOr<std::shared_ptr<const AccessPolicy>> loaded =
+        AccessPolicy::Load(options.access_policy);
+    if (!loaded.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--access_policy: ", loaded.status().message()));
+    }
+    access_policy = *std::move(loaded);
+  }
+  std::ofstream access_log_file;
+  if (!options.access_log.empty()) {
+    access_log_file.open(options.access_log, std::ios::app);
+    if (!access_log_file) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--access_log: cannot open ", options.access_log, " to append"));
+    }
+  }
   OpenLogOptions log_options;
   log_options.min_free_bytes = options.min_free_bytes;
   log_options.quick_check = options.quick_check;
@@ -256,24 +276,6 @@ absl::Status RunServer(const ServerOptions& options, std::ostream& out) {
   }
   AuditCallPool audit_pool(options.audit);
 
-  std::shared_ptr<const AccessPolicy> access_policy;
-  if (!options.access_policy.empty()) {
-    absl::StatusOr<std::shared_ptr<const AccessPolicy>> loaded =
-        AccessPolicy::Load(options.access_policy);
-    if (!loaded.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--access_policy: ", loaded.status().message()));
-    }
-    access_policy = *std::move(loaded);
-  }
-  std::ofstream access_log_file;
-  if (!options.access_log.empty()) {
-    access_log_file.open(options.access_log, std::ios::app);
-    if (!access_log_file) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--access_log: cannot open ", options.access_log, " to append"));
-    }
-  }
   RefusedCallLog refusals(options.access_log.empty() ? std::cerr
                                                      : access_log_file);
   CallAuthorizer authorizer(std::move(access_policy), refusals);

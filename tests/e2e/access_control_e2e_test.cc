@@ -438,6 +438,8 @@ TEST(AccessPolicyStartupTest, AServerWithABrokenPolicyDoesNotStart) {
       StartRefundServer(absl::StrCat(dir.path(), "/policies"),
                         absl::StrCat(dir.path(), "/decisions.db"), options);
   EXPECT_THAT(server.status().message(), HasSubstr("exited before listening"));
+  // Refused before anything was created.
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/decisions.db"));
 }
 
 }  // namespace
