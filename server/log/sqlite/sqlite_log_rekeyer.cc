@@ -148,13 +148,7 @@ absl::StatusOr<RekeyResult> RekeySqliteLog(const std::string& path,
                    SqliteConnection::Open(
                        path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX));
   RETURN_IF_ERROR(db->Execute("PRAGMA busy_timeout = 10000"));
-  ASSIGN_OR_RETURN(int64_t tables,
-                   db->QueryInt64("SELECT count(*) FROM sqlite_master WHERE "
-                                  "type = 'table' AND name = 'decisions'"));
-  if (tables == 0) {
-    return absl::FailedPreconditionError(
-        path + ": not a decision log (no decisions table)");
-  }
+  RETURN_IF_ERROR(RequireDecisionsTable(*db, path));
   RETURN_IF_ERROR(db->Execute("PRAGMA synchronous = FULL"));
   // The space a rewritten blob leaves is zeroed, so that the plaintext (or
   // an old key's ciphertext) does not stay in free pages of the file.

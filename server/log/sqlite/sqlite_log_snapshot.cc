@@ -9,6 +9,7 @@
 #include "engine/base/status_macros.h"
 #include "server/log/blob_cipher.h"
 #include "server/log/sqlite/sqlite_blob_keys.h"
+#include "server/log/sqlite/sqlite_schema.h"
 
 namespace refund::server {
 
@@ -33,13 +34,7 @@ absl::StatusOr<std::unique_ptr<SqliteLogSnapshot>> SqliteLogSnapshot::Open(
       std::unique_ptr<SqliteConnection> db,
       SqliteConnection::Open(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX));
   RETURN_IF_ERROR(db->Execute("PRAGMA busy_timeout = 5000"));
-  ASSIGN_OR_RETURN(int64_t tables,
-                   db->QueryInt64("SELECT count(*) FROM sqlite_master WHERE "
-                                  "type = 'table' AND name = 'decisions'"));
-  if (tables == 0) {
-    return absl::FailedPreconditionError(
-        path + ": not a decision log (no decisions table)");
-  }
+  RETURN_IF_ERROR(RequireDecisionsTable(*db, path));
   // A deferred transaction: the snapshot is taken by the first read and kept
   // until the snapshot is destroyed.
   RETURN_IF_ERROR(db->Execute("BEGIN"));

@@ -221,4 +221,16 @@ absl::Status CheckReadableSchema(SqliteConnection& db) {
   return absl::OkStatus();
 }
 
+absl::Status RequireDecisionsTable(SqliteConnection& db,
+                                   const std::string& path) {
+  ASSIGN_OR_RETURN(int64_t tables,
+                   db.QueryInt64("SELECT count(*) FROM sqlite_master WHERE "
+                                 "type = 'table' AND name = 'decisions'"));
+  if (tables == 0) {
+    return absl::FailedPreconditionError(
+        path + ": not a decision log (no decisions table)");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace refund::server

@@ -6,6 +6,8 @@
 #ifndef SERVER_LOG_SQLITE_SQLITE_SCHEMA_H_
 #define SERVER_LOG_SQLITE_SQLITE_SCHEMA_H_
 
+#include <string>
+
 #include "absl/status/status.h"
 #include "absl/types/span.h"
 #include "server/log/sqlite/sqlite_connection.h"
@@ -46,6 +48,12 @@ absl::Status CreateOrMigrateSchema(SqliteConnection& db);
 // kOldestReadableSchemaVersion to kSqliteSchemaVersion, FAILED_PRECONDITION
 // otherwise.
 absl::Status CheckReadableSchema(SqliteConnection& db);
+
+// FAILED_PRECONDITION "`path`: not a decision log (no decisions table)"
+// when the file at `path`, open in `db`, has no decisions table: what a
+// reader or a rewriter of an existing log checks before anything else.
+absl::Status RequireDecisionsTable(SqliteConnection& db,
+                                   const std::string& path);
 
 }  // namespace refund::server
 
