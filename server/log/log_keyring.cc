@@ -17,6 +17,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "engine/base/status_macros.h"
@@ -201,6 +202,24 @@ absl::StatusOr<std::string> OpenStoredBlob(const LogKeyring* keyring,
     return absl::FailedPreconditionError(KeyNotHeldMessage(nullptr, key_id));
   }
   return keyring->Open(key_id, role, decision_id, stored);
+}
+
+absl::Status CheckKeysHeld(const std::vector<std::string>& stored_key_ids,
+                           const LogKeyring* keyring) {
+  std::vector<std::string> missing;
+  for (const std::string& id : stored_key_ids) {
+    if (keyring == nullptr || !keyring->Holds(id)) {
+      missing.push_back(absl::StrCat("\"", id, "\""));
+    }
+  }
+  if (missing.empty()) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "decision log: rows are encrypted with key",
+      missing.size() > 1 ? "s " : " ", absl::StrJoin(missing, ", "), ", which ",
+      keyring == nullptr ? "cannot be read without a key file"
+                         : "the key file does not hold",
+      "; give --log_key_file a file with ",
+      missing.size() > 1 ? "them" : "it"));
 }
 
 }  // namespace refund::server

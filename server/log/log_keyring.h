@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "server/log/blob_cipher.h"
@@ -96,6 +97,14 @@ absl::StatusOr<std::string> OpenStoredBlob(const LogKeyring* keyring,
                                            BlobRole role,
                                            absl::string_view decision_id,
                                            std::string stored);
+
+// OK when `keyring` (null: none given) holds every id of `stored_key_ids`
+// (the key ids a log's rows may be sealed with); FAILED_PRECONDITION naming
+// the missing ids otherwise, e.g. `decision log: rows are encrypted with key
+// "2026-12", which the key file does not hold; give --log_key_file a file
+// with it`.
+absl::Status CheckKeysHeld(const std::vector<std::string>& stored_key_ids,
+                           const LogKeyring* keyring);
 
 }  // namespace refund::server
 

@@ -8,6 +8,8 @@
 #include "absl/strings/string_view.h"
 #include "engine/base/status_macros.h"
 #include "server/log/memory/memory_decision_log.h"
+#include "server/log/postgres/pg_log_snapshot.h"
+#include "server/log/postgres/postgres_decision_log.h"
 #include "server/log/sqlite/sqlite_decision_log.h"
 #include "server/log/sqlite/sqlite_log_rekeyer.h"
 #include "server/log/sqlite/sqlite_log_snapshot.h"
@@ -17,6 +19,12 @@ namespace {
 
 constexpr absl::string_view kSqliteScheme = "sqlite:";
 constexpr absl::string_view kMemorySpec = "memory:";
+
+// A libpq URI (both of its schemes).
+bool IsPostgresSpec(absl::string_view spec) {
+  return absl::StartsWith(spec, "postgresql://") ||
+         absl::StartsWith(spec, "postgres://");
+}
 
 // The SQLite file a spec names, or INVALID_ARGUMENT.
 absl::StatusOr<std::string> SqlitePath(const std::string& spec) {
@@ -43,6 +51,14 @@ absl::StatusOr<std::unique_ptr<DecisionLog>> OpenDecisionLog(
     }
     return std::unique_ptr<DecisionLog>(std::make_unique<MemoryDecisionLog>());
   }
+  if (IsPostgresSpec(spec)) {
+    PostgresDecisionLogOptions postgres;
+    postgres.read_only = options.read_only;
+    postgres.keyring = options.keyring;
+    ASSIGN_OR_RETURN(std::unique_ptr<PostgresDecisionLog> log,
+                     PostgresDecisionLog::Open(spec, postgres));
+    return std::unique_ptr<DecisionLog>(std::move(log));
+  }
   ASSIGN_OR_RETURN(std::string path, SqlitePath(spec));
   SqliteDecisionLogOptions sqlite;
   sqlite.read_only = options.read_only;
@@ -61,6 +77,11 @@ absl::StatusOr<std::unique_ptr<LogSnapshot>> OpenLogSnapshot(
         "decision log \"memory:\": an in-memory log has nothing to read "
         "from another process");
   }
+  if (IsPostgresSpec(spec)) {
+    ASSIGN_OR_RETURN(std::unique_ptr<PgLogSnapshot> snapshot,
+                     PgLogSnapshot::Open(spec, std::move(keyring)));
+    return std::unique_ptr<LogSnapshot>(std::move(snapshot));
+  }
   ASSIGN_OR_RETURN(std::string path, SqlitePath(spec));
   ASSIGN_OR_RETURN(std::unique_ptr<SqliteLogSnapshot> snapshot,
                    SqliteLogSnapshot::Open(path, std::move(keyring)));
@@ -74,6 +95,11 @@ absl::StatusOr<RekeyResult> RekeyDecisionLog(const std::string& spec,
     return absl::InvalidArgumentError(
         "decision log \"memory:\": an in-memory log keeps plaintext and "
         "cannot be rekeyed");
+  }
+  if (IsPostgresSpec(spec)) {
+    return absl::UnimplementedError(
+        "decision log: refundctl rekey works on SQLite logs only; migrate "
+        "the log to SQLite, rekey it, and migrate it back");
   }
   ASSIGN_OR_RETURN(std::string path, SqlitePath(spec));
   return RekeySqliteLog(path, keyring, options);

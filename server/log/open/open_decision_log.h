@@ -5,6 +5,9 @@
 // A store is named by a spec:
 //   sqlite:PATH   the embedded SQLite store (server/log/sqlite/), a file
 //   PATH          the same (a spec without a known scheme is a file path)
+//   postgresql://...  (or postgres://...) the shared PostgreSQL store
+//                 (server/log/postgres/), a libpq URI; the password from
+//                 PGPASSFILE or PGPASSWORD
 //   memory:       an in-memory store (server/log/memory/): nothing survives
 //                 the process; for tests and trials
 #ifndef SERVER_LOG_OPEN_OPEN_DECISION_LOG_H_

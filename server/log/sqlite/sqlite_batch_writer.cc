@@ -390,7 +390,11 @@ absl::Status SqliteBatchWriter::AnswerDuplicate(
   absl::StatusOr<std::string> stored = decoder_.Unseal(
       key_id, BlobRole::kDecision, decision_id, find.ColumnBytes(1));
   if (stored.ok()) {
-    stored = decoder_.Decode(*db_, find.ColumnInt64(2), find.ColumnBytes(3),
+    stored = decoder_.Decode(
+        [this](const std::string& version) {
+          return ReadDecisionDictionary(*db_, version);
+        },
+        find.ColumnInt64(2), find.ColumnBytes(3),
                              *std::move(stored));
   }
   if (v1::Decision parsed; !stored.ok() || !parsed.ParseFromString(*stored)) {

@@ -29,21 +29,12 @@
 #include "server/log/decision_codec.h"
 #include "server/log/hash_chain.h"
 #include "server/log/log_entry.h"
+#include "server/log/log_write.h"
 #include "server/log/sqlite/sqlite_connection.h"
-#include "server/log/sqlite/stored_decision_decoder.h"
+#include "server/log/sqlite/sqlite_decision_dictionaries.h"
+#include "server/log/stored_decision_decoder.h"
 
 namespace refund::server {
-
-// A bundle version to store (DecisionLog::PutBundle).
-struct BundleWrite {
-  std::string version;
-  std::string name;
-  std::string text;
-  std::string decision_dictionary;
-};
-
-// One write of a batch.
-using LogWrite = std::variant<DecisionLogEntry, BundleWrite>;
 
 struct SqliteWriterSettings {
   int busy_timeout_ms = 5000;
@@ -96,7 +87,7 @@ class SqliteBatchWriter {
 
   // The chain's head: the last row stored (by a committed batch, between
   // two Writes).
-  const ChainHead& head() const { return chain_.head(); }
+  ChainHead head() const { return chain_.head(); }
 
   // A RESTART checkpoint, outside any transaction, to start the WAL over.
   // Never waits: a reader on an old snapshot (a long verify) makes it fail

@@ -35,20 +35,7 @@ absl::StatusOr<std::vector<std::string>> StoredKeyIds(SqliteConnection& db) {
 
 absl::Status CheckKeysHeld(SqliteConnection& db, const LogKeyring* keyring) {
   ASSIGN_OR_RETURN(std::vector<std::string> ids, StoredKeyIds(db));
-  std::vector<std::string> missing;
-  for (const std::string& id : ids) {
-    if (keyring == nullptr || !keyring->Holds(id)) {
-      missing.push_back(absl::StrCat("\"", id, "\""));
-    }
-  }
-  if (missing.empty()) return absl::OkStatus();
-  return absl::FailedPreconditionError(absl::StrCat(
-      "decision log: rows are encrypted with key",
-      missing.size() > 1 ? "s " : " ", absl::StrJoin(missing, ", "), ", which ",
-      keyring == nullptr ? "cannot be read without a key file"
-                         : "the key file does not hold",
-      "; give --log_key_file a file with ",
-      missing.size() > 1 ? "them" : "it"));
+  return CheckKeysHeld(ids, keyring);
 }
 
 }  // namespace refund::server

@@ -80,6 +80,32 @@ absl::Status QuickCheck(SqliteConnection& db) {
 
 }  // namespace
 
+class SqliteDecisionLog::BatchStore final : public LogBatchStore {
+ public:
+  BatchStore(std::unique_ptr<SqliteBatchWriter> writer, SqliteDecisionLog& log)
+      : writer_(std::move(writer)), log_(log) {}
+
+  absl::Status Write(
+      std::vector<LogWrite>& writes,
+      std::vector<absl::StatusOr<std::string>>* outcomes) override {
+    return writer_->Write(writes, outcomes);
+  }
+  ChainHead head() const override { return writer_->head(); }
+  void BeforeBatch() override {
+    if (log_.restart_wal_.exchange(false, std::memory_order_relaxed)) {
+      writer_->RestartWal();
+    }
+  }
+  void Committed(size_t writes) override {
+    absl::MutexLock lock(&log_.ckpt_mu_);
+    log_.uncheckpointed_ += static_cast<int64_t>(writes);
+  }
+
+ private:
+  const std::unique_ptr<SqliteBatchWriter> writer_;
+  SqliteDecisionLog& log_;
+};
+
 absl::StatusOr<std::unique_ptr<SqliteDecisionLog>> SqliteDecisionLog::Open(
     const std::string& path, const SqliteDecisionLogOptions& options) {
   if (!options.read_only) {
@@ -155,26 +181,16 @@ SqliteDecisionLog::SqliteDecisionLog(
     : path_(std::move(path)),
       options_(options),
       decoder_(std::move(decoder)),
-      writer_(std::move(writer)),
       reader_(path_,
               {options_.read_only, options_.busy_timeout_ms,
                options_.max_idle_readers},
               codec_sql, key_id_sql, *decoder_, &health_) {
   // A read-only log (audit tools) has no writer and nothing to checkpoint.
   if (options_.read_only) return;
-  {
-    absl::MutexLock lock(&head_mu_);
-    committed_head_ = writer_->head();
-  }
-  // Named, so that `top -H` and profiles tell the log's threads apart.
-  writer_thread_ = std::thread([this] {
-    pthread_setname_np(pthread_self(), "log-writer");
-    WriterLoop();
-  });
-  answer_thread_ = std::thread([this] {
-    pthread_setname_np(pthread_self(), "log-answers");
-    AnswerLoop();
-  });
+  writer_ = std::make_unique<BatchedLogWriter>(
+      std::make_unique<BatchStore>(std::move(writer), *this), health_,
+      BatchedLogWriterOptions{options_.max_batch, absl::ZeroDuration()});
+  absl::MutexLock lock(&close_mu_);
   checkpoint_thread_ =
       std::thread([this, db = std::move(checkpointer)]() mutable {
         pthread_setname_np(pthread_self(), "log-checkpoint");
@@ -186,17 +202,8 @@ SqliteDecisionLog::~SqliteDecisionLog() { Close(); }
 
 void SqliteDecisionLog::Close() {
   absl::MutexLock close_lock(&close_mu_);
-  {
-    absl::MutexLock lock(&mu_);
-    closing_ = true;
-  }
-  if (writer_thread_.joinable()) writer_thread_.join();
-  // The writer has handed over every answer; the answerer runs them all.
-  {
-    absl::MutexLock lock(&answers_mu_);
-    answers_closing_ = true;
-  }
-  if (answer_thread_.joinable()) answer_thread_.join();
+  // Everything queued is stored and answered first.
+  if (writer_ != nullptr) writer_->Close();
   {
     absl::MutexLock lock(&ckpt_mu_);
     ckpt_closing_ = true;
@@ -205,118 +212,21 @@ void SqliteDecisionLog::Close() {
 }
 
 void SqliteDecisionLog::Append(DecisionLogEntry entry, AppendCallback done) {
-  if (options_.read_only) {
+  if (writer_ == nullptr) {
     done(absl::FailedPreconditionError("decision log: opened read-only"));
     return;
   }
-  {
-    absl::MutexLock lock(&mu_);
-    if (!closing_) {
-      queue_.push_back(Job{std::move(entry), std::move(done)});
-      return;
-    }
-  }
-  done(absl::UnavailableError("decision log: closed"));
+  writer_->Append(std::move(entry), std::move(done));
 }
 
 absl::Status SqliteDecisionLog::PutBundle(
     const std::string& version, const std::string& name,
     const std::string& canonical_text, const std::string& decision_dictionary) {
-  if (options_.read_only) {
+  if (writer_ == nullptr) {
     return absl::FailedPreconditionError("decision log: opened read-only");
   }
-  absl::Status status;
-  absl::Notification done;
-  {
-    absl::MutexLock lock(&mu_);
-    if (closing_) return absl::UnavailableError("decision log: closed");
-    queue_.push_back(
-        Job{BundleWrite{version, name, canonical_text, decision_dictionary},
-            nullptr, &status, &done});
-  }
-  done.WaitForNotification();
-  return status;
-}
-
-bool SqliteDecisionLog::HasWorkOrClosing() const {
-  return !queue_.empty() || closing_;
-}
-
-void SqliteDecisionLog::WriterLoop() {
-  const size_t max_batch =
-      static_cast<size_t>(options_.max_batch > 0 ? options_.max_batch : 1);
-  for (;;) {
-    std::vector<Job> batch;
-    {
-      absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(this, &SqliteDecisionLog::HasWorkOrClosing));
-      // Closing with nothing left: everything queued before Close is stored.
-      if (queue_.empty()) return;
-      while (!queue_.empty() && batch.size() < max_batch) {
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
-    }
-    CommitBatch(batch);
-  }
-}
-
-void SqliteDecisionLog::CommitBatch(std::vector<Job>& batch) {
-  if (restart_wal_.exchange(false, std::memory_order_relaxed)) {
-    writer_->RestartWal();
-  }
-  std::vector<LogWrite> writes;
-  writes.reserve(batch.size());
-  for (Job& job : batch) writes.push_back(std::move(job.write));
-  std::vector<absl::StatusOr<std::string>> outcomes;
-  if (health_.broken()) {
-    // Nothing more is written to a log that is not the store any more.
-    outcomes.assign(batch.size(),
-                    absl::UnavailableError(absl::StrCat(
-                        "decision log: not serving: ", health_.Get().reason)));
-  } else if (absl::Status written = writer_->Write(writes, &outcomes);
-             written.ok()) {
-    health_.CommitSucceeded();
-    {
-      absl::MutexLock lock(&head_mu_);
-      committed_head_ = writer_->head();
-    }
-    absl::MutexLock lock(&ckpt_mu_);
-    uncheckpointed_ += static_cast<int64_t>(batch.size());
-  } else if (absl::IsDataLoss(written)) {
-    health_.Broken(std::string(written.message()));
-  } else {
-    health_.CommitFailed(std::string(written.message()));
-  }
-  // Only now, with the batch durable (or wholly rolled back), answer.
-  absl::MutexLock lock(&answers_mu_);
-  for (size_t i = 0; i < batch.size(); ++i) {
-    Job& job = batch[i];
-    if (job.bundle_done == nullptr) {
-      answers_.emplace_back(std::move(job.done), std::move(outcomes[i]));
-    } else {
-      *job.bundle_status = outcomes[i].status();
-      job.bundle_done->Notify();
-    }
-  }
-}
-
-bool SqliteDecisionLog::HasAnswersOrClosing() const {
-  return !answers_.empty() || answers_closing_;
-}
-
-void SqliteDecisionLog::AnswerLoop() {
-  for (;;) {
-    std::deque<std::pair<AppendCallback, absl::StatusOr<std::string>>> ready;
-    {
-      absl::MutexLock lock(&answers_mu_);
-      answers_mu_.Await(
-          absl::Condition(this, &SqliteDecisionLog::HasAnswersOrClosing));
-      if (answers_.empty()) return;  // closing, everything answered
-      ready.swap(answers_);
-    }
-    for (auto& [done, outcome] : ready) done(std::move(outcome));
-  }
+  return writer_->PutBundle(
+      BundleWrite{version, name, canonical_text, decision_dictionary});
 }
 
 bool SqliteDecisionLog::CheckpointDueOrClosing() const {
@@ -382,10 +292,7 @@ absl::StatusOr<std::string> SqliteDecisionLog::GetBundleText(
 }
 
 absl::StatusOr<ChainHead> SqliteDecisionLog::CommittedHead() {
-  if (!options_.read_only) {
-    absl::MutexLock lock(&head_mu_);
-    return committed_head_;
-  }
+  if (writer_ != nullptr) return writer_->CommittedHead();
   ASSIGN_OR_RETURN(std::unique_ptr<SqliteLogSnapshot> snapshot,
                    SqliteLogSnapshot::Open(path_));
   ASSIGN_OR_RETURN(LogSnapshot::HeadState state, snapshot->Head());

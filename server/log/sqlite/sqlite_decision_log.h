@@ -9,10 +9,11 @@
 // come back after a crash, whole (decision_log.h). Tested under injected
 // faults and power cuts: tests/server/log/sqlite/fault_injection_test.cc.
 //
-// Batching: one writer thread owns the only write connection. It takes
-// everything queued (up to `max_batch` jobs) and stores it in one
-// BEGIN IMMEDIATE ... COMMIT, so that one fsync covers many decisions under
-// load while a lone request still commits at once.
+// Batching (server/log/batched_log_writer.h): one writer thread owns the
+// only write connection. It takes everything queued (up to `max_batch`
+// jobs) and stores it in one BEGIN IMMEDIATE ... COMMIT, so that one fsync
+// covers many decisions under load while a lone request still commits at
+// once.
 //
 // Compression: a decision whose bundle version was stored with a decision
 // dictionary is kept as a zstd frame made with it (server/log/decision_codec.h;
@@ -67,6 +68,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "server/log/batched_log_writer.h"
 #include "server/log/decision_log.h"
 #include "server/log/log_health.h"
 #include "server/log/log_keyring.h"
@@ -74,7 +76,8 @@
 #include "server/log/sqlite/sqlite_connection.h"
 #include "server/log/sqlite/sqlite_log_reader.h"
 #include "server/log/sqlite/sqlite_schema.h"
-#include "server/log/sqlite/stored_decision_decoder.h"
+#include "server/log/sqlite/sqlite_decision_dictionaries.h"
+#include "server/log/stored_decision_decoder.h"
 
 namespace refund::server {
 
@@ -157,15 +160,9 @@ class SqliteDecisionLog final : public DecisionLog {
   void Close() override;
 
  private:
-  // A write waiting for the writer thread, with whom to answer.
-  struct Job {
-    LogWrite write;
-    // Appends: called from the answer thread.
-    AppendCallback done;
-    // Bundles: owned by the PutBundle call, which waits for `bundle_done`.
-    absl::Status* bundle_status = nullptr;
-    absl::Notification* bundle_done = nullptr;
-  };
+  // The writer's batches (SqliteBatchWriter), with the WAL's upkeep
+  // between them.
+  class BatchStore;
 
   SqliteDecisionLog(std::string path, SqliteDecisionLogOptions options,
                     std::unique_ptr<StoredDecisionDecoder> decoder,
@@ -174,15 +171,6 @@ class SqliteDecisionLog final : public DecisionLog {
                     const std::string& codec_sql,
                     const std::string& key_id_sql);
 
-  bool HasWorkOrClosing() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void WriterLoop();
-  // Writes one batch and hands its outcomes to the answer thread.
-  void CommitBatch(std::vector<Job>& batch);
-  // Runs the Append callbacks of committed batches, in order, on a thread of
-  // its own: answering (serializing and sending a response) is then off the
-  // writer's critical path, which can start the next batch meanwhile.
-  void AnswerLoop();
-  bool HasAnswersOrClosing() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(answers_mu_);
   // Checkpoints the WAL through `checkpointer` when the writer asks.
   void CheckpointLoop(std::unique_ptr<SqliteConnection> checkpointer);
   bool CheckpointDueOrClosing() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(ckpt_mu_);
@@ -191,25 +179,11 @@ class SqliteDecisionLog final : public DecisionLog {
   const SqliteDecisionLogOptions options_;
   // Decompresses stored decisions for the writer and the readers.
   const std::unique_ptr<StoredDecisionDecoder> decoder_;
-  // Used only by the writer thread once it runs; null in a read-only log.
-  const std::unique_ptr<SqliteBatchWriter> writer_;
   SqliteLogReader reader_;
   // Written by the writer thread (batches) and by readers (a corrupt page).
   LogHealthState health_;
-
-  // The writer's chain head after its last committed batch.
-  absl::Mutex head_mu_;
-  ChainHead committed_head_ ABSL_GUARDED_BY(head_mu_);
-
-  absl::Mutex mu_;
-  std::deque<Job> queue_ ABSL_GUARDED_BY(mu_);
-  bool closing_ ABSL_GUARDED_BY(mu_) = false;
-
-  // Outcomes of committed batches waiting for AnswerLoop.
-  absl::Mutex answers_mu_;
-  std::deque<std::pair<AppendCallback, absl::StatusOr<std::string>>> answers_
-      ABSL_GUARDED_BY(answers_mu_);
-  bool answers_closing_ ABSL_GUARDED_BY(answers_mu_) = false;
+  // The queue, the writer and answer threads; null in a read-only log.
+  std::unique_ptr<BatchedLogWriter> writer_;
 
   // Appends committed since the last checkpoint, counted by the writer.
   absl::Mutex ckpt_mu_;
@@ -219,11 +193,9 @@ class SqliteDecisionLog final : public DecisionLog {
   // batch.
   std::atomic<bool> restart_wal_{false};
 
-  // Serializes Close() (joins the writer, then the answerer and the
-  // checkpointer, once).
+  // Serializes Close() (closes the writer, then joins the checkpointer,
+  // once).
   absl::Mutex close_mu_;
-  std::thread writer_thread_ ABSL_GUARDED_BY(close_mu_);
-  std::thread answer_thread_ ABSL_GUARDED_BY(close_mu_);
   std::thread checkpoint_thread_ ABSL_GUARDED_BY(close_mu_);
 };
 

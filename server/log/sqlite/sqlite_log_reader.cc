@@ -157,7 +157,10 @@ absl::StatusOr<StoredDecision> SqliteLogReader::ReadStoredRow(
       key_id, BlobRole::kDecision, decision_id, stmt.ColumnBytes(1));
   if (!frame.ok()) return UnsealError(frame.status(), stored.seq, "decision");
   absl::StatusOr<std::string> decision = decoder_.Decode(
-      db, stmt.ColumnInt64(2), stored.bundle_version, *std::move(frame));
+      [&db](const std::string& version) {
+        return ReadDecisionDictionary(db, version);
+      },
+      stmt.ColumnInt64(2), stored.bundle_version, *std::move(frame));
   if (!decision.ok() || !stored.decision.ParseFromString(*decision)) {
     return absl::DataLossError(absl::StrCat(
         "decision log: stored decision at seq ", stored.seq, " is corrupt",

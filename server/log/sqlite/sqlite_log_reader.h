@@ -16,7 +16,8 @@
 #include "server/log/decision_log.h"
 #include "server/log/log_health.h"
 #include "server/log/sqlite/sqlite_connection.h"
-#include "server/log/sqlite/stored_decision_decoder.h"
+#include "server/log/sqlite/sqlite_decision_dictionaries.h"
+#include "server/log/stored_decision_decoder.h"
 
 namespace refund::server {
 

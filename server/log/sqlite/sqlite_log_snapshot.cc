@@ -109,7 +109,11 @@ absl::StatusOr<std::optional<LogRecord>> SqliteLogSnapshot::Next() {
     }
     if (decision.ok()) {
       decision =
-          decoder_.Decode(*db_, rows_.ColumnInt64(3),
+          decoder_.Decode(
+              [this](const std::string& version) {
+                return ReadDecisionDictionary(*db_, version);
+              },
+              rows_.ColumnInt64(3),
                           row.columns.bundle_version, *std::move(decision));
     }
     if (decision.ok()) {

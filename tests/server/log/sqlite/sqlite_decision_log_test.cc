@@ -25,7 +25,8 @@
 #include "server/log/decision_log.h"
 #include "server/log/row_hash.h"
 #include "server/log/sqlite/sqlite_connection.h"
-#include "server/log/sqlite/stored_decision_decoder.h"
+#include "server/log/sqlite/sqlite_decision_dictionaries.h"
+#include "server/log/stored_decision_decoder.h"
 #include "tests/testing/log_entry_builder.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
@@ -193,7 +194,11 @@ class SqliteDecisionLogTest : public ::testing::Test {
       EXPECT_EQ(stmt->ColumnBytes(5), prev) << "prev_hash at seq " << seq;
       EXPECT_EQ(stmt->ColumnBytes(7), Sha256(request)) << "seq " << seq;
       absl::StatusOr<std::string> decision =
-          decoder.Decode(*db, stmt->ColumnInt64(8), stmt->ColumnBytes(3),
+          decoder.Decode(
+              [&](const std::string& version) {
+                return ReadDecisionDictionary(*db, version);
+              },
+              stmt->ColumnInt64(8), stmt->ColumnBytes(3),
                          stmt->ColumnBytes(2));
       EXPECT_TRUE(decision.ok()) << decision.status();
       const std::string expected =

@@ -1,10 +1,11 @@
 // Reads a row's stored blobs back into the bytes the row hash covers:
 // unsealed with the log's keyring when the row names a key
 // (server/log/log_keyring.h), and the decision decompressed whichever codec
-// wrote it (server/log/decision_codec.h), fetching and caching the
-// dictionary of each bundle version from the log file.
-#ifndef SERVER_LOG_SQLITE_STORED_DECISION_DECODER_H_
-#define SERVER_LOG_SQLITE_STORED_DECISION_DECODER_H_
+// wrote it (server/log/decision_codec.h), fetching (through the store) and
+// caching the dictionary of each bundle version. Shared by every store that
+// keeps rows sealed or compressed.
+#ifndef SERVER_LOG_STORED_DECISION_DECODER_H_
+#define SERVER_LOG_STORED_DECISION_DECODER_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -16,17 +17,19 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/functional/function_ref.h"
 #include "absl/synchronization/mutex.h"
 #include "server/log/blob_cipher.h"
 #include "server/log/decision_codec.h"
 #include "server/log/log_keyring.h"
-#include "server/log/sqlite/sqlite_connection.h"
 
 namespace refund::server {
 
-// The SQL expression of a row's codec on `db`: the decision_codec column, or
-// 0 in a log written before schema version 4 (every decision plain).
-absl::StatusOr<std::string> DecisionCodecSql(SqliteConnection& db);
+// Reads the decision dictionary stored with a bundle version: its bytes, or
+// an empty string when the version has none; UNAVAILABLE when the store
+// cannot be read.
+using DictionaryReader =
+    absl::FunctionRef<absl::StatusOr<std::string>(const std::string& version)>;
 
 // Thread-safe. Keeps the decompressors of the versions it met (a version's
 // dictionary never changes once stored), so use one per log file; at most
@@ -56,20 +59,20 @@ class StoredDecisionDecoder {
                           std::move(stored));
   }
 
-  // The decision's bytes from the (unsealed) decisions.decision blob
-  // `stored` of a row
-  // with `codec` and `bundle_version`. `db` (a connection to the log, used
-  // by one thread at a time) reads the version's dictionary the first time.
+  // The decision's bytes from the (unsealed) decision blob `stored` of a
+  // row with `codec` and `bundle_version`. `read_dictionary` reads the
+  // version's dictionary from the store the first time.
   // DATA_LOSS for an unknown codec, a version without a stored dictionary,
   // or a blob that does not decompress; UNAVAILABLE when the dictionary
   // cannot be read.
-  absl::StatusOr<std::string> Decode(SqliteConnection& db, int64_t codec,
+  absl::StatusOr<std::string> Decode(DictionaryReader read_dictionary,
+                                     int64_t codec,
                                      const std::string& bundle_version,
                                      std::string stored);
 
  private:
   absl::StatusOr<std::shared_ptr<const DecisionDecompressor>> DecompressorFor(
-      SqliteConnection& db, const std::string& bundle_version);
+      DictionaryReader read_dictionary, const std::string& bundle_version);
 
   const std::shared_ptr<const LogKeyring> keyring_;
   absl::Mutex mu_;
@@ -79,4 +82,4 @@ class StoredDecisionDecoder {
 
 }  // namespace refund::server
 
-#endif  // SERVER_LOG_SQLITE_STORED_DECISION_DECODER_H_
+#endif  // SERVER_LOG_STORED_DECISION_DECODER_H_

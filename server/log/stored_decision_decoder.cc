@@ -1,4 +1,4 @@
-#include "server/log/sqlite/stored_decision_decoder.h"
+#include "server/log/stored_decision_decoder.h"
 
 #include <memory>
 #include <string>
@@ -9,22 +9,15 @@
 
 namespace refund::server {
 
-absl::StatusOr<std::string> DecisionCodecSql(SqliteConnection& db) {
-  ASSIGN_OR_RETURN(int64_t columns,
-                   db.QueryInt64("SELECT count(*) FROM pragma_table_info("
-                                 "'decisions') WHERE name = 'decision_codec'"));
-  return std::string(columns > 0 ? "decision_codec" : "0");
-}
-
 absl::StatusOr<std::string> StoredDecisionDecoder::Decode(
-    SqliteConnection& db, int64_t codec, const std::string& bundle_version,
+    DictionaryReader read_dictionary, int64_t codec, const std::string& bundle_version,
     std::string stored) {
   switch (static_cast<DecisionCodec>(codec)) {
     case DecisionCodec::kPlain:
       return stored;
     case DecisionCodec::kZstdBundleDictionary: {
       ASSIGN_OR_RETURN(std::shared_ptr<const DecisionDecompressor> decompressor,
-                       DecompressorFor(db, bundle_version));
+                       DecompressorFor(read_dictionary, bundle_version));
       return decompressor->Decompress(stored);
     }
   }
@@ -33,20 +26,15 @@ absl::StatusOr<std::string> StoredDecisionDecoder::Decode(
 }
 
 absl::StatusOr<std::shared_ptr<const DecisionDecompressor>>
-StoredDecisionDecoder::DecompressorFor(SqliteConnection& db,
+StoredDecisionDecoder::DecompressorFor(DictionaryReader read_dictionary,
                                        const std::string& bundle_version) {
   {
     absl::MutexLock lock(&mu_);
     auto it = decompressors_.find(bundle_version);
     if (it != decompressors_.end()) return it->second;
   }
-  ASSIGN_OR_RETURN(SqliteStatement stmt,
-                   db.Prepare("SELECT dictionary FROM decision_dictionaries "
-                              "WHERE version = ?1"));
-  stmt.BindText(1, bundle_version);
-  ASSIGN_OR_RETURN(bool found, stmt.Step());
-  const std::string dictionary = found ? stmt.ColumnBytes(0) : std::string();
-  stmt.Reset();
+  ASSIGN_OR_RETURN(const std::string dictionary,
+                   read_dictionary(bundle_version));
   if (dictionary.empty()) {
     return absl::DataLossError(
         absl::StrCat("the decision is compressed but bundle version ",

@@ -1,0 +1,127 @@
+#include "server/log/postgres/pg_log_snapshot.h"
+
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "engine/base/status_macros.h"
+#include "server/log/blob_cipher.h"
+#include "server/log/postgres/pg_log_queries.h"
+#include "server/log/postgres/pg_schema.h"
+
+namespace refund::server {
+namespace {
+
+constexpr int kRowsPerFetch = 256;
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<PgLogSnapshot>> PgLogSnapshot::Open(
+    const std::string& uri, std::shared_ptr<const LogKeyring> keyring) {
+  PgConnectOptions options;
+  options.application_name = "refund-log-snapshot";
+  ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> db,
+                   PgConnection::Connect(uri, options));
+  RETURN_IF_ERROR(CheckReadablePgSchema(*db));
+  RETURN_IF_ERROR(
+      db->Execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"));
+  // The rule ids of each row come with it, sorted.
+  RETURN_IF_ERROR(db->Execute(absl::StrCat(
+      "DECLARE log_rows NO SCROLL CURSOR FOR SELECT ", kPgStoredColumns,
+      ", ARRAY(SELECT r.rule_id FROM decision_rules r WHERE r.seq = d.seq "
+      "ORDER BY r.rule_id) FROM decisions d ORDER BY d.seq")));
+  return std::unique_ptr<PgLogSnapshot>(
+      new PgLogSnapshot(std::move(db), std::move(keyring)));
+}
+
+PgLogSnapshot::~PgLogSnapshot() {
+  if (db_->Alive()) db_->Execute("ROLLBACK").IgnoreError();
+}
+
+absl::StatusOr<std::optional<LogRecord>> PgLogSnapshot::Next() {
+  if (done_) return std::nullopt;
+  if (!page_ || next_row_ >= page_->rows()) {
+    ASSIGN_OR_RETURN(PgResult page, db_->Query(absl::StrCat(
+                                        "FETCH ", kRowsPerFetch,
+                                        " FROM log_rows")));
+    page_ = std::move(page);
+    next_row_ = 0;
+    if (page_->rows() == 0) {
+      done_ = true;
+      return std::nullopt;
+    }
+  }
+  const PgResult& rows = *page_;
+  const int r = next_row_++;
+  LogRecord record;
+  record.seq = rows.Int64(r, 0);
+  record.columns = PgRowColumns(rows, r);
+  const std::string key_id = rows.Bytes(r, 14);
+  absl::StatusOr<std::string> request =
+      decoder_.Unseal(key_id, BlobRole::kRequest, record.columns.decision_id,
+                      rows.Bytes(r, 11));
+  absl::StatusOr<std::string> decision =
+      decoder_.Unseal(key_id, BlobRole::kDecision, record.columns.decision_id,
+                      rows.Bytes(r, 12));
+  if (absl::IsFailedPrecondition(request.status())) {
+    // No key for it: the row is given without its bytes.
+    record.missing_key_id = key_id;
+  } else {
+    if (request.ok()) {
+      record.request = *std::move(request);
+    } else {
+      record.request_error = std::string(request.status().message());
+    }
+    if (decision.ok()) {
+      decision = decoder_.Decode(
+          [this](const std::string& version) {
+            return ReadPgDictionary(*db_, version);
+          },
+          rows.Int64(r, 13), record.columns.bundle_version,
+          *std::move(decision));
+    }
+    if (decision.ok()) {
+      record.decision = *std::move(decision);
+    } else {
+      record.decision_error = std::string(decision.status().message());
+    }
+  }
+  record.indexed_rule_ids = rows.TextArray(r, kPgStoredColumnCount);
+  return record;
+}
+
+absl::StatusOr<std::vector<StoredBundleText>> PgLogSnapshot::Bundles() {
+  ASSIGN_OR_RETURN(PgResult result,
+                   db_->Query("SELECT version, text FROM bundles "
+                              "ORDER BY version"));
+  std::vector<StoredBundleText> bundles;
+  for (int r = 0; r < result.rows(); ++r) {
+    bundles.push_back({result.Bytes(r, 0), result.Bytes(r, 1)});
+  }
+  return bundles;
+}
+
+absl::StatusOr<LogSnapshot::HeadState> PgLogSnapshot::Head() {
+  HeadState state;
+  state.kept = true;
+  ASSIGN_OR_RETURN(
+      PgResult result,
+      db_->Query("SELECT last_seq, last_hash FROM chain_head WHERE id = 1"));
+  if (result.rows() == 1) {
+    state.head = ChainHead{result.Int64(0, 0), result.Bytes(0, 1)};
+  }
+  return state;
+}
+
+absl::StatusOr<std::vector<int64_t>> PgLogSnapshot::OrphanIndexedSeqs() {
+  ASSIGN_OR_RETURN(
+      PgResult result,
+      db_->Query("SELECT DISTINCT r.seq FROM decision_rules r WHERE NOT "
+                 "EXISTS (SELECT 1 FROM decisions d WHERE d.seq = r.seq) "
+                 "ORDER BY r.seq"));
+  std::vector<int64_t> seqs;
+  for (int r = 0; r < result.rows(); ++r) seqs.push_back(result.Int64(r, 0));
+  return seqs;
+}
+
+}  // namespace refund::server
