@@ -10,6 +10,10 @@ packages=(
   libsqlite3-dev sqlite3 libssl-dev openssl libzstd-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   tzdata
+  # libpq for the PostgreSQL decision log; the server binaries for the tests'
+  # throwaway clusters (tests/testing/test_postgres.h). The package's default
+  # cluster, if its install makes one, is never used.
+  libpq-dev postgresql-15
 )
 missing=()
 for p in "${packages[@]}"; do
