@@ -26,11 +26,13 @@
 #include "server/log/log_snapshot.h"
 #include "server/log/log_verifier.h"
 #include "server/log/memory/memory_decision_log.h"
+#include "server/log/postgres/postgres_decision_log.h"
 #include "server/log/row_hash.h"
 #include "server/log/sqlite/sqlite_decision_log.h"
 #include "tests/testing/log_entry_builder.h"
 #include "tests/testing/request_generator.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/test_postgres.h"
 #include "tests/testing/temp_dir.h"
 
 namespace refund::server {
@@ -68,11 +70,27 @@ struct SqliteStore {
   }
 };
 
+// A fresh database of the process's throwaway PostgreSQL cluster
+// (tests/testing/test_postgres.h) for each case.
+struct PostgresStore {
+  static absl::StatusOr<std::unique_ptr<DecisionLog>> Make(
+      const std::string& /*dir*/) {
+    absl::StatusOr<std::string> uri =
+        testing::TestPostgres::Shared().CreateDatabase("conformance");
+    if (!uri.ok()) return uri.status();
+    absl::StatusOr<std::unique_ptr<PostgresDecisionLog>> log =
+        PostgresDecisionLog::Open(*uri);
+    if (!log.ok()) return log.status();
+    return std::unique_ptr<DecisionLog>(*std::move(log));
+  }
+};
+
 struct StoreNames {
   template <typename StoreFactory>
   static std::string GetName(int /*index*/) {
     if (std::is_same_v<StoreFactory, MemoryStore>) return "Memory";
     if (std::is_same_v<StoreFactory, SqliteStore>) return "Sqlite";
+    if (std::is_same_v<StoreFactory, PostgresStore>) return "Postgres";
     return "Unknown";
   }
 };
@@ -237,7 +255,7 @@ class DecisionLogConformanceTest : public ::testing::Test {
   std::unique_ptr<DecisionLog> log_;
 };
 
-using Stores = ::testing::Types<MemoryStore, SqliteStore>;
+using Stores = ::testing::Types<MemoryStore, SqliteStore, PostgresStore>;
 TYPED_TEST_SUITE(DecisionLogConformanceTest, Stores, StoreNames);
 
 TYPED_TEST(DecisionLogConformanceTest, AppendThenGetDecisionReturnsExactBytes) {
