@@ -12,7 +12,12 @@
 namespace refund::client {
 
 struct ChannelOptions {
-  // host:port.
+  // host:port, or several replicas of the server as a comma-separated list
+  // of IP addresses with their ports (`10.0.0.5:50051,10.0.0.6:50051`,
+  // `[::1]:50051,[::1]:50052`), or any gRPC target (`dns:///refund.internal
+  // :50051`, whose name may have several addresses). Calls are spread over
+  // every address (gRPC's round_robin), and go on over the others when one
+  // replica goes away.
   std::string address;
   // --tls_ca: PEM file of the CA(s) that signed the server's certificate.
   // Set: TLS; empty: plaintext (the server allows it on loopback, or when

@@ -112,10 +112,25 @@ absl::StatusOr<ServerConnection> ServerConnection::Open(
   return connection;
 }
 
+std::string ServerConnection::target() const {
+  // A list needs a scheme whose resolver takes several addresses; a target
+  // that has one already is the caller's.
+  if (!absl::StrContains(address_, ',') || absl::StrContains(address_, ":/") ||
+      absl::StartsWith(address_, "ipv4:") ||
+      absl::StartsWith(address_, "ipv6:")) {
+    return address_;
+  }
+  return absl::StrCat(absl::StartsWith(address_, "[") ? "ipv6:" : "ipv4:",
+                      address_);
+}
+
 std::shared_ptr<grpc::Channel> ServerConnection::NewChannel(
     grpc::ChannelArguments arguments) const {
   if (!server_name_.empty()) arguments.SetSslTargetNameOverride(server_name_);
-  return grpc::CreateCustomChannel(address_, credentials_, arguments);
+  // With one address this is pick_first's behaviour; with several (a list,
+  // or a name with several addresses) calls go to each in turn.
+  arguments.SetLoadBalancingPolicyName("round_robin");
+  return grpc::CreateCustomChannel(target(), credentials_, arguments);
 }
 
 void ServerConnection::PrepareCall(grpc::ClientContext* context) const {

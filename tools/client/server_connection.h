@@ -25,9 +25,10 @@ class ServerConnection {
   // (a call fails UNAVAILABLE).
   static absl::StatusOr<ServerConnection> Open(const ChannelOptions& options);
 
-  // A new channel to the address with these credentials; `arguments` are the
-  // caller's own (a local subchannel pool for a connection of its own), to
-  // which the server name override is added.
+  // A new channel to the address (every replica it names, balanced by
+  // round_robin) with these credentials; `arguments` are the caller's own (a
+  // local subchannel pool for a connection of its own), to which the load
+  // balancing policy and the server name override are added.
   std::shared_ptr<grpc::Channel> NewChannel(
       grpc::ChannelArguments arguments = grpc::ChannelArguments()) const;
 
@@ -37,6 +38,9 @@ class ServerConnection {
   void PrepareCall(grpc::ClientContext* context) const;
 
   const std::string& address() const { return address_; }
+  // The gRPC target of the address: `ipv4:` or `ipv6:` before a list of
+  // several addresses, the address itself otherwise.
+  std::string target() const;
   bool tls() const { return tls_; }
 
  private:

@@ -154,6 +154,34 @@ TEST_F(ServerConnectionTest, PlaintextCarriesTheBearerToken) {
   EXPECT_EQ(service_.authorization(), "Bearer s3cret-token");
 }
 
+TEST_F(ServerConnectionTest, AListOfReplicasIsOneBalancedTarget) {
+  ChannelOptions options;
+  options.address = "10.0.0.5:50051,10.0.0.6:50051";
+  EXPECT_EQ(ServerConnection::Open(options)->target(),
+            "ipv4:10.0.0.5:50051,10.0.0.6:50051");
+  options.address = "[::1]:50051,[::1]:50052";
+  EXPECT_EQ(ServerConnection::Open(options)->target(),
+            "ipv6:[::1]:50051,[::1]:50052");
+  options.address = "dns:///refund.internal:50051";
+  EXPECT_EQ(ServerConnection::Open(options)->target(),
+            "dns:///refund.internal:50051");
+  options.address = "localhost:50051";
+  EXPECT_EQ(ServerConnection::Open(options)->target(), "localhost:50051");
+}
+
+TEST_F(ServerConnectionTest, CallsGoOnWhenOneReplicaOfTheListIsDown) {
+  Serve(/*tls=*/false);
+  ChannelOptions options = Options();
+  // Nothing listens on port 1: round_robin leaves it out and uses the other.
+  options.address = "127.0.0.1:1," + address_;
+  absl::StatusOr<ServerConnection> connection = ServerConnection::Open(options);
+  ASSERT_TRUE(connection.ok()) << connection.status();
+  for (int i = 0; i < 4; ++i) {
+    grpc::Status status = Call(*connection);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+  }
+}
+
 TEST_F(ServerConnectionTest, NoTokenNoHeader) {
   Serve(/*tls=*/false);
   absl::StatusOr<ServerConnection> connection =
