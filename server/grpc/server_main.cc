@@ -2,6 +2,7 @@
 #include <cstdint>
 #include <iostream>
 #include <string>
+#include <utility>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -10,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "server/grpc/log_flags.h"
 #include "server/grpc/server_runner.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
@@ -35,14 +37,21 @@ ABSL_FLAG(bool, insecure, false,
           "certificate, plaintext is allowed only on 127.0.0.0/8, ::1 and "
           "localhost)");
 ABSL_FLAG(std::string, policies, "policies", "policy bundle directory");
-ABSL_FLAG(std::string, db, "data/decisions.db",
-          "decision log: a SQLite file, PATH or sqlite:PATH (created with its "
-          "directory if missing), or memory: (kept in memory, lost on exit)");
+ABSL_FLAG(std::string, log, "",
+          "decision log store: sqlite:PATH or PATH (a SQLite file, created "
+          "with its directory if missing), "
+          "postgresql://USER@HOST:PORT/DB?sslmode=verify-full (a libpq URI; "
+          "never a password in it: give it in PGPASSFILE or PGPASSWORD), or "
+          "memory: (kept in memory, lost on exit). Empty: --db");
+ABSL_FLAG(std::string, db, refund::server::kDefaultDbPath,
+          "decision log file when --log is not given: PATH or sqlite:PATH "
+          "(created with its directory if missing), or memory:; with --log, "
+          "leave it at its default");
 
 ABSL_FLAG(int64_t, min_free_mb, 100,
           "refuse new decisions (UNAVAILABLE, health NOT_SERVING) while the "
           "decision log's file system has less free space than this many "
-          "MiB; 0: no floor");
+          "MiB; 0: no floor. A SQLite file only; other stores ignore it");
 ABSL_FLAG(int, max_concurrent_replays, 16,
           "Replay streams open at once; more are refused with "
           "RESOURCE_EXHAUSTED");
@@ -81,7 +90,8 @@ ABSL_FLAG(std::string, log_key_file, "",
           "does not hold is refused");
 ABSL_FLAG(bool, db_quick_check, false,
           "check every page of the decision log file at start; a problem "
-          "keeps the server NOT_SERVING");
+          "keeps the server NOT_SERVING. A SQLite file only; other stores "
+          "ignore it");
 
 ABSL_FLAG(std::string, checkpoint_key, "",
           "Ed25519 private key (PEM, `openssl genpkey -algorithm ed25519`) "
@@ -91,7 +101,8 @@ ABSL_FLAG(std::string, checkpoint_key_name, "refund-decision-log",
           "the key's name in each checkpoint's signature line");
 ABSL_FLAG(std::string, checkpoint_origin, "",
           "the log's name in each checkpoint; empty: <host name>/<db file "
-          "name>");
+          "name>, or <database host>/<database name> for a PostgreSQL "
+          "--log");
 ABSL_FLAG(std::string, checkpoint_file, "",
           "file replaced (atomically) by each new checkpoint, the last one "
           "written on shutdown; copy it elsewhere. Empty: checkpoints only "
@@ -112,7 +123,7 @@ int main(int argc, char** argv) {
   }
   absl::SetProgramUsageMessage(
       "refund-server --listen=127.0.0.1:50051 --policies=policies "
-      "--db=data/decisions.db [--tls_cert=FILE --tls_key=FILE "
+      "[--log=SPEC | --db=data/decisions.db] [--tls_cert=FILE --tls_key=FILE "
       "[--tls_client_ca=FILE [--tls_client_auth=require|optional]] | "
       "--insecure]");
   absl::ParseCommandLine(argc, argv);
@@ -140,7 +151,13 @@ int main(int argc, char** argv) {
   }
   options.insecure = absl::GetFlag(FLAGS_insecure);
   options.policies_dir = absl::GetFlag(FLAGS_policies);
-  options.db_path = absl::GetFlag(FLAGS_db);
+  absl::StatusOr<std::string> log_spec = refund::server::ServerLogSpec(
+      absl::GetFlag(FLAGS_log), absl::GetFlag(FLAGS_db));
+  if (!log_spec.ok()) {
+    std::cerr << "refund-server: " << log_spec.status().message() << std::endl;
+    return 1;
+  }
+  options.log_spec = *std::move(log_spec);
   options.min_free_bytes = absl::GetFlag(FLAGS_min_free_mb) << 20;
   options.quick_check = absl::GetFlag(FLAGS_db_quick_check);
   options.log_key_file = absl::GetFlag(FLAGS_log_key_file);

@@ -22,6 +22,9 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "engine/base/sha256.h"
 #include "engine/base/status_macros.h"
@@ -43,6 +46,7 @@
 #include "server/log/checkpoint/head_signer.h"
 #include "server/log/checkpoint/log_checkpoint.h"
 #include "server/log/log_keyring.h"
+#include "server/log/log_spec.h"
 #include "server/log/open/open_decision_log.h"
 
 namespace refund::server {
@@ -161,19 +165,61 @@ absl::StatusOr<std::unique_ptr<const CheckpointSigner>> LoadCheckpointKey(
   return std::unique_ptr<const CheckpointSigner>(std::move(signer));
 }
 
+// The error of a log that cannot be opened, in one line naming the spec (a
+// store's message may run over several lines, as libpq's do).
+absl::Status OpenFailure(const std::string& spec, const absl::Status& status) {
+  std::string message;
+  bool space = false;
+  for (char c : status.message()) {
+    if (c == '\n' || c == '\r' || c == '\t') {
+      space = !message.empty();
+      continue;
+    }
+    if (space) {
+      absl::StrAppend(&message, c == ' ' ? ";" : "; ");
+      space = false;
+    }
+    message.push_back(c);
+  }
+  absl::string_view why = message;
+  absl::ConsumePrefix(&why, "decision log: ");
+  return absl::Status(status.code(),
+                      absl::StrCat("decision log ", spec, ": ", why));
+}
+
 }  // namespace
 
-std::string DefaultCheckpointOrigin(const std::string& db_spec) {
-  char host[256] = {};
-  if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') {
-    std::strcpy(host, "localhost");
+std::string DefaultCheckpointOrigin(const std::string& log_spec) {
+  std::string origin;
+  if (IsPostgresUri(log_spec)) {
+    // The database server's name, not this machine's: every replica that
+    // shares the database signs the same log.
+    absl::StatusOr<PostgresUri> uri = ParsePostgresUri(log_spec);
+    std::string hosts = "localhost";
+    std::string database = "postgres";
+    if (uri.ok()) {
+      if (!uri->hosts.empty()) hosts = absl::StrJoin(uri->hosts, ",");
+      if (!uri->database.empty()) {
+        database = uri->database;
+      } else if (!uri->user.empty()) {
+        database = uri->user;
+      }
+    }
+    origin = absl::StrCat(hosts, "/", database);
+  } else {
+    char host[256] = {};
+    if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') {
+      std::strcpy(host, "localhost");
+    }
+    std::string name = log_spec;
+    if (absl::StartsWith(name, "sqlite:")) {
+      name = name.substr(strlen("sqlite:"));
+    }
+    if (name == "memory:") name = "memory";
+    const size_t slash = name.rfind('/');
+    if (slash != std::string::npos) name = name.substr(slash + 1);
+    origin = absl::StrCat(host, "/", name.empty() ? "log" : name);
   }
-  std::string name = db_spec;
-  if (absl::StartsWith(name, "sqlite:")) name = name.substr(strlen("sqlite:"));
-  if (name == "memory:") name = "memory";
-  const size_t slash = name.rfind('/');
-  if (slash != std::string::npos) name = name.substr(slash + 1);
-  std::string origin = absl::StrCat(host, "/", name.empty() ? "log" : name);
   for (char& c : origin) {
     if (c < 0x21 || c > 0x7e) c = '_';
   }
@@ -224,7 +270,7 @@ absl::Status RunServer(const ServerOptions& options, std::ostream& out) {
   ASSIGN_OR_RETURN(std::unique_ptr<const CheckpointSigner> checkpoint_key,
                    LoadCheckpointKey(options));
   const std::string origin = options.checkpoint_origin.empty()
-                                 ? DefaultCheckpointOrigin(options.db_path)
+                                 ? DefaultCheckpointOrigin(options.log_spec)
                                  : options.checkpoint_origin;
   if (checkpoint_key != nullptr) {
     if (absl::Status valid = ValidateCheckpointOrigin(origin); !valid.ok()) {
@@ -263,8 +309,10 @@ absl::Status RunServer(const ServerOptions& options, std::ostream& out) {
               << log_options.keyring->key_ids().size() << " keys in "
               << options.log_key_file << ")" << std::endl;
   }
-  ASSIGN_OR_RETURN(std::unique_ptr<DecisionLog> log,
-                   OpenDecisionLog(options.db_path, log_options));
+  absl::StatusOr<std::unique_ptr<DecisionLog>> opened =
+      OpenDecisionLog(options.log_spec, log_options);
+  if (!opened.ok()) return OpenFailure(options.log_spec, opened.status());
+  std::unique_ptr<DecisionLog> log = *std::move(opened);
   BundleHolder bundles;
   PolicyReloader reloader(options.policies_dir, bundles, *log);
   ASSIGN_OR_RETURN(std::shared_ptr<const ActiveBundle> active,

@@ -28,11 +28,15 @@ struct ServerOptions {
   ServerTlsOptions tls;
   bool insecure = false;
   std::string policies_dir = "policies";
-  std::string db_path = "data/decisions.db";
-  // The decision log refuses new decisions (UNAVAILABLE, health
-  // NOT_SERVING) while its file system has less free space than this, so
-  // that the WAL never meets a full disk (it needs up to ~72 MB beyond the
-  // data; docs/decision_log_format.md). 0: no floor.
+  // The decision log's store, a spec as OpenDecisionLog takes it
+  // (server/log/open/open_decision_log.h): `sqlite:PATH` or `PATH`, a
+  // PostgreSQL URI (without a password), `memory:`; refund-server's --log,
+  // or --db (server/grpc/log_flags.h).
+  std::string log_spec = "data/decisions.db";
+  // A file store refuses new decisions (UNAVAILABLE, health NOT_SERVING)
+  // while its file system has less free space than this, so that the WAL
+  // never meets a full disk (it needs up to ~72 MB beyond the data;
+  // docs/decision_log_format.md). 0: no floor. Other stores ignore it.
   int64_t min_free_bytes = int64_t{100} << 20;
   // The folder under which clients' candidate directories
   // (ValidatePolicyBundle, Replay) are read; empty: none are
@@ -45,7 +49,8 @@ struct ServerOptions {
   std::string access_policy;
   // Where refused calls are logged (appended); empty: standard error.
   std::string access_log;
-  // Check every page of the log file at start (PRAGMA quick_check).
+  // Check every page of the log file at start (PRAGMA quick_check); other
+  // stores than a file ignore it.
   bool quick_check = false;
   // The decision log's key file (server/log/log_keyring.h); empty: rows are
   // stored plain. With one, new rows' requests and decisions are sealed
@@ -94,10 +99,15 @@ struct ServerOptions {
   CheckpointSchedule checkpoint_schedule;
 };
 
-// "<host name>/<the database file's name>" ("build-01/decisions.db";
-// "build-01/memory" for `memory:`), characters a checkpoint's origin cannot
-// hold replaced by '_'.
-std::string DefaultCheckpointOrigin(const std::string& db_spec);
+// The origin of the checkpoints of the log `log_spec` names, always a valid
+// one (characters an origin cannot hold replaced by '_', at most 256):
+// "<host name>/<the database file's name>" for a file ("build-01/
+// decisions.db"; "build-01/memory" for `memory:`); for a PostgreSQL URI,
+// "<its hosts>/<its database>" ("db.internal/refund"; several hosts joined
+// by ',', `localhost` when it names none, the database defaulting as libpq's
+// does to the user name, then `postgres`), never its password, port or
+// query parameters.
+std::string DefaultCheckpointOrigin(const std::string& log_spec);
 
 // Blocks SIGHUP, SIGINT and SIGTERM in the calling thread. Call it first in
 // main, before any thread exists, so that every thread inherits the mask and
@@ -126,7 +136,11 @@ absl::Status BlockServerSignals();
 // `insecure`); INVALID_ARGUMENT when `candidate_root` is not a directory,
 // the access policy does not load, or the checkpoint key or origin is not
 // valid (NOT_FOUND, PERMISSION_DENIED when the key cannot be read);
-// UNAVAILABLE when the log cannot be opened or the address cannot be bound.
+// UNAVAILABLE when the address cannot be bound; when the log cannot be
+// opened, OpenDecisionLog's error (INVALID_ARGUMENT for a spec it cannot
+// read, UNAVAILABLE when the store cannot be reached or opened,
+// FAILED_PRECONDITION for a schema or keys it cannot use) in one line,
+// `decision log <spec>: <why>`.
 absl::Status RunServer(const ServerOptions& options, std::ostream& out);
 
 }  // namespace refund::server

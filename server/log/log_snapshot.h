@@ -39,10 +39,18 @@ struct LogRecord {
   std::vector<std::string> indexed_rule_ids;
 };
 
-// A stored bundle version, for verify: its text must hash to its version.
+// A stored bundle version, for verify (its text must hash to its version)
+// and for a copy of the log (server/log/log_copier.h), which stores it again
+// as it was given to DecisionLog::PutBundle.
 struct StoredBundleText {
   std::string version;
   std::string text;
+  // The name PutBundle was given; empty when the store keeps none.
+  std::string name;
+  // The decision dictionary the store keeps for the version
+  // (server/log/decision_dictionary.h), the first PutBundle gave it; empty
+  // when it keeps none (none was given, or the store does not keep them).
+  std::string decision_dictionary;
 };
 
 // Not thread-safe: one reader.
@@ -54,7 +62,7 @@ class LogSnapshot {
   // the store cannot be read.
   virtual absl::StatusOr<std::optional<LogRecord>> Next() = 0;
 
-  // Every stored bundle version with its text.
+  // Every stored bundle version with its text, name and dictionary.
   virtual absl::StatusOr<std::vector<StoredBundleText>> Bundles() = 0;
 
   // The chain head, as stored.

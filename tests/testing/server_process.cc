@@ -82,10 +82,10 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
             "--"};
   }
   for (std::string arg : {binary, std::string("--listen=127.0.0.1:0"),
-                          absl::StrCat("--policies=", policies_dir),
-                          absl::StrCat("--db=", db_path)}) {
+                          absl::StrCat("--policies=", policies_dir)}) {
     args.push_back(std::move(arg));
   }
+  if (!db_path.empty()) args.push_back(absl::StrCat("--db=", db_path));
   for (const std::string& arg : options.extra_args) args.push_back(arg);
   std::vector<char*> argv;
   for (std::string& arg : args) argv.push_back(arg.data());

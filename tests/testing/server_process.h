@@ -18,7 +18,8 @@
 namespace refund::e2e {
 
 struct ServerProcessOptions {
-  // Flags added after --listen, --policies and --db.
+  // Flags added after --listen, --policies and --db (e.g. --log, with an
+  // empty db_path).
   std::vector<std::string> extra_args;
   // > 0: the child's hard RLIMIT_NOFILE, and its soft one
   // (`soft_descriptor_limit`, or the hard one when 0), set by prlimit(1),
@@ -41,9 +42,10 @@ class ServerProcess {
       const std::string& binary, const std::string& policies_dir,
       const std::string& db_path, const ServerProcessOptions& options);
 
-  // Spawns `binary --listen=127.0.0.1:0 --policies=... --db=...` and waits
-  // (up to `timeout`) for its "listening on" line. The child's stderr is the
-  // test's, so its messages appear in the test log.
+  // Spawns `binary --listen=127.0.0.1:0 --policies=... --db=...` (no --db
+  // when `db_path` is empty: the server's default, or options' --log) and
+  // waits (up to `timeout`) for its "listening on" line. The child's stderr is
+  // the test's, so its messages appear in the test log.
   static absl::StatusOr<std::unique_ptr<ServerProcess>> Start(
       const std::string& binary, const std::string& policies_dir,
       const std::string& db_path, absl::Duration timeout = absl::Seconds(60));

@@ -14,9 +14,10 @@
 namespace refund {
 
 int RunExportCommand(const Args& args, std::ostream& out, std::ostream& err) {
-  const std::string db = Flag(args, "db", "");
-  if (db.empty()) {
-    err << "export: --db=FILE is required\n";
+  std::string spec;
+  if (!GetLogSpec(args, "export", &spec, err)) return 2;
+  if (spec.empty()) {
+    err << "export: --log=SPEC (or --db=FILE) is required\n";
     return 2;
   }
   const std::string format = Flag(args, "format", "jsonl");
@@ -27,7 +28,7 @@ int RunExportCommand(const Args& args, std::ostream& out, std::ostream& err) {
   std::shared_ptr<const server::LogKeyring> keyring;
   if (!ReadLogKeyFlag(args, "export", &keyring, err)) return 1;
   absl::StatusOr<std::unique_ptr<server::LogSnapshot>> snapshot =
-      server::OpenLogSnapshot(db, keyring);
+      server::OpenLogSnapshot(spec, keyring);
   if (!snapshot.ok()) {
     err << "export: " << snapshot.status().message() << "\n";
     return 1;

@@ -9,12 +9,13 @@
 namespace refund {
 
 inline constexpr std::initializer_list<const char*> kExportFlags = {
-    "db", "format", "log-key-file", "log_key_file"};
+    "log", "db", "format", "log-key-file", "log_key_file"};
 
 // Writes one LogExportRecord (proto/refund/v1/service.proto) per stored
 // decision, in seq order, as one line of protobuf JSON each
-// (--format=jsonl, the only format). Reads the file read-only, as stored:
-// no check (that is `verify`). Exit code 0, 1 when the file cannot be read or
+// (--format=jsonl, the only format), from the store --log=SPEC (or
+// --db=FILE) names. Reads it read-only, as stored: no check (that is
+// `verify`). Exit code 0, 1 when the file cannot be read or
 // a row does not parse (reported, the others still exported), 2 on bad usage.
 int RunExportCommand(const Args& args, std::ostream& out, std::ostream& err);
 

@@ -10,6 +10,7 @@
 #include "tools/refundctl/export_command.h"
 #include "tools/refundctl/hash_token_command.h"
 #include "tools/refundctl/lint_command.h"
+#include "tools/refundctl/migrate_command.h"
 #include "tools/refundctl/rekey_command.h"
 #include "tools/refundctl/replay_command.h"
 #include "tools/refundctl/suggest_command.h"
@@ -46,7 +47,7 @@ commands:
           Loads the bundle and reports rules that can never match,
           shadowed rules, conflicting rules, unused catalog entries. Exit 1 on
           any finding.
-  verify  --db=FILE [--log-key-file=FILE] | --server=HOST:PORT
+  verify  --log=SPEC [--log-key-file=FILE] | --server=HOST:PORT
           [--format=text|json] [--max-problems=N]
           [--checkpoint=FILE[,FILE...] --public-key=FILE]
           Walks the decision log's hash chain and names the first broken
@@ -58,7 +59,7 @@ commands:
   checkpoint --server=HOST:PORT [--format=note|json] [--public-key=FILE]
           Has the server sign its log's chain head now and prints the
           signed note (keep it away from the log; see verify --checkpoint).
-  replay  --db=FILE [--log-key-file=FILE] | --server=HOST:PORT
+  replay  --log=SPEC [--log-key-file=FILE] | --server=HOST:PORT
           [--candidate=DIR | --candidate-version=V] [--from=RFC3339]
           [--to=RFC3339] [--shop=ID] [--refund=ID] [--verdict=V] [--rule=ID]
           [--limit=N] [--changed-only] [--format=table|json|csv]
@@ -66,18 +67,32 @@ commands:
           decided with (exit 1 on any integrity failure), or under a
           candidate bundle (what would change; a summary with the verdict
           transition matrix and the rules whose matching changed).
-  export  --db=FILE [--log-key-file=FILE] [--format=jsonl]
+  export  --log=SPEC [--log-key-file=FILE] [--format=jsonl]
           One JSON object per stored decision: seq, ids, hashes, bundle
           version, request and decision.
   hash-token [TOKEN_FILE|-]
           The SHA-256 of a bearer token (its trailing line end dropped), for
           the access policy's token_sha256. Make a token with
           `openssl rand -hex 32`.
-  rekey   --db=FILE --log-key-file=FILE [--to-plain] [--batch=N]
+  rekey   --log=SPEC --log-key-file=FILE [--to-plain] [--batch=N]
           Rewrites every stored request and decision encrypted with the key
           file's last key (plain ones, and those of older keys), or plain
           with --to-plain; N rows per transaction (256), resumable. The
           hash chain covers the plaintext: it is not touched.
+  migrate --from=SPEC --to=SPEC [--log-key-file=FILE]
+          Copies a whole decision log into an empty store (e.g. a SQLite
+          file into PostgreSQL): verifies the source first (refused, naming
+          the first problem, when it does not verify), copies every bundle
+          version and decision, then checks that the destination's chain
+          head is the source's and verifies it. The key file opens the
+          source's encrypted rows and encrypts the destination's. Never
+          writes the source; a failed copy leaves a partial destination
+          (it says so). Stop the servers writing to the source first.
+
+--log=SPEC names a decision log store: sqlite:PATH or PATH (a SQLite file;
+--db=FILE is the same), postgresql://USER@HOST:PORT/DB?sslmode=verify-full
+(libpq's URI; the password in PGPASSFILE or PGPASSWORD, never in the URI),
+or memory: (empty; for trials).
 
 --log-key-file (also spelled --log_key_file, as on refund-server): lines
 `<key id> <64 hex digits>`, mode 0600; every key decrypts, the last encrypts.
@@ -114,6 +129,7 @@ int RunRefundctl(const std::vector<std::string>& args, std::ostream& out,
       {"export", kExportFlags, false, RunExportCommand},
       {"hash-token", kHashTokenFlags, false, RunHashTokenCommand},
       {"rekey", kRekeyFlags, false, RunRekeyCommand},
+      {"migrate", kMigrateFlags, false, RunMigrateCommand},
   };
   for (const Command& known : kCommands) {
     if (command != known.name) continue;

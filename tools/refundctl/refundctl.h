@@ -1,7 +1,7 @@
 // The `refundctl` command line: the usage and the table of its commands
-// (decide, explain, suggest, test, lint, verify, checkpoint, replay, export;
-// each in its <name>_command.h). The main only calls RunRefundctl, so every
-// command is testable in-process.
+// (decide, explain, suggest, test, lint, verify, checkpoint, replay, export,
+// hash-token, rekey, migrate; each in its <name>_command.h). The main only
+// calls RunRefundctl, so every command is testable in-process.
 #ifndef TOOLS_REFUNDCTL_REFUNDCTL_H_
 #define TOOLS_REFUNDCTL_REFUNDCTL_H_
 

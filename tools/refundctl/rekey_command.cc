@@ -14,9 +14,10 @@
 namespace refund {
 
 int RunRekeyCommand(const Args& args, std::ostream& out, std::ostream& err) {
-  const std::string db = Flag(args, "db", "");
-  if (db.empty()) {
-    err << "rekey: --db=FILE is required\n";
+  std::string spec;
+  if (!GetLogSpec(args, "rekey", &spec, err)) return 2;
+  if (spec.empty()) {
+    err << "rekey: --log=SPEC (or --db=FILE) is required\n";
     return 2;
   }
   if (!HasLogKeyFlag(args)) {
@@ -35,7 +36,7 @@ int RunRekeyCommand(const Args& args, std::ostream& out, std::ostream& err) {
   std::shared_ptr<const server::LogKeyring> keyring;
   if (!ReadLogKeyFlag(args, "rekey", &keyring, err)) return 1;
   absl::StatusOr<server::RekeyResult> result =
-      server::RekeyDecisionLog(db, *keyring, options);
+      server::RekeyDecisionLog(spec, *keyring, options);
   if (!result.ok()) {
     err << "rekey: " << result.status().message() << "\n";
     return 1;

@@ -1,4 +1,4 @@
-// refundctl rekey: rewrites a decision log file's stored requests and
+// refundctl rekey: rewrites a decision log's stored requests and
 // decisions under the key file's last key, or plain (server/log/
 // log_rekey.h). The chain covers the plaintext, so verify and exact replay
 // answer the same before and after.
@@ -13,11 +13,11 @@
 namespace refund {
 
 inline constexpr std::initializer_list<const char*> kRekeyFlags = {
-    "db", "log-key-file", "log_key_file", "to-plain", "batch"};
+    "log", "db", "log-key-file", "log_key_file", "to-plain", "batch"};
 
-// --db=FILE and a key file are required (the key file opens the rows as
-// they are, and its last key seals them unless --to-plain). Prints what it
-// did. Exit 0 when every row is kept as asked, 1 when it stopped (a row
+// --log=SPEC (or --db=FILE) and a key file are required (the key file opens the
+// rows as they are, and its last key seals them unless --to-plain). Prints what
+// it did. Exit 0 when every row is kept as asked, 1 when it stopped (a row
 // sealed with a key the file lacks, a row that does not authenticate, a
 // store error: what was rewritten stays, and a second run goes on), 2 on
 // bad usage.

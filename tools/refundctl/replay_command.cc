@@ -47,8 +47,9 @@ absl::Status ParseVerdict(const std::string& value, v1::Verdict* out) {
   return absl::OkStatus();
 }
 
-// Offline: the log file opened read-only, replayed in this process.
-absl::Status ReplayOffline(const std::string& db,
+// Offline: the log the spec names opened read-only, replayed in this
+// process.
+absl::Status ReplayOffline(const std::string& spec,
                            std::shared_ptr<const server::LogKeyring> keyring,
                            const v1::ReplayRequest& request,
                            ReplayPrinter& printer, v1::ReplaySummary* summary) {
@@ -56,7 +57,7 @@ absl::Status ReplayOffline(const std::string& db,
   options.read_only = true;
   options.keyring = std::move(keyring);
   absl::StatusOr<std::unique_ptr<server::DecisionLog>> log =
-      server::OpenDecisionLog(db, options);
+      server::OpenDecisionLog(spec, options);
   if (!log.ok()) return log.status();
   server::BundleCache bundles(**log);
   // The candidate, if any, was read here and is sent as files.
@@ -169,16 +170,17 @@ int RunReplayCommand(const Args& args, std::ostream& out, std::ostream& err) {
   }
   if (!source.server.empty() && HasLogKeyFlag(args)) {
     err << "replay: --" << kLogKeyFileFlag
-        << " is for --db; a server reads its log with its own key file\n";
+        << " is for --log or --db; a server reads its log with its own key "
+           "file\n";
     return 2;
   }
   std::shared_ptr<const server::LogKeyring> keyring;
   if (!ReadLogKeyFlag(args, "replay", &keyring, err)) return 1;
   v1::ReplaySummary summary;
   absl::Status status =
-      source.db.empty() ? ReplayOnServer(args, *request, **printer, &summary)
-                        : ReplayOffline(source.db, std::move(keyring), *request,
-                                        **printer, &summary);
+      source.log.empty() ? ReplayOnServer(args, *request, **printer, &summary)
+                         : ReplayOffline(source.log, std::move(keyring),
+                                         *request, **printer, &summary);
   if (!status.ok()) {
     err << "replay: " << status.message() << "\n";
     return 1;

@@ -1,5 +1,6 @@
 // `refundctl replay`: exact or candidate replay of stored decisions, offline
-// on a decision log file (--db) or through a running server (--server).
+// on a decision log store (--log=SPEC, or --db=FILE) or through a running
+// server (--server).
 #ifndef TOOLS_REFUNDCTL_REPLAY_COMMAND_H_
 #define TOOLS_REFUNDCTL_REPLAY_COMMAND_H_
 
@@ -13,9 +14,10 @@ namespace refund {
 
 // The flags refundctl replay accepts.
 inline constexpr std::initializer_list<const char*> kReplayFlags = {
-    "db",    "server", "candidate",    "candidate-version", "from",
-    "to",    "shop",   "refund",       "verdict",           "rule",
-    "limit", "format", "changed-only", "log-key-file",      "log_key_file"};
+    "log",         "db",    "server", "candidate",    "candidate-version",
+    "from",        "to",    "shop",   "refund",       "verdict",
+    "rule",        "limit", "format", "changed-only", "log-key-file",
+    "log_key_file"};
 
 // The ReplayRequest the flags describe: candidate mode when --candidate=DIR
 // (read here and sent as files, so a server elsewhere gets the content) or

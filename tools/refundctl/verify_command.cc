@@ -23,13 +23,13 @@
 namespace refund {
 namespace {
 
-// Offline: a snapshot of the log the spec names (a file), verified here.
+// Offline: a snapshot of the log the spec names, verified here.
 absl::StatusOr<v1::VerifyDecisionLogResponse> VerifyOffline(
-    const std::string& db, int max_problems,
+    const std::string& spec, int max_problems,
     std::shared_ptr<const server::LogKeyring> keyring,
     const std::vector<KeptCheckpoint>& checkpoints) {
   absl::StatusOr<std::unique_ptr<server::LogSnapshot>> snapshot =
-      server::OpenLogSnapshot(db, std::move(keyring));
+      server::OpenLogSnapshot(spec, std::move(keyring));
   if (!snapshot.ok()) return snapshot.status();
   server::VerifyOptions options;
   options.max_problems = max_problems;
@@ -174,7 +174,8 @@ int RunVerifyCommand(const Args& args, std::ostream& out, std::ostream& err) {
   }
   if (!source.server.empty() && HasLogKeyFlag(args)) {
     err << "verify: --" << kLogKeyFileFlag
-        << " is for --db; a server reads its log with its own key file\n";
+        << " is for --log or --db; a server reads its log with its own key "
+           "file\n";
     return 2;
   }
   std::shared_ptr<const server::LogKeyring> keyring;
@@ -199,9 +200,9 @@ int RunVerifyCommand(const Args& args, std::ostream& out, std::ostream& err) {
     checkpoints = *std::move(read);
   }
   absl::StatusOr<v1::VerifyDecisionLogResponse> report =
-      source.db.empty() ? VerifyOnServer(args, max_problems, checkpoints)
-                        : VerifyOffline(source.db, max_problems,
-                                        std::move(keyring), checkpoints);
+      source.log.empty() ? VerifyOnServer(args, max_problems, checkpoints)
+                         : VerifyOffline(source.log, max_problems,
+                                         std::move(keyring), checkpoints);
   if (!report.ok()) {
     err << "verify: " << report.status().message() << "\n";
     return 1;

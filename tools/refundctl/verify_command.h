@@ -1,5 +1,6 @@
-// `refundctl verify`: checks a decision log's hash chain, offline on the
-// file (--db) or through a running server (--server), and, with
+// `refundctl verify`: checks a decision log's hash chain, offline on a
+// store (--log=SPEC, or --db=FILE) or through a running server (--server),
+// and, with
 // --checkpoint and --public-key, that the log still holds kept checkpoints
 // (server/log/checkpoint/).
 #ifndef TOOLS_REFUNDCTL_VERIFY_COMMAND_H_
@@ -17,8 +18,8 @@ namespace refund {
 
 // --public_key is the spelling of --public-key; both are accepted.
 inline constexpr std::initializer_list<const char*> kVerifyFlags = {
-    "db",           "server",     "format",     "max-problems", "log-key-file",
-    "log_key_file", "checkpoint", "public-key", "public_key"};
+    "log",          "db",           "server",     "format",     "max-problems",
+    "log-key-file", "log_key_file", "checkpoint", "public-key", "public_key"};
 
 // Prints the report (--format=text|json); text names the first broken link
 // as "seq N (decision ID): KIND: what", then one line per checkpoint. Every

@@ -199,12 +199,17 @@ void MemoryDecisionLog::AnswerLoop() {
 }
 
 absl::Status MemoryDecisionLog::PutBundle(
-    const std::string& version, const std::string& /*name*/,
-    const std::string& canonical_text,
-    const std::string& /*decision_dictionary*/) {
+    const std::string& version, const std::string& name,
+    const std::string& canonical_text, const std::string& decision_dictionary) {
   absl::MutexLock lock(&mu_);
   if (closed_) return absl::UnavailableError("decision log: closed");
-  bundles_.try_emplace(version, canonical_text);
+  if (bundles_.find(version) == bundles_.end()) {
+    StoredBundleText& bundle = bundles_[version];
+    bundle.version = version;
+    bundle.text = canonical_text;
+    bundle.name = name;
+    bundle.decision_dictionary = decision_dictionary;
+  }
   return absl::OkStatus();
 }
 
@@ -290,16 +295,14 @@ absl::StatusOr<std::string> MemoryDecisionLog::GetBundleText(
     return absl::NotFoundError(
         absl::StrCat("bundle version \"", version, "\" not stored"));
   }
-  return found->second;
+  return found->second.text;
 }
 
 absl::StatusOr<std::unique_ptr<LogSnapshot>> MemoryDecisionLog::OpenSnapshot() {
   absl::ReaderMutexLock lock(&mu_);
   std::vector<StoredBundleText> bundles;
   bundles.reserve(bundles_.size());
-  for (const auto& [version, text] : bundles_) {
-    bundles.push_back({version, text});
-  }
+  for (const auto& [version, bundle] : bundles_) bundles.push_back(bundle);
   return std::unique_ptr<LogSnapshot>(
       new MemoryLogSnapshot(rows_, std::move(bundles), chain_.head()));
 }

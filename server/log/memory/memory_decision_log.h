@@ -9,8 +9,10 @@
 // (server/log/hash_chain.h) exactly as the SQLite store chains them, and
 // kept as immutable LogRecords shared with the snapshots that see them.
 // Decisions are kept plain: the decision dictionary given to PutBundle is
-// ignored (it only ever changes how a store keeps the bytes, never the
-// bytes it answers with).
+// never used (it only ever changes how a store keeps the bytes, never the
+// bytes it answers with), only kept with the bundle's name for the
+// snapshot's Bundles, so that a copy of the log (server/log/log_copier.h)
+// gets them.
 //
 // Durability: none beyond the process. A row is "durable" as soon as it is
 // in memory, so Append's callback runs once the row is stored.
@@ -59,8 +61,8 @@ class MemoryDecisionLog final : public DecisionLog {
 
   // Stores `entry` before returning; `done` runs on the answer thread.
   void Append(DecisionLogEntry entry, AppendCallback done) override;
-  // Keeps the first text of a version (the name is not read back through
-  // the interface); never fails before Close.
+  // Keeps the first text, name and dictionary of a version (given back by
+  // the snapshot's Bundles); never fails before Close.
   absl::Status PutBundle(const std::string& version, const std::string& name,
                          const std::string& canonical_text,
                          const std::string& decision_dictionary) override;
@@ -105,8 +107,8 @@ class MemoryDecisionLog final : public DecisionLog {
   // Index into rows_ by request_id and by decision_id.
   absl::flat_hash_map<std::string, size_t> by_request_id_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, size_t> by_decision_id_ ABSL_GUARDED_BY(mu_);
-  // Bundle texts by version.
-  std::map<std::string, std::string> bundles_ ABSL_GUARDED_BY(mu_);
+  // Bundle versions as PutBundle first stored them, by version.
+  std::map<std::string, StoredBundleText> bundles_ ABSL_GUARDED_BY(mu_);
   HashChain chain_ ABSL_GUARDED_BY(mu_);
   std::deque<Answer> answers_ ABSL_GUARDED_BY(mu_);
   bool closed_ ABSL_GUARDED_BY(mu_) = false;

@@ -133,13 +133,28 @@ absl::StatusOr<std::optional<LogRecord>> SqliteLogSnapshot::Next() {
 }
 
 absl::StatusOr<std::vector<StoredBundleText>> SqliteLogSnapshot::Bundles() {
-  ASSIGN_OR_RETURN(SqliteStatement stmt,
-                   db_->Prepare("SELECT version, text FROM bundles"));
+  // decision_dictionaries came with schema version 4; a file before it has
+  // no dictionaries (its decisions are all plain).
+  ASSIGN_OR_RETURN(
+      int64_t dictionary_tables,
+      db_->QueryInt64("SELECT count(*) FROM sqlite_master WHERE type = "
+                      "'table' AND name = 'decision_dictionaries'"));
+  ASSIGN_OR_RETURN(
+      SqliteStatement stmt,
+      db_->Prepare(dictionary_tables > 0
+                       ? "SELECT b.version, b.text, b.name, d.dictionary "
+                         "FROM bundles b LEFT JOIN decision_dictionaries d "
+                         "ON d.version = b.version"
+                       : "SELECT version, text, name, NULL FROM bundles"));
   std::vector<StoredBundleText> bundles;
   for (;;) {
     ASSIGN_OR_RETURN(bool has_row, stmt.Step());
     if (!has_row) break;
-    bundles.push_back({stmt.ColumnBytes(0), stmt.ColumnBytes(1)});
+    StoredBundleText& bundle = bundles.emplace_back();
+    bundle.version = stmt.ColumnBytes(0);
+    bundle.text = stmt.ColumnBytes(1);
+    bundle.name = stmt.ColumnBytes(2);
+    bundle.decision_dictionary = stmt.ColumnBytes(3);
   }
   return bundles;
 }

@@ -1,6 +1,7 @@
 // The origin refund-server writes in its checkpoints when
 // --checkpoint_origin is not given (server/grpc/server_runner.h): the host
-// name and the database file's name, always a valid origin.
+// name and the database file's name (a PostgreSQL database's host and
+// name), always a valid origin.
 #include <unistd.h>
 
 #include <string>
@@ -30,6 +31,31 @@ TEST(DefaultCheckpointOriginTest, IsTheHostAndTheFileName) {
             Host() + "/log.db");
   EXPECT_EQ(DefaultCheckpointOrigin("memory:"), Host() + "/memory");
   EXPECT_EQ(DefaultCheckpointOrigin("plain.db"), Host() + "/plain.db");
+}
+
+// A shared database has one origin whichever replica signs: its server's
+// host and the database, never the password, port or query parameters.
+TEST(DefaultCheckpointOriginTest, IsTheDatabaseHostAndNameForPostgres) {
+  EXPECT_EQ(DefaultCheckpointOrigin("postgresql://refund@db.internal:5432/"
+                                    "refund?sslmode=verify-full"),
+            "db.internal/refund");
+  EXPECT_EQ(DefaultCheckpointOrigin("postgres://db-1:5432,db-2:5433/log"),
+            "db-1,db-2/log");
+  EXPECT_EQ(DefaultCheckpointOrigin("postgresql://[2001:db8::7]:5432/refund"),
+            "[2001:db8::7]/refund");
+  EXPECT_EQ(DefaultCheckpointOrigin("postgresql://refund@db.internal"),
+            "db.internal/refund");
+  EXPECT_EQ(DefaultCheckpointOrigin("postgresql:///refund?host=/run/pg"),
+            "localhost/refund");
+  EXPECT_EQ(DefaultCheckpointOrigin("postgresql://"), "localhost/postgres");
+  const std::string with_password =
+      DefaultCheckpointOrigin("postgresql://u:s3cr3t@db/refund?password=x");
+  EXPECT_EQ(with_password, "db/refund");
+  EXPECT_TRUE(ValidateCheckpointOrigin(
+                  DefaultCheckpointOrigin("postgresql://db/with%20space"))
+                  .ok());
+  EXPECT_EQ(DefaultCheckpointOrigin("postgresql://db/with%20space"),
+            "db/with_space");
 }
 
 TEST(DefaultCheckpointOriginTest, IsAlwaysAValidOrigin) {

@@ -688,6 +688,40 @@ TYPED_TEST(DecisionLogConformanceTest, PutBundleTwiceKeepsTheFirstText) {
   EXPECT_EQ(*text, kOtherBundleText);
 }
 
+// What a copy of the log (server/log/log_copier.h) stores again: each
+// version's name and the first dictionary given for it (a store that keeps
+// no dictionaries gives an empty one).
+TYPED_TEST(DecisionLogConformanceTest, SnapshotBundlesKeepNameAndDictionary) {
+  const std::string version = Sha256Hex(kOtherBundleText);
+  const std::string dictionary = this->NewEntry().decision_bytes;
+  ASSERT_TRUE(
+      this->log_->PutBundle(version, "other", kOtherBundleText, dictionary)
+          .ok());
+  ASSERT_TRUE(this->log_
+                  ->PutBundle(version, "renamed", kOtherBundleText,
+                              "another dictionary")
+                  .ok());
+  std::unique_ptr<LogSnapshot> snapshot = this->Snapshot();
+  ASSERT_NE(snapshot, nullptr);
+  absl::StatusOr<std::vector<StoredBundleText>> bundles = snapshot->Bundles();
+  ASSERT_TRUE(bundles.ok()) << bundles.status();
+  ASSERT_THAT(*bundles, SizeIs(2));
+  for (const StoredBundleText& bundle : *bundles) {
+    if (bundle.version == this->version_) {
+      EXPECT_EQ(bundle.name, "conformance");
+      EXPECT_EQ(bundle.text, kBundleText);
+      EXPECT_THAT(bundle.decision_dictionary, IsEmpty());
+    } else {
+      EXPECT_EQ(bundle.version, version);
+      EXPECT_EQ(bundle.name, "other");
+      EXPECT_EQ(bundle.text, kOtherBundleText);
+      if (!bundle.decision_dictionary.empty()) {
+        EXPECT_EQ(bundle.decision_dictionary, dictionary);
+      }
+    }
+  }
+}
+
 TYPED_TEST(DecisionLogConformanceTest, EmptyLogSnapshotHasTheGenesisHead) {
   std::unique_ptr<LogSnapshot> snapshot = this->Snapshot();
   ASSERT_NE(snapshot, nullptr);

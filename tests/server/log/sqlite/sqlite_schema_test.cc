@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -9,7 +10,9 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/log/log_snapshot.h"
 #include "server/log/sqlite/sqlite_connection.h"
+#include "server/log/sqlite/sqlite_log_snapshot.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
@@ -134,6 +137,47 @@ TEST(SqliteSchemaTest, NewerFileIsRefusedAndLeftAlone) {
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        HasSubstr("newer than this build")));
   EXPECT_EQ(*db->QueryInt64("SELECT count(*) FROM sqlite_master"), 0);
+}
+
+// What a copy of the log stores again (server/log/log_copier.h): each
+// bundle's name at every version, and its dictionary from version 4, when
+// decision_dictionaries came (none before).
+TEST(SqliteSchemaTest, SnapshotOfEveryVersionGivesBundleNamesAndDictionaries) {
+  testing::TempDir dir;
+  for (int version = 1; version <= kSqliteSchemaVersion; ++version) {
+    SCOPED_TRACE(absl::StrCat("version ", version));
+    const std::string path = absl::StrCat(dir.path(), "/v", version, ".db");
+    MakeOldFile(path, version);
+    {
+      std::unique_ptr<SqliteConnection> db = OpenFile(path);
+      ASSERT_TRUE(db->Execute("INSERT INTO bundles (version, name, text, "
+                              "stored_at) VALUES ('v-a', 'first', 'text a', "
+                              "1), ('v-b', 'second', 'text b', 2)")
+                      .ok());
+      if (version >= 4) {
+        ASSERT_TRUE(db->Execute("INSERT INTO decision_dictionaries (version, "
+                                "dictionary) VALUES ('v-a', x'00ff10')")
+                        .ok());
+      }
+    }
+    absl::StatusOr<std::unique_ptr<SqliteLogSnapshot>> snapshot =
+        SqliteLogSnapshot::Open(path);
+    ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+    absl::StatusOr<std::vector<StoredBundleText>> bundles =
+        (*snapshot)->Bundles();
+    ASSERT_TRUE(bundles.ok()) << bundles.status();
+    ASSERT_EQ(bundles->size(), 2u);
+    std::sort(bundles->begin(), bundles->end(),
+              [](const StoredBundleText& a, const StoredBundleText& b) {
+                return a.version < b.version;
+              });
+    EXPECT_EQ((*bundles)[0].name, "first");
+    EXPECT_EQ((*bundles)[0].text, "text a");
+    EXPECT_EQ((*bundles)[0].decision_dictionary,
+              version >= 4 ? std::string("\x00\xff\x10", 3) : "");
+    EXPECT_EQ((*bundles)[1].name, "second");
+    EXPECT_EQ((*bundles)[1].decision_dictionary, "");
+  }
 }
 
 TEST(SqliteSchemaTest, ReadOnlyOpensReadVersionsTwoToCurrent) {
