@@ -10,8 +10,8 @@
 namespace refund::server {
 
 absl::StatusOr<std::string> StoredDecisionDecoder::Decode(
-    DictionaryReader read_dictionary, int64_t codec, const std::string& bundle_version,
-    std::string stored) {
+    DictionaryReader read_dictionary, int64_t codec,
+    const std::string& bundle_version, std::string stored) {
   switch (static_cast<DecisionCodec>(codec)) {
     case DecisionCodec::kPlain:
       return stored;

@@ -20,6 +20,7 @@
 #include "tests/e2e/small_bundle.h"
 #include "tests/testing/server_process.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/test_postgres.h"
 
 namespace refund::e2e {
 namespace {
@@ -153,6 +154,46 @@ TEST_F(LogFlagTest, ALogThatCannotBeOpenedIsNamedInOneLine) {
       last_line,
       AllOf(StartsWith("refund-server: decision log sqlite:garbage.db: "),
             HasSubstr("not a database")));
+}
+
+// The last line of `output` (which ends with a newline).
+std::string LastLine(const std::string& output) {
+  return output.substr(output.rfind('\n', output.size() - 2) + 1);
+}
+
+// A PostgreSQL log that a replica must not write: a schema from a newer
+// build, a role that may not write. Each refused in one last line.
+TEST_F(LogFlagTest, APostgresLogOfANewerSchemaIsRefused) {
+  testing::TestPostgres& postgres = testing::TestPostgres::Shared();
+  absl::StatusOr<std::string> uri = postgres.CreateDatabase("newer");
+  ASSERT_TRUE(uri.ok()) << uri.status();
+  ASSERT_TRUE(postgres
+                  .Execute(*uri,
+                           "CREATE TABLE refund_log_schema (id integer "
+                           "PRIMARY KEY, version integer NOT NULL); "
+                           "INSERT INTO refund_log_schema VALUES (1, 7)")
+                  .ok());
+  const CommandResult refused = Start(absl::StrCat("'--log=", *uri, "'"));
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_THAT(LastLine(refused.output),
+              AllOf(StartsWith("refund-server: decision log postgresql:"),
+                    HasSubstr("schema version 7 is newer than this "
+                              "build's 1")));
+}
+
+TEST_F(LogFlagTest, APostgresRoleThatMayNotCreateTheLogIsRefused) {
+  testing::TestPostgres& postgres = testing::TestPostgres::Shared();
+  absl::StatusOr<std::string> uri = postgres.CreateDatabase("roles");
+  ASSERT_TRUE(uri.ok()) << uri.status();
+  // PostgreSQL 15 gives no one but the owner CREATE on schema public.
+  ASSERT_TRUE(postgres.Execute(*uri, "CREATE ROLE refund_app LOGIN").ok());
+  const CommandResult refused =
+      Start(absl::StrCat("'--log=", *uri, "&user=refund_app'"));
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_THAT(LastLine(refused.output),
+              AllOf(StartsWith("refund-server: decision log postgresql:"),
+                    HasSubstr("permission denied for schema public"),
+                    HasSubstr("the role needs CREATE on the schema")));
 }
 
 }  // namespace

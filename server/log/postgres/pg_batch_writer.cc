@@ -1,9 +1,9 @@
 #include "server/log/postgres/pg_batch_writer.h"
 
 #include <algorithm>
-#include <optional>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -56,9 +56,8 @@ absl::Status PgBatchWriter::EnsureConnected() {
   db_.reset();
   const absl::Time now = absl::Now();
   if (now < next_attempt_) {
-    return absl::UnavailableError(
-        absl::StrCat("decision log (postgresql): reconnecting (",
-                     last_connect_error_, ")"));
+    return absl::UnavailableError(absl::StrCat(
+        "decision log (postgresql): reconnecting (", last_connect_error_, ")"));
   }
   absl::StatusOr<std::unique_ptr<PgConnection>> db =
       PgConnection::Connect(settings_.uri, settings_.connect);
@@ -74,8 +73,8 @@ absl::Status PgBatchWriter::EnsureConnected() {
         absl::ToInt64Milliseconds(settings_.statement_timeout) * 3));
   }
   if (!status.ok()) {
-    backoff_ = std::clamp(backoff_ * 2, settings_.min_backoff,
-                          settings_.max_backoff);
+    backoff_ =
+        std::clamp(backoff_ * 2, settings_.min_backoff, settings_.max_backoff);
     next_attempt_ = now + backoff_;
     last_connect_error_ = std::string(status.message());
     return status;
@@ -178,11 +177,11 @@ absl::Status PgBatchWriter::WriteInTransaction(
       "WHERE request_id = ANY($1) OR decision_id = ANY($2)",
       PgParams().TextArray(request_ids).TextArray(decision_ids)));
   if (!unknown_versions.empty()) {
-    RETURN_IF_ERROR(db.Send(
-        "SELECT b.version, d.dictionary FROM bundles b "
-        "LEFT JOIN decision_dictionaries d ON d.version = b.version "
-        "WHERE b.version = ANY($1)",
-        PgParams().TextArray(unknown_versions)));
+    RETURN_IF_ERROR(
+        db.Send("SELECT b.version, d.dictionary FROM bundles b "
+                "LEFT JOIN decision_dictionaries d ON d.version = b.version "
+                "WHERE b.version = ANY($1)",
+                PgParams().TextArray(unknown_versions)));
   }
   RETURN_IF_ERROR(db.Sync());
   RETURN_IF_ERROR(db.Receive().status());  // BEGIN
@@ -212,9 +211,9 @@ absl::Status PgBatchWriter::WriteInTransaction(
   absl::flat_hash_set<std::string> taken_decision_ids;
   for (int r = 0; r < stored_rows.rows(); ++r) {
     PgStoredBlobs stored{stored_rows.Bytes(r, 0), stored_rows.Bytes(r, 1),
-                     stored_rows.Bytes(r, 2), stored_rows.Bytes(r, 3),
-                     stored_rows.Int64(r, 4), stored_rows.Bytes(r, 5),
-                     stored_rows.Bytes(r, 6)};
+                         stored_rows.Bytes(r, 2), stored_rows.Bytes(r, 3),
+                         stored_rows.Int64(r, 4), stored_rows.Bytes(r, 5),
+                         stored_rows.Bytes(r, 6)};
     taken_decision_ids.insert(stored.decision_id);
     std::string key = stored.request_id;
     by_request_id.emplace(std::move(key), std::move(stored));
@@ -301,9 +300,9 @@ absl::Status PgBatchWriter::WriteInTransaction(
       ASSIGN_OR_RETURN(row.request,
                        keyring->Seal(BlobRole::kRequest, entry->decision_id,
                                      entry->request_bytes));
-      ASSIGN_OR_RETURN(row.decision,
-                       keyring->Seal(BlobRole::kDecision, entry->decision_id,
-                                     row.decision));
+      ASSIGN_OR_RETURN(
+          row.decision,
+          keyring->Seal(BlobRole::kDecision, entry->decision_id, row.decision));
     }
     chain.Advance(row.link);
     new_request_ids.emplace(entry->request_id, i);
@@ -369,8 +368,7 @@ absl::Status PgBatchWriter::WriteInTransaction(
     PgParams params;
     int p = 1;
     for (size_t r = begin; r < end; ++r) {
-      absl::StrAppend(&sql, r == begin ? "" : ", ", "($", p, ", $", p + 1,
-                      ")");
+      absl::StrAppend(&sql, r == begin ? "" : ", ", "($", p, ", $", p + 1, ")");
       p += 2;
       params.Int64(rules[r].first).Text(rules[r].second);
     }
@@ -386,12 +384,10 @@ absl::Status PgBatchWriter::WriteInTransaction(
     ++statements;
   }
   if (!rows.empty()) {
-    RETURN_IF_ERROR(
-        db.Send("UPDATE chain_head SET last_seq = $1, last_hash = $2 "
-                "WHERE id = 1",
-                PgParams()
-                    .Int64(chain.head().last_seq)
-                    .Bytes(chain.head().last_hash)));
+    RETURN_IF_ERROR(db.Send(
+        "UPDATE chain_head SET last_seq = $1, last_hash = $2 "
+        "WHERE id = 1",
+        PgParams().Int64(chain.head().last_seq).Bytes(chain.head().last_hash)));
     ++statements;
   }
   RETURN_IF_ERROR(db.Send("COMMIT"));

@@ -132,8 +132,9 @@ bool PgResult::IsNull(int row, int column) const {
 
 absl::string_view PgResult::View(int row, int column) const {
   if (IsNull(row, column)) return {};
-  return absl::string_view(PQgetvalue(result_, row, column),
-                           static_cast<size_t>(PQgetlength(result_, row, column)));
+  return absl::string_view(
+      PQgetvalue(result_, row, column),
+      static_cast<size_t>(PQgetlength(result_, row, column)));
 }
 
 std::string PgResult::Bytes(int row, int column) const {
@@ -169,7 +170,8 @@ std::vector<std::string> PgResult::TextArray(int row, int column) const {
   const uint32_t count = ReadBigEndian32(bytes.data() + 12);
   size_t at = 20;
   for (uint32_t i = 0; i < count && at + 4 <= bytes.size(); ++i) {
-    const int32_t length = static_cast<int32_t>(ReadBigEndian32(bytes.data() + at));
+    const int32_t length =
+        static_cast<int32_t>(ReadBigEndian32(bytes.data() + at));
     at += 4;
     if (length < 0) {
       elements.emplace_back();
@@ -184,7 +186,9 @@ std::vector<std::string> PgResult::TextArray(int row, int column) const {
 
 int64_t PgResult::AffectedRows() const {
   const char* tuples = PQcmdTuples(result_);
-  return tuples == nullptr || *tuples == '\0' ? 0 : std::strtoll(tuples, nullptr, 10);
+  return tuples == nullptr || *tuples == '\0'
+             ? 0
+             : std::strtoll(tuples, nullptr, 10);
 }
 
 absl::StatusOr<std::unique_ptr<PgConnection>> PgConnection::Connect(
@@ -231,8 +235,9 @@ bool PgConnection::Alive() const { return PQstatus(conn_) == CONNECTION_OK; }
 int PgConnection::ServerVersion() const { return PQserverVersion(conn_); }
 
 absl::Status PgConnection::ConnectionError(absl::string_view what) const {
-  return absl::UnavailableError(absl::StrCat(
-      "decision log (postgresql): ", what, ": ", OneLine(PQerrorMessage(conn_))));
+  return absl::UnavailableError(
+      absl::StrCat("decision log (postgresql): ", what, ": ",
+                   OneLine(PQerrorMessage(conn_))));
 }
 
 absl::StatusOr<PgResult> PgConnection::Check(PGresult* raw) {

@@ -72,8 +72,8 @@ absl::Status CheckPgChainHead(PgConnection& db) {
 
 absl::Status AnswerStoredRetry(const PgStoredBlobs& stored,
                                absl::string_view request_bytes,
-                               StoredDecisionDecoder& decoder,
-                               PgConnection& db, std::string* answer) {
+                               StoredDecisionDecoder& decoder, PgConnection& db,
+                               std::string* answer) {
   // A sealed row is unsealed (with the key that sealed it) and compared as
   // a plain one: against the authenticated request.
   absl::StatusOr<std::string> request = decoder.Unseal(
@@ -99,7 +99,8 @@ absl::Status AnswerStoredRetry(const PgStoredBlobs& stored,
         },
         stored.codec, stored.bundle_version, *std::move(decision));
   }
-  if (v1::Decision parsed; !decision.ok() || !parsed.ParseFromString(*decision)) {
+  if (v1::Decision parsed;
+      !decision.ok() || !parsed.ParseFromString(*decision)) {
     return absl::DataLossError(
         absl::StrCat("decision log: stored decision for request_id \"",
                      stored.request_id, "\" is corrupt"));

@@ -58,8 +58,8 @@ absl::Status CheckPgChainHead(PgConnection& db);
 // `db` reads the stored version's dictionary.
 absl::Status AnswerStoredRetry(const PgStoredBlobs& stored,
                                absl::string_view request_bytes,
-                               StoredDecisionDecoder& decoder,
-                               PgConnection& db, std::string* answer);
+                               StoredDecisionDecoder& decoder, PgConnection& db,
+                               std::string* answer);
 
 }  // namespace refund::server
 

@@ -77,15 +77,16 @@ absl::StatusOr<PgLogReader::Lease> PgLogReader::Acquire() {
   }
   ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> db,
                    PgConnection::Connect(uri_, connect_));
-  RETURN_IF_ERROR(db->Execute(
-      "SET default_transaction_read_only = on; "
-      "SET statement_timeout = '60s'"));
+  RETURN_IF_ERROR(
+      db->Execute("SET default_transaction_read_only = on; "
+                  "SET statement_timeout = '60s'"));
   return Lease(this, std::move(db));
 }
 
 void PgLogReader::Release(std::unique_ptr<PgConnection> db) {
   absl::MutexLock lock(&mu_);
-  if (static_cast<int>(idle_.size()) < max_idle_) idle_.push_back(std::move(db));
+  if (static_cast<int>(idle_.size()) < max_idle_)
+    idle_.push_back(std::move(db));
 }
 
 absl::StatusOr<StoredDecision> PgLogReader::ReadStoredRow(
@@ -206,9 +207,10 @@ absl::StatusOr<DecisionPage> PgLogReader::ListDecisions(
 absl::StatusOr<std::string> PgLogReader::GetBundleText(
     const std::string& version) {
   ASSIGN_OR_RETURN(Lease reader, Acquire());
-  ASSIGN_OR_RETURN(PgResult result,
-                   reader.db().Query("SELECT text FROM bundles WHERE version = $1",
-                                     PgParams().Text(version)));
+  ASSIGN_OR_RETURN(
+      PgResult result,
+      reader.db().Query("SELECT text FROM bundles WHERE version = $1",
+                        PgParams().Text(version)));
   if (result.rows() == 0) {
     return absl::NotFoundError(
         absl::StrCat("bundle version \"", version, "\" not stored"));

@@ -41,9 +41,9 @@ PgLogSnapshot::~PgLogSnapshot() {
 absl::StatusOr<std::optional<LogRecord>> PgLogSnapshot::Next() {
   if (done_) return std::nullopt;
   if (!page_ || next_row_ >= page_->rows()) {
-    ASSIGN_OR_RETURN(PgResult page, db_->Query(absl::StrCat(
-                                        "FETCH ", kRowsPerFetch,
-                                        " FROM log_rows")));
+    ASSIGN_OR_RETURN(
+        PgResult page,
+        db_->Query(absl::StrCat("FETCH ", kRowsPerFetch, " FROM log_rows")));
     page_ = std::move(page);
     next_row_ = 0;
     if (page_->rows() == 0) {
@@ -91,12 +91,15 @@ absl::StatusOr<std::optional<LogRecord>> PgLogSnapshot::Next() {
 }
 
 absl::StatusOr<std::vector<StoredBundleText>> PgLogSnapshot::Bundles() {
-  ASSIGN_OR_RETURN(PgResult result,
-                   db_->Query("SELECT version, text FROM bundles "
-                              "ORDER BY version"));
+  ASSIGN_OR_RETURN(
+      PgResult result,
+      db_->Query("SELECT b.version, b.text, b.name, d.dictionary "
+                 "FROM bundles b LEFT JOIN decision_dictionaries d "
+                 "ON d.version = b.version ORDER BY b.version"));
   std::vector<StoredBundleText> bundles;
   for (int r = 0; r < result.rows(); ++r) {
-    bundles.push_back({result.Bytes(r, 0), result.Bytes(r, 1)});
+    bundles.push_back({result.Bytes(r, 0), result.Bytes(r, 1),
+                       result.Bytes(r, 2), result.Bytes(r, 3)});
   }
   return bundles;
 }

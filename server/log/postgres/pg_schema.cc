@@ -101,15 +101,14 @@ absl::StatusOr<int64_t> ReadVersion(PgConnection& db) {
 absl::Status CreateOrMigratePgSchema(PgConnection& db) {
   RETURN_IF_ERROR(db.Execute("BEGIN"));
   absl::Status status = [&]() -> absl::Status {
-    RETURN_IF_ERROR(
-        db.Query(absl::StrCat("SELECT pg_advisory_xact_lock(",
-                              kMigrationLockKey, ")"))
-            .status());
+    RETURN_IF_ERROR(db.Query(absl::StrCat("SELECT pg_advisory_xact_lock(",
+                                          kMigrationLockKey, ")"))
+                        .status());
     ASSIGN_OR_RETURN(int64_t version, ReadVersion(db));
     if (version > kPgSchemaVersion) {
       return absl::FailedPreconditionError(absl::StrCat(
-          "decision log (postgresql): the database's schema version ",
-          version, " is newer than this build's ", kPgSchemaVersion,
+          "decision log (postgresql): the database's schema version ", version,
+          " is newer than this build's ", kPgSchemaVersion,
           "; run a newer refund-server"));
     }
     if (version == 0) {
@@ -120,11 +119,11 @@ absl::Status CreateOrMigratePgSchema(PgConnection& db) {
           "creating the log's tables; the role needs CREATE on the schema"));
     }
     for (int64_t step = version; step < kPgSchemaVersion; ++step) {
-      RETURN_IF_ERROR(Annotate(db.Execute(kPgMigrations[step]),
-                               absl::StrCat("migrating to schema version ",
-                                            step + 1)));
-      RETURN_IF_ERROR(db.Execute(absl::StrCat(
-          "UPDATE refund_log_schema SET version = ", step + 1)));
+      RETURN_IF_ERROR(
+          Annotate(db.Execute(kPgMigrations[step]),
+                   absl::StrCat("migrating to schema version ", step + 1)));
+      RETURN_IF_ERROR(db.Execute(
+          absl::StrCat("UPDATE refund_log_schema SET version = ", step + 1)));
     }
     return db.Execute("COMMIT");
   }();
@@ -154,11 +153,16 @@ absl::Status CheckWritePrivileges(PgConnection& db) {
     const char* privilege;
   };
   static constexpr Needed kNeeded[] = {
-      {"decisions", "SELECT"},        {"decisions", "INSERT"},
-      {"decision_rules", "INSERT"},   {"chain_head", "SELECT"},
-      {"chain_head", "UPDATE"},       {"bundles", "SELECT"},
-      {"bundles", "INSERT"},          {"decision_dictionaries", "SELECT"},
-      {"decision_dictionaries", "INSERT"}, {"blob_key_ids", "SELECT"},
+      {"decisions", "SELECT"},
+      {"decisions", "INSERT"},
+      {"decision_rules", "INSERT"},
+      {"chain_head", "SELECT"},
+      {"chain_head", "UPDATE"},
+      {"bundles", "SELECT"},
+      {"bundles", "INSERT"},
+      {"decision_dictionaries", "SELECT"},
+      {"decision_dictionaries", "INSERT"},
+      {"blob_key_ids", "SELECT"},
       {"blob_key_ids", "INSERT"},
   };
   for (const Needed& needed : kNeeded) {

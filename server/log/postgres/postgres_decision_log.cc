@@ -49,8 +49,9 @@ absl::StatusOr<std::unique_ptr<PostgresDecisionLog>> PostgresDecisionLog::Open(
     PgWriterSettings settings;
     settings.uri = uri;
     settings.connect = options.connect;
-    ASSIGN_OR_RETURN(std::unique_ptr<PgBatchWriter> writer,
-                     PgBatchWriter::Create(std::move(settings), *log->decoder_));
+    ASSIGN_OR_RETURN(
+        std::unique_ptr<PgBatchWriter> writer,
+        PgBatchWriter::Create(std::move(settings), *log->decoder_));
     log->writer_ = std::make_unique<BatchedLogWriter>(
         std::move(writer), log->health_,
         BatchedLogWriterOptions{options.max_batch, options.probe_interval});

@@ -394,8 +394,7 @@ absl::Status SqliteBatchWriter::AnswerDuplicate(
         [this](const std::string& version) {
           return ReadDecisionDictionary(*db_, version);
         },
-        find.ColumnInt64(2), find.ColumnBytes(3),
-                             *std::move(stored));
+        find.ColumnInt64(2), find.ColumnBytes(3), *std::move(stored));
   }
   if (v1::Decision parsed; !stored.ok() || !parsed.ParseFromString(*stored)) {
     *outcome = absl::DataLossError(

@@ -74,9 +74,9 @@
 #include "server/log/log_keyring.h"
 #include "server/log/sqlite/sqlite_batch_writer.h"
 #include "server/log/sqlite/sqlite_connection.h"
+#include "server/log/sqlite/sqlite_decision_dictionaries.h"
 #include "server/log/sqlite/sqlite_log_reader.h"
 #include "server/log/sqlite/sqlite_schema.h"
-#include "server/log/sqlite/sqlite_decision_dictionaries.h"
 #include "server/log/stored_decision_decoder.h"
 
 namespace refund::server {

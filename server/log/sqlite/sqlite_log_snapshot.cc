@@ -108,13 +108,12 @@ absl::StatusOr<std::optional<LogRecord>> SqliteLogSnapshot::Next() {
       row.request_error = std::string(request.status().message());
     }
     if (decision.ok()) {
-      decision =
-          decoder_.Decode(
-              [this](const std::string& version) {
-                return ReadDecisionDictionary(*db_, version);
-              },
-              rows_.ColumnInt64(3),
-                          row.columns.bundle_version, *std::move(decision));
+      decision = decoder_.Decode(
+          [this](const std::string& version) {
+            return ReadDecisionDictionary(*db_, version);
+          },
+          rows_.ColumnInt64(3), row.columns.bundle_version,
+          *std::move(decision));
     }
     if (decision.ok()) {
       row.decision = *std::move(decision);

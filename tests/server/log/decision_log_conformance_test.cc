@@ -32,8 +32,8 @@
 #include "tests/testing/log_entry_builder.h"
 #include "tests/testing/request_generator.h"
 #include "tests/testing/status_matchers.h"
-#include "tests/testing/test_postgres.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/test_postgres.h"
 
 namespace refund::server {
 namespace {

@@ -30,6 +30,7 @@
 #include "tests/testing/request_generator.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/test_bundle.h"
+#include "tests/testing/test_postgres.h"
 #include "tools/refundctl/refundctl.h"
 
 namespace refund {
@@ -66,10 +67,19 @@ std::string FreshSqliteSpec(const std::string& dir, int n) {
   return absl::StrCat("sqlite:", dir, "/copy-", n, "/decisions.db");
 }
 
+// A fresh database of the process's throwaway PostgreSQL cluster.
+std::string FreshPostgresSpec(const std::string& /*dir*/, int n) {
+  absl::StatusOr<std::string> uri =
+      testing::TestPostgres::Shared().CreateDatabase(absl::StrCat("copy", n));
+  EXPECT_TRUE(uri.ok()) << uri.status();
+  return uri.ok() ? *uri : std::string("postgresql:///missing");
+}
+
 // Each destination store, one line each (a PostgreSQL one hands out a fresh
 // database per call).
 const DestinationStore kDestinations[] = {
     {"Sqlite", &FreshSqliteSpec, true, true},
+    {"Postgres", &FreshPostgresSpec, true, true},
 };
 
 struct CliRun {
@@ -263,6 +273,15 @@ TEST_P(MigrateCommandTest, CopiesEveryVersionAndRowIntoAVerifiedCopy) {
   EXPECT_THAT(migrated.err, HasSubstr("migrate: verifying the source"));
   EXPECT_THAT(migrated.err, HasSubstr("migrate: verifying the destination"));
   ExpectSameLog(to, {});
+
+  // And back: the copy migrates into a new SQLite file, the same chain.
+  const std::string back = FreshSqliteSpec(dir_.path(), 1000);
+  const CliRun returned =
+      Refundctl({"migrate", "--from=" + to, "--to=" + back});
+  ASSERT_EQ(returned.code, 0) << returned.err;
+  EXPECT_THAT(returned.out,
+              HasSubstr(absl::StrCat("chain head: seq 150 row_hash ", hash,
+                                     ", the same in both\n")));
 }
 
 TEST_P(MigrateCommandTest, AnEncryptedSourceNeedsItsKeyAndSealsTheCopy) {

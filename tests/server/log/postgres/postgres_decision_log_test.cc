@@ -6,6 +6,8 @@
 // Everything runs against a real, throwaway PostgreSQL
 // (tests/testing/test_postgres.h).
 
+#include "server/log/postgres/postgres_decision_log.h"
+
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -32,7 +34,6 @@
 #include "server/log/log_snapshot.h"
 #include "server/log/log_verifier.h"
 #include "server/log/open/open_decision_log.h"
-#include "server/log/postgres/postgres_decision_log.h"
 #include "tests/testing/log_entry_builder.h"
 #include "tests/testing/request_generator.h"
 #include "tests/testing/status_matchers.h"
@@ -347,9 +348,8 @@ TEST_F(PostgresDecisionLogTest, TwoReplicasStartingAtOnceCreateTheSchemaOnce) {
   std::vector<absl::Status> opened(4);
   std::vector<std::thread> threads;
   for (int i = 0; i < 4; ++i) {
-    threads.emplace_back([&, i] {
-      opened[i] = PostgresDecisionLog::Open(uri_).status();
-    });
+    threads.emplace_back(
+        [&, i] { opened[i] = PostgresDecisionLog::Open(uri_).status(); });
   }
   for (std::thread& thread : threads) thread.join();
   for (const absl::Status& status : opened) EXPECT_TRUE(status.ok()) << status;
@@ -357,8 +357,10 @@ TEST_F(PostgresDecisionLogTest, TwoReplicasStartingAtOnceCreateTheSchemaOnce) {
 
 TEST_F(PostgresDecisionLogTest, ARoleWithoutPrivilegesIsRefusedNamingThem) {
   StoreRows(1);
-  const std::string role = absl::StrCat("reader_", absl::ToUnixMicros(absl::Now()));
-  ASSERT_TRUE(Sql(absl::StrCat("CREATE ROLE ", role, " LOGIN; GRANT SELECT ON "
+  const std::string role =
+      absl::StrCat("reader_", absl::ToUnixMicros(absl::Now()));
+  ASSERT_TRUE(Sql(absl::StrCat("CREATE ROLE ", role,
+                               " LOGIN; GRANT SELECT ON "
                                "ALL TABLES IN SCHEMA public TO ",
                                role))
                   .ok());
@@ -368,7 +370,8 @@ TEST_F(PostgresDecisionLogTest, ARoleWithoutPrivilegesIsRefusedNamingThem) {
 }
 
 TEST_F(PostgresDecisionLogTest, ARoleThatCannotCreateTheTablesIsRefused) {
-  const std::string role = absl::StrCat("app_", absl::ToUnixMicros(absl::Now()));
+  const std::string role =
+      absl::StrCat("app_", absl::ToUnixMicros(absl::Now()));
   ASSERT_TRUE(Sql(absl::StrCat("CREATE ROLE ", role, " LOGIN")).ok());
   EXPECT_THAT(PostgresDecisionLog::Open(absl::StrCat(uri_, "&user=", role)),
               StatusIs(absl::StatusCode::kPermissionDenied,
@@ -381,16 +384,14 @@ TEST(PostgresStartupTest, AMalformedUriIsInvalidArgument) {
 }
 
 TEST(PostgresStartupTest, AnUnreachableServerIsUnavailable) {
-  EXPECT_THAT(OpenDecisionLog(
-                  "postgresql:///db?host=/nonexistent-socket-dir&port=1"),
-              StatusIs(absl::StatusCode::kUnavailable,
-                       HasSubstr("cannot connect")));
+  EXPECT_THAT(
+      OpenDecisionLog("postgresql:///db?host=/nonexistent-socket-dir&port=1"),
+      StatusIs(absl::StatusCode::kUnavailable, HasSubstr("cannot connect")));
 }
 
 TEST_F(PostgresDecisionLogTest, SealedRowsNeedTheirKey) {
-  absl::StatusOr<std::shared_ptr<const LogKeyring>> keyring =
-      LogKeyring::Parse(absl::StrCat("k1 ", std::string(64, 'a'), "\n"),
-                        "test keys");
+  absl::StatusOr<std::shared_ptr<const LogKeyring>> keyring = LogKeyring::Parse(
+      absl::StrCat("k1 ", std::string(64, 'a'), "\n"), "test keys");
   ASSERT_TRUE(keyring.ok()) << keyring.status();
   PostgresDecisionLogOptions sealed;
   sealed.keyring = *keyring;
@@ -409,9 +410,9 @@ TEST_F(PostgresDecisionLogTest, SealedRowsNeedTheirKey) {
       uri_, "SELECT count(*) FROM decisions WHERE key_id = 'k1'");
   ASSERT_TRUE(rows.ok()) << rows.status();
   EXPECT_EQ((*rows)[0][0], std::optional<std::string>("1"));
-  EXPECT_THAT(PostgresDecisionLog::Open(uri_),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       HasSubstr("\"k1\"")));
+  EXPECT_THAT(
+      PostgresDecisionLog::Open(uri_),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("\"k1\"")));
 }
 
 }  // namespace
