@@ -21,7 +21,10 @@
 #include "absl/synchronization/mutex.h"
 #include "server/log/blob_cipher.h"
 #include "server/log/decision_codec.h"
+#include "server/log/decision_log.h"
 #include "server/log/log_keyring.h"
+#include "server/log/log_snapshot.h"
+#include "server/log/stored_row.h"
 
 namespace refund::server {
 
@@ -69,6 +72,30 @@ class StoredDecisionDecoder {
                                      int64_t codec,
                                      const std::string& bundle_version,
                                      std::string stored);
+
+  // What a store read of one row: its columns and its blobs as kept.
+  struct StoredRow {
+    int64_t seq = 0;
+    StoredRowColumns columns;
+    // Empty: plain.
+    std::string key_id;
+    std::string request_blob;
+    std::string decision_blob;
+    int64_t codec = 0;
+  };
+
+  // The StoredDecision of `row` (GetDecision, ListDecisions): unsealed,
+  // decompressed and parsed. FAILED_PRECONDITION naming the seq and key
+  // when the keyring lacks the row's key (`row seq 12 is encrypted with key
+  // "2026-12", which ...`); DATA_LOSS when a blob does not authenticate,
+  // decompress or parse.
+  absl::StatusOr<StoredDecision> ReadDecision(DictionaryReader read_dictionary,
+                                              StoredRow row);
+
+  // The LogRecord of `row` (snapshots): the bytes, or why each cannot be
+  // read (request_error, decision_error), or the missing key's id; the rule
+  // ids are the caller's to fill.
+  LogRecord ReadRecord(DictionaryReader read_dictionary, StoredRow row);
 
  private:
   absl::StatusOr<std::shared_ptr<const DecisionDecompressor>> DecompressorFor(

@@ -25,6 +25,17 @@ StoredRowColumns PgRowColumns(const PgResult& result, int row, int first) {
   return columns;
 }
 
+StoredDecisionDecoder::StoredRow PgStoredRow(const PgResult& result, int row) {
+  StoredDecisionDecoder::StoredRow stored;
+  stored.seq = result.Int64(row, 0);
+  stored.columns = PgRowColumns(result, row);
+  stored.request_blob = result.Bytes(row, 11);
+  stored.decision_blob = result.Bytes(row, 12);
+  stored.codec = result.Int64(row, 13);
+  stored.key_id = result.Bytes(row, 14);
+  return stored;
+}
+
 absl::StatusOr<std::string> ReadPgDictionary(PgConnection& db,
                                              const std::string& version) {
   ASSIGN_OR_RETURN(PgResult result,

@@ -30,6 +30,9 @@ inline constexpr int kPgStoredColumnCount = 15;
 // with kPgStoredColumns (from column `first`).
 StoredRowColumns PgRowColumns(const PgResult& result, int row, int first = 0);
 
+// Row `row` of a result selected with kPgStoredColumns, for the decoder.
+StoredDecisionDecoder::StoredRow PgStoredRow(const PgResult& result, int row);
+
 // A stored row's blobs as kept, with what is needed to read them back.
 struct PgStoredBlobs {
   std::string request_id;

@@ -7,25 +7,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/base/status_macros.h"
-#include "server/log/blob_cipher.h"
 #include "server/log/page_token.h"
 #include "server/log/postgres/pg_log_queries.h"
 
 namespace refund::server {
 namespace {
-
-// A sealed blob that could not be unsealed: FAILED_PRECONDITION (no key)
-// names the key, DATA_LOSS (does not authenticate) says the row is corrupt.
-absl::Status UnsealError(const absl::Status& status, int64_t seq,
-                         absl::string_view what) {
-  if (absl::IsFailedPrecondition(status)) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("decision log: row seq ", seq, " is ", status.message()));
-  }
-  return absl::DataLossError(absl::StrCat("decision log: stored ", what,
-                                          " at seq ", seq,
-                                          " is corrupt: ", status.message()));
-}
 
 // " AND d.shop_id = ANY($n)" for a list of shops (nothing for every shop,
 // a condition that never holds for none); the list is bound, never spliced.
@@ -91,33 +77,11 @@ void PgLogReader::Release(std::unique_ptr<PgConnection> db) {
 
 absl::StatusOr<StoredDecision> PgLogReader::ReadStoredRow(
     PgConnection& db, const PgResult& result, int row) {
-  StoredDecision stored;
-  stored.seq = result.Int64(row, 0);
-  stored.row = PgRowColumns(result, row);
-  stored.bundle_version = stored.row->bundle_version;
-  const std::string key_id = result.Bytes(row, 14);
-  const std::string& decision_id = stored.row->decision_id;
-  absl::StatusOr<std::string> request = decoder_.Unseal(
-      key_id, BlobRole::kRequest, decision_id, result.Bytes(row, 11));
-  if (!request.ok()) {
-    return UnsealError(request.status(), stored.seq, "request");
-  }
-  absl::StatusOr<std::string> frame = decoder_.Unseal(
-      key_id, BlobRole::kDecision, decision_id, result.Bytes(row, 12));
-  if (!frame.ok()) return UnsealError(frame.status(), stored.seq, "decision");
-  absl::StatusOr<std::string> decision = decoder_.Decode(
+  return decoder_.ReadDecision(
       [&db](const std::string& version) {
         return ReadPgDictionary(db, version);
       },
-      result.Int64(row, 13), stored.bundle_version, *std::move(frame));
-  if (!decision.ok() || !stored.decision.ParseFromString(*decision)) {
-    return absl::DataLossError(absl::StrCat(
-        "decision log: stored decision at seq ", stored.seq, " is corrupt",
-        decision.ok() ? "" : ": ", decision.status().message()));
-  }
-  stored.decision_bytes = *std::move(decision);
-  stored.request_bytes = *std::move(request);
-  return stored;
+      PgStoredRow(result, row));
 }
 
 absl::StatusOr<StoredDecision> PgLogReader::GetDecision(

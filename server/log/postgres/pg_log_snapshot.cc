@@ -5,7 +5,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/base/status_macros.h"
-#include "server/log/blob_cipher.h"
 #include "server/log/postgres/pg_log_queries.h"
 #include "server/log/postgres/pg_schema.h"
 
@@ -53,39 +52,11 @@ absl::StatusOr<std::optional<LogRecord>> PgLogSnapshot::Next() {
   }
   const PgResult& rows = *page_;
   const int r = next_row_++;
-  LogRecord record;
-  record.seq = rows.Int64(r, 0);
-  record.columns = PgRowColumns(rows, r);
-  const std::string key_id = rows.Bytes(r, 14);
-  absl::StatusOr<std::string> request =
-      decoder_.Unseal(key_id, BlobRole::kRequest, record.columns.decision_id,
-                      rows.Bytes(r, 11));
-  absl::StatusOr<std::string> decision =
-      decoder_.Unseal(key_id, BlobRole::kDecision, record.columns.decision_id,
-                      rows.Bytes(r, 12));
-  if (absl::IsFailedPrecondition(request.status())) {
-    // No key for it: the row is given without its bytes.
-    record.missing_key_id = key_id;
-  } else {
-    if (request.ok()) {
-      record.request = *std::move(request);
-    } else {
-      record.request_error = std::string(request.status().message());
-    }
-    if (decision.ok()) {
-      decision = decoder_.Decode(
-          [this](const std::string& version) {
-            return ReadPgDictionary(*db_, version);
-          },
-          rows.Int64(r, 13), record.columns.bundle_version,
-          *std::move(decision));
-    }
-    if (decision.ok()) {
-      record.decision = *std::move(decision);
-    } else {
-      record.decision_error = std::string(decision.status().message());
-    }
-  }
+  LogRecord record = decoder_.ReadRecord(
+      [this](const std::string& version) {
+        return ReadPgDictionary(*db_, version);
+      },
+      PgStoredRow(rows, r));
   record.indexed_rule_ids = rows.TextArray(r, kPgStoredColumnCount);
   return record;
 }

@@ -31,19 +31,6 @@ std::string StoredColumns(absl::string_view codec_sql,
 }
 constexpr int kKeyIdColumn = 15;
 
-// A sealed blob that could not be unsealed: FAILED_PRECONDITION (no key)
-// names the key, DATA_LOSS (does not authenticate) says the row is corrupt.
-absl::Status UnsealError(const absl::Status& status, int64_t seq,
-                         absl::string_view what) {
-  if (absl::IsFailedPrecondition(status)) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("decision log: row seq ", seq, " is ", status.message()));
-  }
-  return absl::DataLossError(absl::StrCat("decision log: stored ", what,
-                                          " at seq ", seq,
-                                          " is corrupt: ", status.message()));
-}
-
 // " AND <the scope's condition>" with placeholders numbered from
 // `first_param`: nothing for every shop, `d.shop_id IN (...)` for a list, a
 // condition that never holds for an empty one. Returns the next free
@@ -142,33 +129,18 @@ void SqliteLogReader::Release(std::unique_ptr<SqliteConnection> db) {
 
 absl::StatusOr<StoredDecision> SqliteLogReader::ReadStoredRow(
     SqliteConnection& db, const SqliteStatement& stmt) {
-  StoredDecision stored;
-  stored.seq = stmt.ColumnInt64(0);
-  stored.bundle_version = stmt.ColumnBytes(4);
-  stored.row = ReadRowColumns(stmt, 5);
-  const std::string key_id = stmt.ColumnBytes(kKeyIdColumn);
-  const std::string& decision_id = stored.row->decision_id;
-  absl::StatusOr<std::string> request = decoder_.Unseal(
-      key_id, BlobRole::kRequest, decision_id, stmt.ColumnBytes(3));
-  if (!request.ok()) {
-    return UnsealError(request.status(), stored.seq, "request");
-  }
-  absl::StatusOr<std::string> frame = decoder_.Unseal(
-      key_id, BlobRole::kDecision, decision_id, stmt.ColumnBytes(1));
-  if (!frame.ok()) return UnsealError(frame.status(), stored.seq, "decision");
-  absl::StatusOr<std::string> decision = decoder_.Decode(
+  StoredDecisionDecoder::StoredRow row;
+  row.seq = stmt.ColumnInt64(0);
+  row.columns = ReadRowColumns(stmt, 5);
+  row.key_id = stmt.ColumnBytes(kKeyIdColumn);
+  row.request_blob = stmt.ColumnBytes(3);
+  row.decision_blob = stmt.ColumnBytes(1);
+  row.codec = stmt.ColumnInt64(2);
+  return decoder_.ReadDecision(
       [&db](const std::string& version) {
         return ReadDecisionDictionary(db, version);
       },
-      stmt.ColumnInt64(2), stored.bundle_version, *std::move(frame));
-  if (!decision.ok() || !stored.decision.ParseFromString(*decision)) {
-    return absl::DataLossError(absl::StrCat(
-        "decision log: stored decision at seq ", stored.seq, " is corrupt",
-        decision.ok() ? "" : ": ", decision.status().message()));
-  }
-  stored.decision_bytes = *std::move(decision);
-  stored.request_bytes = *std::move(request);
-  return stored;
+      std::move(row));
 }
 
 absl::StatusOr<StoredDecision> SqliteLogReader::GetDecision(

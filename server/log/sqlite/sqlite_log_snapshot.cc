@@ -88,39 +88,18 @@ absl::StatusOr<std::optional<LogRecord>> SqliteLogSnapshot::Next() {
     RETURN_IF_ERROR(SkipRulesTo(INT64_MAX));
     return std::nullopt;
   }
-  LogRecord row;
-  row.seq = rows_.ColumnInt64(0);
-  row.columns = ReadRowColumns(rows_, 4);
-  const std::string key_id = rows_.ColumnBytes(14);
-  absl::StatusOr<std::string> request =
-      decoder_.Unseal(key_id, BlobRole::kRequest, row.columns.decision_id,
-                      rows_.ColumnBytes(1));
-  absl::StatusOr<std::string> decision =
-      decoder_.Unseal(key_id, BlobRole::kDecision, row.columns.decision_id,
-                      rows_.ColumnBytes(2));
-  if (absl::IsFailedPrecondition(request.status())) {
-    // No key for it: the row is given without its bytes.
-    row.missing_key_id = key_id;
-  } else {
-    if (request.ok()) {
-      row.request = *std::move(request);
-    } else {
-      row.request_error = std::string(request.status().message());
-    }
-    if (decision.ok()) {
-      decision = decoder_.Decode(
-          [this](const std::string& version) {
-            return ReadDecisionDictionary(*db_, version);
-          },
-          rows_.ColumnInt64(3), row.columns.bundle_version,
-          *std::move(decision));
-    }
-    if (decision.ok()) {
-      row.decision = *std::move(decision);
-    } else {
-      row.decision_error = std::string(decision.status().message());
-    }
-  }
+  StoredDecisionDecoder::StoredRow stored;
+  stored.seq = rows_.ColumnInt64(0);
+  stored.columns = ReadRowColumns(rows_, 4);
+  stored.key_id = rows_.ColumnBytes(14);
+  stored.request_blob = rows_.ColumnBytes(1);
+  stored.decision_blob = rows_.ColumnBytes(2);
+  stored.codec = rows_.ColumnInt64(3);
+  LogRecord row = decoder_.ReadRecord(
+      [this](const std::string& version) {
+        return ReadDecisionDictionary(*db_, version);
+      },
+      std::move(stored));
   // This row's rule rows are consumed whether or not it parses, so that they
   // are never taken for rows of a deleted seq.
   RETURN_IF_ERROR(SkipRulesTo(row.seq));
