@@ -22,10 +22,9 @@
 namespace refund::server {
 namespace {
 
-// Rows per multi-row INSERT (15 parameters each; PostgreSQL takes at most
+// Rows per multi-row INSERT (16 parameters each; PostgreSQL takes at most
 // 65535 per statement).
 constexpr size_t kDecisionsPerInsert = 512;
-constexpr size_t kRulesPerInsert = 2048;
 // Compressors kept for bundle versions met (each holds its dictionary).
 constexpr size_t kMaxWriterCompressors = 8;
 
@@ -310,7 +309,8 @@ absl::Status PgBatchWriter::WriteInTransaction(
     rows.push_back(std::move(row));
   }
 
-  // Round trip 2: the rows, their rules, the key id, the head; COMMIT.
+  // Round trip 2: the rows (with their rule ids), the key id, the head;
+  // COMMIT.
   RETURN_IF_ERROR(db.EnterPipeline());
   int statements = 0;
   for (size_t begin = 0; begin < rows.size(); begin += kDecisionsPerInsert) {
@@ -318,14 +318,15 @@ absl::Status PgBatchWriter::WriteInTransaction(
     std::string sql =
         "INSERT INTO decisions (seq, decision_id, request_id, refund_id, "
         "shop_id, verdict, decided_at, bundle_version, request, decision, "
-        "request_sha256, prev_hash, row_hash, decision_codec, key_id) VALUES ";
+        "request_sha256, prev_hash, row_hash, decision_codec, key_id, "
+        "rule_ids) VALUES ";
     PgParams params;
     int p = 1;
     for (size_t r = begin; r < end; ++r) {
       const NewRow& row = rows[r];
       const auto& entry = std::get<DecisionLogEntry>(writes[row.write]);
       absl::StrAppend(&sql, r == begin ? "" : ", ", "(");
-      for (int c = 0; c < 15; ++c) {
+      for (int c = 0; c < 16; ++c) {
         absl::StrAppend(&sql, c == 0 ? "$" : ", $", p++);
       }
       absl::StrAppend(&sql, ")");
@@ -348,31 +349,14 @@ absl::Status PgBatchWriter::WriteInTransaction(
       } else {
         params.NullText();
       }
+      // Each rule id once, sorted.
+      std::vector<absl::string_view> rule_ids(entry.rule_ids.begin(),
+                                              entry.rule_ids.end());
+      std::sort(rule_ids.begin(), rule_ids.end());
+      rule_ids.erase(std::unique(rule_ids.begin(), rule_ids.end()),
+                     rule_ids.end());
+      params.TextArray(rule_ids);
     }
-    RETURN_IF_ERROR(db.Send(sql, params));
-    ++statements;
-  }
-  // Each rule id once per decision.
-  std::vector<std::pair<int64_t, absl::string_view>> rules;
-  for (const NewRow& row : rows) {
-    const auto& entry = std::get<DecisionLogEntry>(writes[row.write]);
-    std::vector<absl::string_view> ids(entry.rule_ids.begin(),
-                                       entry.rule_ids.end());
-    std::sort(ids.begin(), ids.end());
-    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-    for (absl::string_view id : ids) rules.emplace_back(row.link.seq, id);
-  }
-  for (size_t begin = 0; begin < rules.size(); begin += kRulesPerInsert) {
-    const size_t end = std::min(rules.size(), begin + kRulesPerInsert);
-    std::string sql = "INSERT INTO decision_rules (seq, rule_id) VALUES ";
-    PgParams params;
-    int p = 1;
-    for (size_t r = begin; r < end; ++r) {
-      absl::StrAppend(&sql, r == begin ? "" : ", ", "($", p, ", $", p + 1, ")");
-      p += 2;
-      params.Int64(rules[r].first).Text(rules[r].second);
-    }
-    absl::StrAppend(&sql, " ON CONFLICT DO NOTHING");
     RETURN_IF_ERROR(db.Send(sql, params));
     ++statements;
   }

@@ -142,10 +142,7 @@ absl::StatusOr<DecisionPage> PgLogReader::ListDecisions(
   }
   if (!filter.rule_id.empty()) {
     params.Text(filter.rule_id);
-    absl::StrAppend(&sql,
-                    " AND EXISTS (SELECT 1 FROM decision_rules r "
-                    "WHERE r.seq = d.seq AND r.rule_id = $",
-                    params.size(), ")");
+    absl::StrAppend(&sql, " AND $", params.size(), " = ANY(d.rule_ids)");
   }
   std::vector<absl::string_view> shop_ids;
   AppendScope(filter.scope, sql, params, shop_ids);

@@ -14,7 +14,10 @@ namespace {
 // the deterministic protobuf serializations that row_hash covers (decision
 // possibly compressed, as decision_codec says, and both sealed with key_id's
 // key when it is set). seq is given by the writer holding the chain_head
-// row's lock, so it has no gaps and follows the chain.
+// row's lock, so it has no gaps and follows the chain. rule_ids are the
+// decision's matched rule ids, sorted, each once (ListDecisions' rule
+// filter): a column rather than SQLite's decision_rules table, which would
+// cost every decision a row and an index entry per rule.
 constexpr char kPgSchemaV1[] = R"sql(
 CREATE TABLE bundles (
   version   text PRIMARY KEY,
@@ -41,16 +44,12 @@ CREATE TABLE decisions (
   prev_hash      bytea NOT NULL,
   row_hash       bytea NOT NULL,
   decision_codec smallint NOT NULL DEFAULT 0,
-  key_id         text
+  key_id         text,
+  rule_ids       text[] NOT NULL
 );
 CREATE INDEX decisions_by_refund_id ON decisions (refund_id);
 CREATE INDEX decisions_by_shop_id ON decisions (shop_id);
 CREATE INDEX decisions_by_decided_at ON decisions (decided_at);
-CREATE TABLE decision_rules (
-  seq     bigint NOT NULL,
-  rule_id text NOT NULL,
-  PRIMARY KEY (seq, rule_id)
-);
 CREATE TABLE chain_head (
   id        integer PRIMARY KEY CHECK (id = 1),
   last_seq  bigint NOT NULL,
@@ -155,7 +154,6 @@ absl::Status CheckWritePrivileges(PgConnection& db) {
   static constexpr Needed kNeeded[] = {
       {"decisions", "SELECT"},
       {"decisions", "INSERT"},
-      {"decision_rules", "INSERT"},
       {"chain_head", "SELECT"},
       {"chain_head", "UPDATE"},
       {"bundles", "SELECT"},

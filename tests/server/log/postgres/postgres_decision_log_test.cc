@@ -296,7 +296,7 @@ TEST_F(PostgresDecisionLogTest, VerifyFindsAnInsertedRow) {
       Sql("INSERT INTO decisions SELECT 6, decision_id || 'x', request_id || "
           "'x', refund_id, shop_id, verdict, decided_at, bundle_version, "
           "request, decision, request_sha256, prev_hash, row_hash, "
-          "decision_codec, key_id FROM decisions WHERE seq = 2")
+          "decision_codec, key_id, rule_ids FROM decisions WHERE seq = 2")
           .ok());
   absl::StatusOr<VerifyReport> report = Verify();
   ASSERT_TRUE(report.ok()) << report.status();
@@ -308,10 +308,7 @@ TEST_F(PostgresDecisionLogTest, VerifyFindsReorderedRows) {
   StoreRows(5);
   ASSERT_TRUE(Sql("UPDATE decisions SET seq = -1 WHERE seq = 2; "
                   "UPDATE decisions SET seq = 2 WHERE seq = 3; "
-                  "UPDATE decisions SET seq = 3 WHERE seq = -1; "
-                  "UPDATE decision_rules SET seq = -1 WHERE seq = 2; "
-                  "UPDATE decision_rules SET seq = 2 WHERE seq = 3; "
-                  "UPDATE decision_rules SET seq = 3 WHERE seq = -1")
+                  "UPDATE decisions SET seq = 3 WHERE seq = -1")
                   .ok());
   absl::StatusOr<VerifyReport> report = Verify();
   ASSERT_TRUE(report.ok()) << report.status();
@@ -319,11 +316,18 @@ TEST_F(PostgresDecisionLogTest, VerifyFindsReorderedRows) {
   EXPECT_THAT(ProblemKinds(*report), ::testing::Contains("PREV_HASH_MISMATCH"));
 }
 
+TEST_F(PostgresDecisionLogTest, VerifyFindsEditedRuleIds) {
+  StoreRows(5);
+  ASSERT_TRUE(Sql("UPDATE decisions SET rule_ids = '{}' WHERE seq = 2").ok());
+  absl::StatusOr<VerifyReport> report = Verify();
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_FALSE(report->ok);
+  EXPECT_THAT(ProblemKinds(*report), ElementsAre("RULES_MISMATCH"));
+}
+
 TEST_F(PostgresDecisionLogTest, VerifyFindsADeletedTail) {
   StoreRows(5);
-  ASSERT_TRUE(Sql("DELETE FROM decisions WHERE seq >= 4; "
-                  "DELETE FROM decision_rules WHERE seq >= 4")
-                  .ok());
+  ASSERT_TRUE(Sql("DELETE FROM decisions WHERE seq >= 4").ok());
   absl::StatusOr<VerifyReport> report = Verify();
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_FALSE(report->ok);
