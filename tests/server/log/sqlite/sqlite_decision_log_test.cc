@@ -193,13 +193,11 @@ class SqliteDecisionLogTest : public ::testing::Test {
       const std::string request = stmt->ColumnBytes(1);
       EXPECT_EQ(stmt->ColumnBytes(5), prev) << "prev_hash at seq " << seq;
       EXPECT_EQ(stmt->ColumnBytes(7), Sha256(request)) << "seq " << seq;
-      absl::StatusOr<std::string> decision =
-          decoder.Decode(
-              [&](const std::string& version) {
-                return ReadDecisionDictionary(*db, version);
-              },
-              stmt->ColumnInt64(8), stmt->ColumnBytes(3),
-                         stmt->ColumnBytes(2));
+      absl::StatusOr<std::string> decision = decoder.Decode(
+          [&](const std::string& version) {
+            return ReadDecisionDictionary(*db, version);
+          },
+          stmt->ColumnInt64(8), stmt->ColumnBytes(3), stmt->ColumnBytes(2));
       EXPECT_TRUE(decision.ok()) << decision.status();
       const std::string expected =
           ComputeRowHash(request, decision.value_or(""), stmt->ColumnBytes(3),
