@@ -1,5 +1,6 @@
 #include "server/log/page_token.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "engine/base/status_macros.h"
 #include "server/log/row_hash.h"
 
 namespace refund::server {
@@ -68,6 +70,21 @@ absl::StatusOr<int64_t> DecodePageToken(absl::string_view token,
     return InvalidToken("made for a different filter");
   }
   return last_seq;
+}
+
+absl::StatusOr<PageStart> StartPage(const DecisionFilter& filter) {
+  if (filter.page_size < 0) {
+    return absl::InvalidArgumentError("page_size: must not be negative");
+  }
+  PageStart start;
+  if (filter.page_size != 0) {
+    start.page_size = std::min(filter.page_size, kMaxPageSize);
+  }
+  if (!filter.page_token.empty()) {
+    ASSIGN_OR_RETURN(start.after_seq,
+                     DecodePageToken(filter.page_token, filter));
+  }
+  return start;
 }
 
 }  // namespace refund::server

@@ -25,6 +25,19 @@ std::string EncodePageToken(int64_t last_seq, const DecisionFilter& filter);
 absl::StatusOr<int64_t> DecodePageToken(absl::string_view token,
                                         const DecisionFilter& filter);
 
+// Where a ListDecisions page starts and how many decisions it holds.
+struct PageStart {
+  // filter.page_size; 0 is kDefaultPageSize, above kMaxPageSize is reduced.
+  int page_size = kDefaultPageSize;
+  // The seq after which the page starts (0: the first page).
+  int64_t after_seq = 0;
+};
+
+// The PageStart of `filter`, for every store's ListDecisions.
+// INVALID_ARGUMENT for a negative page size ("page_size: must not be
+// negative") or a token DecodePageToken refuses.
+absl::StatusOr<PageStart> StartPage(const DecisionFilter& filter);
+
 }  // namespace refund::server
 
 #endif  // SERVER_LOG_PAGE_TOKEN_H_

@@ -246,16 +246,9 @@ absl::StatusOr<StoredDecision> MemoryDecisionLog::GetDecision(
 
 absl::StatusOr<DecisionPage> MemoryDecisionLog::ListDecisions(
     const DecisionFilter& filter) {
-  if (filter.page_size < 0) {
-    return absl::InvalidArgumentError("page_size: must not be negative");
-  }
-  const size_t page_size = static_cast<size_t>(
-      filter.page_size == 0 ? kDefaultPageSize
-                            : std::min(filter.page_size, kMaxPageSize));
-  int64_t after_seq = 0;
-  if (!filter.page_token.empty()) {
-    ASSIGN_OR_RETURN(after_seq, DecodePageToken(filter.page_token, filter));
-  }
+  ASSIGN_OR_RETURN(const PageStart start, StartPage(filter));
+  const size_t page_size = static_cast<size_t>(start.page_size);
+  const int64_t after_seq = start.after_seq;
 
   // The page's rows, and whether a matching row follows them.
   std::vector<std::shared_ptr<const LogRecord>> matched;

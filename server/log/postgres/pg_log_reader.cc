@@ -103,16 +103,9 @@ absl::StatusOr<StoredDecision> PgLogReader::GetDecision(
 
 absl::StatusOr<DecisionPage> PgLogReader::ListDecisions(
     const DecisionFilter& filter) {
-  if (filter.page_size < 0) {
-    return absl::InvalidArgumentError("page_size: must not be negative");
-  }
-  const int page_size = filter.page_size == 0
-                            ? kDefaultPageSize
-                            : std::min(filter.page_size, kMaxPageSize);
-  int64_t after_seq = 0;
-  if (!filter.page_token.empty()) {
-    ASSIGN_OR_RETURN(after_seq, DecodePageToken(filter.page_token, filter));
-  }
+  ASSIGN_OR_RETURN(const PageStart start, StartPage(filter));
+  const int page_size = start.page_size;
+  const int64_t after_seq = start.after_seq;
   std::string sql = absl::StrCat("SELECT ", kPgStoredColumns,
                                  " FROM decisions d WHERE d.seq > $1");
   PgParams params;
