@@ -14,6 +14,9 @@ packages=(
   # throwaway clusters (tests/testing/test_postgres.h). The package's default
   # cluster, if its install makes one, is never used.
   libpq-dev postgresql-15
+  # Operations: the Prometheus endpoint, the server's log lines, refundctl's
+  # argument parser (reasons in BUILD_NOTES.md).
+  prometheus-cpp-dev libspdlog-dev libcli11-dev
 )
 missing=()
 for p in "${packages[@]}"; do
