@@ -15,6 +15,10 @@ LogHealthWatcher::LogHealthWatcher(DecisionLog& log,
                                    grpc::HealthCheckServiceInterface& health,
                                    absl::Duration period, std::ostream& out)
     : log_(log), health_(health), period_(period), out_(out) {
+  // Known by name from the start (gRPC's health service knows only "" until
+  // a status is set), so a probe may ask for the service itself.
+  health_.SetServingStatus(v1::RefundDecisionService::service_full_name(),
+                           true);
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "log-health");
     Run();

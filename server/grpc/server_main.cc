@@ -7,10 +7,15 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "refund/build_info.h"
 #include "server/grpc/log_flags.h"
 #include "server/grpc/server_runner.h"
 
@@ -47,6 +52,17 @@ ABSL_FLAG(std::string, db, refund::server::kDefaultDbPath,
           "decision log file when --log is not given: PATH or sqlite:PATH "
           "(created with its directory if missing), or memory:; with --log, "
           "leave it at its default");
+
+ABSL_FLAG(std::string, pid_file, "",
+          "write the server's pid to this file once it serves (removed on a "
+          "clean exit), e.g. for `kill -HUP $(cat FILE)`; empty: none");
+ABSL_FLAG(absl::Duration, drain, absl::Seconds(5),
+          "on SIGTERM: answer health checks NOT_SERVING for this long while "
+          "still serving calls, so load balancers stop sending, then stop "
+          "taking calls (a second SIGTERM, or SIGINT, skips the wait)");
+ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
+          "after the drain: how long calls in flight may take to finish "
+          "before they are cancelled");
 
 ABSL_FLAG(int64_t, min_free_mb, 100,
           "refuse new decisions (UNAVAILABLE, health NOT_SERVING) while the "
@@ -121,11 +137,29 @@ int main(int argc, char** argv) {
     std::cerr << "refund-server: " << blocked.message() << std::endl;
     return 1;
   }
+  absl::FlagsUsageConfig usage;
+  // --help lists this program's flags and the flag library's own
+  // (--flagfile, --fromenv); the default filter expects them in a file
+  // named after the program and listed none.
+  usage.contains_help_flags = [](absl::string_view file) {
+    return absl::StrContains(file, "server/grpc/") ||
+           absl::StrContains(file, "absl/flags/");
+  };
+  usage.contains_helpshort_flags = usage.contains_help_flags;
+  usage.version_string = [] {
+    return absl::StrCat("refund-server ", refund::kBuildVersion, " (commit ",
+                        refund::kBuildCommit, ", ", refund::kBuildType,
+                        " build)\n");
+  };
+  absl::SetFlagsUsageConfig(usage);
   absl::SetProgramUsageMessage(
       "refund-server --listen=127.0.0.1:50051 --policies=policies "
       "[--log=SPEC | --db=data/decisions.db] [--tls_cert=FILE --tls_key=FILE "
       "[--tls_client_ca=FILE [--tls_client_auth=require|optional]] | "
-      "--insecure]");
+      "--insecure] [--flagfile=FILE]\n\nServes refund.v1.RefundDecisionService "
+      "over gRPC. Flags may also come from a file (--flagfile=FILE, one "
+      "--name=value per line) or from the environment "
+      "(--fromenv=listen,log reads FLAGS_listen and FLAGS_log).");
   absl::ParseCommandLine(argc, argv);
   // Debian's Abseil keeps the lock-order graph of every Mutex (deadlock
   // detection) on in release builds; it costs ~2% of the server's CPU on the
@@ -158,6 +192,16 @@ int main(int argc, char** argv) {
     return 1;
   }
   options.log_spec = *std::move(log_spec);
+  options.pid_file = absl::GetFlag(FLAGS_pid_file);
+  options.drain = absl::GetFlag(FLAGS_drain);
+  options.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
+  if (options.drain < absl::ZeroDuration() ||
+      options.shutdown_grace < absl::ZeroDuration()) {
+    std::cerr << "refund-server: --drain and --shutdown_grace must not be "
+                 "negative"
+              << std::endl;
+    return 1;
+  }
   options.min_free_bytes = absl::GetFlag(FLAGS_min_free_mb) << 20;
   options.quick_check = absl::GetFlag(FLAGS_db_quick_check);
   options.log_key_file = absl::GetFlag(FLAGS_log_key_file);

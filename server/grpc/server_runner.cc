@@ -28,6 +28,7 @@
 #include "absl/time/time.h"
 #include "engine/base/sha256.h"
 #include "engine/base/status_macros.h"
+#include "grpc/health/v1/health.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -36,10 +37,12 @@
 #include "server/bundles/bundle_holder.h"
 #include "server/bundles/candidate_root.h"
 #include "server/bundles/policy_reloader.h"
+#include "server/grpc/bind_check.h"
 #include "server/grpc/call_authorizer.h"
 #include "server/grpc/descriptor_limit.h"
 #include "server/grpc/listener_failure.h"
 #include "server/grpc/log_health_watcher.h"
+#include "server/grpc/pid_file.h"
 #include "server/grpc/refund_service.h"
 #include "server/grpc/server_credentials.h"
 #include "server/log/checkpoint/checkpoint_signer.h"
@@ -88,9 +91,27 @@ void ReloadAccessPolicy(const std::string& path, CallAuthorizer& authorizer) {
             << " principals" << std::endl;
 }
 
+// The drain of a SIGTERM: waits `drain`, or until SIGINT or another SIGTERM
+// cuts it short (SIGHUP is not acted on meanwhile).
+void Drain(const sigset_t& signals, absl::Duration drain) {
+  const absl::Time end = absl::Now() + drain;
+  for (;;) {
+    const absl::Duration left = end - absl::Now();
+    if (left <= absl::ZeroDuration()) return;
+    const timespec wait = absl::ToTimespec(left);
+    siginfo_t info;
+    const int signal_number = sigtimedwait(&signals, &info, &wait);
+    if (signal_number == SIGINT || signal_number == SIGTERM) {
+      std::cerr << "refund-server: signal " << signal_number
+                << " during the drain: stopping now" << std::endl;
+      return;
+    }
+  }
+}
+
 void HandleSignals(grpc::Server& server, PolicyReloader& reloader,
                    const std::string& access_policy, CallAuthorizer& authorizer,
-                   absl::Duration grace) {
+                   absl::Duration drain, absl::Duration grace) {
   const sigset_t signals = ServerSignals();
   for (;;) {
     int signal_number = 0;
@@ -108,15 +129,21 @@ void HandleSignals(grpc::Server& server, PolicyReloader& reloader,
       ReloadAccessPolicy(access_policy, authorizer);
       continue;
     }
-    std::cerr << "refund-server: signal " << signal_number << ", shutting down"
-              << std::endl;
-    // Probes see NOT_SERVING first, so load balancers drain this replica.
+    // Probes see NOT_SERVING first (every service, for good), so load
+    // balancers drain this replica while it still answers.
     if (grpc::HealthCheckServiceInterface* health =
             server.GetHealthCheckService()) {
       health->Shutdown();
     }
+    if (signal_number == SIGTERM && drain > absl::ZeroDuration()) {
+      std::cerr << "refund-server: SIGTERM: health NOT_SERVING, draining for "
+                << absl::FormatDuration(drain) << std::endl;
+      Drain(signals, drain);
+    }
+    std::cerr << "refund-server: signal " << signal_number << ", shutting down"
+              << std::endl;
     server.Shutdown(std::chrono::system_clock::now() +
-                    absl::ToChronoSeconds(grace));
+                    absl::ToChronoMilliseconds(grace));
     return;
   }
 }
@@ -142,6 +169,9 @@ void SetConnectionLimits(const ServerOptions& options,
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 2);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
                              options.max_concurrent_streams);
+  // One server per port: with SO_REUSEPORT (gRPC's default) a second server
+  // on the same port would start and take half the connections.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
 }
 
 // The checkpoint signer of `options`, or null without a key; a key file
@@ -331,6 +361,9 @@ absl::Status RunServer(const ServerOptions& options, std::ostream& out) {
                         std::move(candidate_root), head_signer.get());
 
   grpc::EnableDefaultHealthCheckService(true);
+  // Puts grpc.health.v1 in the generated descriptor pool
+  // (proto/grpc/health/v1/health.proto), where reflection looks for it.
+  (void)grpc::health::v1::HealthCheckRequest::descriptor();
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
@@ -340,8 +373,18 @@ absl::Status RunServer(const ServerOptions& options, std::ostream& out) {
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", options.listen));
+    const std::string why = WhyCannotBind(options.listen);
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen on ", options.listen, why.empty() ? "" : ": ", why));
+  }
+  std::optional<PidFile> pid_file;
+  if (!options.pid_file.empty()) {
+    absl::StatusOr<PidFile> written = PidFile::Write(options.pid_file);
+    if (!written.ok()) {
+      server->Shutdown();
+      return written.status();
+    }
+    pid_file.emplace(*std::move(written));
   }
   out << "refund-server listening on " << ListenHost(options.listen) << ":"
       << port << " version=" << active->bundle->version()
@@ -372,7 +415,8 @@ absl::Status RunServer(const ServerOptions& options, std::ostream& out) {
   }
   std::thread signal_thread(HandleSignals, std::ref(*server),
                             std::ref(reloader), options.access_policy,
-                            std::ref(authorizer), options.shutdown_grace);
+                            std::ref(authorizer), options.drain,
+                            options.shutdown_grace);
   server->Wait();
   signal_thread.join();
   if (watcher) watcher->Stop();

@@ -59,9 +59,15 @@ struct ServerOptions {
   std::string log_key_file;
   // How often health follows the decision log's (LogHealthWatcher).
   absl::Duration health_poll = absl::Milliseconds(250);
-  // How long in-flight calls may take to finish on shutdown before they are
-  // cancelled.
+  // On SIGTERM, health answers NOT_SERVING for `drain` while calls are
+  // still served (load balancers stop sending), then the server stops
+  // taking calls; calls in flight then have `shutdown_grace` to finish
+  // before they are cancelled. SIGINT, or a second SIGTERM, skips the drain.
+  absl::Duration drain = absl::Seconds(5);
   absl::Duration shutdown_grace = absl::Seconds(10);
+  // Written with the server's pid once it serves, removed on a clean exit;
+  // empty: none.
+  std::string pid_file;
   // Replay, VerifyDecisionLog and ValidatePolicyBundle: their threads and
   // how many of each run at once (server/grpc/audit_call_pool.h).
   AuditCallLimits audit;

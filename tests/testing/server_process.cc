@@ -19,11 +19,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "grpcpp/generic/generic_stub.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 
 extern char** environ;
@@ -86,6 +84,8 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
     args.push_back(std::move(arg));
   }
   if (!db_path.empty()) args.push_back(absl::StrCat("--db=", db_path));
+  // No drain on SIGTERM unless a test asks (a later --drain wins).
+  args.push_back("--drain=0s");
   for (const std::string& arg : options.extra_args) args.push_back(arg);
   std::vector<char*> argv;
   for (std::string& arg : args) argv.push_back(arg.data());
@@ -220,49 +220,22 @@ absl::StatusOr<int> ServerProcess::Stop(absl::Duration timeout) {
   }
 }
 
-absl::StatusOr<int> CheckHealth(const std::shared_ptr<grpc::Channel>& channel) {
-  // The health service's messages, by hand: HealthCheckRequest{service=""}
-  // is empty; HealthCheckResponse is {ServingStatus status = 1}.
-  grpc::GenericStub stub(channel);
+absl::StatusOr<int> CheckHealth(const std::shared_ptr<grpc::Channel>& channel,
+                                const std::string& service) {
+  std::unique_ptr<grpc::health::v1::Health::Stub> stub =
+      grpc::health::v1::Health::NewStub(channel);
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
                        std::chrono::seconds(10));
-  grpc::ByteBuffer request;
-  grpc::Slice empty("");
-  request = grpc::ByteBuffer(&empty, 1);
-  grpc::ByteBuffer response;
-  grpc::Status status;
-  absl::Notification done;
-  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(),
-                 &request, &response, [&](grpc::Status s) {
-                   status = std::move(s);
-                   done.Notify();
-                 });
-  done.WaitForNotification();
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service(service);
+  grpc::health::v1::HealthCheckResponse response;
+  const grpc::Status status = stub->Check(&context, request, &response);
   if (!status.ok()) {
     return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
                         status.error_message());
   }
-  std::vector<grpc::Slice> slices;
-  if (!response.Dump(&slices).ok()) {
-    return absl::InternalError("cannot read health response");
-  }
-  std::string bytes;
-  for (const grpc::Slice& slice : slices) {
-    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-  }
-  google::protobuf::io::CodedInputStream input(
-      reinterpret_cast<const uint8_t*>(bytes.data()),
-      static_cast<int>(bytes.size()));
-  int serving_status = 0;  // UNKNOWN when the field is absent
-  while (const uint32_t tag = input.ReadTag()) {
-    uint32_t value = 0;
-    if (tag != (1 << 3) || !input.ReadVarint32(&value)) {
-      return absl::InternalError("unexpected health response");
-    }
-    serving_status = static_cast<int>(value);
-  }
-  return serving_status;
+  return static_cast<int>(response.status());
 }
 
 }  // namespace refund::e2e

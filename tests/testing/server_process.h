@@ -42,8 +42,9 @@ class ServerProcess {
       const std::string& binary, const std::string& policies_dir,
       const std::string& db_path, const ServerProcessOptions& options);
 
-  // Spawns `binary --listen=127.0.0.1:0 --policies=... --db=...` (no --db
-  // when `db_path` is empty: the server's default, or options' --log) and
+  // Spawns `binary --listen=127.0.0.1:0 --policies=... --db=... --drain=0s`
+  // (no --db when `db_path` is empty: the server's default, or options'
+  // --log; options' --drain replaces the 0s) and
   // waits (up to `timeout`) for its "listening on" line. The child's stderr is
   // the test's, so its messages appear in the test log.
   static absl::StatusOr<std::unique_ptr<ServerProcess>> Start(
@@ -89,9 +90,11 @@ class ServerProcess {
   std::shared_ptr<grpc::Channel> channel_;
 };
 
-// Asks grpc.health.v1.Health/Check for the overall status; returns the
-// ServingStatus number (1 = SERVING).
-absl::StatusOr<int> CheckHealth(const std::shared_ptr<grpc::Channel>& channel);
+// Asks grpc.health.v1.Health/Check for `service`'s status (empty: the
+// server's overall status); returns the ServingStatus number (1 = SERVING,
+// 2 = NOT_SERVING), or the call's error (NOT_FOUND: an unknown service).
+absl::StatusOr<int> CheckHealth(const std::shared_ptr<grpc::Channel>& channel,
+                                const std::string& service = "");
 
 }  // namespace refund::e2e
 

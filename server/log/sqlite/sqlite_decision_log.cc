@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -108,9 +109,13 @@ class SqliteDecisionLog::BatchStore final : public LogBatchStore {
 
 absl::StatusOr<std::unique_ptr<SqliteDecisionLog>> SqliteDecisionLog::Open(
     const std::string& path, const SqliteDecisionLogOptions& options) {
+  std::optional<LogFileLock> file_lock;
   if (!options.read_only) {
     RETURN_IF_ERROR(MakeDirectories(std::filesystem::path(path).parent_path(),
                                     options.directory_mode));
+    // Before the file is created or read: another writer's file is left
+    // alone.
+    ASSIGN_OR_RETURN(file_lock, LogFileLock::Acquire(path, options.file_mode));
     RETURN_IF_ERROR(CreateFileWithMode(path, options.file_mode));
   }
   // The writer syncs every commit (synchronous=FULL), so its WAL writes may
@@ -166,19 +171,21 @@ absl::StatusOr<std::unique_ptr<SqliteDecisionLog>> SqliteDecisionLog::Open(
         absl::StrCat("PRAGMA busy_timeout = ", options.busy_timeout_ms)));
   }
   auto log = std::unique_ptr<SqliteDecisionLog>(new SqliteDecisionLog(
-      path, options, std::move(decoder), std::move(writer),
-      std::move(checkpointer), codec_sql, key_id_sql));
+      std::move(file_lock), path, options, std::move(decoder),
+      std::move(writer), std::move(checkpointer), codec_sql, key_id_sql));
   if (!broken.empty()) log->health_.Broken(broken);
   return log;
 }
 
 SqliteDecisionLog::SqliteDecisionLog(
-    std::string path, SqliteDecisionLogOptions options,
+    std::optional<LogFileLock> file_lock, std::string path,
+    SqliteDecisionLogOptions options,
     std::unique_ptr<StoredDecisionDecoder> decoder,
     std::unique_ptr<SqliteBatchWriter> writer,
     std::unique_ptr<SqliteConnection> checkpointer,
     const std::string& codec_sql, const std::string& key_id_sql)
-    : path_(std::move(path)),
+    : file_lock_(std::move(file_lock)),
+      path_(std::move(path)),
       options_(options),
       decoder_(std::move(decoder)),
       reader_(path_,

@@ -58,6 +58,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -72,6 +73,7 @@
 #include "server/log/decision_log.h"
 #include "server/log/log_health.h"
 #include "server/log/log_keyring.h"
+#include "server/log/sqlite/log_file_lock.h"
 #include "server/log/sqlite/sqlite_batch_writer.h"
 #include "server/log/sqlite/sqlite_connection.h"
 #include "server/log/sqlite/sqlite_decision_dictionaries.h"
@@ -131,9 +133,11 @@ class SqliteDecisionLog final : public DecisionLog {
 
   // Opens (creating the file and any missing directories) and migrates the
   // database at `path`, then starts the writer thread. UNAVAILABLE when the
-  // file cannot be opened or set up; FAILED_PRECONDITION when it was written
-  // by a newer schema version, or holds rows sealed with a key that
-  // options.keyring does not hold (or any sealed row, without a keyring).
+  // file cannot be opened or set up; FAILED_PRECONDITION when another
+  // process writes it (server/log/sqlite/log_file_lock.h; not checked
+  // read-only), when it was written by a newer schema version, or holds rows
+  // sealed with a key that options.keyring does not hold (or any sealed row,
+  // without a keyring).
   static absl::StatusOr<std::unique_ptr<SqliteDecisionLog>> Open(
       const std::string& path, const SqliteDecisionLogOptions& options = {});
 
@@ -164,7 +168,8 @@ class SqliteDecisionLog final : public DecisionLog {
   // between them.
   class BatchStore;
 
-  SqliteDecisionLog(std::string path, SqliteDecisionLogOptions options,
+  SqliteDecisionLog(std::optional<LogFileLock> file_lock, std::string path,
+                    SqliteDecisionLogOptions options,
                     std::unique_ptr<StoredDecisionDecoder> decoder,
                     std::unique_ptr<SqliteBatchWriter> writer,
                     std::unique_ptr<SqliteConnection> checkpointer,
@@ -175,6 +180,8 @@ class SqliteDecisionLog final : public DecisionLog {
   void CheckpointLoop(std::unique_ptr<SqliteConnection> checkpointer);
   bool CheckpointDueOrClosing() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(ckpt_mu_);
 
+  // Held while the log is open for writing; first, so released last.
+  const std::optional<LogFileLock> file_lock_;
   const std::string path_;
   const SqliteDecisionLogOptions options_;
   // Decompresses stored decisions for the writer and the readers.
