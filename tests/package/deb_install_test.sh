@@ -4,7 +4,9 @@
 # bookworm root (debootstrap), then, in that root, runs refund-server as the
 # user refund with the installed flag file, decides a request through it with
 # the installed refundctl, verifies the decision log it wrote, and runs the
-# installed bundle's policy tests. Needs root (debootstrap, chroot, mount).
+# installed bundle's policy tests; checks the unit with systemd-analyze; then
+# reinstalls, removes and purges the package, checking what each leaves.
+# Needs root (debootstrap, chroot, mount).
 #
 #   tests/package/deb_install_test.sh [BUILD_DIR]     (default: build)
 #
@@ -223,5 +225,27 @@ if command -v systemd-analyze >/dev/null; then
 else
   say "no systemd-analyze on this machine: the unit is not verified"
 fi
+
+# 7. The maintainer scripts' other paths: reinstalled (as an upgrade runs
+# them), removed (the flag file stays), purged (the flag file and the unit's
+# enablement go; the user and the decision log stay).
+in_root dpkg -i "/tmp/$(basename "$deb")" >>"$cache_dir/apt.log" 2>&1 ||
+  { tail -20 "$cache_dir/apt.log" >&2; fail "reinstall"; }
+in_root dpkg --remove refund-decision >>"$cache_dir/apt.log" 2>&1 ||
+  { tail -20 "$cache_dir/apt.log" >&2; fail "dpkg --remove"; }
+[ ! -e "$root/usr/bin/refund-server" ] || fail "remove left refund-server"
+[ -f "$root/etc/refund-decision/refund-server.flags" ] ||
+  fail "remove took the flag file (a conffile stays until purge)"
+in_root dpkg --purge refund-decision >>"$cache_dir/apt.log" 2>&1 ||
+  { tail -20 "$cache_dir/apt.log" >&2; fail "dpkg --purge"; }
+[ ! -e "$root/etc/refund-decision/refund-server.flags" ] ||
+  fail "purge left the flag file"
+[ ! -L "$root/etc/systemd/system/multi-user.target.wants/refund-server.service" ] &&
+  [ ! -L "$root/etc/systemd/system/refund-server.service" ] ||
+  fail "purge left the unit enabled or masked"
+in_root getent passwd refund >/dev/null || fail "purge removed the user refund"
+[ -f "$root/var/lib/refund-decision/decisions.db" ] ||
+  fail "purge deleted the decision log"
+say "reinstalled, removed, purged"
 
 echo "deb_install_test: PASS in $(($(date +%s) - started))s"
