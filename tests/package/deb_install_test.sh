@@ -86,7 +86,9 @@ mirror=${DEBIAN_MIRROR:-$(awk '$2 == "bookworm" { print $1; exit }' <<<"$sources
 [ -n "$mirror" ] || fail "no bookworm mirror in /etc/apt/sources.list*; set DEBIAN_MIRROR"
 say "mirror $mirror"
 
-# 1. The package.
+# 1. The package. cpack builds nothing (the build directory keeps
+# CMAKE_SKIP_INSTALL_ALL_DEPENDENCY: `make install` there no longer builds
+# `all` first): the three programs it packs are built here, not every test.
 cmake -DCMAKE_SKIP_INSTALL_ALL_DEPENDENCY=ON "$build_dir" >/dev/null
 cmake --build "$build_dir" -j2 --target refund-server refundctl refund-bench \
   >/dev/null
