@@ -18,7 +18,6 @@
 # DEBIAN_MIRROR. Prints how long each step took.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-source_dir=$PWD
 
 build_dir=$(realpath "${1:-build}")
 cache_dir=$build_dir/package-test
@@ -158,6 +157,7 @@ done
 in_root getent passwd refund >/dev/null || fail "no user refund"
 [ "$(in_root stat -c %U:%G /var/lib/refund-decision)" = refund:refund ] ||
   fail "/var/lib/refund-decision is not refund's"
+# shellcheck disable=SC2016  # dpkg-query's own ${...} syntax
 in_root dpkg-query -W -f='${Conffiles}\n' refund-decision |
   grep -q /etc/refund-decision/refund-server.flags ||
   fail "the flag file is not a conffile"
@@ -182,8 +182,8 @@ serve_and_decide() {
   chroot --userspec="$refund_user" --groups= "$root" env -i \
     /usr/bin/refund-server --flagfile=/etc/refund-decision/refund-server.flags \
     >"$server_log" 2>&1 &
-  local pid=$! i
-  for i in $(seq 600); do
+  local pid=$! _
+  for _ in $(seq 600); do
     grep -q "listening on" "$server_log" && break
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
@@ -242,9 +242,10 @@ in_root dpkg --purge refund-decision >>"$cache_dir/apt.log" 2>&1 ||
   { tail -20 "$cache_dir/apt.log" >&2; fail "dpkg --purge"; }
 [ ! -e "$root/etc/refund-decision/refund-server.flags" ] ||
   fail "purge left the flag file"
-[ ! -L "$root/etc/systemd/system/multi-user.target.wants/refund-server.service" ] &&
-  [ ! -L "$root/etc/systemd/system/refund-server.service" ] ||
+if [ -L "$root/etc/systemd/system/multi-user.target.wants/refund-server.service" ] ||
+   [ -L "$root/etc/systemd/system/refund-server.service" ]; then
   fail "purge left the unit enabled or masked"
+fi
 in_root getent passwd refund >/dev/null || fail "purge removed the user refund"
 [ -f "$root/var/lib/refund-decision/decisions.db" ] ||
   fail "purge deleted the decision log"
