@@ -1,8 +1,8 @@
 // End-to-end: refund-server under a Type=notify unit. A Unix datagram socket
 // named by $NOTIFY_SOCKET stands in for systemd's: the server says READY=1
-// once it listens, RELOADING=1 then READY=1 around a SIGHUP reload, and
-// STOPPING=1 when its shutdown starts; a socket nobody listens on does not
-// stop it from serving.
+// once it listens, RELOADING=1 then READY=1 around a SIGHUP reload (refused
+// or not), and STOPPING=1 when its shutdown starts; a socket nobody listens
+// on does not stop it from serving.
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -104,6 +104,24 @@ TEST_F(ServerUnderSystemdTest, ReadyReloadingReadyStopping) {
   ASSERT_TRUE(exit_code.ok()) << exit_code.status();
   EXPECT_EQ(*exit_code, 0);
   EXPECT_EQ(systemd.Receive(), "STOPPING=1");
+}
+
+TEST_F(ServerUnderSystemdTest, ARefusedReloadIsReadyWithTheLastGoodBundle) {
+  FakeSystemd systemd(dir_.path() + "/notify");
+  ASSERT_TRUE(systemd.bound());
+  absl::StatusOr<std::unique_ptr<ServerProcess>> server = Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  EXPECT_THAT(systemd.Receive(), StartsWith("READY=1\n"));
+
+  dir_.Write("policies/rules/broken.textproto", kBrokenRulesFile);
+  ASSERT_TRUE((*server)->Signal(SIGHUP).ok());
+  EXPECT_THAT(systemd.Receive(), StartsWith("RELOADING=1\n"));
+  EXPECT_EQ(systemd.Receive(),
+            "READY=1\nSTATUS=reload refused, the last good bundle serves");
+
+  absl::StatusOr<int> exit_code = (*server)->Stop();
+  ASSERT_TRUE(exit_code.ok()) << exit_code.status();
+  EXPECT_EQ(*exit_code, 0);
 }
 
 TEST_F(ServerUnderSystemdTest, ServesWhenNobodyListensOnTheNotifySocket) {
