@@ -45,6 +45,7 @@
 #include "server/grpc/pid_file.h"
 #include "server/grpc/refund_service.h"
 #include "server/grpc/server_credentials.h"
+#include "server/grpc/systemd_notify.h"
 #include "server/log/checkpoint/checkpoint_signer.h"
 #include "server/log/checkpoint/head_signer.h"
 #include "server/log/checkpoint/log_checkpoint.h"
@@ -70,6 +71,13 @@ bool ServerSignalsBlocked() {
   return sigismember(&current, SIGHUP) == 1 &&
          sigismember(&current, SIGINT) == 1 &&
          sigismember(&current, SIGTERM) == 1;
+}
+
+// A notification systemd did not get (server/grpc/systemd_notify.h) is
+// said, not fatal.
+void WarnIfUnnotified(const absl::Status& notified) {
+  if (notified.ok()) return;
+  std::cerr << "refund-server: systemd: " << notified.message() << std::endl;
 }
 
 // The signal thread: SIGHUP reloads, SIGINT/SIGTERM start the shutdown.
@@ -117,6 +125,7 @@ void HandleSignals(grpc::Server& server, PolicyReloader& reloader,
     int signal_number = 0;
     if (sigwait(&signals, &signal_number) != 0) continue;
     if (signal_number == SIGHUP) {
+      WarnIfUnnotified(NotifyReloading());
       absl::StatusOr<std::shared_ptr<const ActiveBundle>> active =
           reloader.Reload();
       if (active.ok()) {
@@ -127,8 +136,13 @@ void HandleSignals(grpc::Server& server, PolicyReloader& reloader,
                   << std::endl;
       }
       ReloadAccessPolicy(access_policy, authorizer);
+      WarnIfUnnotified(NotifyReady(
+          active.ok()
+              ? absl::StrCat("reloaded version=", (*active)->bundle->version())
+              : "reload refused, the last good bundle serves"));
       continue;
     }
+    WarnIfUnnotified(NotifyStopping());
     // Probes see NOT_SERVING first (every service, for good), so load
     // balancers drain this replica while it still answers.
     if (grpc::HealthCheckServiceInterface* health =
@@ -389,6 +403,9 @@ absl::Status RunServer(const ServerOptions& options, std::ostream& out) {
   out << "refund-server listening on " << ListenHost(options.listen) << ":"
       << port << " version=" << active->bundle->version()
       << " tls=" << TransportSecurityName(listener.security) << std::endl;
+  WarnIfUnnotified(
+      NotifyReady(absl::StrCat("serving ", ListenHost(options.listen), ":",
+                               port, " version=", active->bundle->version())));
   active.reset();  // a reload may free it
 
   std::optional<LogHealthWatcher> watcher;

@@ -132,7 +132,11 @@ absl::Status BlockServerSignals();
 // NOT_SERVING, in-flight calls get `shutdown_grace` to finish, the decision
 // log stores everything queued. Once serving, writes one line to `out`:
 //   refund-server listening on HOST:PORT version=<bundle version> tls=<mode>
-// (mode: off, tls, mtls, mtls_optional) and flushes it. Returns OK after a
+// (mode: off, tls, mtls, mtls_optional) and flushes it. Under systemd
+// ($NOTIFY_SOCKET, server/grpc/systemd_notify.h) it then says READY=1, says
+// RELOADING=1 and READY=1 again around each SIGHUP reload, and STOPPING=1
+// when the shutdown starts; a notification that cannot be sent is written to
+// stderr and ignored. Returns OK after a
 // clean shutdown; FAILED_PRECONDITION when the signals are not blocked or
 // the policy bundle is refused; INVALID_ARGUMENT, before anything else is
 // done, when the TLS options are refused (a plaintext listen on a
