@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "engine/base/absl_compat.h"
+#include "google/protobuf/text_format.h"
 #include "google/protobuf/timestamp.pb.h"
 
 namespace refund::expr {
@@ -732,7 +733,14 @@ std::string FormatScalar(const CalendarConfig& calendar, ValueKind kind,
     case ValueKind::kDuration:
       return absl::FormatDuration(v.d);
     case ValueKind::kMessage: {
-      std::string text = v.m->ShortDebugString();
+      // One line, UTF-8 text as it is (ShortDebugString escapes every
+      // non-ASCII byte: Chinese text would print as octal escapes).
+      google::protobuf::TextFormat::Printer printer;
+      printer.SetSingleLineMode(true);
+      printer.SetUseUtf8StringEscaping(true);
+      std::string text;
+      printer.PrintToString(*v.m, &text);
+      if (!text.empty() && text.back() == ' ') text.pop_back();
       constexpr size_t kMaxShown = 80;
       if (text.size() > kMaxShown) {
         // Cut at a UTF-8 boundary.

@@ -4,15 +4,17 @@
 #ifndef TOOLS_REFUNDCTL_CHECKPOINT_COMMAND_H_
 #define TOOLS_REFUNDCTL_CHECKPOINT_COMMAND_H_
 
-#include <initializer_list>
 #include <ostream>
 
 #include "tools/refundctl/command_args.h"
 
 namespace refund {
 
-inline constexpr std::initializer_list<const char*> kCheckpointFlags = {
-    "server", "format", "public-key", "public_key"};
+inline constexpr FlagSpec kCheckpointFlags[] = {
+    kServerFlagSpec,
+    {"format", "FORMAT", "note (default) or json"},
+    {"public-key,public_key", "FILE",
+     "check the note's signature with this public key (PEM)"}};
 
 // --format=note (default) prints the note exactly as signed (redirect it to
 // a file to keep it); --format=json the LogCheckpoint message. With

@@ -1,9 +1,9 @@
-// refundctl's flag parsing, shared by its subcommands.
+// What refundctl's commands read from their command line (Args, filled by the
+// one parser, command_line.h), the description of a command's flags
+// (FlagSpec), and the decision-log flags several commands share.
 #ifndef TOOLS_REFUNDCTL_COMMAND_ARGS_H_
 #define TOOLS_REFUNDCTL_COMMAND_ARGS_H_
 
-#include <cstddef>
-#include <initializer_list>
 #include <map>
 #include <ostream>
 #include <string>
@@ -11,21 +11,41 @@
 
 namespace refund {
 
-// `--name=value` flags (a bare `--name` is "true") and positional arguments.
+// The flags given, by their first name (FlagSpec::names; a switch given is
+// "true", or "false" for --switch=false), and the positional arguments.
 struct Args {
   std::map<std::string, std::string> flags;
   std::vector<std::string> positional;
 };
 
-// Parses args[from...].
-Args ParseArgs(const std::vector<std::string>& args, size_t from);
+// One flag of a command.
+struct FlagSpec {
+  // Its names without "--", comma-separated; the first is the one Args keys
+  // it by, whichever spelling was given ("log-key-file,log_key_file").
+  const char* names;
+  // The value's name in --help ("SPEC"); nullptr for a switch, which takes
+  // no value (--verbose).
+  const char* value;
+  const char* help;
+};
 
-// False (and the unknown flag reported to `err`) when a flag is in neither
-// `known` nor `also_known` (e.g. the transport flags of the commands that
-// take --server): a flag no command knows is a usage error, never ignored.
-bool CheckFlags(const Args& args, std::initializer_list<const char*> known,
-                std::ostream& err,
-                std::initializer_list<const char*> also_known = {});
+// The flags several commands share.
+inline constexpr FlagSpec kLogFlagSpec = {
+    "log", "SPEC",
+    "the decision log: sqlite:PATH or PATH, postgresql://... (no password), "
+    "memory:"};
+inline constexpr FlagSpec kDbFlagSpec = {"db", "FILE",
+                                         "a SQLite decision log (--log=FILE)"};
+inline constexpr FlagSpec kLogKeyFileFlagSpec = {
+    "log-key-file,log_key_file", "FILE",
+    "the decision log's key file (lines `<key id> <64 hex digits>`, mode "
+    "0600)"};
+inline constexpr FlagSpec kServerFlagSpec = {
+    "server", "HOST:PORT",
+    "a running refund-server (its transport flags: see "
+    "Connection)"};
+inline constexpr FlagSpec kPoliciesFlagSpec = {
+    "policies", "DIR", "the bundle directory (default ./policies)"};
 
 // The flag's value, or `fallback` when absent.
 std::string Flag(const Args& args, const std::string& name,

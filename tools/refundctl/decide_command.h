@@ -3,7 +3,6 @@
 #ifndef TOOLS_REFUNDCTL_DECIDE_COMMAND_H_
 #define TOOLS_REFUNDCTL_DECIDE_COMMAND_H_
 
-#include <initializer_list>
 #include <memory>
 #include <ostream>
 
@@ -13,8 +12,7 @@
 
 namespace refund {
 
-inline constexpr std::initializer_list<const char*> kDecideFlags = {"policies",
-                                                                    "server"};
+inline constexpr FlagSpec kDecideFlags[] = {kPoliciesFlagSpec, kServerFlagSpec};
 
 // Reads the request (a file or stdin, see request_input.h) and decides it on
 // --server=HOST:PORT, or in-process on --policies=DIR (default ./policies).

@@ -8,15 +8,29 @@
 
 namespace refund {
 
-inline constexpr std::initializer_list<const char*> kExportFlags = {
-    "log", "db", "format", "log-key-file", "log_key_file"};
+// With kDecisionFilterFlags (decision_filter_flags.h), as replay.
+inline constexpr FlagSpec kExportFlags[] = {
+    kLogFlagSpec,
+    kDbFlagSpec,
+    kLogKeyFileFlagSpec,
+    kServerFlagSpec,
+    {"limit", "N", "at most N decisions (0: all)"},
+    {"format", "jsonl", "jsonl (the only format)"}};
 
 // Writes one LogExportRecord (proto/refund/v1/service.proto) per stored
-// decision, in seq order, as one line of protobuf JSON each
-// (--format=jsonl, the only format), from the store --log=SPEC (or
-// --db=FILE) names. Reads it read-only, as stored: no check (that is
-// `verify`). Exit code 0, 1 when the file cannot be read or
-// a row does not parse (reported, the others still exported), 2 on bad usage.
+// decision the filter flags select, in seq order, at most --limit, as one
+// line of protobuf JSON each (--format=jsonl, the only format).
+//
+// From the store --log=SPEC (or --db=FILE) names: read-only, as stored, every
+// field; no check (that is `verify`). Through a server (--server): its
+// Replay RPC in exact mode, which streams the selected stored decisions in
+// seq order with the filter and limit applied by the server, each with its
+// seq and bundle version (ListDecisions gives neither); the record then
+// holds seq, decision_id, bundle_version, decided_at_micros and the
+// decision, but not the request nor the row's hashes, which no RPC returns.
+//
+// Exit code 0, 1 when the log cannot be read or a row does not parse
+// (reported, the others still exported), 2 on bad usage.
 int RunExportCommand(const Args& args, std::ostream& out, std::ostream& err);
 
 }  // namespace refund

@@ -3,14 +3,11 @@
 #ifndef TOOLS_REFUNDCTL_HASH_TOKEN_COMMAND_H_
 #define TOOLS_REFUNDCTL_HASH_TOKEN_COMMAND_H_
 
-#include <initializer_list>
 #include <ostream>
 
 #include "tools/refundctl/command_args.h"
 
 namespace refund {
-
-inline constexpr std::initializer_list<const char*> kHashTokenFlags = {};
 
 // Reads the token from the file named by the one positional argument (or
 // standard input for "-" or none), without its trailing line end, and prints

@@ -6,17 +6,26 @@
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
+#include "tools/refundctl/json_locator.h"
 
 namespace refund {
 
 absl::Status ParseJson(const std::string& json, const std::string& source,
                        google::protobuf::Message* out) {
   const auto status = google::protobuf::util::JsonStringToMessage(json, out);
-  if (!status.ok()) {
+  if (status.ok()) return absl::OkStatus();
+  // protobuf's message has no place: find it (json_locator.h).
+  absl::StatusOr<JsonNode> root = ParseJsonWithPlaces(json);
+  if (!root.ok()) {
     return absl::InvalidArgumentError(
-        absl::StrCat(source, ": ", status.message().ToString()));
+        absl::StrCat(source, ":", root.status().message()));
   }
-  return absl::OkStatus();
+  const std::string mismatch = FindJsonMismatch(*root, *out->GetDescriptor());
+  if (!mismatch.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(source, ":", mismatch));
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat(source, ": ", status.message().ToString()));
 }
 
 namespace {

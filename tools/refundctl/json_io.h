@@ -11,7 +11,10 @@
 
 namespace refund {
 
-// Parses protobuf JSON into `out`; INVALID_ARGUMENT naming `source` on error.
+// Parses protobuf JSON into `out`; INVALID_ARGUMENT naming `source` and,
+// wherever it can be found, the line, column and field path of the mistake
+// ("req.json:3:13: reason: \"X\" is not a value of refund.v1.Reason (...)";
+// json_locator.h).
 absl::Status ParseJson(const std::string& json, const std::string& source,
                        google::protobuf::Message* out);
 

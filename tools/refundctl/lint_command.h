@@ -3,14 +3,13 @@
 #ifndef TOOLS_REFUNDCTL_LINT_COMMAND_H_
 #define TOOLS_REFUNDCTL_LINT_COMMAND_H_
 
-#include <initializer_list>
 #include <ostream>
 
 #include "tools/refundctl/command_args.h"
 
 namespace refund {
 
-inline constexpr std::initializer_list<const char*> kLintFlags = {"policies"};
+inline constexpr FlagSpec kLintFlags[] = {kPoliciesFlagSpec};
 
 // Loads the bundle (bundle_input.h: DIR, --policies or ./policies) and prints
 // each finding as "rule: check: message", then the count. Exit code 0 when

@@ -8,16 +8,14 @@
 namespace refund {
 
 bool HasLogKeyFlag(const Args& args) {
-  return args.flags.count(kLogKeyFileFlag) > 0 ||
-         args.flags.count(kLogKeyFileServerFlag) > 0;
+  return args.flags.count(kLogKeyFileFlag) > 0;
 }
 
 bool ReadLogKeyFlag(const Args& args, const std::string& command,
                     std::shared_ptr<const server::LogKeyring>* keyring,
                     std::ostream& err) {
   keyring->reset();
-  const std::string path =
-      Flag(args, kLogKeyFileFlag, Flag(args, kLogKeyFileServerFlag, ""));
+  const std::string path = Flag(args, kLogKeyFileFlag, "");
   if (path.empty()) {
     if (HasLogKeyFlag(args)) {
       err << command << ": --" << kLogKeyFileFlag << " names no file\n";

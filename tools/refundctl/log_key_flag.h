@@ -14,9 +14,9 @@
 
 namespace refund {
 
-// Both spellings, for a command's list of known flags.
+// The name Args keys the flag by, whichever spelling was given
+// (kLogKeyFileFlagSpec, command_args.h).
 inline constexpr char kLogKeyFileFlag[] = "log-key-file";
-inline constexpr char kLogKeyFileServerFlag[] = "log_key_file";
 
 // Whether a key file was given (either spelling).
 bool HasLogKeyFlag(const Args& args);

@@ -20,6 +20,8 @@
 #include "server/log/open/open_decision_log.h"
 #include "server/log/verify_report.h"
 #include "tools/refundctl/log_key_flag.h"
+#include "tools/refundctl/progress_reporter.h"
+#include "tools/refundctl/progress_snapshot.h"
 
 namespace refund {
 namespace {
@@ -43,12 +45,16 @@ std::string FirstProblem(const server::VerifyReport& report) {
 
 // The report of verifying the log `spec` names.
 absl::StatusOr<server::VerifyReport> Verify(
-    const std::string& spec,
-    std::shared_ptr<const server::LogKeyring> keyring) {
-  absl::StatusOr<std::unique_ptr<server::LogSnapshot>> snapshot =
+    const std::string& spec, std::shared_ptr<const server::LogKeyring> keyring,
+    std::ostream& err) {
+  absl::StatusOr<std::unique_ptr<server::LogSnapshot>> opened =
       server::OpenLogSnapshot(spec, std::move(keyring));
-  if (!snapshot.ok()) return snapshot.status();
-  return server::VerifyLog(**snapshot);
+  if (!opened.ok()) return opened.status();
+  ProgressReporter progress("migrate: verifying", "rows", err);
+  ProgressSnapshot snapshot(**opened, progress);
+  absl::StatusOr<server::VerifyReport> report = server::VerifyLog(snapshot);
+  if (report.ok()) progress.Finish();
+  return report;
 }
 
 // What the destination holds after a copy that stopped, for the message
@@ -106,7 +112,7 @@ int RunMigrateCommand(const Args& args, std::ostream& out, std::ostream& err) {
 
   // The source must verify: a copy of a broken log would look whole.
   err << "migrate: verifying the source " << from << "\n";
-  absl::StatusOr<server::VerifyReport> source = Verify(from, keyring);
+  absl::StatusOr<server::VerifyReport> source = Verify(from, keyring, err);
   if (!source.ok()) {
     err << "migrate: cannot read the source " << from << ": "
         << source.status().message() << "\nmigrate: nothing was copied\n";
@@ -150,17 +156,12 @@ int RunMigrateCommand(const Args& args, std::ostream& out, std::ostream& err) {
   const absl::Time copy_start = absl::Now();
   server::LogCopyOptions copy_options;
   const int64_t total = source->rows_checked;
+  ProgressReporter copy_progress("migrate: copying", "decisions", err);
+  copy_progress.SetTotal(total);
   copy_options.progress = [&](const server::LogCopyProgress& progress) {
-    const double seconds = absl::ToDoubleSeconds(progress.elapsed);
-    err << "migrate: " << progress.rows_copied << " of " << total
-        << " decisions copied";
-    if (total > 0) err << " (" << progress.rows_copied * 100 / total << "%)";
-    if (seconds > 0) {
-      err << ", " << static_cast<int64_t>(progress.rows_copied / seconds)
-          << "/s";
-    }
-    err << "\n";
+    copy_progress.Update(progress.rows_copied);
   };
+  copy_options.progress_interval = absl::Milliseconds(250);
   server::LogCopyResult copy;
   const absl::Status copied =
       server::CopyDecisionLog(**rows, **destination, copy_options, &copy);
@@ -179,6 +180,8 @@ int RunMigrateCommand(const Args& args, std::ostream& out, std::ostream& err) {
     }
     return 1;
   }
+  copy_progress.Update(copy.rows_copied);
+  copy_progress.Finish();
   const absl::Duration copy_time = absl::Now() - copy_start;
   destination->reset();
 
@@ -210,7 +213,7 @@ int RunMigrateCommand(const Args& args, std::ostream& out, std::ostream& err) {
   }
 
   err << "migrate: verifying the destination " << to << "\n";
-  absl::StatusOr<server::VerifyReport> copied_report = Verify(to, keyring);
+  absl::StatusOr<server::VerifyReport> copied_report = Verify(to, keyring, err);
   if (!copied_report.ok()) {
     err << "migrate: cannot read the copy in " << to << ": "
         << copied_report.status().message()

@@ -7,15 +7,16 @@
 #ifndef TOOLS_REFUNDCTL_MIGRATE_COMMAND_H_
 #define TOOLS_REFUNDCTL_MIGRATE_COMMAND_H_
 
-#include <initializer_list>
 #include <ostream>
 
 #include "tools/refundctl/command_args.h"
 
 namespace refund {
 
-inline constexpr std::initializer_list<const char*> kMigrateFlags = {
-    "from", "to", "log-key-file", "log_key_file"};
+inline constexpr FlagSpec kMigrateFlags[] = {
+    {"from", "SPEC", "the source decision log (read only)"},
+    {"to", "SPEC", "the destination: an empty store, not memory:"},
+    kLogKeyFileFlagSpec};
 
 // --from=SPEC and --to=SPEC (store specs, server/log/open/
 // open_decision_log.h; a PostgreSQL URI without a password) are required;

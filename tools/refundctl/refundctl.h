@@ -15,6 +15,11 @@ namespace refund {
 // to `out` and diagnostics to `err`. Returns the process exit code: 0 on
 // success, 1 when a check failed (a test, a lint finding, a refused request),
 // 2 on bad usage.
+// "refundctl VERSION (GIT DESCRIBE, BUILD TYPE build)": the project's
+// version, `git describe` of the source when it was configured, and the
+// CMake build type.
+std::string RefundctlVersion();
+
 int RunRefundctl(const std::vector<std::string>& args, std::ostream& out,
                  std::ostream& err);
 

@@ -5,15 +5,18 @@
 #ifndef TOOLS_REFUNDCTL_REKEY_COMMAND_H_
 #define TOOLS_REFUNDCTL_REKEY_COMMAND_H_
 
-#include <initializer_list>
 #include <ostream>
 
 #include "tools/refundctl/command_args.h"
 
 namespace refund {
 
-inline constexpr std::initializer_list<const char*> kRekeyFlags = {
-    "log", "db", "log-key-file", "log_key_file", "to-plain", "batch"};
+inline constexpr FlagSpec kRekeyFlags[] = {
+    kLogFlagSpec,
+    kDbFlagSpec,
+    kLogKeyFileFlagSpec,
+    {"to-plain", nullptr, "store every row plain"},
+    {"batch", "N", "rows per transaction (256)"}};
 
 // --log=SPEC (or --db=FILE) and a key file are required (the key file opens the
 // rows as they are, and its last key seals them unless --to-plain). Prints what

@@ -1,64 +1,56 @@
 #include "tools/refundctl/replay_command.h"
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "engine/load/bundle_loader.h"
-#include "google/protobuf/util/time_util.h"
 #include "server/audit/decision_replayer.h"
 #include "server/audit/replay_request.h"
 #include "server/bundles/bundle_cache.h"
 #include "server/bundles/candidate_root.h"
 #include "server/log/open/open_decision_log.h"
+#include "tools/refundctl/decision_filter_flags.h"
 #include "tools/refundctl/log_key_flag.h"
+#include "tools/refundctl/progress_reporter.h"
 #include "tools/refundctl/replay_format.h"
 #include "tools/refundctl/server_client.h"
 
 namespace refund {
 namespace {
 
-using google::protobuf::util::TimeUtil;
-
-absl::Status ParseTime(const Args& args, const std::string& flag,
-                       google::protobuf::Timestamp* out) {
-  const std::string value = Flag(args, flag, "");
-  if (!TimeUtil::FromString(value, out)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--", flag, ": \"", value,
-                     "\" is not an RFC 3339 time (2026-05-01T00:00:00+08:00)"));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status ParseVerdict(const std::string& value, v1::Verdict* out) {
-  if (value.empty()) return absl::OkStatus();
-  std::string name = absl::AsciiStrToUpper(value);
-  if (name.rfind("VERDICT_", 0) != 0) name = "VERDICT_" + name;
-  if (!v1::Verdict_Parse(name, out) || *out == v1::VERDICT_UNSPECIFIED) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--verdict: \"", value, "\" is not one of approve, negotiate, reject"));
-  }
-  return absl::OkStatus();
-}
-
 // Offline: the log the spec names opened read-only, replayed in this
 // process.
 absl::Status ReplayOffline(const std::string& spec,
                            std::shared_ptr<const server::LogKeyring> keyring,
                            const v1::ReplayRequest& request,
-                           ReplayPrinter& printer, v1::ReplaySummary* summary) {
+                           ReplayPrinter& printer, ProgressReporter& progress,
+                           v1::ReplaySummary* summary) {
   server::OpenLogOptions options;
   options.read_only = true;
   options.keyring = std::move(keyring);
   absl::StatusOr<std::unique_ptr<server::DecisionLog>> log =
       server::OpenDecisionLog(spec, options);
   if (!log.ok()) return log.status();
+  if (progress.enabled()) {
+    // The whole log's length: the total when nothing narrows the replay.
+    const v1::ListDecisionsRequest& filter = request.filter();
+    absl::StatusOr<server::ChainHead> head = (*log)->CommittedHead();
+    if (head.ok() && filter.refund_id().empty() && filter.shop_id().empty() &&
+        filter.verdict() == v1::VERDICT_UNSPECIFIED && !filter.has_from() &&
+        !filter.has_to() && filter.rule_id().empty()) {
+      progress.SetTotal(request.limit() > 0
+                            ? std::min<int64_t>(request.limit(), head->last_seq)
+                            : head->last_seq);
+    } else {
+      progress.SetTotal(request.limit());
+    }
+  }
   server::BundleCache bundles(**log);
   // The candidate, if any, was read here and is sent as files.
   absl::StatusOr<server::ReplayOptions> replay =
@@ -67,6 +59,7 @@ absl::Status ReplayOffline(const std::string& spec,
   if (!replay.ok()) return replay.status();
   return server::RunReplay(**log, bundles, *std::move(replay),
                            [&](const v1::ReplayResult& result) {
+                             if (result.has_diff()) progress.Advance();
                              printer.Print(result);
                              if (result.has_summary()) {
                                *summary = result.summary();
@@ -75,7 +68,7 @@ absl::Status ReplayOffline(const std::string& spec,
 }
 
 absl::Status ReplayOnServer(const Args& args, const v1::ReplayRequest& request,
-                            ReplayPrinter& printer,
+                            ReplayPrinter& printer, ProgressReporter& progress,
                             v1::ReplaySummary* summary) {
   absl::StatusOr<ServerStub> connected = ConnectToServer(args);
   if (!connected.ok()) return connected.status();
@@ -84,7 +77,9 @@ absl::Status ReplayOnServer(const Args& args, const v1::ReplayRequest& request,
   std::unique_ptr<grpc::ClientReader<v1::ReplayResult>> reader =
       connected->stub->Replay(&context, request);
   v1::ReplayResult result;
+  progress.SetTotal(request.limit());
   while (reader->Read(&result)) {
+    if (result.has_diff()) progress.Advance();
     printer.Print(result);
     if (result.has_summary()) *summary = result.summary();
   }
@@ -127,22 +122,9 @@ absl::StatusOr<v1::ReplayRequest> ReplayRequestFromFlags(const Args& args) {
           absl::StrCat("--candidate: no *.textproto files in ", candidate_dir));
     }
   }
-  v1::ListDecisionsRequest* filter = request.mutable_filter();
-  filter->set_shop_id(Flag(args, "shop", ""));
-  filter->set_refund_id(Flag(args, "refund", ""));
-  filter->set_rule_id(Flag(args, "rule", ""));
-  v1::Verdict verdict = v1::VERDICT_UNSPECIFIED;
-  absl::Status parsed = ParseVerdict(Flag(args, "verdict", ""), &verdict);
-  if (!parsed.ok()) return parsed;
-  filter->set_verdict(verdict);
-  if (!Flag(args, "from", "").empty()) {
-    parsed = ParseTime(args, "from", filter->mutable_from());
-    if (!parsed.ok()) return parsed;
-  }
-  if (!Flag(args, "to", "").empty()) {
-    parsed = ParseTime(args, "to", filter->mutable_to());
-    if (!parsed.ok()) return parsed;
-  }
+  absl::Status filtered =
+      DecisionFilterFromFlags(args, request.mutable_filter());
+  if (!filtered.ok()) return filtered;
   const std::string limit = Flag(args, "limit", "0");
   int32_t limit_value = 0;
   if (!absl::SimpleAtoi(limit, &limit_value) || limit_value < 0) {
@@ -157,8 +139,12 @@ absl::StatusOr<v1::ReplayRequest> ReplayRequestFromFlags(const Args& args) {
 int RunReplayCommand(const Args& args, std::ostream& out, std::ostream& err) {
   LogSource source;
   if (!GetLogSource(args, "replay", &source, err)) return 2;
+  ReplayPrintOptions print_options;
+  print_options.format = Flag(args, "format", "table");
+  print_options.include_unchanged_decisions =
+      Flag(args, "include_unchanged_decisions", "false") == "true";
   absl::StatusOr<std::unique_ptr<ReplayPrinter>> printer =
-      NewReplayPrinter(Flag(args, "format", "table"), out);
+      NewReplayPrinter(print_options, out, err);
   if (!printer.ok()) {
     err << "--" << printer.status().message() << "\n";
     return 2;
@@ -177,10 +163,13 @@ int RunReplayCommand(const Args& args, std::ostream& out, std::ostream& err) {
   std::shared_ptr<const server::LogKeyring> keyring;
   if (!ReadLogKeyFlag(args, "replay", &keyring, err)) return 1;
   v1::ReplaySummary summary;
+  ProgressReporter progress("replay", "decisions", err);
   absl::Status status =
-      source.log.empty() ? ReplayOnServer(args, *request, **printer, &summary)
-                         : ReplayOffline(source.log, std::move(keyring),
-                                         *request, **printer, &summary);
+      source.log.empty()
+          ? ReplayOnServer(args, *request, **printer, progress, &summary)
+          : ReplayOffline(source.log, std::move(keyring), *request, **printer,
+                          progress, &summary);
+  if (status.ok()) progress.Finish();
   if (!status.ok()) {
     err << "replay: " << status.message() << "\n";
     return 1;

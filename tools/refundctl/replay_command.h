@@ -12,12 +12,19 @@
 
 namespace refund {
 
-// The flags refundctl replay accepts.
-inline constexpr std::initializer_list<const char*> kReplayFlags = {
-    "log",         "db",    "server", "candidate",    "candidate-version",
-    "from",        "to",    "shop",   "refund",       "verdict",
-    "rule",        "limit", "format", "changed-only", "log-key-file",
-    "log_key_file"};
+// The flags refundctl replay accepts, with kDecisionFilterFlags.
+inline constexpr FlagSpec kReplayFlags[] = {
+    kLogFlagSpec,
+    kDbFlagSpec,
+    kLogKeyFileFlagSpec,
+    kServerFlagSpec,
+    {"candidate", "DIR", "replay under this bundle directory"},
+    {"candidate-version", "V", "replay under this stored bundle version"},
+    {"limit", "N", "at most N decisions (0: all)"},
+    {"changed-only", nullptr, "print only the decisions that changed"},
+    {"include_unchanged_decisions,include-unchanged-decisions", nullptr,
+     "json: keep the stored and replayed decisions of unchanged results"},
+    {"format", "FORMAT", "table (default), json or csv"}};
 
 // The ReplayRequest the flags describe: candidate mode when --candidate=DIR
 // (read here and sent as files, so a server elsewhere gets the content) or

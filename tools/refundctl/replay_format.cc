@@ -106,13 +106,24 @@ class TablePrinter final : public ReplayPrinter {
 
 class JsonPrinter final : public ReplayPrinter {
  public:
-  explicit JsonPrinter(std::ostream& out) : out_(out) {}
+  JsonPrinter(std::ostream& out, bool include_unchanged_decisions)
+      : out_(out), include_unchanged_decisions_(include_unchanged_decisions) {}
   void Print(const v1::ReplayResult& result) override {
-    out_ << ToJsonLine(result);
+    const v1::ReplayDiff& diff = result.diff();
+    if (include_unchanged_decisions_ || !result.has_diff() || diff.changed() ||
+        diff.integrity_failure() || !diff.error().empty()) {
+      out_ << ToJsonLine(result);
+      return;
+    }
+    v1::ReplayResult brief = result;
+    brief.mutable_diff()->clear_stored();
+    brief.mutable_diff()->clear_replayed();
+    out_ << ToJsonLine(brief);
   }
 
  private:
   std::ostream& out_;
+  const bool include_unchanged_decisions_;
 };
 
 // RFC 4180: quoted when it holds a comma, a quote or a line break.
@@ -123,7 +134,7 @@ std::string CsvField(const std::string& value) {
 
 class CsvPrinter final : public ReplayPrinter {
  public:
-  explicit CsvPrinter(std::ostream& out) : out_(out) {
+  CsvPrinter(std::ostream& out, std::ostream& err) : out_(out), err_(err) {
     out_ << "seq,decision_id,refund_id,stored_version,replayed_version,"
             "verdict_from,verdict_to,amount_from,amount_to,changed,"
             "integrity_failure,changed_fields,newly_matched_rules,"
@@ -132,7 +143,7 @@ class CsvPrinter final : public ReplayPrinter {
 
   void Print(const v1::ReplayResult& result) override {
     if (result.has_summary()) {
-      PrintSummary(result.summary(), "# ", out_);
+      PrintSummary(result.summary(), "", err_);
       return;
     }
     const v1::ReplayDiff& d = result.diff();
@@ -160,15 +171,20 @@ class CsvPrinter final : public ReplayPrinter {
 
  private:
   std::ostream& out_;
+  std::ostream& err_;
 };
 
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ReplayPrinter>> NewReplayPrinter(
-    const std::string& format, std::ostream& out) {
+    const ReplayPrintOptions& options, std::ostream& out, std::ostream& err) {
+  const std::string& format = options.format;
   if (format == "table") return std::make_unique<TablePrinter>(out);
-  if (format == "json") return std::make_unique<JsonPrinter>(out);
-  if (format == "csv") return std::make_unique<CsvPrinter>(out);
+  if (format == "json") {
+    return std::make_unique<JsonPrinter>(out,
+                                         options.include_unchanged_decisions);
+  }
+  if (format == "csv") return std::make_unique<CsvPrinter>(out, err);
   return absl::InvalidArgumentError(
       absl::StrCat("format: \"", format, "\" is not one of table, json, csv"));
 }

@@ -3,7 +3,9 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "tools/refundctl/json_io.h"
+#include "tools/refundctl/json_locator.h"
 
 namespace refund {
 
@@ -16,10 +18,22 @@ absl::StatusOr<JsonInput> ReadJsonInput(const Args& args) {
 }
 
 absl::StatusOr<v1::RefundRequest> ParseRefundRequest(const JsonInput& input) {
-  v1::DecideRequest wrapped;
-  if (ParseJson(input.json, input.source, &wrapped).ok() &&
-      wrapped.has_request()) {
-    return wrapped.request();
+  // A DecideRequest is an object with a "request" member (a RefundRequest
+  // has none): its mistakes are named inside it, as request.FIELD.
+  absl::StatusOr<JsonNode> root = ParseJsonWithPlaces(input.json);
+  if (!root.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(input.source, ":", root.status().message()));
+  }
+  bool wrapped = false;
+  for (const auto& member : root->members) {
+    wrapped = wrapped || member.first == "request";
+  }
+  if (wrapped) {
+    v1::DecideRequest decide;
+    absl::Status parsed = ParseJson(input.json, input.source, &decide);
+    if (!parsed.ok()) return parsed;
+    return decide.request();
   }
   v1::RefundRequest request;
   absl::Status parsed = ParseJson(input.json, input.source, &request);

@@ -22,8 +22,9 @@ struct JsonInput {
 absl::StatusOr<JsonInput> ReadJsonInput(const Args& args);
 
 // The RefundRequest in `input`: the request itself, or a DecideRequest
-// {"request": {...}} wrapping it. INVALID_ARGUMENT naming the source when it
-// does not parse as a RefundRequest.
+// {"request": {...}} wrapping it (an object with a "request" member).
+// INVALID_ARGUMENT naming the source, the line and column and the field path
+// (json_io.h's ParseJson) when it does not parse as one.
 absl::StatusOr<v1::RefundRequest> ParseRefundRequest(const JsonInput& input);
 
 // ReadJsonInput, then ParseRefundRequest.

@@ -3,15 +3,18 @@
 #ifndef TOOLS_REFUNDCTL_SUGGEST_COMMAND_H_
 #define TOOLS_REFUNDCTL_SUGGEST_COMMAND_H_
 
-#include <initializer_list>
 #include <ostream>
 
 #include "tools/refundctl/command_args.h"
 
 namespace refund {
 
-inline constexpr std::initializer_list<const char*> kSuggestFlags = {
-    "policies", "server", "locale", "decision-id", "json"};
+inline constexpr FlagSpec kSuggestFlags[] = {
+    kPoliciesFlagSpec,
+    kServerFlagSpec,
+    {"locale", "TAG", "the scripts' locale: zh-CN (default) or en"},
+    {"decision-id,decision_id", "ID", "a stored decision (with --server)"},
+    {"json", nullptr, "print the SuggestActionsResponse as JSON"}};
 
 // The SuggestActionsRequest is --decision-id, or the JSON input (a
 // SuggestActionsRequest, or a request as `decide` reads it); --locale

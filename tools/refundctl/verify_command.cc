@@ -18,6 +18,7 @@
 #include "server/log/open/open_decision_log.h"
 #include "tools/refundctl/json_io.h"
 #include "tools/refundctl/log_key_flag.h"
+#include "tools/refundctl/progress_snapshot.h"
 #include "tools/refundctl/server_client.h"
 
 namespace refund {
@@ -27,18 +28,21 @@ namespace {
 absl::StatusOr<v1::VerifyDecisionLogResponse> VerifyOffline(
     const std::string& spec, int max_problems,
     std::shared_ptr<const server::LogKeyring> keyring,
-    const std::vector<KeptCheckpoint>& checkpoints) {
-  absl::StatusOr<std::unique_ptr<server::LogSnapshot>> snapshot =
+    const std::vector<KeptCheckpoint>& checkpoints, std::ostream& err) {
+  absl::StatusOr<std::unique_ptr<server::LogSnapshot>> opened =
       server::OpenLogSnapshot(spec, std::move(keyring));
-  if (!snapshot.ok()) return snapshot.status();
+  if (!opened.ok()) return opened.status();
+  ProgressReporter progress("verify", "rows checked", err);
+  ProgressSnapshot snapshot(**opened, progress);
   server::VerifyOptions options;
   options.max_problems = max_problems;
   for (const KeptCheckpoint& checkpoint : checkpoints) {
     options.anchors.push_back(server::AnchorOf(checkpoint.note.checkpoint));
   }
   absl::StatusOr<server::VerifyReport> report =
-      server::VerifyLog(**snapshot, options, [] { return false; });
+      server::VerifyLog(snapshot, options, [] { return false; });
   if (!report.ok()) return report.status();
+  progress.Finish();
   return server::ToProto(*report);
 }
 
@@ -202,7 +206,7 @@ int RunVerifyCommand(const Args& args, std::ostream& out, std::ostream& err) {
   absl::StatusOr<v1::VerifyDecisionLogResponse> report =
       source.log.empty() ? VerifyOnServer(args, max_problems, checkpoints)
                          : VerifyOffline(source.log, max_problems,
-                                         std::move(keyring), checkpoints);
+                                         std::move(keyring), checkpoints, err);
   if (!report.ok()) {
     err << "verify: " << report.status().message() << "\n";
     return 1;

@@ -17,9 +17,15 @@
 namespace refund {
 
 // --public_key is the spelling of --public-key; both are accepted.
-inline constexpr std::initializer_list<const char*> kVerifyFlags = {
-    "log",          "db",           "server",     "format",     "max-problems",
-    "log-key-file", "log_key_file", "checkpoint", "public-key", "public_key"};
+inline constexpr FlagSpec kVerifyFlags[] = {
+    kLogFlagSpec,
+    kDbFlagSpec,
+    kLogKeyFileFlagSpec,
+    kServerFlagSpec,
+    {"format", "FORMAT", "text (default) or json"},
+    {"max-problems", "N", "stop after N problems"},
+    {"checkpoint", "FILE[,FILE...]", "kept checkpoint notes to check"},
+    {"public-key,public_key", "FILE", "the checkpoints' public key (PEM)"}};
 
 // Prints the report (--format=text|json); text names the first broken link
 // as "seq N (decision ID): KIND: what", then one line per checkpoint. Every
