@@ -14,7 +14,7 @@
 #include "tools/refundctl/lint_command.h"
 #include "tools/refundctl/list_command.h"
 #include "tools/refundctl/migrate_command.h"
-#include "tools/refundctl/refundctl_version.h"
+#include "refund/build_info.h"
 #include "tools/refundctl/rekey_command.h"
 #include "tools/refundctl/replay_command.h"
 #include "tools/refundctl/suggest_command.h"
@@ -208,8 +208,8 @@ const CommandSpec* FindCommand(const std::string& name) {
 }  // namespace
 
 std::string RefundctlVersion() {
-  return std::string("refundctl ") + kRefundctlVersion + " (" +
-         kRefundctlGitDescribe + ", " + kRefundctlBuildType + " build)";
+  return std::string("refundctl ") + kBuildVersion + " (commit " +
+         kBuildCommit + ", " + kBuildType + " build)";
 }
 
 int RunRefundctl(const std::vector<std::string>& args, std::ostream& out,
