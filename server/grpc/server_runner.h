@@ -12,6 +12,7 @@
 #include "server/grpc/audit_call_pool.h"
 #include "server/grpc/server_credentials.h"
 #include "server/log/checkpoint/checkpoint_publisher.h"
+#include "server/logging/server_logger.h"
 
 namespace refund::server {
 
@@ -97,6 +98,15 @@ struct ServerOptions {
   // closed.
   std::string checkpoint_file;
   CheckpointSchedule checkpoint_schedule;
+
+  // Observability. Prometheus metrics on this host:port (GET /metrics;
+  // server/metrics/server_metrics.h); empty: none, no port opened.
+  std::string metrics_listen;
+  // Decisions also counted by shop (one series per shop).
+  bool metrics_shop_label = false;
+  // The log lines: calls, reloads, refused calls (without --access_log),
+  // the start-up line, gRPC's own lines (server/logging/).
+  LoggerOptions logging;
 };
 
 // The origin of the checkpoints of the log `log_spec` names, always a valid
