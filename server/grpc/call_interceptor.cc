@@ -103,7 +103,10 @@ class CallInterceptor final : public grpc::experimental::Interceptor {
             InterceptionHookPoints::PRE_SEND_STATUS)) {
       const grpc::Status status = methods->GetSendStatus();
       record_.status_code = static_cast<int>(status.error_code());
-      record_.status_message = status.error_message();
+      // error_message() returns a copy: keep it while the record views it.
+      const std::string message =
+          status.ok() ? std::string() : status.error_message();
+      record_.status_message = message;
       record_.latency = absl::Now() - start_;
       observer_.OnCall(record_);
       record_.status_message = {};

@@ -60,6 +60,9 @@ void CallLogger::OnCall(const CallRecord& call) {
 }
 
 void CallLogger::OnReload(const ReloadEvent& reload) {
+  // The start-up line names the first bundle; a start-up that fails to
+  // load one says so in its one error line.
+  if (reload.source == ReloadSource::kStart) return;
   const char* source = ReloadSourceName(reload.source);
   if (reload.status.ok()) {
     logger_.Log(LogLevel::kInfo, "reload",

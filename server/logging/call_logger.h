@@ -1,11 +1,11 @@
 // The server's events as log lines (server_logger.h): one line per finished
 // call (info when OK; warn for a caller's mistake, error for the server's
 // own failures: UNKNOWN, INTERNAL, UNAVAILABLE, DATA_LOSS), one per policy
-// reload (info; warn when refused, with its issues). A call line holds the
-// method, status, latency, bytes each way and, for Decide, the request and
-// decision ids, the verdict and the bundle version; never a request's body
-// or buyer data. A failed call's line holds the status message the caller
-// got.
+// reload after start-up (info; warn when refused, with its issues). A call line
+// holds the method, status, latency, bytes each way and, for Decide, the
+// request and decision ids, the verdict and the bundle version; never a
+// request's body or buyer data. A failed call's line holds the status message
+// the caller got.
 #ifndef SERVER_LOGGING_CALL_LOGGER_H_
 #define SERVER_LOGGING_CALL_LOGGER_H_
 

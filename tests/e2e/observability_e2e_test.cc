@@ -140,8 +140,10 @@ TEST_F(MetricsTest, CountsCallsDecisionsAndTheLogWriter) {
   ActiveBundle();
 
   const PrometheusScrape scrape = Scrape();
-  EXPECT_EQ(scrape.types.at("grpc_server_call_started_total"), "counter");
-  EXPECT_EQ(scrape.types.at("grpc_server_call_duration_seconds"), "histogram");
+  std::map<std::string, std::string> types = scrape.types;
+  EXPECT_EQ(types["grpc_server_call_started_total"], "counter");
+  EXPECT_EQ(types["grpc_server_call_duration_seconds"], "histogram");
+  EXPECT_EQ(types["refund_bundle_info"], "gauge");
   EXPECT_EQ(
       scrape.Sum("grpc_server_call_started_total", {{"grpc_method", kDecide}}),
       4);
@@ -281,6 +283,7 @@ TEST_F(LoggedServerTest, WritesALinePerCallAndReload) {
         stub_->ReloadPolicies(&context, v1::ReloadPoliciesRequest(), &info)
             .ok());
   }
+  const std::string version = server_->version();
   StopServer();
   const std::vector<std::string> lines = LogLines();
   const std::string all = ReadWholeFile(log_file());
@@ -296,7 +299,7 @@ TEST_F(LoggedServerTest, WritesALinePerCallAndReload) {
       EXPECT_EQ(TextField(line, "decision_id"), decision.decision_id());
       EXPECT_EQ(TextField(line, "verdict"),
                 v1::Verdict_Name(decision.verdict()));
-      EXPECT_EQ(TextField(line, "bundle_version"), server_->version());
+      EXPECT_EQ(TextField(line, "bundle_version"), version);
       EXPECT_THAT(line, HasSubstr(" latency_ms="));
     }
     if (TextField(line, "method") == kDecide &&
@@ -309,7 +312,7 @@ TEST_F(LoggedServerTest, WritesALinePerCallAndReload) {
       ++reload_lines;
       EXPECT_EQ(TextField(line, "result"), "ok");
       EXPECT_EQ(TextField(line, "source"), "rpc");
-      EXPECT_EQ(TextField(line, "bundle_version"), server_->version());
+      EXPECT_EQ(TextField(line, "bundle_version"), version);
     }
   }
   EXPECT_EQ(ok_lines, 1);

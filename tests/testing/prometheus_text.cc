@@ -120,7 +120,7 @@ absl::StatusOr<PrometheusScrape> ParsePrometheusText(absl::string_view text) {
       sample.value = HUGE_VAL;
     } else if (value == "-Inf") {
       sample.value = -HUGE_VAL;
-    } else if (value == "NaN") {
+    } else if (absl::EqualsIgnoreCase(value, "nan")) {
       sample.value = NAN;
     } else if (!absl::SimpleAtod(value, &sample.value)) {
       return BadLine(line, "the value is not a number");
