@@ -207,6 +207,7 @@ void LogStartUp(const ServerOptions& options, ServerLogger& logger,
               {"store", options.log_spec},
               {"bundle_name", active.bundle->name()},
               {"bundle_version", active.bundle->version()}});
+  logger.Flush();
 }
 
 absl::Status OpenFailure(const std::string& spec, const absl::Status& status) {

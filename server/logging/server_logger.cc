@@ -1,9 +1,15 @@
 #include "server/logging/server_logger.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <exception>
+#include <mutex>
 #include <utility>
 
 #include "absl/strings/escaping.h"
@@ -12,8 +18,7 @@
 #include "spdlog/async.h"
 #include "spdlog/async_logger.h"
 #include "spdlog/pattern_formatter.h"
-#include "spdlog/sinks/basic_file_sink.h"
-#include "spdlog/sinks/stdout_sinks.h"
+#include "spdlog/sinks/base_sink.h"
 #include "spdlog/spdlog.h"
 
 namespace refund::server {
@@ -21,6 +26,54 @@ namespace {
 
 // Lines waiting for the writing thread at most; beyond, the oldest go.
 constexpr size_t kQueuedLines = 8192;
+
+// Bytes of lines gathered before one write(2).
+constexpr size_t kWriteBytes = 64 * 1024;
+
+// Lines gathered on the writing thread and written to a descriptor in
+// large writes: when 64 KiB are waiting, at every flush (spdlog's flush
+// every second, and after each warning or error), and at the end. A line
+// per call written alone cost a system call per call.
+class BufferedFdSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  // Takes `fd` over when `owned` (closed at the end).
+  BufferedFdSink(int fd, bool owned) : fd_(fd), owned_(owned) {
+    buffer_.reserve(kWriteBytes * 2);
+  }
+  ~BufferedFdSink() override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    WriteOut();
+    if (owned_) close(fd_);
+  }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    spdlog::memory_buf_t formatted;
+    formatter_->format(msg, formatted);
+    buffer_.append(formatted.data(), formatted.size());
+    if (buffer_.size() >= kWriteBytes) WriteOut();
+  }
+  void flush_() override { WriteOut(); }
+
+ private:
+  // A line that cannot be written (a full disk, a closed pipe) is dropped:
+  // the log must never stop the server.
+  void WriteOut() {
+    size_t done = 0;
+    while (done < buffer_.size()) {
+      const ssize_t n =
+          write(fd_, buffer_.data() + done, buffer_.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      done += static_cast<size_t>(n);
+    }
+    buffer_.clear();
+  }
+
+  const int fd_;
+  const bool owned_;
+  std::string buffer_;
+};
 
 spdlog::level::level_enum SpdlogLevel(LogLevel level) {
   switch (level) {
@@ -119,14 +172,15 @@ absl::StatusOr<std::unique_ptr<ServerLogger>> ServerLogger::Create(
   std::unique_ptr<ServerLogger> logger(new ServerLogger(options));
   spdlog::sink_ptr sink;
   if (options.file.empty()) {
-    sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+    sink = std::make_shared<BufferedFdSink>(STDERR_FILENO, false);
   } else {
-    try {
-      sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(options.file);
-    } catch (const std::exception& e) {
+    const int fd = open(options.file.c_str(),
+                        O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "--log_file: cannot open ", options.file, ": ", e.what()));
+          "--log_file: cannot open ", options.file, ": ", strerror(errno)));
     }
+    sink = std::make_shared<BufferedFdSink>(fd, true);
   }
   const char* pattern =
       options.format == LogFormat::kJson
@@ -140,17 +194,23 @@ absl::StatusOr<std::unique_ptr<ServerLogger>> ServerLogger::Create(
       "refund-server", std::move(sink), logger->pool_,
       spdlog::async_overflow_policy::overrun_oldest);
   logger->logger_->set_level(SpdlogLevel(options.level));
-  // Every line reaches the file as it is written (tailing, tests).
-  logger->logger_->flush_on(spdlog::level::info);
+  // Warnings and errors are written at once; other lines within a second
+  // (spdlog's periodic flush of registered loggers).
+  logger->logger_->flush_on(spdlog::level::warn);
+  spdlog::register_logger(logger->logger_);
+  spdlog::flush_every(std::chrono::seconds(1));
   return logger;
 }
 
 ServerLogger::~ServerLogger() {
+  spdlog::drop(logger_->name());
   logger_->flush();
   // The pool's thread writes everything queued before it stops.
   logger_.reset();
   pool_.reset();
 }
+
+void ServerLogger::Flush() { logger_->flush(); }
 
 void ServerLogger::Log(LogLevel level, absl::string_view event,
                        std::initializer_list<LogField> fields) {

@@ -4,7 +4,9 @@
 //   {"time":"2026-12-07T20:56:14.123Z","level":"info","event":"call",...}
 // Times in UTC (RFC 3339, milliseconds). Lines are handed to a thread that
 // writes them ("log-lines"): a slow standard error never holds a gRPC
-// thread; when 8192 lines wait, the oldest are dropped.
+// thread; when 8192 lines wait, the oldest are dropped. The writing thread
+// gathers lines into writes of up to 64 KiB: a line reaches its file within
+// a second (at once for warnings and errors, and on Flush).
 #ifndef SERVER_LOGGING_SERVER_LOGGER_H_
 #define SERVER_LOGGING_SERVER_LOGGER_H_
 
@@ -86,6 +88,9 @@ class ServerLogger {
     return level != LogLevel::kOff && level >= options_.level;
   }
   LogFormat format() const { return options_.format; }
+
+  // Asks the writing thread to write what it holds now.
+  void Flush();
 
   // Writes one line, `event` then `fields` (nothing when not Enabled).
   void Log(LogLevel level, absl::string_view event,
