@@ -3,11 +3,13 @@
 // and JSON) of calls, reloads and the start-up.
 #include <dirent.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 #include <string>
@@ -24,6 +26,7 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "refund/v1/service.grpc.pb.h"
+#include "server/access/bearer_token.h"
 #include "tests/e2e/e2e_fixture.h"
 #include "tests/e2e/e2e_requests.h"
 #include "tests/e2e/shell_command.h"
@@ -210,6 +213,135 @@ TEST_F(MetricsTest, CountsReloadsByTheirSource) {
             1);
   EXPECT_EQ(scrape.Sum("refund_policy_reloads_total", {{"result", "refused"}}),
             0);
+}
+
+TEST_F(MetricsTest, CountsAndLogsSignalAndRefusedReloads) {
+  ASSERT_TRUE(server_->Signal(SIGHUP).ok());
+  // The SIGHUP reload runs on the signal thread: wait for its count.
+  PrometheusScrape scrape;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    scrape = Scrape();
+    if (scrape.Sum("refund_policy_reloads_total",
+                   {{"result", "ok"}, {"source", "signal"}}) > 0) {
+      break;
+    }
+    usleep(50 * 1000);
+  }
+  EXPECT_EQ(scrape.Sum("refund_policy_reloads_total",
+                       {{"result", "ok"}, {"source", "signal"}}),
+            1);
+  dir_.Write("policies/rules/rules.textproto", kBrokenRulesFile);
+  {
+    grpc::ClientContext context;
+    v1::PolicyBundleInfo info;
+    EXPECT_EQ(
+        stub_->ReloadPolicies(&context, v1::ReloadPoliciesRequest(), &info)
+            .error_code(),
+        grpc::StatusCode::FAILED_PRECONDITION);
+  }
+  scrape = Scrape();
+  EXPECT_EQ(scrape.Sum("refund_policy_reloads_total",
+                       {{"result", "refused"}, {"source", "rpc"}}),
+            1);
+  // The bundle that keeps serving is still the one reported.
+  EXPECT_EQ(scrape.Sum("refund_bundle_info", {{"version", server_->version()}}),
+            1);
+  const std::string version = server_->version();
+  StopServer();
+  int signal_lines = 0, refused_lines = 0;
+  for (const std::string& line : LogLines()) {
+    if (absl::StrContains(line, " info reload ") &&
+        TextField(line, "source") == "signal") {
+      ++signal_lines;
+      EXPECT_EQ(TextField(line, "bundle_version"), version);
+    }
+    if (absl::StrContains(line, " warning reload ")) {
+      ++refused_lines;
+      EXPECT_EQ(TextField(line, "result"), "refused");
+      EXPECT_EQ(TextField(line, "source"), "rpc");
+      EXPECT_EQ(TextField(line, "serving_version"), version);
+      EXPECT_THAT(TextField(line, "issues"), HasSubstr("no_such_field"));
+    }
+  }
+  EXPECT_EQ(signal_lines, 1);
+  EXPECT_EQ(refused_lines, 1);
+}
+
+TEST_F(MetricsTest, CountsDecisionsByShopOnlyWhenAsked) {
+  DecideOk(SevenDayReturn("no-shop-label"));
+  EXPECT_EQ(Scrape().Count("refund_shop_decisions_total"), 0);
+}
+
+class ShopLabelTest : public MetricsTest {
+ protected:
+  std::vector<std::string> ExtraFlags() const override {
+    return {"--metrics_listen=127.0.0.1:0", "--metrics_shop_label"};
+  }
+};
+
+TEST_F(ShopLabelTest, CountsDecisionsByShop) {
+  DecideOk(SevenDayReturn("shop-label"));
+  EXPECT_EQ(
+      Scrape().Sum("refund_shop_decisions_total", {{"shop_id", "shop-1"}}), 1);
+}
+
+constexpr char kOmsToken[] = "oms-obs-4f6a8c0e2b4d6f8a0c2e4b6d8f0a2c4e";
+
+// With an access policy and no --access_log: refused calls counted, and
+// logged through the logger.
+class RefusedCallsTest : public MetricsTest {
+ protected:
+  std::vector<std::string> ExtraFlags() const override {
+    const std::string policy =
+        (std::filesystem::path(dir_.path()) / "access.textproto").string();
+    std::ofstream(policy) << absl::StrCat(
+        "principals {\n  name: \"oms\"\n  roles: ROLE_OMS\n  all_shops: "
+        "true\n  token_sha256: \"",
+        server::BearerTokenSha256Hex(kOmsToken), "\"\n}\n");
+    return {"--metrics_listen=127.0.0.1:0",
+            absl::StrCat("--access_policy=", policy)};
+  }
+};
+
+TEST_F(RefusedCallsTest, CountsAndLogsRefusedCalls) {
+  {
+    v1::Decision decision;
+    EXPECT_EQ(Call(Decide(SevenDayReturn("no-token")), &decision).error_code(),
+              grpc::StatusCode::UNAUTHENTICATED);
+  }
+  {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", absl::StrCat("Bearer ", kOmsToken));
+    v1::PolicyBundleInfo info;
+    EXPECT_EQ(
+        stub_->GetPolicyBundle(&context, v1::GetPolicyBundleRequest(), &info)
+            .error_code(),
+        grpc::StatusCode::PERMISSION_DENIED);
+  }
+  const PrometheusScrape scrape = Scrape();
+  EXPECT_EQ(
+      scrape.Sum("refund_refused_calls_total",
+                 {{"grpc_method", kDecide}, {"reason", "unauthenticated"}}),
+      1);
+  EXPECT_EQ(scrape.Sum("refund_refused_calls_total",
+                       {{"grpc_method",
+                         "refund.v1.RefundDecisionService/GetPolicyBundle"},
+                        {"reason", "permission_denied"}}),
+            1);
+  EXPECT_EQ(scrape.Sum(
+                "grpc_server_call_duration_seconds_count",
+                {{"grpc_method", kDecide}, {"grpc_status", "UNAUTHENTICATED"}}),
+            1);
+  StopServer();
+  int refused = 0;
+  for (const std::string& line : LogLines()) {
+    if (absl::StrContains(line, " warning refused ")) {
+      ++refused;
+      EXPECT_THAT(line, HasSubstr("principal="));
+      EXPECT_THAT(line, HasSubstr("reason="));
+    }
+  }
+  EXPECT_EQ(refused, 2);
 }
 
 // The listening sockets the process `pid` holds (TCP, IPv4 and IPv6).
