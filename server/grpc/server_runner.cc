@@ -171,8 +171,7 @@ absl::StatusOr<std::unique_ptr<const CheckpointSigner>> LoadCheckpointKey(
   return std::unique_ptr<const CheckpointSigner>(std::move(signer));
 }
 
-// The error of a log that cannot be opened, in one line naming the spec (a
-// store's message may run over several lines, as libpq's do).
+// The metrics endpoint of --metrics_listen; null without one.
 absl::StatusOr<std::unique_ptr<ServerMetrics>> StartMetrics(
     const ServerOptions& options) {
   if (options.metrics_listen.empty()) return nullptr;
@@ -210,6 +209,8 @@ void LogStartUp(const ServerOptions& options, ServerLogger& logger,
   logger.Flush();
 }
 
+// The error of a log that cannot be opened, in one line naming the spec (a
+// store's message may run over several lines, as libpq's do).
 absl::Status OpenFailure(const std::string& spec, const absl::Status& status) {
   std::string message;
   bool space = false;
@@ -399,7 +400,7 @@ absl::Status RunServer(const ServerOptions& options, std::ostream& out) {
   CallAuthorizer authorizer(std::move(access_policy), refusals);
   RefundService service(bundles, reloader, *log, audit_pool, authorizer,
                         std::move(candidate_root), head_signer.get(),
-                        metrics != nullptr ? metrics.get() : nullptr);
+                        metrics.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

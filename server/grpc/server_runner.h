@@ -145,7 +145,9 @@ absl::Status BlockServerSignals();
 // every caller (no `access_policy`, no required client certificate, no
 // `insecure`); INVALID_ARGUMENT when `candidate_root` is not a directory,
 // the access policy does not load, or the checkpoint key or origin is not
-// valid (NOT_FOUND, PERMISSION_DENIED when the key cannot be read);
+// valid (NOT_FOUND, PERMISSION_DENIED when the key cannot be read), or
+// `metrics_listen` is not HOST:PORT or cannot be bound, or `logging.file`
+// cannot be opened (one line naming the flag);
 // UNAVAILABLE when the address cannot be bound; when the log cannot be
 // opened, OpenDecisionLog's error (INVALID_ARGUMENT for a spec it cannot
 // read, UNAVAILABLE when the store cannot be reached or opened,
