@@ -12,6 +12,7 @@ RefusedCallLog::RefusedCallLog(std::ostream& out, int max_lines_per_second)
     : out_(out), max_lines_per_second_(max_lines_per_second) {}
 
 void RefusedCallLog::Record(const RefusedCall& call) {
+  if (watcher_) watcher_(call);
   const int64_t second = absl::ToUnixSeconds(absl::Now());
   absl::MutexLock lock(&mu_);
   if (call.code == absl::StatusCode::kUnauthenticated) {
@@ -38,6 +39,10 @@ void RefusedCallLog::Record(const RefusedCall& call) {
   if (not_logged_ > 0) {
     absl::StrAppend(&line, " not_logged=", not_logged_);
     not_logged_ = 0;
+  }
+  if (line_writer_) {
+    line_writer_(line);
+    return;
   }
   line.push_back('\n');
   out_ << line << std::flush;

@@ -6,7 +6,10 @@
 #define SERVER_ACCESS_REFUSED_CALL_LOG_H_
 
 #include <cstdint>
+#include <functional>
 #include <ostream>
+#include <string>
+#include <utility>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -42,6 +45,17 @@ class RefusedCallLog {
 
   void Record(const RefusedCall& call) ABSL_LOCKS_EXCLUDED(mu_);
 
+  // Before the first Record (not thread-safe with it): every refused call,
+  // written or not, is also passed to `watcher` (metrics count them all).
+  void SetWatcher(std::function<void(const RefusedCall&)> watcher) {
+    watcher_ = std::move(watcher);
+  }
+  // Before the first Record: the lines (without their newline) go to
+  // `writer` instead of the stream (the server's logger), as rate-limited.
+  void SetLineWriter(std::function<void(const std::string& line)> writer) {
+    line_writer_ = std::move(writer);
+  }
+
   // Refused calls since start, by code, and all of them.
   int64_t unauthenticated() const ABSL_LOCKS_EXCLUDED(mu_);
   int64_t permission_denied() const ABSL_LOCKS_EXCLUDED(mu_);
@@ -49,6 +63,8 @@ class RefusedCallLog {
 
  private:
   std::ostream& out_;
+  std::function<void(const RefusedCall&)> watcher_;
+  std::function<void(const std::string& line)> line_writer_;
   const int max_lines_per_second_;
   mutable absl::Mutex mu_;
   int64_t unauthenticated_ ABSL_GUARDED_BY(mu_) = 0;

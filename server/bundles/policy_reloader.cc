@@ -21,9 +21,35 @@ PolicyReloader::PolicyReloader(std::string directory, BundleHolder& holder,
                                DecisionLog& log)
     : directory_(std::move(directory)), holder_(holder), log_(log) {}
 
-absl::StatusOr<std::shared_ptr<const ActiveBundle>> PolicyReloader::Reload() {
+const char* ReloadSourceName(ReloadSource source) {
+  switch (source) {
+    case ReloadSource::kStart:
+      return "start";
+    case ReloadSource::kSignal:
+      return "signal";
+    case ReloadSource::kRpc:
+      return "rpc";
+  }
+  return "unknown";
+}
+
+absl::StatusOr<std::shared_ptr<const ActiveBundle>> PolicyReloader::Reload(
+    ReloadSource source) {
   // Two reloads at once (RPC and SIGHUP) would race to swap; one at a time.
   absl::MutexLock lock(&reload_mu_);
+  absl::StatusOr<std::shared_ptr<const ActiveBundle>> result = LoadAndSwap();
+  if (listener_) {
+    ReloadEvent event;
+    event.source = source;
+    event.status = result.status();
+    event.active = result.ok() ? *result : holder_.Get();
+    listener_(event);
+  }
+  return result;
+}
+
+absl::StatusOr<std::shared_ptr<const ActiveBundle>>
+PolicyReloader::LoadAndSwap() {
   std::vector<PolicyIssue> issues;
   absl::StatusOr<std::unique_ptr<const CompiledBundle>> loaded =
       LoadBundleFromDirectory(directory_, &issues);

@@ -168,7 +168,8 @@ RefundService::RefundService(const BundleHolder& bundles,
                              AuditCallPool& audit_pool,
                              CallAuthorizer& authorizer,
                              CandidateRoot candidate_root,
-                             const HeadSigner* checkpoints)
+                             const HeadSigner* checkpoints,
+                             ServerObserver* observer)
     : bundles_(bundles),
       reloader_(reloader),
       log_(log),
@@ -176,6 +177,7 @@ RefundService::RefundService(const BundleHolder& bundles,
       authorizer_(authorizer),
       candidate_root_(std::move(candidate_root)),
       checkpoints_(checkpoints),
+      observer_(observer),
       bundle_cache_(log),
       suggester_(bundles, log, bundle_cache_),
       decide_wire_check_(*v1::DecideRequest::descriptor()),
@@ -229,6 +231,10 @@ grpc::ServerUnaryReactor* RefundService::Decide(
   if (!outcome.ok()) return FinishNow(context, outcome.status());
   auto* decision = google::protobuf::Arena::CreateMessage<v1::Decision>(&arena);
   active->bundle->RenderInto(refund_request, *outcome, decision);
+  if (observer_ != nullptr) {
+    observer_->OnDecision({*active->bundle, *outcome, refund_request.platform(),
+                           refund_request.shop_id()});
+  }
   // Truncated to microseconds: the precision the log indexes and hashes.
   const int64_t decided_at = absl::ToUnixMicros(absl::Now());
   absl::StatusOr<std::string> decision_id =
@@ -363,7 +369,7 @@ grpc::ServerUnaryReactor* RefundService::ReloadPolicies(
       authorizer_.Authorize(*context, ServiceMethod::kReloadPolicies);
   if (!caller.ok()) return FinishNow(context, caller.status());
   absl::StatusOr<std::shared_ptr<const ActiveBundle>> active =
-      reloader_.Reload();
+      reloader_.Reload(ReloadSource::kRpc);
   if (active.ok()) FillBundleInfo(**active, response);
   return FinishNow(context, active.status());
 }

@@ -20,6 +20,7 @@
 #include "server/log/checkpoint/head_signer.h"
 #include "server/log/decision_log.h"
 #include "server/suggest/action_suggester.h"
+#include "server/telemetry/server_observer.h"
 
 namespace refund::server {
 
@@ -40,11 +41,13 @@ class RefundService final
   // PERMISSION_DENIED before anything else is looked at, and the caller's
   // shops limit what it may decide and read (another shop's stored decision
   // is NOT_FOUND to it, as if it did not exist). GetCheckpoint signs through
-  // `checkpoints` (borrowed, may be null: no key, no checkpoints).
+  // `checkpoints` (borrowed, may be null: no key, no checkpoints). Each
+  // decision made is told to `observer` (borrowed, may be null: metrics).
   RefundService(const BundleHolder& bundles, PolicyReloader& reloader,
                 DecisionLog& log, AuditCallPool& audit_pool,
                 CallAuthorizer& authorizer, CandidateRoot candidate_root = {},
-                const HeadSigner* checkpoints = nullptr);
+                const HeadSigner* checkpoints = nullptr,
+                ServerObserver* observer = nullptr);
 
   // `request` holds a serialized DecideRequest; `response` receives a
   // serialized Decision. INVALID_ARGUMENT naming the field for a bad request:
@@ -138,6 +141,7 @@ class RefundService final
   CallAuthorizer& authorizer_;
   const CandidateRoot candidate_root_;
   const HeadSigner* const checkpoints_;
+  ServerObserver* const observer_;
   // Compiled bundles of stored versions (suggestions in another locale,
   // replay).
   BundleCache bundle_cache_;

@@ -130,6 +130,21 @@ ABSL_FLAG(absl::Duration, checkpoint_every, absl::Minutes(5),
           "write a checkpoint when this long has passed since the last one "
           "and the log has grown; 0: not by time");
 
+ABSL_FLAG(std::string, metrics_listen, "",
+          "serve Prometheus metrics (text format, GET /metrics) on this "
+          "host:port, e.g. 127.0.0.1:9464; empty: no metrics, no port");
+ABSL_FLAG(bool, metrics_shop_label, false,
+          "also count decisions by shop (refund_shop_decisions_total): one "
+          "series per shop");
+ABSL_FLAG(std::string, log_level, "info",
+          "lowest level of log lines written: info (a line per call), warn "
+          "(failed calls, refused reloads), error (the server's own "
+          "failures), off");
+ABSL_FLAG(std::string, log_format, "text",
+          "log lines as text (key=\"value\") or json (one object per line)");
+ABSL_FLAG(std::string, log_file, "",
+          "append the log lines to this file; empty: standard error");
+
 int main(int argc, char** argv) {
   // Before anything can start a thread.
   if (absl::Status blocked = refund::server::BlockServerSignals();
@@ -228,6 +243,23 @@ int main(int argc, char** argv) {
                  "--checkpoint_every must not be negative"
               << std::endl;
     return 1;
+  }
+  options.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  options.metrics_shop_label = absl::GetFlag(FLAGS_metrics_shop_label);
+  options.logging.file = absl::GetFlag(FLAGS_log_file);
+  {
+    absl::StatusOr<refund::server::LogLevel> level =
+        refund::server::ParseLogLevel(absl::GetFlag(FLAGS_log_level));
+    absl::StatusOr<refund::server::LogFormat> format =
+        refund::server::ParseLogFormat(absl::GetFlag(FLAGS_log_format));
+    for (const absl::Status& parsed : {level.status(), format.status()}) {
+      if (!parsed.ok()) {
+        std::cerr << "refund-server: " << parsed.message() << std::endl;
+        return 1;
+      }
+    }
+    options.logging.level = *level;
+    options.logging.format = *format;
   }
   absl::Status status = refund::server::RunServer(options, std::cout);
   if (!status.ok()) {

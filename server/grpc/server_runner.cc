@@ -37,9 +37,12 @@
 #include "server/bundles/bundle_holder.h"
 #include "server/bundles/candidate_root.h"
 #include "server/bundles/policy_reloader.h"
+#include "refund/build_info.h"
 #include "server/grpc/bind_check.h"
 #include "server/grpc/call_authorizer.h"
+#include "server/grpc/call_interceptor.h"
 #include "server/grpc/descriptor_limit.h"
+#include "server/grpc/grpc_log_routing.h"
 #include "server/grpc/listener_failure.h"
 #include "server/grpc/log_health_watcher.h"
 #include "server/grpc/pid_file.h"
@@ -52,6 +55,10 @@
 #include "server/log/log_keyring.h"
 #include "server/log/log_spec.h"
 #include "server/log/open/open_decision_log.h"
+#include "server/logging/call_logger.h"
+#include "server/logging/server_logger.h"
+#include "server/metrics/server_metrics.h"
+#include "server/telemetry/server_observer.h"
 
 namespace refund::server {
 namespace {
@@ -127,7 +134,7 @@ void HandleSignals(grpc::Server& server, PolicyReloader& reloader,
     if (signal_number == SIGHUP) {
       WarnIfUnnotified(NotifyReloading());
       absl::StatusOr<std::shared_ptr<const ActiveBundle>> active =
-          reloader.Reload();
+          reloader.Reload(ReloadSource::kSignal);
       if (active.ok()) {
         std::cerr << "refund-server: SIGHUP: reloaded version="
                   << (*active)->bundle->version() << std::endl;
@@ -207,6 +214,45 @@ absl::StatusOr<std::unique_ptr<const CheckpointSigner>> LoadCheckpointKey(
               << std::endl;
   }
   return std::unique_ptr<const CheckpointSigner>(std::move(signer));
+}
+
+// The metrics endpoint of --metrics_listen; null without one.
+absl::StatusOr<std::unique_ptr<ServerMetrics>> StartMetrics(
+    const ServerOptions& options) {
+  if (options.metrics_listen.empty()) return nullptr;
+  MetricsOptions metrics;
+  metrics.listen = options.metrics_listen;
+  metrics.shop_label = options.metrics_shop_label;
+  // A SQLite file's WAL beside it; no WAL for PostgreSQL or memory:.
+  if (!IsPostgresUri(options.log_spec) && options.log_spec != "memory:") {
+    absl::string_view path = options.log_spec;
+    absl::ConsumePrefix(&path, "sqlite:");
+    metrics.wal_file = absl::StrCat(path, "-wal");
+  }
+  return ServerMetrics::Start(metrics);
+}
+
+// The start-up line: what runs, where, on what.
+void LogStartUp(const ServerOptions& options, ServerLogger& logger,
+                const ServerMetrics* metrics, const ActiveBundle& active,
+                absl::string_view tls, int port) {
+  const std::string listen =
+      absl::StrCat(ListenHost(options.listen), ":", port);
+  const std::string metrics_at =
+      metrics == nullptr ? std::string("off")
+                         : absl::StrCat(ListenHost(options.metrics_listen), ":",
+                                        metrics->port());
+  logger.Log(LogLevel::kInfo, "start",
+             {{"version", kBuildVersion},
+              {"commit", kBuildCommit},
+              {"build_type", kBuildType},
+              {"listen", listen},
+              {"tls", tls},
+              {"metrics", metrics_at},
+              {"store", options.log_spec},
+              {"bundle_name", active.bundle->name()},
+              {"bundle_version", active.bundle->version()}});
+  logger.Flush();
 }
 
 // The error of a log that cannot be opened, in one line naming the spec (a
@@ -342,7 +388,23 @@ absl::Status RunServer(const ServerOptions& options, std::ostream& out) {
           "--access_log: cannot open ", options.access_log, " to append"));
     }
   }
+  // The log lines and metrics, before the log is opened: a bad
+  // --metrics_listen or --log_file stops the start with nothing created.
+  ASSIGN_OR_RETURN(std::unique_ptr<ServerLogger> logger,
+                   ServerLogger::Create(options.logging));
+  ASSIGN_OR_RETURN(std::unique_ptr<ServerMetrics> metrics,
+                   StartMetrics(options));
+  RouteGrpcLogTo(*logger);
+  struct StopRouting {
+    ~StopRouting() { StopRoutingGrpcLog(); }
+  } stop_routing;
+  CallLogger call_logger(*logger);
+  ObserverSet observers;
+  observers.Add(&call_logger);
+  if (metrics != nullptr) observers.Add(metrics.get());
+
   OpenLogOptions log_options;
+  log_options.writer_observer = metrics.get();
   log_options.min_free_bytes = options.min_free_bytes;
   log_options.quick_check = options.quick_check;
   if (!options.log_key_file.empty()) {
@@ -359,6 +421,8 @@ absl::Status RunServer(const ServerOptions& options, std::ostream& out) {
   std::unique_ptr<DecisionLog> log = *std::move(opened);
   BundleHolder bundles;
   PolicyReloader reloader(options.policies_dir, bundles, *log);
+  reloader.SetListener(
+      [&observers](const ReloadEvent& reload) { observers.OnReload(reload); });
   ASSIGN_OR_RETURN(std::shared_ptr<const ActiveBundle> active,
                    reloader.Reload());
   std::unique_ptr<HeadSigner> head_signer;
@@ -370,9 +434,19 @@ absl::Status RunServer(const ServerOptions& options, std::ostream& out) {
 
   RefusedCallLog refusals(options.access_log.empty() ? std::cerr
                                                      : access_log_file);
+  refusals.SetWatcher(
+      [&observers](const RefusedCall& call) { observers.OnRefusedCall(call); });
+  if (options.access_log.empty()) {
+    refusals.SetLineWriter([&logger](const std::string& line) {
+      absl::string_view text = line;
+      absl::ConsumePrefix(&text, "refund-server: refused ");
+      logger->Log(LogLevel::kWarn, "refused", {{"call", text}});
+    });
+  }
   CallAuthorizer authorizer(std::move(access_policy), refusals);
   RefundService service(bundles, reloader, *log, audit_pool, authorizer,
-                        std::move(candidate_root), head_signer.get());
+                        std::move(candidate_root), head_signer.get(),
+                        metrics.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   // Puts grpc.health.v1 in the generated descriptor pool
@@ -384,6 +458,12 @@ absl::Status RunServer(const ServerOptions& options, std::ostream& out) {
   builder.AddListeningPort(options.listen, listener.credentials, &port);
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
   SetConnectionLimits(options, builder);
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(std::make_unique<CallInterceptorFactory>(
+      observers, call_logger.logs_ok_calls()));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
@@ -406,6 +486,8 @@ absl::Status RunServer(const ServerOptions& options, std::ostream& out) {
   WarnIfUnnotified(
       NotifyReady(absl::StrCat("serving ", ListenHost(options.listen), ":",
                                port, " version=", active->bundle->version())));
+  LogStartUp(options, *logger, metrics.get(), *active,
+             TransportSecurityName(listener.security), port);
   active.reset();  // a reload may free it
 
   std::optional<LogHealthWatcher> watcher;
@@ -442,6 +524,10 @@ absl::Status RunServer(const ServerOptions& options, std::ostream& out) {
   // The final head, once nothing more can be appended. A failure is printed
   // by Finish; the shutdown itself was clean.
   if (publisher) publisher->Finish().IgnoreError();
+  // Stopping CivetWeb waits for its listener's poll (~2 s); nothing reads
+  // the metrics once the log is closed and the process is about to exit, so
+  // the endpoint is left to the exit instead of delaying the shutdown.
+  if (metrics != nullptr) static_cast<void>(metrics.release());
   return absl::OkStatus();
 }
 

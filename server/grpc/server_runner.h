@@ -12,6 +12,7 @@
 #include "server/grpc/audit_call_pool.h"
 #include "server/grpc/server_credentials.h"
 #include "server/log/checkpoint/checkpoint_publisher.h"
+#include "server/logging/server_logger.h"
 
 namespace refund::server {
 
@@ -103,6 +104,15 @@ struct ServerOptions {
   // closed.
   std::string checkpoint_file;
   CheckpointSchedule checkpoint_schedule;
+
+  // Observability. Prometheus metrics on this host:port (GET /metrics;
+  // server/metrics/server_metrics.h); empty: none, no port opened.
+  std::string metrics_listen;
+  // Decisions also counted by shop (one series per shop).
+  bool metrics_shop_label = false;
+  // The log lines: calls, reloads, refused calls (without --access_log),
+  // the start-up line, gRPC's own lines (server/logging/).
+  LoggerOptions logging;
 };
 
 // The origin of the checkpoints of the log `log_spec` names, always a valid
@@ -145,7 +155,9 @@ absl::Status BlockServerSignals();
 // every caller (no `access_policy`, no required client certificate, no
 // `insecure`); INVALID_ARGUMENT when `candidate_root` is not a directory,
 // the access policy does not load, or the checkpoint key or origin is not
-// valid (NOT_FOUND, PERMISSION_DENIED when the key cannot be read);
+// valid (NOT_FOUND, PERMISSION_DENIED when the key cannot be read), or
+// `metrics_listen` is not HOST:PORT or cannot be bound, or `logging.file`
+// cannot be opened (one line naming the flag);
 // UNAVAILABLE when the address cannot be bound; when the log cannot be
 // opened, OpenDecisionLog's error (INVALID_ARGUMENT for a spec it cannot
 // read, UNAVAILABLE when the store cannot be reached or opened,

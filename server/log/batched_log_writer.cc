@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 
 namespace refund::server {
 
@@ -50,6 +51,9 @@ void BatchedLogWriter::Append(DecisionLogEntry entry, AppendCallback done) {
     absl::MutexLock lock(&mu_);
     if (!closing_) {
       queue_.push_back(Job{std::move(entry), std::move(done)});
+      if (options_.observer != nullptr) {
+        options_.observer->QueueDepth(queue_.size());
+      }
       return;
     }
   }
@@ -99,6 +103,9 @@ void BatchedLogWriter::WriterLoop() {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
+      if (options_.observer != nullptr && !batch.empty()) {
+        options_.observer->QueueDepth(queue_.size());
+      }
     }
     if (probe) {
       if (store_->Probe().ok()) health_.CommitSucceeded();
@@ -114,7 +121,12 @@ void BatchedLogWriter::CommitBatch(std::vector<Job>& batch) {
   writes.reserve(batch.size());
   for (Job& job : batch) writes.push_back(std::move(job.write));
   std::vector<absl::StatusOr<std::string>> outcomes;
+  LogWriterObserver* const observer = options_.observer;
+  const absl::Time start = observer != nullptr ? absl::Now() : absl::Time();
   if (health_.broken()) {
+    if (observer != nullptr) {
+      observer->BatchFailed(batch.size(), LogStoreError::kBroken);
+    }
     // Nothing more is written to a store that must not be written.
     outcomes.assign(batch.size(),
                     absl::UnavailableError(absl::StrCat(
@@ -127,10 +139,19 @@ void BatchedLogWriter::CommitBatch(std::vector<Job>& batch) {
       committed_head_ = store_->head();
     }
     store_->Committed(batch.size());
+    if (observer != nullptr) {
+      observer->BatchCommitted(batch.size(), absl::Now() - start);
+    }
   } else if (absl::IsDataLoss(written)) {
     health_.Broken(std::string(written.message()));
+    if (observer != nullptr) {
+      observer->BatchFailed(batch.size(), LogStoreError::kDataLoss);
+    }
   } else {
     health_.CommitFailed(std::string(written.message()));
+    if (observer != nullptr) {
+      observer->BatchFailed(batch.size(), LogStoreError::kUnavailable);
+    }
   }
   // Only now, with the batch durable (or not stored), answer.
   absl::MutexLock lock(&answers_mu_);

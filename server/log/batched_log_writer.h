@@ -26,6 +26,7 @@
 #include "server/log/hash_chain.h"
 #include "server/log/log_health.h"
 #include "server/log/log_write.h"
+#include "server/log/log_writer_observer.h"
 
 namespace refund::server {
 
@@ -67,6 +68,8 @@ struct BatchedLogWriterOptions {
   // How often a failing store is probed while idle; zero: never (its health
   // then comes back with the next good commit).
   absl::Duration probe_interval = absl::ZeroDuration();
+  // Told the queue's depth and each batch's outcome (borrowed; null: none).
+  LogWriterObserver* observer = nullptr;
 };
 
 // Thread-safe.

@@ -55,6 +55,7 @@ absl::StatusOr<std::unique_ptr<DecisionLog>> OpenDecisionLog(
     PostgresDecisionLogOptions postgres;
     postgres.read_only = options.read_only;
     postgres.keyring = options.keyring;
+    postgres.writer_observer = options.writer_observer;
     ASSIGN_OR_RETURN(std::unique_ptr<PostgresDecisionLog> log,
                      PostgresDecisionLog::Open(spec, postgres));
     return std::unique_ptr<DecisionLog>(std::move(log));
@@ -65,6 +66,7 @@ absl::StatusOr<std::unique_ptr<DecisionLog>> OpenDecisionLog(
   sqlite.min_free_bytes = options.min_free_bytes;
   sqlite.quick_check_at_open = options.quick_check;
   sqlite.keyring = options.keyring;
+  sqlite.writer_observer = options.writer_observer;
   ASSIGN_OR_RETURN(std::unique_ptr<SqliteDecisionLog> log,
                    SqliteDecisionLog::Open(path, sqlite));
   return std::unique_ptr<DecisionLog>(std::move(log));

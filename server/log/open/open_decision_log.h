@@ -22,6 +22,7 @@
 #include "server/log/log_keyring.h"
 #include "server/log/log_rekey.h"
 #include "server/log/log_snapshot.h"
+#include "server/log/log_writer_observer.h"
 
 namespace refund::server {
 
@@ -40,6 +41,9 @@ struct OpenLogOptions {
   // when rows are sealed with keys it does not hold. The in-memory store
   // keeps plaintext and ignores it.
   std::shared_ptr<const LogKeyring> keyring;
+  // Told the write queue's depth and each batch's outcome (borrowed, must
+  // outlive the log; null: none). Read-only logs ignore it.
+  LogWriterObserver* writer_observer = nullptr;
 };
 
 // The store `spec` names, opened (and created or migrated unless

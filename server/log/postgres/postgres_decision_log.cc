@@ -54,7 +54,8 @@ absl::StatusOr<std::unique_ptr<PostgresDecisionLog>> PostgresDecisionLog::Open(
         PgBatchWriter::Create(std::move(settings), *log->decoder_));
     log->writer_ = std::make_unique<BatchedLogWriter>(
         std::move(writer), log->health_,
-        BatchedLogWriterOptions{options.max_batch, options.probe_interval});
+        BatchedLogWriterOptions{options.max_batch, options.probe_interval,
+                                options.writer_observer});
   }
   return log;
 }

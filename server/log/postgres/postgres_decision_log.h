@@ -30,6 +30,7 @@
 #include "server/log/decision_log.h"
 #include "server/log/log_health.h"
 #include "server/log/log_keyring.h"
+#include "server/log/log_writer_observer.h"
 #include "server/log/postgres/pg_connection.h"
 #include "server/log/postgres/pg_log_reader.h"
 #include "server/log/stored_decision_decoder.h"
@@ -45,6 +46,9 @@ struct PostgresDecisionLogOptions {
   // The keys of sealed rows (server/log/log_keyring.h); null: none. With a
   // keyring, new rows are sealed with its current key.
   std::shared_ptr<const LogKeyring> keyring;
+  // Told the write queue's depth and each batch's outcome (borrowed, must
+  // outlive the log; null: none). Read-only logs ignore it.
+  LogWriterObserver* writer_observer = nullptr;
   // How often the writer tries the database again while it cannot write.
   absl::Duration probe_interval = absl::Milliseconds(250);
   PgConnectOptions connect;

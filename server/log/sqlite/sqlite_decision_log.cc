@@ -196,7 +196,8 @@ SqliteDecisionLog::SqliteDecisionLog(
   if (options_.read_only) return;
   writer_ = std::make_unique<BatchedLogWriter>(
       std::make_unique<BatchStore>(std::move(writer), *this), health_,
-      BatchedLogWriterOptions{options_.max_batch, absl::ZeroDuration()});
+      BatchedLogWriterOptions{options_.max_batch, absl::ZeroDuration(),
+                              options_.writer_observer});
   absl::MutexLock lock(&close_mu_);
   checkpoint_thread_ =
       std::thread([this, db = std::move(checkpointer)]() mutable {

@@ -74,6 +74,7 @@
 #include "server/log/log_health.h"
 #include "server/log/log_keyring.h"
 #include "server/log/sqlite/log_file_lock.h"
+#include "server/log/log_writer_observer.h"
 #include "server/log/sqlite/sqlite_batch_writer.h"
 #include "server/log/sqlite/sqlite_connection.h"
 #include "server/log/sqlite/sqlite_decision_dictionaries.h"
@@ -124,6 +125,9 @@ struct SqliteDecisionLogOptions {
   // keyring, every new row's request and decision are sealed with its
   // current key; reads unseal with whichever key a row names.
   std::shared_ptr<const LogKeyring> keyring;
+  // Told the write queue's depth and each batch's outcome (borrowed, must
+  // outlive the log; null: none). Read-only logs ignore it.
+  LogWriterObserver* writer_observer = nullptr;
 };
 
 class SqliteDecisionLog final : public DecisionLog {
