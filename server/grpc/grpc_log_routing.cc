@@ -3,6 +3,7 @@
 #include <atomic>
 
 #include "grpc/support/log.h"
+#include "server/grpc/listener_failure.h"
 
 namespace refund::server {
 namespace {
@@ -10,8 +11,11 @@ namespace {
 std::atomic<ServerLogger*> routed_logger{nullptr};
 
 void LogToServerLogger(gpr_log_func_args* args) {
+  if (args == nullptr) return;
+  // Health still learns of the listener's death from gRPC's line.
+  WatchGrpcLogLine(*args);
   ServerLogger* logger = routed_logger.load(std::memory_order_acquire);
-  if (logger == nullptr || args == nullptr) return;
+  if (logger == nullptr) return;
   LogLevel level = LogLevel::kInfo;
   if (args->severity == GPR_LOG_SEVERITY_ERROR) {
     level = LogLevel::kError;

@@ -45,10 +45,7 @@ bool IsListenerFailure(const gpr_log_func_args& args) {
 }
 
 void LogAndWatch(gpr_log_func_args* args) {
-  if (IsListenerFailure(*args)) {
-    absl::MutexLock lock(&failure_mu);
-    if (!Failure().has_value()) Failure() = args->message;
-  }
+  WatchGrpcLogLine(*args);
   const char* file = args->file != nullptr ? args->file : "?";
   if (const char* slash = std::strrchr(file, '/')) file = slash + 1;
   const std::string when =
@@ -59,6 +56,13 @@ void LogAndWatch(gpr_log_func_args* args) {
 }
 
 }  // namespace
+
+void WatchGrpcLogLine(const gpr_log_func_args& args) {
+  if (IsListenerFailure(args)) {
+    absl::MutexLock lock(&failure_mu);
+    if (!Failure().has_value()) Failure() = args.message;
+  }
+}
 
 void WatchForListenerFailure() {
   static absl::once_flag once;

@@ -14,6 +14,8 @@
 #include <optional>
 #include <string>
 
+#include "grpc/support/log.h"
+
 namespace refund::server {
 
 // Routes gRPC's log through a function that writes each line to stderr as
@@ -25,6 +27,11 @@ void WatchForListenerFailure();
 // The failure gRPC logged ("Failed accept4: Too many open files"), once the
 // listener has stopped; nullopt while it accepts. Thread-safe.
 std::optional<std::string> ListenerFailure();
+
+// Notes `args` if it is the listener's failure line. For a log function
+// that replaces WatchForListenerFailure's (server/grpc/grpc_log_routing.h):
+// it must pass every line here.
+void WatchGrpcLogLine(const gpr_log_func_args& args);
 
 }  // namespace refund::server
 
