@@ -63,7 +63,9 @@ class LoggedServerTest : public SmallBundleTest {
  protected:
   ServerProcessOptions Options() const override {
     ServerProcessOptions options;
-    options.extra_args = {absl::StrCat("--log_file=", log_file())};
+    // The server's default level (the tests' servers run at warn).
+    options.extra_args = {"--log_level=info",
+                          absl::StrCat("--log_file=", log_file())};
     for (const std::string& flag : ExtraFlags()) {
       options.extra_args.push_back(flag);
     }

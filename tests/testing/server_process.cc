@@ -84,8 +84,10 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
     args.push_back(std::move(arg));
   }
   if (!db_path.empty()) args.push_back(absl::StrCat("--db=", db_path));
-  // No drain on SIGTERM unless a test asks (a later --drain wins).
+  // No drain on SIGTERM, and no line per call (tests make thousands), unless
+  // a test asks: a later flag wins.
   args.push_back("--drain=0s");
+  args.push_back("--log_level=warn");
   for (const std::string& arg : options.extra_args) args.push_back(arg);
   std::vector<char*> argv;
   for (std::string& arg : args) argv.push_back(arg.data());

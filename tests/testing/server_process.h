@@ -42,9 +42,9 @@ class ServerProcess {
       const std::string& binary, const std::string& policies_dir,
       const std::string& db_path, const ServerProcessOptions& options);
 
-  // Spawns `binary --listen=127.0.0.1:0 --policies=... --db=... --drain=0s`
-  // (no --db when `db_path` is empty: the server's default, or options'
-  // --log; options' --drain replaces the 0s) and
+  // Spawns `binary --listen=127.0.0.1:0 --policies=... --db=... --drain=0s
+  // --log_level=warn` (no --db when `db_path` is empty: the server's
+  // default, or options' --log; options' flags replace these) and
   // waits (up to `timeout`) for its "listening on" line. The child's stderr is
   // the test's, so its messages appear in the test log.
   static absl::StatusOr<std::unique_ptr<ServerProcess>> Start(
