@@ -56,6 +56,7 @@
 #include "server/log/log_spec.h"
 #include "server/log/open/open_decision_log.h"
 #include "server/logging/call_logger.h"
+#include "server/logging/log_line_stream.h"
 #include "server/logging/server_logger.h"
 #include "server/metrics/server_metrics.h"
 #include "server/telemetry/server_observer.h"
@@ -90,25 +91,26 @@ void WarnIfUnnotified(const absl::Status& notified) {
 // The signal thread: SIGHUP reloads, SIGINT/SIGTERM start the shutdown.
 // SIGHUP's second half: the access policy, when there is one. A policy that
 // does not load leaves the last good one in force.
-void ReloadAccessPolicy(const std::string& path, CallAuthorizer& authorizer) {
+void ReloadAccessPolicy(const std::string& path, CallAuthorizer& authorizer,
+                        std::ostream& out) {
   if (path.empty()) return;
   absl::StatusOr<std::shared_ptr<const AccessPolicy>> policy =
       AccessPolicy::Load(path);
   if (!policy.ok()) {
-    std::cerr << "refund-server: SIGHUP: access policy refused, the last "
-                 "good one stays:\n"
-              << policy.status().message() << std::endl;
+    out << "refund-server: SIGHUP: access policy refused, the last "
+           "good one stays:\n"
+        << policy.status().message() << std::endl;
     return;
   }
   const int principals = (*policy)->principal_count();
   authorizer.SetPolicy(*std::move(policy));
-  std::cerr << "refund-server: SIGHUP: access policy reloaded, " << principals
-            << " principals" << std::endl;
+  out << "refund-server: SIGHUP: access policy reloaded, " << principals
+      << " principals" << std::endl;
 }
 
 // The drain of a SIGTERM: waits `drain`, or until SIGINT or another SIGTERM
 // cuts it short (SIGHUP is not acted on meanwhile).
-void Drain(const sigset_t& signals, absl::Duration drain) {
+void Drain(const sigset_t& signals, absl::Duration drain, std::ostream& out) {
   const absl::Time end = absl::Now() + drain;
   for (;;) {
     const absl::Duration left = end - absl::Now();
@@ -117,8 +119,8 @@ void Drain(const sigset_t& signals, absl::Duration drain) {
     siginfo_t info;
     const int signal_number = sigtimedwait(&signals, &info, &wait);
     if (signal_number == SIGINT || signal_number == SIGTERM) {
-      std::cerr << "refund-server: signal " << signal_number
-                << " during the drain: stopping now" << std::endl;
+      out << "refund-server: signal " << signal_number
+          << " during the drain: stopping now" << std::endl;
       return;
     }
   }
@@ -126,23 +128,18 @@ void Drain(const sigset_t& signals, absl::Duration drain) {
 
 void HandleSignals(grpc::Server& server, PolicyReloader& reloader,
                    const std::string& access_policy, CallAuthorizer& authorizer,
-                   absl::Duration drain, absl::Duration grace) {
+                   absl::Duration drain, absl::Duration grace,
+                   std::ostream& out) {
   const sigset_t signals = ServerSignals();
   for (;;) {
     int signal_number = 0;
     if (sigwait(&signals, &signal_number) != 0) continue;
     if (signal_number == SIGHUP) {
       WarnIfUnnotified(NotifyReloading());
+      // Logged, with its result, by the reloader's listener.
       absl::StatusOr<std::shared_ptr<const ActiveBundle>> active =
           reloader.Reload(ReloadSource::kSignal);
-      if (active.ok()) {
-        std::cerr << "refund-server: SIGHUP: reloaded version="
-                  << (*active)->bundle->version() << std::endl;
-      } else {
-        std::cerr << "refund-server: SIGHUP: " << active.status().message()
-                  << std::endl;
-      }
-      ReloadAccessPolicy(access_policy, authorizer);
+      ReloadAccessPolicy(access_policy, authorizer, out);
       WarnIfUnnotified(NotifyReady(
           active.ok()
               ? absl::StrCat("reloaded version=", (*active)->bundle->version())
@@ -157,12 +154,12 @@ void HandleSignals(grpc::Server& server, PolicyReloader& reloader,
       health->Shutdown();
     }
     if (signal_number == SIGTERM && drain > absl::ZeroDuration()) {
-      std::cerr << "refund-server: SIGTERM: health NOT_SERVING, draining for "
-                << absl::FormatDuration(drain) << std::endl;
-      Drain(signals, drain);
+      out << "refund-server: SIGTERM: health NOT_SERVING, draining for "
+          << absl::FormatDuration(drain) << std::endl;
+      Drain(signals, drain, out);
     }
-    std::cerr << "refund-server: signal " << signal_number << ", shutting down"
-              << std::endl;
+    out << "refund-server: signal " << signal_number << ", shutting down"
+        << std::endl;
     server.Shutdown(std::chrono::system_clock::now() +
                     absl::ToChronoMilliseconds(grace));
     return;
@@ -490,32 +487,36 @@ absl::Status RunServer(const ServerOptions& options, std::ostream& out) {
              TransportSecurityName(listener.security), port);
   active.reset();  // a reload may free it
 
+  // What the threads below say, as log lines (one stream per thread).
+  LogLineStream health_lines(*logger, LogLevel::kWarn);
+  LogLineStream checkpoint_lines(*logger, LogLevel::kInfo);
+  LogLineStream signal_lines(*logger, LogLevel::kInfo);
   std::optional<LogHealthWatcher> watcher;
   if (grpc::HealthCheckServiceInterface* health =
           server->GetHealthCheckService()) {
     // A log that is already not serving (found broken at open) is reported
     // at the first poll.
-    watcher.emplace(*log, *health, options.health_poll, std::cerr);
+    watcher.emplace(*log, *health, options.health_poll, health_lines);
   }
   std::optional<CheckpointPublisher> publisher;
   if (head_signer != nullptr) {
     const CheckpointSigner& key = head_signer->signer();
-    std::cerr << "refund-server: checkpoints signed by key " << key.key_name()
-              << " (key id " << ToHex(key.key_id()) << "), origin "
-              << head_signer->origin();
+    LogLineStream start_lines(*logger, LogLevel::kInfo);
+    start_lines << "checkpoints signed by key " << key.key_name() << " (key id "
+                << ToHex(key.key_id()) << "), origin " << head_signer->origin();
     if (options.checkpoint_file.empty()) {
-      std::cerr << ", on request only (GetCheckpoint; no --checkpoint_file)";
+      start_lines << ", on request only (GetCheckpoint; no --checkpoint_file)";
     } else {
       publisher.emplace(*head_signer, options.checkpoint_file,
-                        options.checkpoint_schedule, std::cerr);
-      std::cerr << ", written to " << options.checkpoint_file;
+                        options.checkpoint_schedule, checkpoint_lines);
+      start_lines << ", written to " << options.checkpoint_file;
     }
-    std::cerr << std::endl;
+    start_lines << std::endl;
   }
   std::thread signal_thread(HandleSignals, std::ref(*server),
                             std::ref(reloader), options.access_policy,
                             std::ref(authorizer), options.drain,
-                            options.shutdown_grace);
+                            options.shutdown_grace, std::ref(signal_lines));
   server->Wait();
   signal_thread.join();
   if (watcher) watcher->Stop();
