@@ -217,6 +217,8 @@ void SqliteDecisionLog::Close() {
     ckpt_closing_ = true;
   }
   if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
+  // Nothing writes any more: another writer may open the file.
+  file_lock_.reset();
 }
 
 void SqliteDecisionLog::Append(DecisionLogEntry entry, AppendCallback done) {

@@ -73,8 +73,8 @@
 #include "server/log/decision_log.h"
 #include "server/log/log_health.h"
 #include "server/log/log_keyring.h"
-#include "server/log/sqlite/log_file_lock.h"
 #include "server/log/log_writer_observer.h"
+#include "server/log/sqlite/log_file_lock.h"
 #include "server/log/sqlite/sqlite_batch_writer.h"
 #include "server/log/sqlite/sqlite_connection.h"
 #include "server/log/sqlite/sqlite_decision_dictionaries.h"
@@ -184,8 +184,10 @@ class SqliteDecisionLog final : public DecisionLog {
   void CheckpointLoop(std::unique_ptr<SqliteConnection> checkpointer);
   bool CheckpointDueOrClosing() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(ckpt_mu_);
 
-  // Held while the log is open for writing; first, so released last.
-  const std::optional<LogFileLock> file_lock_;
+  // Held while the log is open for writing: released by Close(), once
+  // nothing more is written (first, so a log destroyed without Close()
+  // releases it last).
+  std::optional<LogFileLock> file_lock_ ABSL_GUARDED_BY(close_mu_);
   const std::string path_;
   const SqliteDecisionLogOptions options_;
   // Decompresses stored decisions for the writer and the readers.

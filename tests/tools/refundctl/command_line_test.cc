@@ -7,6 +7,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/tools/refundctl/cli_run.h"
 #include "tools/refundctl/refundctl.h"
 
 namespace refund {
@@ -16,18 +17,6 @@ using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
-
-struct CliRun {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-CliRun Cli(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  int code = RunRefundctl(args, out, err);
-  return {code, out.str(), err.str()};
-}
 
 TEST(CommandLineTest, AFlagTakesItsValueAfterASpaceOrAnEqualsSign) {
   const CliRun spaced = Cli({"test", "--policies", REFUND_POLICIES_DIR});

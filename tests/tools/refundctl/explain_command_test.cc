@@ -10,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "tests/testing/log_builder.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/tools/refundctl/cli_run.h"
 #include "tools/refundctl/refundctl.h"
 
 namespace refund {
@@ -18,18 +19,6 @@ namespace {
 using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-struct CliRun {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-CliRun Cli(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  int code = RunRefundctl(args, out, err);
-  return {code, out.str(), err.str()};
-}
 
 // A seven-day return of an item whose title is Chinese.
 constexpr char kChineseTitleRequest[] = R"({

@@ -9,6 +9,7 @@
 #include "gtest/gtest.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/test_bundle.h"
+#include "tests/tools/refundctl/cli_run.h"
 #include "tools/refundctl/json_locator.h"
 #include "tools/refundctl/refundctl.h"
 
@@ -17,18 +18,6 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-struct CliRun {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-CliRun Cli(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  int code = RunRefundctl(args, out, err);
-  return {code, out.str(), err.str()};
-}
 
 TEST(JsonErrorsTest, ASyntaxErrorNamesItsLineAndColumn) {
   testing::TempDir dir;

@@ -12,6 +12,7 @@
 #include "tests/testing/log_builder.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/test_bundle.h"
+#include "tests/tools/refundctl/cli_run.h"
 #include "tools/refundctl/json_io.h"
 #include "tools/refundctl/refundctl.h"
 
@@ -22,18 +23,6 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 constexpr int kCases = 300;
-
-struct CliRun {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-CliRun Cli(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  int code = RunRefundctl(args, out, err);
-  return {code, out.str(), err.str()};
-}
 
 // RFC 4180 records: quoted fields may hold commas, quotes ("") and line
 // breaks. Each record is its list of fields.

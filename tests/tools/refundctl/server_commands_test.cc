@@ -11,6 +11,7 @@
 #include "refund/v1/service.pb.h"
 #include "tests/e2e/e2e_fixture.h"
 #include "tests/e2e/e2e_requests.h"
+#include "tests/tools/refundctl/cli_run.h"
 #include "tools/refundctl/json_io.h"
 #include "tools/refundctl/refundctl.h"
 
@@ -19,18 +20,6 @@ namespace {
 
 using google::protobuf::util::MessageDifferencer;
 using ::testing::HasSubstr;
-
-struct CliRun {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-CliRun Cli(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  int code = RunRefundctl(args, out, err);
-  return {code, out.str(), err.str()};
-}
 
 std::vector<std::string> Lines(const std::string& text) {
   return absl::StrSplit(text, '\n', absl::SkipEmpty());

@@ -9,6 +9,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/struct.pb.h"
 #include "gtest/gtest.h"
+#include "tests/tools/refundctl/cli_run.h"
 #include "tools/refundctl/json_io.h"
 #include "tools/refundctl/refundctl.h"
 
@@ -16,18 +17,6 @@ namespace refund {
 namespace {
 
 using ::testing::HasSubstr;
-
-struct CliRun {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-CliRun Cli(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  int code = RunRefundctl(args, out, err);
-  return {code, out.str(), err.str()};
-}
 
 // The names of the cases --verbose printed as passed.
 std::vector<std::string> PassedNames(const std::string& out) {

@@ -62,7 +62,8 @@ TEST(LogFileLockTest, SecondWriterOfALogIsRefusedReadersAreNot) {
   read_only.read_only = true;
   EXPECT_TRUE(SqliteDecisionLog::Open(path, read_only).ok());
 
-  writer->reset();
+  // Closed: nothing more is written, so another writer may open it.
+  (*writer)->Close();
   EXPECT_TRUE(SqliteDecisionLog::Open(path).ok());
 }
 
