@@ -4,6 +4,9 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#endif
 
 #include <algorithm>
 #include <chrono>
@@ -18,7 +21,6 @@
 #include <thread>
 #include <utility>
 
-#include "absl/debugging/leak_check.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
@@ -530,7 +532,12 @@ absl::Status RunServer(const ServerOptions& options, std::ostream& out) {
   // the metrics once the log is closed and the process is about to exit, so
   // the endpoint is left to the exit instead of delaying the shutdown.
   // Not a leak to LeakSanitizer: left on purpose.
-  if (metrics != nullptr) absl::IgnoreLeak(metrics.release());
+  if (metrics != nullptr) {
+    [[maybe_unused]] ServerMetrics* left = metrics.release();
+#if defined(__SANITIZE_ADDRESS__)
+    __lsan_ignore_object(left);
+#endif
+  }
   return absl::OkStatus();
 }
 
