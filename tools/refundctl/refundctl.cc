@@ -2,6 +2,7 @@
 
 #include <iterator>
 
+#include "refund/build_info.h"
 #include "tools/client/channel_options.h"
 #include "tools/refundctl/checkpoint_command.h"
 #include "tools/refundctl/command_line.h"
@@ -14,7 +15,6 @@
 #include "tools/refundctl/lint_command.h"
 #include "tools/refundctl/list_command.h"
 #include "tools/refundctl/migrate_command.h"
-#include "refund/build_info.h"
 #include "tools/refundctl/rekey_command.h"
 #include "tools/refundctl/replay_command.h"
 #include "tools/refundctl/suggest_command.h"

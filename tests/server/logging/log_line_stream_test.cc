@@ -51,7 +51,8 @@ TEST(LogLineStreamTest, EachLineBecomesOneTimedLevelledLogLine) {
                        "\\(disk full\\): NOT_SERVING\""),
           MatchesRegex(".*Z warn(ing)? server message=\"two\""),
           MatchesRegex(".*Z warn(ing)? server message=\"lines\""),
-          MatchesRegex(".*Z warn(ing)? server message=\"left without a newline\"")));
+          MatchesRegex(
+              ".*Z warn(ing)? server message=\"left without a newline\"")));
 }
 
 TEST(LogLineStreamTest, BelowTheLoggersLevelNothingIsWritten) {
