@@ -23,6 +23,14 @@ const std::vector<std::string>& CompiledBundle::locales() const {
 const std::string& CompiledBundle::version() const {
   return internals_->version;
 }
+bool CompiledBundle::is_layer() const { return internals_->floor != nullptr; }
+const std::string& CompiledBundle::shop_id() const {
+  return internals_->shop_id;
+}
+const std::string& CompiledBundle::floor_version() const {
+  return internals_->floor != nullptr ? internals_->floor->version
+                                      : internals_->version;
+}
 const std::string& CompiledBundle::canonical_text() const {
   return internals_->canonical_text;
 }
@@ -60,9 +68,11 @@ std::vector<v1::Decision> CompiledBundle::RuleSamples() const {
 std::vector<RuleTrace> CompiledBundle::Explain(
     const v1::RefundRequest& request) const {
   std::vector<RuleTrace> traces;
-  for (const CompiledRule& rule : internals_->rules) {
+  for (int source = 0; source < internals_->rule_count(); ++source) {
+    const CompiledRule& rule = internals_->rule(source);
     RuleTrace trace;
     trace.rule_id = rule.id;
+    if (internals_->IsLayerRule(source)) trace.shop_layer = internals_->shop_id;
     trace.priority = rule.priority;
     trace.when = rule.when->text();
     absl::StatusOr<bool> matched = rule.when->EvaluateBool(request);
@@ -83,15 +93,27 @@ std::vector<RuleTrace> CompiledBundle::Explain(
 
 v1::PolicyBundleInfo CompiledBundle::Info() const {
   v1::PolicyBundleInfo info;
-  info.set_bundle_name(internals_->name);
-  info.set_version(internals_->version);
-  for (const v1::Rule& rule : internals_->definition.rules()) {
-    v1::RuleSummary* summary = info.add_rules();
-    summary->set_id(rule.id());
-    summary->set_description(rule.description());
-    summary->set_priority(rule.priority());
-    summary->set_verdict(rule.verdict());
-    summary->set_when(rule.when());
+  const BundleInternals* floor =
+      internals_->floor != nullptr ? internals_->floor.get() : internals_.get();
+  info.set_bundle_name(floor->name);
+  info.set_version(floor->version);
+  const auto add_rules = [&info](const v1::PolicyBundle& definition,
+                                 const std::string& shop_layer) {
+    for (const v1::Rule& rule : definition.rules()) {
+      v1::RuleSummary* summary = info.add_rules();
+      summary->set_id(rule.id());
+      summary->set_description(rule.description());
+      summary->set_priority(rule.priority());
+      summary->set_verdict(rule.verdict());
+      summary->set_when(rule.when());
+      summary->set_shop_layer(shop_layer);
+    }
+  };
+  add_rules(floor->definition, "");
+  if (internals_->floor != nullptr) {
+    info.set_layer_shop_id(internals_->shop_id);
+    info.set_layer_version(internals_->version);
+    add_rules(internals_->definition, internals_->shop_id);
   }
   return info;
 }

@@ -19,6 +19,8 @@ struct BundleInternals;  // engine-private compiled form (bundle_internals.h)
 // for `refundctl explain`.
 struct RuleTrace {
   std::string rule_id;
+  // The shop whose layer the rule is in; empty for the floor's.
+  std::string shop_layer;
   int priority = 0;
   std::string when;     // the condition's text
   std::string outcome;  // "true", "false" or "error: ..."
@@ -37,6 +39,16 @@ class CompiledBundle {
   ~CompiledBundle();
   CompiledBundle(const CompiledBundle&) = delete;
   CompiledBundle& operator=(const CompiledBundle&) = delete;
+
+  // A bundle is a floor (the shipped policies) or a shop's layer compiled
+  // over a floor (policies/README.md, "Shop layers"; engine/load). A layer
+  // decides with the floor's rules and its own; version() and
+  // canonical_text() are the layer's, whose text names the floor's version.
+  bool is_layer() const;
+  // The layer's shop; empty for a floor.
+  const std::string& shop_id() const;
+  // The floor's version (a floor's own).
+  const std::string& floor_version() const;
 
   const std::string& name() const;
   // Lower-case hex SHA-256 of canonical_text().
@@ -74,7 +86,7 @@ class CompiledBundle {
                   const DecisionOutcome& outcome, v1::Decision* out) const;
 
   // Every rule's condition result on `request`, sub-expression by
-  // sub-expression, in evaluation order.
+  // sub-expression, in evaluation order (a layer: the floor's, then its own).
   std::vector<RuleTrace> Explain(const v1::RefundRequest& request) const;
 
   // One rendered Decision per rule and locale, as if that rule alone had
@@ -82,7 +94,8 @@ class CompiledBundle {
   // this bundle can put into a decision, for a compression dictionary.
   std::vector<v1::Decision> RuleSamples() const;
 
-  // Name, version and rule list (GetPolicyBundle).
+  // Name, version and rule list (GetPolicyBundle); a layer's: the floor's
+  // name, version and rules, then the layer's version and rules.
   v1::PolicyBundleInfo Info() const;
 
   // Engine-private.

@@ -53,7 +53,7 @@ const std::string& SourceId(const BundleInternals& bundle, int source) {
     case kSourceRejectNeedsEvidence:
       return *kRejectNeedsEvidence;
     default:
-      return bundle.rules[source].id;
+      return bundle.rule(source).id;
   }
 }
 
@@ -61,7 +61,7 @@ std::string RejectNeedsEvidenceText(const BundleInternals& bundle,
                                     const DecisionOutcome& outcome) {
   std::string text = absl::StrCat("REJECT by ",
                                   outcome.verdict_rule >= 0
-                                      ? bundle.rules[outcome.verdict_rule].id
+                                      ? bundle.rule(outcome.verdict_rule).id
                                       : kFallbackRuleId,
                                   " needs evidence not yet held: ");
   for (size_t i = 0; i < outcome.missing_evidence.size(); ++i) {
@@ -93,7 +93,7 @@ void SetExplanation(const BundleInternals& bundle,
       out->set_explanation(RejectNeedsEvidenceText(bundle, outcome));
       return;
     default:
-      out->set_explanation(bundle.rules[matched.source].explanation);
+      out->set_explanation(bundle.rule(matched.source).explanation);
       return;
   }
 }
@@ -114,8 +114,16 @@ void RenderDecisionInto(const BundleInternals& bundle,
   v1::Decision& decision = *out;
   decision.set_request_id(request.request_id());
   decision.set_refund_id(request.refund_id());
-  decision.mutable_policy()->set_bundle_name(bundle.name);
-  decision.mutable_policy()->set_version(bundle.version);
+  v1::PolicyRef& policy = *decision.mutable_policy();
+  if (bundle.floor != nullptr) {
+    policy.set_bundle_name(bundle.floor->name);
+    policy.set_version(bundle.floor->version);
+    policy.set_layer_shop_id(bundle.shop_id);
+    policy.set_layer_version(bundle.version);
+  } else {
+    policy.set_bundle_name(bundle.name);
+    policy.set_version(bundle.version);
+  }
   decision.set_verdict(outcome.verdict);
 
   decision.mutable_matched_rules()->Reserve(
@@ -125,6 +133,7 @@ void RenderDecisionInto(const BundleInternals& bundle,
     out->set_rule_id(SourceId(bundle, matched.source));
     out->set_verdict(matched.verdict);
     out->set_priority(matched.priority);
+    if (bundle.IsLayerRule(matched.source)) out->set_shop_layer(bundle.shop_id);
     SetExplanation(bundle, outcome, matched, out);
   }
 
@@ -140,7 +149,7 @@ void RenderDecisionInto(const BundleInternals& bundle,
   decision.mutable_required_evidence()->Reserve(
       static_cast<int>(outcome.evidence.size()));
   for (const DecisionOutcome::Evidence& evidence : outcome.evidence) {
-    const CompiledRule& rule = bundle.rules[evidence.rule];
+    const CompiledRule& rule = bundle.rule(evidence.rule);
     const v1::EvidenceSpec& spec = rule.evidence[evidence.spec];
     v1::EvidenceRequirement* out = decision.add_required_evidence();
     out->set_kind(spec.kind());
@@ -161,7 +170,7 @@ void RenderDecisionInto(const BundleInternals& bundle,
   std::string respond_by_text;
   std::string missing_evidence_text;
   for (const DecisionOutcome::Entry& entry : outcome.actions) {
-    const ScriptTemplate& script = bundle.actions[entry.index].scripts[locale];
+    const ScriptTemplate& script = bundle.action(entry.index).scripts[locale];
     if (context.respond_by_text == nullptr &&
         script.Uses(ScriptValue::kRespondBy)) {
       respond_by_text = FormatScriptValue(ScriptValue::kRespondBy, context);
@@ -179,7 +188,7 @@ void RenderDecisionInto(const BundleInternals& bundle,
   bool call_from_known = false;
   decision.mutable_actions()->Reserve(static_cast<int>(outcome.actions.size()));
   for (const DecisionOutcome::Entry& entry : outcome.actions) {
-    const CompiledAction& action = bundle.actions[entry.index];
+    const CompiledAction& action = bundle.action(entry.index);
     v1::SuggestedAction* out = decision.add_actions();
     out->set_code(action.code);
     action.scripts[locale].RenderTo(context, out->mutable_script());
@@ -204,15 +213,15 @@ void RenderDecisionInto(const BundleInternals& bundle,
       static_cast<int>(outcome.forbidden.size()));
   for (const DecisionOutcome::Entry& entry : outcome.forbidden) {
     v1::ForbiddenAction* out = decision.add_forbidden();
-    out->set_code(bundle.forbidden[entry.index].code);
-    out->set_reason(bundle.forbidden[entry.index].texts[locale]);
+    out->set_code(bundle.forbidden_notice(entry.index).code);
+    out->set_reason(bundle.forbidden_notice(entry.index).texts[locale]);
     out->set_rule_id(SourceId(bundle, entry.source));
   }
   decision.mutable_risks()->Reserve(static_cast<int>(outcome.risks.size()));
   for (const DecisionOutcome::Entry& entry : outcome.risks) {
     v1::Risk* out = decision.add_risks();
-    out->set_code(bundle.risks[entry.index].code);
-    out->set_description(bundle.risks[entry.index].texts[locale]);
+    out->set_code(bundle.risk(entry.index).code);
+    out->set_description(bundle.risk(entry.index).texts[locale]);
     out->set_rule_id(SourceId(bundle, entry.source));
   }
 }

@@ -18,7 +18,7 @@ DecisionOutcome::Entry EntryOf(int index, int source) {
 
 // The outcome of rule `r` matching alone.
 DecisionOutcome RuleOutcome(const BundleInternals& bundle, int r, int locale) {
-  const CompiledRule& rule = bundle.rules[r];
+  const CompiledRule& rule = bundle.rule(r);
   DecisionOutcome outcome;
   outcome.verdict = rule.verdict != v1::VERDICT_UNSPECIFIED
                         ? rule.verdict
@@ -64,11 +64,11 @@ std::vector<v1::Decision> RenderRuleSamples(const BundleInternals& bundle) {
   const v1::RefundRequest request;
   const int locales = static_cast<int>(bundle.locales.size());
   std::vector<v1::Decision> samples;
-  samples.reserve((bundle.rules.size() + 1) * bundle.locales.size());
+  samples.reserve((bundle.rule_count() + 1) * bundle.locales.size());
   // The default locale last: most decisions are in it, and a compressor
   // reaches the end of its dictionary most cheaply.
   for (int k = locales - 1; k >= 0; --k) {
-    for (int r = 0; r < static_cast<int>(bundle.rules.size()); ++r) {
+    for (int r = 0; r < bundle.rule_count(); ++r) {
       samples.push_back(
           RenderDecision(bundle, request, RuleOutcome(bundle, r, k)));
     }

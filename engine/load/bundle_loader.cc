@@ -20,6 +20,9 @@
 #include "engine/decide/bundle_internals.h"
 #include "engine/decide/request_validator.h"
 #include "engine/load/bundle_canonicalizer.h"
+#include "engine/load/floor_guard.h"
+#include "engine/load/layer_compile.h"
+#include "engine/load/shop_layer_loader.h"
 #include "engine/load/source_text.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
@@ -240,6 +243,9 @@ class BundleCompiler {
         cost_bounds_(RequestCostBounds()),
         bundle_cost_(cost_bounds_) {}
 
+  // Compiles a shop layer over `target.floor` instead of a floor.
+  void SetLayer(const LayerTarget* target) { layer_ = target; }
+
   std::unique_ptr<BundleInternals> Compile();
 
  private:
@@ -248,6 +254,12 @@ class BundleCompiler {
   };
 
   void MergeFiles();
+  // A layer's bundle: what it may not set, and its settings within the
+  // floor's bounds.
+  void CheckLayerShape();
+  // The definition of a layer: its own elements, the floor's settings with
+  // the layer's within bounds, the floor's version and the shop.
+  v1::PolicyBundle LayerDefinition() const;
   void CompileSettings();
   void CompileConstants();
   void CompileCatalog();
@@ -308,7 +320,27 @@ class BundleCompiler {
   std::map<std::string, int> action_index_;
   std::map<std::string, int> forbidden_index_;
   std::map<std::string, int> risk_index_;
+  const LayerTarget* layer_ = nullptr;
+  Origin shop_id_origin_;
+  Origin floor_version_origin_;
 };
+
+// The floor's entries of a catalog by code, numbered as in the floor.
+template <typename Entries>
+std::map<std::string, int> FloorCodes(const Entries& entries) {
+  std::map<std::string, int> codes;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    codes.emplace(entries[i].code, static_cast<int>(i));
+  }
+  return codes;
+}
+
+// "a shop layer adds ..., it cannot change the floor's" for `what`.
+std::string FloorOwned(absl::string_view what, absl::string_view name) {
+  return absl::StrCat(what, " \"", name,
+                      "\" is the floor's: a shop layer adds its own, it "
+                      "cannot change or replace the floor's");
+}
 
 void BundleCompiler::MergeFiles() {
   const ParsedFile* name_file = nullptr;
@@ -347,6 +379,30 @@ void BundleCompiler::MergeFiles() {
       fallback_origin_ = OriginOf(*file, "fallback", -1);
       *merged_.mutable_fallback() = part.fallback();
     }
+    if (!part.floor_version().empty()) {
+      if (layer_ == nullptr || !layer_->from_canonical_text) {
+        report_.At(top, "floor_version", -1,
+                   "floor_version is written by the loader into a layer's "
+                   "canonical text, never in policy files");
+      }
+      floor_version_origin_ = top;
+      merged_.set_floor_version(part.floor_version());
+    }
+    if (!part.shop_id().empty()) {
+      if (layer_ == nullptr) {
+        report_.At(top, "shop_id", -1,
+                   "shop_id belongs in a shop layer (the floor is every "
+                   "shop's)");
+      } else if (!merged_.shop_id().empty() &&
+                 merged_.shop_id() != part.shop_id()) {
+        report_.At(top, "shop_id", -1,
+                   absl::StrCat("shop_id \"", part.shop_id(),
+                                "\" disagrees with \"", merged_.shop_id(),
+                                "\" given in another file of the layer"));
+      }
+      shop_id_origin_ = top;
+      merged_.set_shop_id(part.shop_id());
+    }
     for (int i = 0; i < part.constants_size(); ++i) {
       *merged_.add_constants() = part.constants(i);
       origins_["constants"].push_back(OriginOf(*file, "constants", i));
@@ -368,10 +424,114 @@ void BundleCompiler::MergeFiles() {
       origins_["risks"].push_back(OriginOf(*file, "risks", i));
     }
   }
-  if (merged_.name().empty()) {
+  if (merged_.name().empty() && layer_ == nullptr) {
     report_.InFile(files_.empty() ? "(bundle)" : files_.front()->path,
                    "the bundle has no `name` (set it in one file)");
   }
+}
+
+void BundleCompiler::CheckLayerShape() {
+  const BundleInternals& floor = *layer_->floor;
+  if (merged_.has_fallback()) {
+    report_.At(fallback_origin_, "verdict", -1,
+               "a shop layer has no fallback: the floor's decides the cases "
+               "no rule covers");
+  }
+  if (layer_->from_canonical_text) {
+    if (merged_.floor_version() != floor.version) {
+      report_.At(
+          floor_version_origin_, "floor_version", -1,
+          absl::StrCat("the layer was compiled over floor version ",
+                       merged_.floor_version(), ", not ", floor.version));
+    }
+  } else if (!merged_.shop_id().empty()) {
+    if (const std::string problem = ShopIdProblem(merged_.shop_id());
+        !problem.empty()) {
+      report_.At(
+          shop_id_origin_, "shop_id", -1,
+          absl::StrCat("shop_id \"", merged_.shop_id(), "\": ", problem));
+    }
+  }
+  if (!merged_.has_settings()) return;
+  const v1::BundleSettings& settings = merged_.settings();
+  const v1::BundleSettings& bounds = floor.definition.settings();
+  const Origin& at = settings_origin_;
+  if (layer_->from_canonical_text) return;  // the effective settings
+  const auto fixed = [&](const char* field, bool set) {
+    if (set) {
+      report_.At(at, field, -1,
+                 absl::StrCat("a shop layer cannot set settings.", field,
+                              ": the floor's applies to every shop"));
+    }
+  };
+  fixed("time_zone", !settings.time_zone().empty());
+  fixed("currency", !settings.currency().empty());
+  fixed("urgent_when", !settings.urgent_when().empty());
+  fixed("locales", !settings.locales().empty());
+  fixed("holidays", !settings.holidays().empty());
+  const auto at_most = [&](const char* field, int value, int bound) {
+    if (value != 0 && (value < 1 || value > bound)) {
+      report_.At(
+          at, field, -1,
+          absl::StrCat("settings.", field, " ", value,
+                       " is out of the floor's bounds: between 1 and ", bound,
+                       " (the floor's; a shop may answer "
+                       "sooner, never later)"));
+    }
+  };
+  at_most("sla_default_hours", settings.sla_default_hours(),
+          bounds.sla_default_hours());
+  at_most("sla_urgent_hours", settings.sla_urgent_hours(),
+          bounds.sla_urgent_hours());
+  if (settings.has_quiet_hours()) {
+    const std::optional<int> start = ParseClock(settings.quiet_hours().start());
+    const std::optional<int> end = ParseClock(settings.quiet_hours().end());
+    // Minutes of the day inside [start, end) (wrapping midnight).
+    const auto inside = [](int start, int end, int minute) {
+      return start <= end ? start <= minute && minute < end
+                          : minute >= start || minute < end;
+    };
+    bool covers = start.has_value() && end.has_value();
+    for (int minute = 0; covers && minute < 24 * 60; ++minute) {
+      if (inside(floor.quiet_start_minute, floor.quiet_end_minute, minute) &&
+          !inside(*start, *end, minute)) {
+        covers = false;
+      }
+    }
+    if (start.has_value() && end.has_value() && !covers) {
+      report_.At(
+          Nested(at, "quiet_hours", -1), "start", -1,
+          absl::StrCat("settings.quiet_hours ", settings.quiet_hours().start(),
+                       "-", settings.quiet_hours().end(),
+                       " is out of the floor's bounds: it must "
+                       "include the floor's quiet hours ",
+                       bounds.quiet_hours().start(), "-",
+                       bounds.quiet_hours().end()));
+    }
+  }
+}
+
+v1::PolicyBundle BundleCompiler::LayerDefinition() const {
+  v1::PolicyBundle layer = merged_;
+  const v1::BundleSettings& own = merged_.settings();
+  v1::BundleSettings settings = layer_->floor->definition.settings();
+  if (own.sla_default_hours() != 0) {
+    settings.set_sla_default_hours(own.sla_default_hours());
+  }
+  if (own.sla_urgent_hours() != 0) {
+    settings.set_sla_urgent_hours(own.sla_urgent_hours());
+  }
+  if (own.has_quiet_hours()) {
+    *settings.mutable_quiet_hours() = own.quiet_hours();
+  }
+  *layer.mutable_settings() = std::move(settings);
+  layer.clear_fallback();
+  if (!layer_->from_canonical_text) {
+    if (layer.shop_id().empty()) layer.set_shop_id(layer_->shop_id);
+    layer.set_floor_version(layer_->floor->version);
+  }
+  if (layer.name().empty()) layer.set_name(layer.shop_id());
+  return CanonicalizeBundle(layer);
 }
 
 void BundleCompiler::CompileSettings() {
@@ -489,9 +649,23 @@ void BundleCompiler::CompileConstants() {
   std::vector<std::pair<std::string, expr::ConstantValue>> values;
   const auto& constants = merged_.constants();
   std::set<std::string> names;
+  if (layer_ != nullptr) {
+    for (const auto& [name, value] : layer_->floor->constants) {
+      names.insert(name);
+      values.emplace_back(name, value);
+    }
+  }
+  const size_t floor_constants = values.size();
   for (int i = 0; i < constants.size(); ++i) {
     const v1::Constant& constant = constants[i];
     const Origin& origin = origins_["constants"][i];
+    if (layer_ != nullptr &&
+        std::any_of(
+            layer_->floor->constants.begin(), layer_->floor->constants.end(),
+            [&](const auto& c) { return c.first == constant.name(); })) {
+      report_.At(origin, "name", -1, FloorOwned("constant", constant.name()));
+      continue;
+    }
     if (!names.insert(constant.name()).second) {
       report_.At(origin, "name", -1,
                  absl::StrCat("constant \"", constant.name(), "\" repeated"));
@@ -515,14 +689,15 @@ void BundleCompiler::CompileConstants() {
     }
     values.emplace_back(constant.name(), *std::move(evaluated));
   }
-  for (int i = 0; i < static_cast<int>(values.size()); ++i) {
+  for (size_t i = 0; i < values.size(); ++i) {
     absl::Status added =
         out_->environment->AddConstant(values[i].first, values[i].second);
-    if (!added.ok()) {
-      report_.At(origins_["constants"][i], "name", -1,
+    if (!added.ok() && i >= floor_constants) {
+      report_.At(origins_["constants"][i - floor_constants], "name", -1,
                  std::string(added.message()));
     }
   }
+  out_->constants = std::move(values);
 }
 
 std::vector<std::string> BundleCompiler::TextsPerLocale(
@@ -565,6 +740,8 @@ std::vector<CompiledNotice> BundleCompiler::CompileNotices(
     const char* bundle_field, const char* texts_field, TextsOf texts_of,
     std::map<std::string, int>* index_by_code) {
   std::vector<CompiledNotice> notices;
+  // A layer's entries are numbered after the floor's (already in the map).
+  const int first_own = static_cast<int>(index_by_code->size());
   for (int i = 0; i < specs.size(); ++i) {
     const std::string& code = specs[i].code();
     const Origin& origin = origins_[bundle_field][i];
@@ -572,10 +749,14 @@ std::vector<CompiledNotice> BundleCompiler::CompileNotices(
       report_.At(origin, "code", -1,
                  absl::StrCat("code \"", code, "\" is not UPPER_SNAKE_CASE"));
     }
-    if (!index_by_code->emplace(code, static_cast<int>(notices.size()))
+    if (!index_by_code
+             ->emplace(code, first_own + static_cast<int>(notices.size()))
              .second) {
-      report_.At(origin, "code", -1,
-                 absl::StrCat(bundle_field, " code \"", code, "\" repeated"));
+      report_.At(
+          origin, "code", -1,
+          (*index_by_code)[code] < first_own
+              ? FloorOwned(bundle_field, code)
+              : absl::StrCat(bundle_field, " code \"", code, "\" repeated"));
       continue;
     }
     notices.push_back(
@@ -585,6 +766,14 @@ std::vector<CompiledNotice> BundleCompiler::CompileNotices(
 }
 
 void BundleCompiler::CompileCatalog() {
+  int first_own_action = 0;
+  if (layer_ != nullptr) {
+    const BundleInternals& floor = *layer_->floor;
+    action_index_ = FloorCodes(floor.actions);
+    forbidden_index_ = FloorCodes(floor.forbidden);
+    risk_index_ = FloorCodes(floor.risks);
+    first_own_action = static_cast<int>(floor.actions.size());
+  }
   const auto& actions = merged_.actions();
   for (int i = 0; i < actions.size(); ++i) {
     const v1::ActionSpec& spec = actions[i];
@@ -594,9 +783,14 @@ void BundleCompiler::CompileCatalog() {
                  absl::StrCat("action code \"", spec.code(),
                               "\" is not UPPER_SNAKE_CASE"));
     }
-    if (!action_index_.emplace(spec.code(), out_->actions.size()).second) {
+    if (!action_index_
+             .emplace(spec.code(),
+                      first_own_action + static_cast<int>(out_->actions.size()))
+             .second) {
       report_.At(origin, "code", -1,
-                 absl::StrCat("action \"", spec.code(), "\" repeated"));
+                 action_index_[spec.code()] < first_own_action
+                     ? FloorOwned("action", spec.code())
+                     : absl::StrCat("action \"", spec.code(), "\" repeated"));
       continue;
     }
     if (spec.channel() == v1::CHANNEL_UNSPECIFIED) {
@@ -690,6 +884,12 @@ void BundleCompiler::ResolveCodes(
 
 void BundleCompiler::CompileRules() {
   std::map<std::string, int> seen;
+  std::set<std::string> floor_rule_ids;
+  if (layer_ != nullptr) {
+    for (const CompiledRule& rule : layer_->floor->rules) {
+      floor_rule_ids.insert(rule.id);
+    }
+  }
   const auto& rules = merged_.rules();
   std::vector<CompiledRule> compiled;
   for (int i = 0; i < rules.size(); ++i) {
@@ -700,7 +900,9 @@ void BundleCompiler::CompileRules() {
                  absl::StrCat("rule id \"", rule.id(),
                               "\" must be lower_snake_case (dots allowed)"));
     }
-    if (!seen.emplace(rule.id(), i).second) {
+    if (floor_rule_ids.count(rule.id()) != 0) {
+      report_.At(origin, "id", -1, FloorOwned("rule id", rule.id()));
+    } else if (!seen.emplace(rule.id(), i).second) {
       report_.At(origin, "id", -1,
                  absl::StrCat("rule id \"", rule.id(), "\" repeated"));
     }
@@ -773,6 +975,11 @@ void BundleCompiler::CompileRules() {
     for (int verdict : rule.only_for_verdicts()) {
       out.only_for_verdicts.push_back(static_cast<v1::Verdict>(verdict));
     }
+    if (layer_ != nullptr && layer_->guard != nullptr && out.when != nullptr) {
+      for (const FloorWeakening& weakening : layer_->guard->Check(out)) {
+        report_.At(origin, weakening.field, -1, weakening.message);
+      }
+    }
     compiled.push_back(std::move(out));
   }
   std::stable_sort(compiled.begin(), compiled.end(),
@@ -785,6 +992,13 @@ void BundleCompiler::CompileRules() {
 }
 
 void BundleCompiler::CompileFallback() {
+  if (layer_ != nullptr) {
+    const BundleInternals& floor = *layer_->floor;
+    out_->fallback_verdict = floor.fallback_verdict;
+    out_->fallback_explanation = floor.fallback_explanation;
+    out_->fallback_actions = floor.fallback_actions;
+    return;
+  }
   const v1::Fallback& fallback = merged_.fallback();
   out_->fallback_verdict = fallback.verdict() == v1::VERDICT_UNSPECIFIED
                                ? v1::VERDICT_NEGOTIATE
@@ -804,8 +1018,15 @@ std::unique_ptr<BundleInternals> BundleCompiler::Compile() {
   const size_t issues_before = report_.count();
   MergeFiles();
   out_ = std::make_unique<BundleInternals>();
-  out_->definition = CanonicalizeBundle(merged_);
-  out_->name = merged_.name();
+  if (layer_ != nullptr) {
+    CheckLayerShape();
+    out_->floor = layer_->floor;
+    out_->definition = LayerDefinition();
+    out_->shop_id = out_->definition.shop_id();
+  } else {
+    out_->definition = CanonicalizeBundle(merged_);
+  }
+  out_->name = out_->definition.name();
   // Settings come from the canonical copy (defaults filled in); their
   // origin is the file that wrote them.
   CompileSettings();
@@ -820,6 +1041,11 @@ std::unique_ptr<BundleInternals> BundleCompiler::Compile() {
   CheckBundleCost();
   CompileFallback();
   out_->step_budget = options_.step_budget;
+  if (layer_ != nullptr) {
+    // The engine's own actions are the floor's.
+    out_->collect_evidence_action = layer_->floor->collect_evidence_action;
+    out_->escalate_action = layer_->floor->escalate_action;
+  }
   if (report_.count() != issues_before) return nullptr;
   std::vector<const expr::Expression*> conditions;
   for (const CompiledRule& rule : out_->rules) {
@@ -845,9 +1071,12 @@ absl::StatusOr<std::unique_ptr<const CompiledBundle>> LoadBundle(
   return LoadBundle(files, LoadOptions(), issues);
 }
 
-absl::StatusOr<std::unique_ptr<const CompiledBundle>> LoadBundle(
+namespace {
+
+// Parses and compiles `files`: a floor, or a layer when `layer` is set.
+absl::StatusOr<std::unique_ptr<const CompiledBundle>> Load(
     const std::vector<BundleSourceFile>& files, const LoadOptions& options,
-    std::vector<PolicyIssue>* issues) {
+    const LayerTarget* layer, std::vector<PolicyIssue>* issues) {
   std::vector<PolicyIssue> found;
   std::vector<std::unique_ptr<ParsedFile>> parsed;
   if (files.empty()) {
@@ -866,6 +1095,7 @@ absl::StatusOr<std::unique_ptr<const CompiledBundle>> LoadBundle(
   std::unique_ptr<BundleInternals> internals;
   if (found.empty()) {
     BundleCompiler compiler(parsed, options, &found);
+    compiler.SetLayer(layer);
     internals = compiler.Compile();
   }
   if (!found.empty() || internals == nullptr) {
@@ -874,6 +1104,20 @@ absl::StatusOr<std::unique_ptr<const CompiledBundle>> LoadBundle(
     return IssuesToStatus(found);
   }
   return std::make_unique<const CompiledBundle>(std::move(internals));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<const CompiledBundle>> LoadBundle(
+    const std::vector<BundleSourceFile>& files, const LoadOptions& options,
+    std::vector<PolicyIssue>* issues) {
+  return Load(files, options, nullptr, issues);
+}
+
+absl::StatusOr<std::unique_ptr<const CompiledBundle>> CompileLayer(
+    const std::vector<BundleSourceFile>& files, const LoadOptions& options,
+    const LayerTarget& target, std::vector<PolicyIssue>* issues) {
+  return Load(files, options, &target, issues);
 }
 
 absl::StatusOr<std::unique_ptr<const CompiledBundle>> LoadBundleFromDirectory(
