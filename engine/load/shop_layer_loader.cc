@@ -11,6 +11,7 @@
 #include "engine/decide/text_rules.h"
 #include "engine/load/floor_guard.h"
 #include "engine/load/layer_compile.h"
+#include "google/protobuf/text_format.h"
 
 namespace refund {
 namespace {
@@ -36,6 +37,14 @@ std::string ShopIdProblem(absl::string_view shop_id) {
     return "not a valid shop id: it starts with '.'";
   }
   return "";
+}
+
+std::string FloorVersionOf(const std::string& canonical_text) {
+  v1::PolicyBundle bundle;
+  google::protobuf::TextFormat::Parser parser;
+  parser.AllowPartialMessage(true);
+  if (!parser.ParseFromString(canonical_text, &bundle)) return "";
+  return bundle.floor_version();
 }
 
 ShopLayerLoader::ShopLayerLoader(std::shared_ptr<const CompiledBundle> floor,
@@ -131,6 +140,7 @@ absl::StatusOr<ShopLayerSet> LoadShopLayers(const ShopLayerLoader& loader,
   for (const auto& [shop_id, directories] : claims) {
     if (directories.size() == 1) {
       set.layers[shop_id] = loaded[directories.front()];
+      set.directories[directories.front()] = shop_id;
       continue;
     }
     for (const std::string& name : directories) {

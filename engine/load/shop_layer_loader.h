@@ -29,6 +29,10 @@ class FloorGuard;
 // a directory name, one starting with '.'.
 std::string ShopIdProblem(absl::string_view shop_id);
 
+// The floor version a layer's canonical text names; "" for a floor's text
+// (or text that does not parse).
+std::string FloorVersionOf(const std::string& canonical_text);
+
 // Loads layers over one floor. Immutable after construction; thread-safe.
 class ShopLayerLoader {
  public:
@@ -70,8 +74,10 @@ class ShopLayerLoader {
 
 // Every shop layer of a shop policy directory.
 struct ShopLayerSet {
-  // The layers that loaded, by shop id.
+  // The layers that loaded, by shop id, and the folder each came from (by
+  // folder name).
   std::map<std::string, std::shared_ptr<const CompiledBundle>> layers;
+  std::map<std::string, std::string> directories;
   // The directories refused (by name), each with its issues in `issues`.
   std::vector<std::string> refused;
   std::vector<PolicyIssue> issues;

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/load/bundle_loader.h"
 #include "engine/load/policy_issue.h"
+#include "engine/load/shop_layer_loader.h"
 
 namespace refund::server {
 
@@ -31,8 +32,21 @@ absl::StatusOr<std::shared_ptr<const CompiledBundle>> BundleCache::Get(
   absl::StatusOr<std::string> text = log_.GetBundleText(version);
   if (!text.ok()) return text.status();
   std::vector<PolicyIssue> issues;
-  absl::StatusOr<std::unique_ptr<const CompiledBundle>> compiled =
-      LoadBundleFromCanonicalText(*text, &issues);
+  absl::StatusOr<std::unique_ptr<const CompiledBundle>> compiled;
+  // A shop layer's text names its floor, stored under its own version.
+  if (const std::string floor_version = FloorVersionOf(*text);
+      !floor_version.empty()) {
+    absl::StatusOr<std::shared_ptr<const CompiledBundle>> floor =
+        Get(floor_version);
+    if (!floor.ok()) {
+      return absl::Status(floor.status().code(),
+                          absl::StrCat("shop layer ", version, ": its floor: ",
+                                       floor.status().message()));
+    }
+    compiled = ShopLayerLoader(*floor).LoadCanonicalText(*text, &issues);
+  } else {
+    compiled = LoadBundleFromCanonicalText(*text, &issues);
+  }
   if (!compiled.ok()) {
     return absl::DataLossError(absl::StrCat(
         "bundle ", version, ": the stored text no longer compiles: ",

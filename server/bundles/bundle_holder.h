@@ -7,19 +7,38 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "engine/decide/compiled_bundle.h"
+#include "server/bundles/shop_layers.h"
 
 namespace refund::server {
 
-// A loaded bundle and where and when it came from. Immutable.
+// A loaded bundle and where and when it came from, with the shop layers
+// over it. Immutable.
 struct ActiveBundle {
-  std::shared_ptr<const CompiledBundle> bundle;
+  std::shared_ptr<const CompiledBundle> bundle;  // the floor
   absl::Time loaded_at;
   std::string source;  // the directory it was loaded from
+  // The shops' layers over `bundle` (null: none).
+  std::shared_ptr<const ShopLayers> layers;
+  // The issues of the layers the last whole reload refused
+  // ("file:line:col: message", one per line; empty when none was).
+  std::string layer_issues;
+
+  // What decides `shop_id`'s requests: its layer, else the floor.
+  const CompiledBundle& For(absl::string_view shop_id) const {
+    const ShopLayers::Entry* entry = LayerEntry(shop_id);
+    return entry != nullptr ? *entry->layer : *bundle;
+  }
+  // The shop's layer entry, or null.
+  const ShopLayers::Entry* LayerEntry(absl::string_view shop_id) const {
+    return layers == nullptr ? nullptr : layers->Find(shop_id);
+  }
 };
 
 // Thread-safe.

@@ -4,6 +4,7 @@
 #define SERVER_BUNDLES_BUNDLE_SOURCE_H_
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -28,6 +29,13 @@ namespace refund::server {
 absl::StatusOr<std::unique_ptr<const CompiledBundle>> LoadBundleSource(
     const v1::PolicyBundleSource& source, absl::string_view field,
     const CandidateRoot& root, std::vector<PolicyIssue>* issues);
+
+// The same for a shop's layer over `floor` (engine/load/shop_layer_loader.h);
+// INVALID_ARGUMENT for a shop id that cannot name a layer.
+absl::StatusOr<std::unique_ptr<const CompiledBundle>> LoadLayerSource(
+    const v1::PolicyBundleSource& source, absl::string_view field,
+    const CandidateRoot& root, std::shared_ptr<const CompiledBundle> floor,
+    const std::string& shop_id, std::vector<PolicyIssue>* issues);
 
 }  // namespace refund::server
 

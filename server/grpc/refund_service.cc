@@ -47,8 +47,11 @@ grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* context,
   return reactor;
 }
 
-void FillBundleInfo(const ActiveBundle& active, v1::PolicyBundleInfo* info) {
-  *info = active.bundle->Info();
+// The policy of `shop_id` (its layer over the floor; the floor when it has
+// none or `shop_id` is empty).
+void FillBundleInfo(const ActiveBundle& active, absl::string_view shop_id,
+                    v1::PolicyBundleInfo* info) {
+  *info = active.For(shop_id).Info();
   *info->mutable_loaded_at() =
       TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(active.loaded_at));
   info->set_source(active.source);
@@ -65,17 +68,26 @@ grpc::ByteBuffer ByteBufferOf(std::string bytes) {
 
 // ValidatePolicyBundle's work: the candidate's issues into `response`; a
 // non-OK status when the validation could not run.
-absl::Status ValidateCandidate(const v1::PolicyBundleSource& candidate,
+// With a shop id the candidate is that shop's layer over `floor`.
+absl::Status ValidateCandidate(const v1::ValidatePolicyBundleRequest& request,
                                const CandidateRoot& root,
+                               std::shared_ptr<const CompiledBundle> floor,
                                v1::ValidatePolicyBundleResponse& response) {
   std::vector<PolicyIssue> issues;
   absl::StatusOr<std::unique_ptr<const CompiledBundle>> loaded =
-      LoadBundleSource(candidate, "candidate", root, &issues);
+      request.shop_id().empty()
+          ? LoadBundleSource(request.candidate(), "candidate", root, &issues)
+          : LoadLayerSource(request.candidate(), "candidate", root,
+                            std::move(floor), request.shop_id(), &issues);
   if (loaded.ok()) {
     response.set_valid(true);
     response.set_bundle_name((*loaded)->name());
     response.set_version((*loaded)->version());
     response.set_rule_count((*loaded)->definition().rules_size());
+    if ((*loaded)->is_layer()) {
+      response.set_layer_shop_id((*loaded)->shop_id());
+      response.set_floor_version((*loaded)->floor_version());
+    }
     return absl::OkStatus();
   }
   // Mistakes in the candidate are the answer; anything else (a directory
@@ -225,15 +237,33 @@ grpc::ServerUnaryReactor* RefundService::Decide(
   std::shared_ptr<const ActiveBundle> active = bundles_.Get();
   if (active == nullptr) return FinishNow(context, NoBundle());
 
+  // The shop's layer over the floor, or the floor alone.
+  const ShopLayers::Entry* layer = active->LayerEntry(refund_request.shop_id());
+  const CompiledBundle& bundle =
+      layer != nullptr ? *layer->layer : *active->bundle;
   // Evaluate validates the request (INVALID_ARGUMENT naming the field).
-  absl::StatusOr<DecisionOutcome> outcome =
-      active->bundle->Evaluate(refund_request);
+  absl::StatusOr<DecisionOutcome> outcome = bundle.Evaluate(refund_request);
   if (!outcome.ok()) return FinishNow(context, outcome.status());
   auto* decision = google::protobuf::Arena::CreateMessage<v1::Decision>(&arena);
-  active->bundle->RenderInto(refund_request, *outcome, decision);
+  bundle.RenderInto(refund_request, *outcome, decision);
   if (observer_ != nullptr) {
+    // Rule hits are counted by the floor's rule ids (a layer's own rules
+    // come after them and are not labelled: one series per shop rule would
+    // not scale to thousands of shops).
     observer_->OnDecision({*active->bundle, *outcome, refund_request.platform(),
                            refund_request.shop_id()});
+  }
+  // A layer's text is stored once, by the first decision that uses it.
+  if (layer != nullptr && !layer->stored->load(std::memory_order_acquire)) {
+    absl::Status stored =
+        log_.PutBundle(bundle.version(), bundle.name(), bundle.canonical_text(),
+                       /*decision_dictionary=*/"");
+    if (!stored.ok()) {
+      return FinishNow(context, absl::UnavailableError(absl::StrCat(
+                                    "cannot store shop layer ",
+                                    bundle.version(), ": ", stored.message())));
+    }
+    layer->stored->store(true, std::memory_order_release);
   }
   // Truncated to microseconds: the precision the log indexes and hashes.
   const int64_t decided_at = absl::ToUnixMicros(absl::Now());
@@ -245,7 +275,7 @@ grpc::ServerUnaryReactor* RefundService::Decide(
       TimeUtil::MicrosecondsToTimestamp(decided_at);
 
   DecisionLogEntry entry =
-      MakeLogEntry(refund_request, *decision, active->bundle->version());
+      MakeLogEntry(refund_request, *decision, bundle.version());
 
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   // `response` stays valid until Finish: gRPC owns it for the whole call.
@@ -323,14 +353,13 @@ grpc::ServerUnaryReactor* RefundService::ListDecisions(
 
 grpc::ServerUnaryReactor* RefundService::GetPolicyBundle(
     grpc::CallbackServerContext* context,
-    const v1::GetPolicyBundleRequest* /*request*/,
-    v1::PolicyBundleInfo* response) {
+    const v1::GetPolicyBundleRequest* request, v1::PolicyBundleInfo* response) {
   absl::StatusOr<Caller> caller =
       authorizer_.Authorize(*context, ServiceMethod::kGetPolicyBundle);
   if (!caller.ok()) return FinishNow(context, caller.status());
   std::shared_ptr<const ActiveBundle> active = bundles_.Get();
   if (active == nullptr) return FinishNow(context, NoBundle());
-  FillBundleInfo(*active, response);
+  FillBundleInfo(*active, request->shop_id(), response);
   return FinishNow(context, absl::OkStatus());
 }
 
@@ -342,6 +371,10 @@ grpc::ServerUnaryReactor* RefundService::ValidatePolicyBundle(
       authorizer_.Authorize(*context, ServiceMethod::kValidatePolicyBundle);
   if (!caller.ok()) return FinishNow(context, caller.status());
   const v1::PolicyBundleSource& candidate = request->candidate();
+  std::shared_ptr<const ActiveBundle> active = bundles_.Get();
+  if (!request->shop_id().empty() && active == nullptr) {
+    return FinishNow(context, NoBundle());
+  }
   if (candidate.files_size() == 0 && candidate.directory().empty()) {
     return FinishNow(context,
                      absl::InvalidArgumentError(
@@ -350,27 +383,35 @@ grpc::ServerUnaryReactor* RefundService::ValidatePolicyBundle(
   absl::StatusOr<AuditSlot> slot = audit_pool_.Admit(AuditCallKind::kValidate);
   if (!slot.ok()) return FinishNow(context, slot.status());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  audit_pool_.Run(
-      AuditCallKind::kValidate,
-      [this, reactor, &candidate, response, slot = *std::move(slot)]() mutable {
-        const absl::Status status =
-            ValidateCandidate(candidate, candidate_root_, *response);
-        slot.Release();
-        reactor->Finish(ToGrpcStatus(status));
-      });
+  audit_pool_.Run(AuditCallKind::kValidate,
+                  [this, reactor, request, response, active = std::move(active),
+                   slot = *std::move(slot)]() mutable {
+                    const absl::Status status = ValidateCandidate(
+                        *request, candidate_root_,
+                        active != nullptr ? active->bundle : nullptr,
+                        *response);
+                    slot.Release();
+                    reactor->Finish(ToGrpcStatus(status));
+                  });
   return reactor;
 }
 
 grpc::ServerUnaryReactor* RefundService::ReloadPolicies(
     grpc::CallbackServerContext* context,
-    const v1::ReloadPoliciesRequest* /*request*/,
-    v1::PolicyBundleInfo* response) {
+    const v1::ReloadPoliciesRequest* request, v1::PolicyBundleInfo* response) {
   absl::StatusOr<Caller> caller =
       authorizer_.Authorize(*context, ServiceMethod::kReloadPolicies);
   if (!caller.ok()) return FinishNow(context, caller.status());
   absl::StatusOr<std::shared_ptr<const ActiveBundle>> active =
-      reloader_.Reload(ReloadSource::kRpc);
-  if (active.ok()) FillBundleInfo(**active, response);
+      request->shop_id().empty()
+          ? reloader_.Reload(ReloadSource::kRpc)
+          : reloader_.ReloadShop(request->shop_id(), ReloadSource::kRpc);
+  if (active.ok()) {
+    FillBundleInfo(**active, request->shop_id(), response);
+    if (request->shop_id().empty() && !(*active)->layer_issues.empty()) {
+      response->set_refused_layers((*active)->layer_issues);
+    }
+  }
   return FinishNow(context, active.status());
 }
 

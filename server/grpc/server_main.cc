@@ -42,6 +42,10 @@ ABSL_FLAG(bool, insecure, false,
           "certificate, plaintext is allowed only on 127.0.0.0/8, ::1 and "
           "localhost)");
 ABSL_FLAG(std::string, policies, "policies", "policy bundle directory");
+ABSL_FLAG(std::string, shop_policies, "",
+          "shop policy layers: a directory with one sub-directory per shop id "
+          "(policies/README.md, \"Shop layers\"); empty: the floor alone for "
+          "every shop");
 ABSL_FLAG(std::string, log, "",
           "decision log store: sqlite:PATH or PATH (a SQLite file, created "
           "with its directory if missing), "
@@ -200,6 +204,7 @@ int main(int argc, char** argv) {
   }
   options.insecure = absl::GetFlag(FLAGS_insecure);
   options.policies_dir = absl::GetFlag(FLAGS_policies);
+  options.shop_policies_dir = absl::GetFlag(FLAGS_shop_policies);
   absl::StatusOr<std::string> log_spec = refund::server::ServerLogSpec(
       absl::GetFlag(FLAGS_log), absl::GetFlag(FLAGS_db));
   if (!log_spec.ok()) {

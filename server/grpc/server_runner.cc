@@ -420,7 +420,8 @@ absl::Status RunServer(const ServerOptions& options, std::ostream& out) {
   if (!opened.ok()) return OpenFailure(options.log_spec, opened.status());
   std::unique_ptr<DecisionLog> log = *std::move(opened);
   BundleHolder bundles;
-  PolicyReloader reloader(options.policies_dir, bundles, *log);
+  PolicyReloader reloader(options.policies_dir, bundles, *log,
+                          options.shop_policies_dir);
   reloader.SetListener(
       [&observers](const ReloadEvent& reload) { observers.OnReload(reload); });
   ASSIGN_OR_RETURN(std::shared_ptr<const ActiveBundle> active,

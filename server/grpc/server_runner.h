@@ -29,6 +29,8 @@ struct ServerOptions {
   ServerTlsOptions tls;
   bool insecure = false;
   std::string policies_dir = "policies";
+  // Shop layers over the policies (empty: none).
+  std::string shop_policies_dir;
   // The decision log's store, a spec as OpenDecisionLog takes it
   // (server/log/open/open_decision_log.h): `sqlite:PATH` or `PATH`, a
   // PostgreSQL URI (without a password), `memory:`; refund-server's --log,

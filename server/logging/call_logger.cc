@@ -62,14 +62,31 @@ void CallLogger::OnCall(const CallRecord& call) {
 void CallLogger::OnReload(const ReloadEvent& reload) {
   // The start-up line names the first bundle; a start-up that fails to
   // load one says so in its one error line.
-  if (reload.source == ReloadSource::kStart) return;
   const char* source = ReloadSourceName(reload.source);
-  if (reload.status.ok()) {
-    logger_.Log(LogLevel::kInfo, "reload",
-                {{"result", "ok"},
+  // Shop layers a whole reload refused (the others serve): at start too.
+  if (reload.status.ok() && reload.shop_id.empty() &&
+      !reload.active->layer_issues.empty()) {
+    logger_.Log(LogLevel::kWarn, "shop_layers",
+                {{"result", "refused"},
                  {"source", source},
-                 {"bundle_name", reload.active->bundle->name()},
-                 {"bundle_version", reload.active->bundle->version()}});
+                 {"issues", reload.active->layer_issues}});
+  }
+  if (reload.source == ReloadSource::kStart) return;
+  if (reload.status.ok()) {
+    const ShopLayers::Entry* layer =
+        reload.shop_id.empty() ? nullptr
+                               : reload.active->LayerEntry(reload.shop_id);
+    logger_.Log(
+        LogLevel::kInfo, "reload",
+        {{"result", "ok"},
+         {"source", source},
+         {"shop_id", reload.shop_id},
+         {"bundle_name", reload.active->bundle->name()},
+         {"bundle_version", reload.active->bundle->version()},
+         {"layer_version", layer != nullptr ? layer->layer->version() : ""},
+         {"shop_layers", reload.active->layers != nullptr
+                             ? std::to_string(reload.active->layers->size())
+                             : "0"}});
     return;
   }
   const char* result =
@@ -79,6 +96,7 @@ void CallLogger::OnReload(const ReloadEvent& reload) {
   logger_.Log(LogLevel::kWarn, "reload",
               {{"result", result},
                {"source", source},
+               {"shop_id", reload.shop_id},
                {"serving_version", serving},
                {"issues", reload.status.message()}});
 }

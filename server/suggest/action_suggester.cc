@@ -93,7 +93,8 @@ absl::StatusOr<v1::SuggestActionsResponse> ActionSuggester::Suggest(
   if (active == nullptr) {
     return absl::UnavailableError("no policy bundle is loaded");
   }
-  return SuggestDryRun(*active->bundle, request.request(), request.locale());
+  return SuggestDryRun(active->For(request.request().shop_id()),
+                       request.request(), request.locale());
 }
 
 absl::StatusOr<v1::SuggestActionsResponse> ActionSuggester::ForStoredDecision(
