@@ -9,6 +9,7 @@
 #include "absl/types/span.h"
 #include "engine/decide/decision_renderer.h"
 #include "engine/decide/locale_match.h"
+#include "engine/expr/line_amounts.h"
 #include "engine/index/rule_index.h"
 
 namespace refund {
@@ -280,14 +281,22 @@ void ListMatchedRules(const BundleInternals& bundle, absl::Span<const Hit> hits,
 
 // Step 6: 0 for REJECT; else `amount_rule`'s amount (the requested amount
 // when there is none, or it fails to evaluate: then the failure is noted and
-// the case escalated); always within [0, min(requested, paid)].
+// the case escalated); always within [0, min(requested, paid)], and for a
+// request that names its lines within what was paid for them
+// (engine/expr/line_amounts.h).
 int64_t RefundAmount(const BundleInternals& bundle,
                      const v1::RefundRequest& request, v1::Verdict verdict,
                      const CompiledRule* amount_rule, DecisionFrame& decision,
                      DecisionOutcome* outcome, Contributions& contributions) {
   const int64_t requested = request.requested_amount().minor_units();
-  const int64_t ceiling =
+  int64_t ceiling =
       std::min(requested, request.order().paid_amount().minor_units());
+  if (request.refund_items_size() > 0) {
+    expr::LineAmounts lines;
+    ceiling = expr::ComputeLineAmounts(request, &lines)
+                  ? std::min(ceiling, lines.paid)
+                  : 0;
+  }
   int64_t amount = requested;
   if (verdict == v1::VERDICT_REJECT) {
     amount = 0;
