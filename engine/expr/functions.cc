@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <limits>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "engine/expr/calendar.h"
@@ -321,6 +322,36 @@ bool RequestedLinesPaid(Frame& frame, const Node& call, const Value*,
   return true;
 }
 
+// Some line the request asks for (every line, for a whole-order request) is
+// goods (not a gift) exempt from the seven-day return.
+bool AsksForExemptItems(Frame& frame, const Node& call, const Value*,
+                        Value* out) {
+  const v1::RefundRequest* r = RequestOf(frame, call);
+  if (r == nullptr) return false;
+  if (!frame.Charge(call,
+                    HelperLoopSteps(HelperLoops::kLineAmounts, SizesOf(*r)))) {
+    return false;
+  }
+  const auto exempt = [](const v1::LineItem& item) {
+    return item.no_reason_return_exempt() && !item.is_gift();
+  };
+  bool found = false;
+  if (r->refund_items_size() == 0) {
+    for (const v1::LineItem& item : r->order().items()) found |= exempt(item);
+  } else {
+    absl::flat_hash_map<std::string_view, bool> exempt_sku;
+    for (const v1::LineItem& item : r->order().items()) {
+      exempt_sku[item.sku()] |= exempt(item);
+    }
+    for (const v1::RefundItem& item : r->refund_items()) {
+      const auto it = exempt_sku.find(item.sku());
+      found |= it != exempt_sku.end() && it->second;
+    }
+  }
+  *out = Value::Bool(found);
+  return true;
+}
+
 bool LinePaidFn(Frame& frame, const Node& call, const Value* args, Value* out) {
   const v1::RefundRequest* r = RequestOf(frame, call);
   if (r == nullptr) return false;
@@ -438,6 +469,10 @@ std::vector<HelperSpec>* BuildHelpers() {
       {"requested_lines_paid",
        true,
        {{{}, kMoney, &RequestedLinesPaid}},
+       HelperLoops::kLineAmounts},
+      {"asks_for_exempt_items",
+       true,
+       {{{}, kBool, &AsksForExemptItems}},
        HelperLoops::kLineAmounts},
       {"line_paid",
        true,

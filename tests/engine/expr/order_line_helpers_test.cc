@@ -81,6 +81,16 @@ TEST(OrderLineHelpersTest, MissingHelpersStopGuessingWhenLinesAreNamed) {
   EXPECT_EQ(Evaluate("missing_item_value()", request), 3900);
 }
 
+TEST(OrderLineHelpersTest, ExemptItemsCountOnlyAmongTheLinesAskedFor) {
+  v1::RefundRequest request = MugsAndPlates();
+  request.mutable_order()->mutable_items(1)->set_no_reason_return_exempt(true);
+  EXPECT_EQ(Evaluate("asks_for_exempt_items() ? 1 : 0", request), 1);
+  Ask("MUG", 1, &request);
+  EXPECT_EQ(Evaluate("asks_for_exempt_items() ? 1 : 0", request), 0);
+  Ask("PLATE", 1, &request);
+  EXPECT_EQ(Evaluate("asks_for_exempt_items() ? 1 : 0", request), 1);
+}
+
 TEST(OrderLineHelpersTest, LinesAreTypeChecked) {
   const Environment env = testing::TestEnvironment();
   for (const char* bad :
