@@ -11,6 +11,7 @@
 #include "absl/types/span.h"
 #include "engine/decide/decision_renderer.h"
 #include "engine/decide/locale_match.h"
+#include "engine/expr/line_amounts.h"
 #include "engine/index/rule_index.h"
 
 namespace refund {
@@ -324,10 +325,17 @@ int64_t RefundAmount(const BundleInternals& bundle,
       .value_or(request.requested_amount().minor_units());
 }
 
-// `amount` within [0, min(requested, paid)].
+// `amount` within [0, min(requested, paid)], and for a request that names
+// its lines within what was paid for them (engine/expr/line_amounts.h).
 int64_t ClampAmount(const v1::RefundRequest& request, int64_t amount) {
-  const int64_t ceiling = std::min(request.requested_amount().minor_units(),
-                                   request.order().paid_amount().minor_units());
+  int64_t ceiling = std::min(request.requested_amount().minor_units(),
+                             request.order().paid_amount().minor_units());
+  if (request.refund_items_size() > 0) {
+    expr::LineAmounts lines;
+    ceiling = expr::ComputeLineAmounts(request, &lines)
+                  ? std::min(ceiling, lines.paid)
+                  : 0;
+  }
   return std::clamp<int64_t>(amount, 0, std::max<int64_t>(ceiling, 0));
 }
 

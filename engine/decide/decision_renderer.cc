@@ -1,10 +1,13 @@
 #include "engine/decide/decision_renderer.h"
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "engine/decide/decision_combiner.h"
+#include "engine/expr/line_amounts.h"
 
 namespace refund {
 namespace {
@@ -98,6 +101,63 @@ void SetExplanation(const BundleInternals& bundle,
   }
 }
 
+// Why a line gets `part` (line_results[].reason; proto/refund/v1).
+const char* LineReason(v1::Verdict verdict, const expr::LineAmount& line,
+                       int64_t part) {
+  if (verdict == v1::VERDICT_REJECT) return "REJECTED";
+  if (part == line.paid) return "FULL";
+  if (part == line.expected) {
+    const bool missing = line.missing_value > 0;
+    const bool gift = line.gift_deduction > 0;
+    if (missing && gift) return "MISSING_UNITS_AND_GIFT_DEDUCTED";
+    if (missing) return "MISSING_UNITS_DEDUCTED";
+    if (gift) return "GIFT_DEDUCTED";
+  }
+  return "REDUCED";
+}
+
+// The decision's amount over the requested lines (policies/README.md,
+// "Order lines"): up to what each line is worth after its deductions
+// (`expected`), split by those values; any amount above them split by what
+// is left of each line's paid share. Both splits by the largest remainder,
+// so the lines add up to the amount (the combiner keeps it within what was
+// paid for the lines).
+void RenderLineResults(const v1::RefundRequest& request,
+                       const DecisionOutcome& outcome,
+                       const std::string& currency, v1::Decision* decision) {
+  expr::LineAmounts lines;
+  if (!expr::ComputeLineAmounts(request, &lines)) lines = expr::LineAmounts();
+  const int64_t total = outcome.refund_amount;
+  std::vector<int64_t> expected;
+  std::vector<int64_t> headroom;
+  for (const expr::LineAmount& line : lines.lines) {
+    expected.push_back(line.expected);
+    headroom.push_back(line.paid - line.expected);
+  }
+  std::vector<int64_t> parts;
+  if (total <= lines.expected) {
+    parts = expr::SplitByLargestRemainder(total, expected);
+  } else {
+    parts = expr::SplitByLargestRemainder(total - lines.expected, headroom);
+    for (size_t i = 0; i < parts.size(); ++i) parts[i] += expected[i];
+  }
+  decision->mutable_line_results()->Reserve(request.refund_items_size());
+  for (int i = 0; i < request.refund_items_size(); ++i) {
+    const expr::LineAmount& line = static_cast<size_t>(i) < lines.lines.size()
+                                       ? lines.lines[i]
+                                       : expr::LineAmount();
+    const int64_t part = static_cast<size_t>(i) < parts.size() ? parts[i] : 0;
+    v1::LineResult* out = decision->add_line_results();
+    out->set_sku(request.refund_items(i).sku());
+    out->set_quantity(request.refund_items(i).quantity());
+    out->mutable_paid_amount()->set_currency(currency);
+    out->mutable_paid_amount()->set_minor_units(line.paid);
+    out->mutable_approved_amount()->set_currency(currency);
+    out->mutable_approved_amount()->set_minor_units(part);
+    out->set_reason(LineReason(outcome.verdict, line, part));
+  }
+}
+
 }  // namespace
 
 v1::Decision RenderDecision(const BundleInternals& bundle,
@@ -142,6 +202,10 @@ void RenderDecisionInto(const BundleInternals& bundle,
           ? bundle.currency
           : request.requested_amount().currency());
   decision.mutable_refund_amount()->set_minor_units(outcome.refund_amount);
+  if (request.refund_items_size() > 0) {
+    RenderLineResults(request, outcome, decision.refund_amount().currency(),
+                      &decision);
+  }
   SetTimestamp(outcome.respond_by, decision.mutable_respond_by());
 
   const int locale = outcome.locale;

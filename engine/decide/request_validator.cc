@@ -406,6 +406,124 @@ bool InspectionOk(const v1::Inspection& inspection) {
   return true;
 }
 
+const char* ClaimName(int claim) {
+  return v1::LineClaim_IsValid(claim)
+             ? v1::LineClaim_Name(static_cast<v1::LineClaim>(claim)).c_str()
+             : "an unknown claim";
+}
+
+// The buyer says these units never reached them.
+bool NeverReceivedClaim(int claim) {
+  return claim == v1::LINE_CLAIM_MISSING ||
+         claim == v1::LINE_CLAIM_NOT_RECEIVED ||
+         claim == v1::LINE_CLAIM_WRONG_ITEM_RECEIVED;
+}
+
+absl::Status CheckClaims(const FieldPath& path, const v1::RefundItem& item,
+                         int64_t ordered, const v1::Inspection& inspection) {
+  if (item.claims_size() > kMaxLineClaims) {
+    return path.Error(absl::StrCat("more than ", kMaxLineClaims, " entries"));
+  }
+  for (int c = 0; c < item.claims_size(); ++c) {
+    const FieldPath claim_path = path.Index(c);
+    const int claim = item.claims(c);
+    RETURN_IF_ERROR(
+        CheckRequiredEnum(claim_path, claim, v1::LineClaim_IsValid));
+    for (int d = 0; d < c; ++d) {
+      if (item.claims(d) == claim) {
+        return claim_path.Error(
+            absl::StrCat(ClaimName(claim), " is already claims[", d, "]"));
+      }
+      // Not received at all, yet damaged or the wrong item: one excludes
+      // the other.
+      const bool not_received = claim == v1::LINE_CLAIM_NOT_RECEIVED ||
+                                item.claims(d) == v1::LINE_CLAIM_NOT_RECEIVED;
+      if (not_received && (claim == v1::LINE_CLAIM_DAMAGED ||
+                           item.claims(d) == v1::LINE_CLAIM_DAMAGED)) {
+        return claim_path.Error(absl::StrCat(ClaimName(claim),
+                                             " contradicts claims[", d, "] ",
+                                             ClaimName(item.claims(d))));
+      }
+    }
+    // Units the buyer never got cannot come back: the return may hold at
+    // most the units of the line the claim leaves them.
+    if (NeverReceivedClaim(claim)) {
+      int64_t back = 0;
+      for (const v1::ReceivedItem& received : inspection.received_items()) {
+        if (received.sku() == item.sku() &&
+            __builtin_add_overflow(back, received.quantity(), &back)) {
+          return claim_path.Error("inspection quantities overflow");
+        }
+      }
+      const int64_t kept = ordered - item.quantity();
+      if (back > kept) {
+        return claim_path.Error(absl::StrCat(
+            ClaimName(claim), " contradicts the inspection: ", back, " of \"",
+            item.sku(), "\" came back, but only ", kept, " of the ", ordered,
+            " ordered reached the buyer"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+// refund_items: each names a sku on exactly one order line, once, for 1 to
+// the units ordered, with distinct claims the inspection does not
+// contradict. Allocates nothing unless there is an error.
+absl::Status CheckRefundItems(const FieldPath& root,
+                              const v1::RefundRequest& request) {
+  const FieldPath path = root.Child("refund_items");
+  if (request.refund_items_size() > kMaxLineItems) {
+    return path.Error(absl::StrCat("more than ", kMaxLineItems, " entries"));
+  }
+  const v1::Order& order = request.order();
+  int64_t units = 0;
+  for (int i = 0; i < request.refund_items_size(); ++i) {
+    const v1::RefundItem& item = request.refund_items(i);
+    const FieldPath item_path = path.Index(i);
+    const FieldPath sku_path = item_path.Child("sku");
+    RETURN_IF_ERROR(CheckText(sku_path, item.sku(), kMaxIdLength, true));
+    int lines = 0;
+    int64_t ordered = 0;
+    for (const v1::LineItem& line : order.items()) {
+      if (line.sku() == item.sku()) {
+        ++lines;
+        ordered = line.quantity();
+      }
+    }
+    if (lines == 0) {
+      return sku_path.Error(
+          absl::StrCat("\"", item.sku(), "\" is not in order.items"));
+    }
+    if (lines > 1) {
+      return sku_path.Error(
+          absl::StrCat("\"", item.sku(), "\" is on ", lines,
+                       " order lines; a request names a line by its sku"));
+    }
+    for (int j = 0; j < i; ++j) {
+      if (request.refund_items(j).sku() == item.sku()) {
+        return sku_path.Error(absl::StrCat(
+            "\"", item.sku(), "\" is already refund_items[", j, "]"));
+      }
+    }
+    const FieldPath quantity_path = item_path.Child("quantity");
+    if (item.quantity() <= 0) {
+      return quantity_path.Error(
+          absl::StrCat(item.quantity(), " is not a positive quantity"));
+    }
+    if (item.quantity() > ordered) {
+      return quantity_path.Error(
+          absl::StrCat(item.quantity(), " exceeds the ", ordered, " ordered"));
+    }
+    if (__builtin_add_overflow(units, item.quantity(), &units)) {
+      return path.Error("quantities add up to more than an int64 holds");
+    }
+    RETURN_IF_ERROR(CheckClaims(item_path.Child("claims"), item, ordered,
+                                request.inspection()));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 bool IsValidRefundRequest(const v1::RefundRequest& request) {
@@ -434,6 +552,11 @@ bool IsValidRefundRequest(const v1::RefundRequest& request) {
     if (!v1::EvidenceKind_IsValid(evidence)) return false;
   }
   if (!TextOk(request.locale(), kMaxLocaleLength, false)) return false;
+  // No path text is built unless there is an error.
+  if (request.refund_items_size() > 0 &&
+      !CheckRefundItems(FieldPath("request"), request).ok()) {
+    return false;
+  }
   const v1::Money& requested = request.requested_amount();
   const v1::Money& paid = request.order().paid_amount();
   if ((!requested.currency().empty() && !paid.currency().empty() &&
@@ -472,6 +595,9 @@ expr::CostBounds RequestCostBounds() {
       {inspection->FindFieldByName("resale_defects"), kMaxResaleDefects},
       {v1::RefundRequest::descriptor()->FindFieldByName("evidence"),
        kMaxEvidence},
+      {v1::RefundRequest::descriptor()->FindFieldByName("refund_items"),
+       kMaxLineItems},
+      {v1::RefundItem::descriptor()->FindFieldByName("claims"), kMaxLineClaims},
   };
   const auto field = [](const google::protobuf::Descriptor* type,
                         const char* name) {
@@ -487,13 +613,15 @@ expr::CostBounds RequestCostBounds() {
       {field(v1::LineItem::descriptor(), "sku"), kMaxIdLength},
       {field(v1::LineItem::descriptor(), "category"), kMaxIdLength},
       {field(v1::ReceivedItem::descriptor(), "sku"), kMaxIdLength},
+      {field(v1::RefundItem::descriptor(), "sku"), kMaxIdLength},
       {field(v1::ReturnShipment::descriptor(), "tracking_number"),
        kMaxIdLength},
       {field(v1::BuyerProfile::descriptor(), "buyer_id"), kMaxIdLength},
   };
   // Every other string field (LineItem.title) is text.
   bounds.max_string_bytes = kMaxTextLength;
-  bounds.helper_lists = {kMaxLineItems, kMaxReceivedItems, kMaxEvidence};
+  bounds.helper_lists = {kMaxLineItems, kMaxReceivedItems, kMaxEvidence,
+                         kMaxLineItems};
   return bounds;
 }
 
@@ -537,6 +665,7 @@ absl::Status RefundRequestError(const v1::RefundRequest& request,
   }
   RETURN_IF_ERROR(CheckText(root.Child("locale"), request.locale(),
                             kMaxLocaleLength, false));
+  RETURN_IF_ERROR(CheckRefundItems(root, request));
 
   // Amounts: the buyer cannot ask for more than was paid, in another currency.
   const v1::Money& requested = request.requested_amount();

@@ -22,6 +22,8 @@ inline constexpr int kMaxReceivedItems = 500;
 inline constexpr int kMaxResaleDefects = 32;
 inline constexpr int64_t kMaxMinorUnits = 10'000'000'000;  // 10^8 yuan
 inline constexpr int64_t kMaxQuantity = 1'000'000;
+// Claims of one refund_items line: each LineClaim at most once.
+inline constexpr int kMaxLineClaims = 4;
 
 // The largest lists and strings a valid request holds, for the cost
 // estimate of policy expressions (engine/expr/cost_estimate.h).
@@ -55,6 +57,14 @@ static_assert(kMaxMinorUnits <= INT64_MAX / kMaxQuantity / kMaxLineItems);
 //   the buyer's counts 0 to kMaxQuantity; the lines' total as above;
 //   requested_amount at most order.paid_amount, in its currency;
 // - sizes of the repeated fields (kMaxLineItems, ...);
+// - refund_items (after locale): at most kMaxLineItems; each sku required,
+//   on exactly one order line ("request.refund_items[0].sku: \"X\" is not
+//   in order.items"), named once; quantity 1 to the line's
+//   ("request.refund_items[1].quantity: 3 exceeds the 2 ordered"); claims
+//   known, distinct, not NOT_RECEIVED with DAMAGED, and a claim that the
+//   buyer never got the units (MISSING, NOT_RECEIVED, WRONG_ITEM_RECEIVED)
+//   not contradicted by inspection.received_items listing more of the sku
+//   than the line's other units; quantities summed in checked arithmetic;
 // - times: requested_at required; every time within years 0001-9999; in the
 //   order things happen, each compared with the latest earlier one that is
 //   set: order.paid_at <= order.shipped_at <= order.delivered_at <=

@@ -60,6 +60,13 @@ bool UnknownInInspection(const v1::Inspection& inspection) {
   return false;
 }
 
+bool UnknownInRefundItems(const v1::RefundRequest& request) {
+  for (const v1::RefundItem& item : request.refund_items()) {
+    if (Unknown(item)) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 bool HasUnknownFields(const v1::RefundRequest& request) {
@@ -76,7 +83,8 @@ bool HasUnknownFields(const v1::RefundRequest& request) {
          UnknownInTime(request.has_applied_at(), request.applied_at()) ||
          UnknownInTime(request.has_requested_at(), request.requested_at()) ||
          UnknownInTime(request.has_after_sale_deadline(),
-                       request.after_sale_deadline());
+                       request.after_sale_deadline()) ||
+         UnknownInRefundItems(request);
 }
 
 }  // namespace refund

@@ -99,6 +99,7 @@ BuildTable() {
   using v1::LineItem;
   using v1::Order;
   using v1::ReceivedItem;
+  using v1::RefundItem;
   using v1::RefundRequest;
   using v1::ReturnShipment;
   const Entry entries[] = {
@@ -119,6 +120,7 @@ BuildTable() {
       REFUND_TIME(RefundRequest, after_sale_deadline),
       REFUND_STRING(RefundRequest, locale),
       REFUND_REPEATED_ENUM(RefundRequest, evidence),
+      REFUND_REPEATED_MESSAGE(RefundRequest, refund_items),
       REFUND_REPEATED_MESSAGE(Order, items),
       REFUND_REPEATED_MESSAGE(Inspection, received_items),
       REFUND_REPEATED_ENUM(Inspection, resale_defects),
@@ -162,6 +164,9 @@ BuildTable() {
       REFUND_INT(LineItem, no_reason_return_exempt),
       REFUND_STRING(ReceivedItem, sku),
       REFUND_INT(ReceivedItem, quantity),
+      REFUND_STRING(RefundItem, sku),
+      REFUND_INT(RefundItem, quantity),
+      REFUND_REPEATED_ENUM(RefundItem, claims),
   };
   auto* table =
       new absl::flat_hash_map<const google::protobuf::FieldDescriptor*,

@@ -4,9 +4,11 @@
 #include <cstdint>
 #include <limits>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "engine/expr/calendar.h"
+#include "engine/expr/line_amounts.h"
 #include "refund/v1/refund.pb.h"
 
 namespace refund::expr {
@@ -29,7 +31,7 @@ const v1::RefundRequest* RequestOf(Frame& frame, const Node& call) {
 
 HelperListSizes SizesOf(const v1::RefundRequest& r) {
   return {r.order().items_size(), r.inspection().received_items_size(),
-          r.evidence_size()};
+          r.evidence_size(), r.refund_items_size()};
 }
 
 // Charges the steps of the helper's loops on this request; false when they
@@ -199,9 +201,47 @@ bool ReturnInspected(const v1::Inspection& inspection) {
   return inspection.inspected() || inspection.received_items_size() > 0;
 }
 
+// The request's line amounts (line_amounts.h), its loops charged.
+bool LinesOf(Frame& frame, const Node& call, const v1::RefundRequest& r,
+             HelperLoops charge, LineAmounts* lines) {
+  if (!frame.Charge(call, HelperLoopSteps(charge, SizesOf(r)))) return false;
+  if (!ComputeLineAmounts(r, lines)) return Overflow(frame, call);
+  return true;
+}
+
+// A request that names its lines: the missing units, their value (what was
+// paid for them) and the gifts of the lines asked for, by line_amounts.h.
+bool SumMissingOfLines(Frame& frame, const Node& call,
+                       const v1::RefundRequest& r, Measure measure,
+                       Value* out) {
+  const HelperListSizes sizes = SizesOf(r);
+  if (!frame.Charge(
+          call, std::max(HelperLoopSteps(HelperLoops::kMissingUnits, sizes),
+                         HelperLoopSteps(HelperLoops::kLineAmounts, sizes)))) {
+    return false;
+  }
+  LineAmounts lines;
+  if (!ComputeLineAmounts(r, &lines)) return Overflow(frame, call);
+  switch (measure) {
+    case Measure::kGiftValue:
+      *out = Value::Int(lines.gift_deduction);
+      break;
+    case Measure::kItemValue:
+      *out = Value::Int(lines.missing_value);
+      break;
+    case Measure::kItemCount:
+      *out = Value::Int(lines.missing_units);
+      break;
+  }
+  return true;
+}
+
 bool SumMissing(Frame& frame, const Node& call, Measure measure, Value* out) {
   const v1::RefundRequest* r = RequestOf(frame, call);
   if (r == nullptr) return false;
+  if (r->refund_items_size() > 0) {
+    return SumMissingOfLines(frame, call, *r, measure, out);
+  }
   int64_t total = 0;
   if (ReturnInspected(r->inspection())) {
     if (!ChargeLoops(frame, call, HelperLoops::kMissingUnits, *r)) {
@@ -246,6 +286,82 @@ bool MissingItemValue(Frame& frame, const Node& call, const Value*,
 bool MissingItemCount(Frame& frame, const Node& call, const Value*,
                       Value* out) {
   return SumMissing(frame, call, Measure::kItemCount, out);
+}
+
+bool ReturnedValue(Frame& frame, const Node& call, const Value*, Value* out) {
+  const v1::RefundRequest* r = RequestOf(frame, call);
+  if (r == nullptr) return false;
+  LineAmounts lines;
+  if (!LinesOf(frame, call, *r, HelperLoops::kLineAmounts, &lines)) {
+    return false;
+  }
+  *out = Value::Int(lines.expected);
+  return true;
+}
+
+bool MissingValue(Frame& frame, const Node& call, const Value*, Value* out) {
+  const v1::RefundRequest* r = RequestOf(frame, call);
+  if (r == nullptr) return false;
+  LineAmounts lines;
+  if (!LinesOf(frame, call, *r, HelperLoops::kLineAmounts, &lines)) {
+    return false;
+  }
+  *out = Value::Int(lines.missing_value);
+  return true;
+}
+
+bool RequestedLinesPaid(Frame& frame, const Node& call, const Value*,
+                        Value* out) {
+  const v1::RefundRequest* r = RequestOf(frame, call);
+  if (r == nullptr) return false;
+  LineAmounts lines;
+  if (!LinesOf(frame, call, *r, HelperLoops::kLineAmounts, &lines)) {
+    return false;
+  }
+  *out = Value::Int(lines.paid);
+  return true;
+}
+
+// Some line the request asks for (every line, for a whole-order request) is
+// goods (not a gift) exempt from the seven-day return.
+bool AsksForExemptItems(Frame& frame, const Node& call, const Value*,
+                        Value* out) {
+  const v1::RefundRequest* r = RequestOf(frame, call);
+  if (r == nullptr) return false;
+  if (!frame.Charge(call,
+                    HelperLoopSteps(HelperLoops::kLineAmounts, SizesOf(*r)))) {
+    return false;
+  }
+  const auto exempt = [](const v1::LineItem& item) {
+    return item.no_reason_return_exempt() && !item.is_gift();
+  };
+  bool found = false;
+  if (r->refund_items_size() == 0) {
+    for (const v1::LineItem& item : r->order().items()) found |= exempt(item);
+  } else {
+    absl::flat_hash_map<std::string_view, bool> exempt_sku;
+    for (const v1::LineItem& item : r->order().items()) {
+      exempt_sku[item.sku()] |= exempt(item);
+    }
+    for (const v1::RefundItem& item : r->refund_items()) {
+      const auto it = exempt_sku.find(item.sku());
+      found |= it != exempt_sku.end() && it->second;
+    }
+  }
+  *out = Value::Bool(found);
+  return true;
+}
+
+bool LinePaidFn(Frame& frame, const Node& call, const Value* args, Value* out) {
+  const v1::RefundRequest* r = RequestOf(frame, call);
+  if (r == nullptr) return false;
+  if (!frame.Charge(call,
+                    HelperLoopSteps(HelperLoops::kLineAmounts, SizesOf(*r)))) {
+    return false;
+  }
+  const std::vector<int64_t> shares = OrderLineShares(r->order());
+  *out = Value::Int(LinePaid(r->order(), shares, std::string(args[0].s)));
+  return true;
 }
 
 bool HasUnexpectedItems(Frame& frame, const Node& call, const Value*,
@@ -302,6 +418,7 @@ bool HasEvidence(Frame& frame, const Node& call, const Value* args,
 std::vector<HelperSpec>* BuildHelpers() {
   const Type kInt = Type::Int();
   const Type kMoney = Type::Money();
+  const Type kString = Type::String();
   const Type kBool = Type::Bool();
   const Type kDuration = Type::Duration();
   const Type kTimestamp = Type::Timestamp();
@@ -341,6 +458,26 @@ std::vector<HelperSpec>* BuildHelpers() {
        true,
        {{{}, kBool, &HasUnexpectedItems}},
        HelperLoops::kReceivedTimesItems},
+      {"returned_value",
+       true,
+       {{{}, kMoney, &ReturnedValue}},
+       HelperLoops::kLineAmounts},
+      {"missing_value",
+       true,
+       {{{}, kMoney, &MissingValue}},
+       HelperLoops::kLineAmounts},
+      {"requested_lines_paid",
+       true,
+       {{{}, kMoney, &RequestedLinesPaid}},
+       HelperLoops::kLineAmounts},
+      {"asks_for_exempt_items",
+       true,
+       {{{}, kBool, &AsksForExemptItems}},
+       HelperLoops::kLineAmounts},
+      {"line_paid",
+       true,
+       {{{kString}, kMoney, &LinePaidFn}},
+       HelperLoops::kLineAmounts},
       {"time_until_deadline", true, {{{}, kDuration, &TimeUntilDeadline}}},
       {"has_evidence",
        true,

@@ -31,6 +31,15 @@ enum class HelperLoops : uint8_t {
   // For each line item, over received_items and the line items before it
   // (unreturned_gift_value, missing_item_value, missing_item_count).
   kMissingUnits,
+  // The amounts of the requested lines (line_amounts.h: returned_value,
+  // missing_value, requested_lines_paid, line_paid): a few passes over the
+  // order's lines, the received items and the requested lines, with hash
+  // lookups. unreturned_gift_value, missing_item_value and
+  // missing_item_count take this path instead of kMissingUnits when the
+  // request names its lines, and charge the larger of the two: within the
+  // request limits (refund_items <= items) that is never more than
+  // kMissingUnits at those limits, which their cost estimate counts.
+  kLineAmounts,
 };
 
 // Sizes of the request's lists the helpers walk.
@@ -38,6 +47,9 @@ struct HelperListSizes {
   int64_t items = 0;
   int64_t received_items = 0;
   int64_t evidence = 0;
+  // request.refund_items (a whole-order request asks for every line: the
+  // helpers count items then).
+  int64_t refund_items = 0;
 };
 
 // The steps a helper's loops take on lists of these sizes: one per element
@@ -64,6 +76,10 @@ inline int64_t HelperLoopSteps(HelperLoops loops,
       // MissingUnits(i) walks every received item and the i items before
       // line i: n + n*r + n*(n-1)/2.
       return n + n * r + n * (n > 0 ? n - 1 : 0) / 2;
+    case HelperLoops::kLineAmounts:
+      // Shares and their largest remainders, gift owners, the sku map
+      // (4 passes over the lines), the received items, the requested lines.
+      return 4 * n + r + (sizes.refund_items > 0 ? sizes.refund_items : n);
   }
   return 0;
 }

@@ -185,7 +185,7 @@ struct Frame {
   // At least the number of argument-less helpers (functions.cc), so each
   // runs at most once per frame: the cost estimate counts their loops once
   // (cost_estimate.h). cost_estimate_test holds the two together.
-  static constexpr int kMaxHelperResults = 12;
+  static constexpr int kMaxHelperResults = 16;
   HelperResult helper_results[kMaxHelperResults];
   int helper_result_count = 0;
 

@@ -40,14 +40,24 @@ namespace {
 
 constexpr int kSyntheticRequests = 256;
 
-// The policy test requests, grouped by file (scenario family).
+// The policy test requests, grouped by file (scenario family). Requests
+// that name their order lines (refund_items) form their own group,
+// "order_lines", beside the same requests as whole-order ones
+// ("order_lines_as_whole_order"): the difference is what the lines cost.
 const std::map<std::string, std::vector<v1::RefundRequest>>& Families() {
   static const auto* families = [] {
     auto* grouped = new std::map<std::string, std::vector<v1::RefundRequest>>;
     auto requests = testing::ReadPolicyRequests(REFUND_POLICIES_DIR "/tests");
     if (requests.ok()) {
       for (testing::PolicyRequest& r : *requests) {
-        (*grouped)[r.file].push_back(std::move(r.request));
+        if (r.request.refund_items_size() > 0) {
+          v1::RefundRequest whole = r.request;
+          whole.clear_refund_items();
+          (*grouped)["order_lines_as_whole_order"].push_back(std::move(whole));
+          (*grouped)["order_lines"].push_back(std::move(r.request));
+        } else {
+          (*grouped)[r.file].push_back(std::move(r.request));
+        }
       }
     }
     return grouped;
@@ -85,6 +95,7 @@ const Synthetic& SyntheticOf(int rules) {
   testing::SplitMix64 rng(42);
   std::vector<v1::RefundRequest> bases;
   for (const auto& [family, requests] : Families()) {
+    if (family.rfind("order_lines", 0) == 0) continue;  // as before them
     bases.insert(bases.end(), requests.begin(), requests.end());
   }
   while (static_cast<int>(synthetic.requests.size()) < kSyntheticRequests) {

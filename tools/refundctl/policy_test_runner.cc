@@ -53,6 +53,40 @@ std::vector<std::string> EvidenceNames(
   return names;
 }
 
+std::string LineText(const v1::LineResult& line) {
+  return absl::StrCat(line.sku(), " paid ", line.paid_amount().minor_units(),
+                      " approved ", line.approved_amount().minor_units(), " ",
+                      line.reason());
+}
+
+// expect.line_results, when given: the decision's, one for one.
+void CheckLineResults(const v1::PolicyExpectation& expect,
+                      const v1::Decision& decision,
+                      std::vector<std::string>* failures) {
+  if (expect.line_results_size() == 0) return;
+  bool same = expect.line_results_size() == decision.line_results_size();
+  for (int i = 0; same && i < expect.line_results_size(); ++i) {
+    const v1::LineResult& want = expect.line_results(i);
+    const v1::LineResult& got = decision.line_results(i);
+    same =
+        want.sku() == got.sku() &&
+        want.paid_amount().minor_units() == got.paid_amount().minor_units() &&
+        want.approved_amount().minor_units() ==
+            got.approved_amount().minor_units() &&
+        (want.reason().empty() || want.reason() == got.reason());
+  }
+  if (same) return;
+  std::vector<std::string> want;
+  std::vector<std::string> got;
+  for (const auto& line : expect.line_results()) want.push_back(LineText(line));
+  for (const auto& line : decision.line_results()) {
+    got.push_back(LineText(line));
+  }
+  failures->push_back(absl::StrCat("line_results: want [",
+                                   absl::StrJoin(want, "; "), "], got [",
+                                   absl::StrJoin(got, "; "), "]"));
+}
+
 }  // namespace
 
 std::vector<std::string> CheckExpectation(const v1::PolicyExpectation& expect,
@@ -99,6 +133,7 @@ std::vector<std::string> CheckExpectation(const v1::PolicyExpectation& expect,
                                     expect.first_action(), " in [",
                                     absl::StrJoin(actions, ", "), "]"));
   }
+  CheckLineResults(expect, decision, &failures);
   const std::vector<std::string> none;
   CheckMembers(
       "forbidden", expect.forbidden(), none,

@@ -64,6 +64,31 @@ TEST(CheckExpectationTest, EachUnmetExpectationIsOneLine) {
   EXPECT_THAT(failures[1], HasSubstr("refund_amount: want 0, got 1000"));
 }
 
+TEST(CheckExpectationTest, LineResultsMustMatchOneForOne) {
+  v1::Decision decision = SampleDecision();
+  v1::LineResult* line = decision.add_line_results();
+  line->set_sku("MUG");
+  line->mutable_paid_amount()->set_minor_units(3545);
+  line->mutable_approved_amount()->set_minor_units(1000);
+  line->set_reason("REDUCED");
+  v1::PolicyExpectation expect;
+  *expect.add_line_results() = *line;
+  EXPECT_THAT(CheckExpectation(expect, decision), IsEmpty());
+  // The reason is checked only when given.
+  expect.mutable_line_results(0)->clear_reason();
+  EXPECT_THAT(CheckExpectation(expect, decision), IsEmpty());
+  expect.mutable_line_results(0)->mutable_approved_amount()->set_minor_units(
+      3545);
+  EXPECT_THAT(CheckExpectation(expect, decision),
+              ElementsAre(HasSubstr("line_results: want [MUG paid 3545 "
+                                    "approved 3545 ], got [MUG paid 3545 "
+                                    "approved 1000 REDUCED]")));
+  // A line too many in the decision is a failure too.
+  *expect.mutable_line_results(0) = *line;
+  decision.add_line_results()->set_sku("PLATE");
+  EXPECT_EQ(CheckExpectation(expect, decision).size(), 1u);
+}
+
 TEST(ReadPolicyTestsTest, NamesTheFileThatDoesNotParse) {
   testing::TempDir dir;
   dir.Write("tests/a.json", R"({"cases": [{"name": "ok"}]})");
