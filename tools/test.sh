@@ -18,7 +18,8 @@ if [ "${CI:-}" = "true" ] || [ "${PACKAGE_TEST:-0}" = "1" ]; then
 fi
 
 if [ "${CI:-}" = "true" ] || [ "${SANITIZE:-0}" = "1" ]; then
-  tools/setup.sh build-asan -DREFUND_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+  tools/setup.sh build-asan -DREFUND_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug \
+    -DREFUND_BENCHMARKS=OFF
   (cd build-asan &&
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
