@@ -74,7 +74,7 @@ v1::RefundRequest TenDaysLate(const std::string& request_id,
 class ShopLayersE2ETest : public ServerTestBase {
  protected:
   void SetUp() override {
-    shops_ = dir_.path() / "shops";
+    shops_ = std::filesystem::path(dir_.path()) / "shops";
     Write(shops_ / "shop-a" / "rules.textproto", kFifteenDays);
     Write(shops_ / "shop-b" / "rules.textproto", kNoReturns);
     ServerProcessOptions options;
