@@ -63,22 +63,37 @@ std::vector<FloorWeakening> FloorGuard::Check(const CompiledRule& rule) const {
 
   if (IsVerdictRule(rule)) {
     bool decided_by_floor = false;
+    // The floor rules undercut; one issue names the most generous (the
+    // earliest among equals) and counts the others.
+    const CompiledRule* worst = nullptr;
+    int undercut = 0;
     // In the floor's order: the first floor rule whose condition holds on
     // every case of the layer rule decides them all, the ones after it none.
     for (const FloorRule& floor_rule : verdict_rules_) {
       if (!MayOverlap(condition, floor_rule.condition)) continue;
       decided_by_floor = Covers(floor_rule.condition, condition);
       if (Generosity(floor_rule.rule->verdict) > Generosity(rule.verdict)) {
-        found.push_back(
-            {"verdict", floor_rule.rule->id,
-             absl::StrCat(
-                 "rule \"", rule.id, "\" gives ", VerdictWord(rule.verdict),
-                 " on cases where the floor's rule \"", floor_rule.rule->id,
-                 "\" gives ", VerdictWord(floor_rule.rule->verdict),
-                 ": a shop layer may only be more generous than the "
-                 "floor (REJECT < NEGOTIATE < APPROVE)")});
+        ++undercut;
+        if (worst == nullptr ||
+            Generosity(floor_rule.rule->verdict) > Generosity(worst->verdict)) {
+          worst = floor_rule.rule;
+        }
       }
       if (decided_by_floor) break;
+    }
+    if (worst != nullptr) {
+      found.push_back(
+          {"verdict", worst->id,
+           absl::StrCat("rule \"", rule.id, "\" gives ",
+                        VerdictWord(rule.verdict),
+                        " on cases where the floor's rule \"", worst->id,
+                        "\" gives ", VerdictWord(worst->verdict),
+                        undercut > 1 ? absl::StrCat(" (and ", undercut - 1,
+                                                    " more floor rules give "
+                                                    "more)")
+                                     : "",
+                        ": a shop layer may only be more generous than the "
+                        "floor (REJECT < NEGOTIATE < APPROVE)")});
     }
     if (!decided_by_floor &&
         Generosity(floor_.fallback_verdict) > Generosity(rule.verdict)) {

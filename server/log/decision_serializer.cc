@@ -106,13 +106,25 @@ uint8_t* Write(int field, const v1::MatchedRule& rule, uint8_t* out) {
   out = String(1, rule.rule_id(), out);
   out = Enum(2, rule.verdict(), out);
   out = String(3, rule.explanation(), out);
-  return Int32(4, rule.priority(), out);
+  out = Int32(4, rule.priority(), out);
+  return String(20, rule.shop_layer(), out);
 }
 
 uint8_t* Write(int field, const v1::PolicyRef& policy, uint8_t* out) {
   out = Header(field, policy, out);
   out = String(1, policy.bundle_name(), out);
-  return String(2, policy.version(), out);
+  out = String(2, policy.version(), out);
+  out = String(20, policy.layer_shop_id(), out);
+  return String(21, policy.layer_version(), out);
+}
+
+uint8_t* Write(int field, const v1::LineResult& line, uint8_t* out) {
+  out = Header(field, line, out);
+  out = String(1, line.sku(), out);
+  out = Int64(2, line.quantity(), out);
+  if (line.has_paid_amount()) out = Write(3, line.paid_amount(), out);
+  if (line.has_approved_amount()) out = Write(4, line.approved_amount(), out);
+  return String(5, line.reason(), out);
 }
 
 template <typename Repeated>
@@ -145,6 +157,7 @@ bool SerializeKnownDecisionFields(const v1::Decision& decision,
   if (decision.has_policy()) out = Write(12, decision.policy(), out);
   if (decision.has_decided_at()) out = Write(13, decision.decided_at(), out);
   out = String(14, decision.locale(), out);
+  out = WriteEach(30, decision.line_results(), out);
   // Anything this file does not write (unknown fields, a field added to the
   // schema since) leaves the end unwritten.
   return out == begin + size;
