@@ -11,6 +11,7 @@
 #include "absl/types/span.h"
 #include "engine/decide/decision_renderer.h"
 #include "engine/decide/locale_match.h"
+#include "engine/decide/verdict_generosity.h"
 #include "engine/expr/line_amounts.h"
 #include "engine/index/rule_index.h"
 
@@ -360,20 +361,6 @@ absl::Time RespondBy(const BundleInternals& bundle,
   return respond_by;
 }
 
-// How generous a verdict is to the buyer: REJECT < NEGOTIATE < APPROVE.
-int Generosity(v1::Verdict verdict) {
-  switch (verdict) {
-    case v1::VERDICT_REJECT:
-      return 1;
-    case v1::VERDICT_NEGOTIATE:
-      return 2;
-    case v1::VERDICT_APPROVE:
-      return 3;
-    default:
-      return 0;
-  }
-}
-
 // The verdict `choice` leads to on the floor alone: a REJECT becomes
 // NEGOTIATE when an agreeing floor rule asks for evidence not held (step 4).
 v1::Verdict FloorVerdictAlone(const BundleInternals& bundle,
@@ -501,9 +488,9 @@ DecisionOutcome CombineLayeredOutcome(const BundleInternals& layer,
   const VerdictChoice layer_choice = ChooseVerdict(layer, layer_hits);
   const v1::Verdict floor_verdict =
       FloorVerdictAlone(layer, request, floor_hits, floor_choice);
-  const bool raised =
-      layer_choice.verdict_rule >= 0 &&
-      Generosity(layer_choice.verdict) > Generosity(floor_verdict);
+  const bool raised = layer_choice.verdict_rule >= 0 &&
+                      VerdictGenerosity(layer_choice.verdict) >
+                          VerdictGenerosity(floor_verdict);
   VerdictChoice choice = raised ? layer_choice : floor_choice;
   if (raised) choice.blocking_error = -1;
   outcome.verdict_rule = choice.verdict_rule;

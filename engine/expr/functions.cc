@@ -288,39 +288,23 @@ bool MissingItemCount(Frame& frame, const Node& call, const Value*,
   return SumMissing(frame, call, Measure::kItemCount, out);
 }
 
-bool ReturnedValue(Frame& frame, const Node& call, const Value*, Value* out) {
+// A helper whose value is one amount of the request's lines
+// (engine/expr/line_amounts.h): returned_value(), missing_value(),
+// requested_lines_paid().
+template <int64_t LineAmounts::*kAmount>
+bool LineAmountOf(Frame& frame, const Node& call, const Value*, Value* out) {
   const v1::RefundRequest* r = RequestOf(frame, call);
   if (r == nullptr) return false;
   LineAmounts lines;
   if (!LinesOf(frame, call, *r, HelperLoops::kLineAmounts, &lines)) {
     return false;
   }
-  *out = Value::Int(lines.expected);
+  *out = Value::Int(lines.*kAmount);
   return true;
 }
-
-bool MissingValue(Frame& frame, const Node& call, const Value*, Value* out) {
-  const v1::RefundRequest* r = RequestOf(frame, call);
-  if (r == nullptr) return false;
-  LineAmounts lines;
-  if (!LinesOf(frame, call, *r, HelperLoops::kLineAmounts, &lines)) {
-    return false;
-  }
-  *out = Value::Int(lines.missing_value);
-  return true;
-}
-
-bool RequestedLinesPaid(Frame& frame, const Node& call, const Value*,
-                        Value* out) {
-  const v1::RefundRequest* r = RequestOf(frame, call);
-  if (r == nullptr) return false;
-  LineAmounts lines;
-  if (!LinesOf(frame, call, *r, HelperLoops::kLineAmounts, &lines)) {
-    return false;
-  }
-  *out = Value::Int(lines.paid);
-  return true;
-}
+constexpr HelperFn ReturnedValue = LineAmountOf<&LineAmounts::expected>;
+constexpr HelperFn MissingValue = LineAmountOf<&LineAmounts::missing_value>;
+constexpr HelperFn RequestedLinesPaid = LineAmountOf<&LineAmounts::paid>;
 
 // Some line the request asks for (every line, for a whole-order request) is
 // goods (not a gift) exempt from the seven-day return.
@@ -460,15 +444,15 @@ std::vector<HelperSpec>* BuildHelpers() {
        HelperLoops::kReceivedTimesItems},
       {"returned_value",
        true,
-       {{{}, kMoney, &ReturnedValue}},
+       {{{}, kMoney, ReturnedValue}},
        HelperLoops::kLineAmounts},
       {"missing_value",
        true,
-       {{{}, kMoney, &MissingValue}},
+       {{{}, kMoney, MissingValue}},
        HelperLoops::kLineAmounts},
       {"requested_lines_paid",
        true,
-       {{{}, kMoney, &RequestedLinesPaid}},
+       {{{}, kMoney, RequestedLinesPaid}},
        HelperLoops::kLineAmounts},
       {"asks_for_exempt_items",
        true,

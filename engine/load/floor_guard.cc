@@ -1,22 +1,10 @@
 #include "engine/load/floor_guard.h"
 
 #include "absl/strings/str_cat.h"
+#include "engine/decide/verdict_generosity.h"
 
 namespace refund {
 namespace {
-
-int Generosity(v1::Verdict verdict) {
-  switch (verdict) {
-    case v1::VERDICT_REJECT:
-      return 1;
-    case v1::VERDICT_NEGOTIATE:
-      return 2;
-    case v1::VERDICT_APPROVE:
-      return 3;
-    default:
-      return 0;
-  }
-}
 
 // "APPROVE" for VERDICT_APPROVE.
 std::string VerdictWord(v1::Verdict verdict) {
@@ -72,10 +60,11 @@ std::vector<FloorWeakening> FloorGuard::Check(const CompiledRule& rule) const {
     for (const FloorRule& floor_rule : verdict_rules_) {
       if (!MayOverlap(condition, floor_rule.condition)) continue;
       decided_by_floor = Covers(floor_rule.condition, condition);
-      if (Generosity(floor_rule.rule->verdict) > Generosity(rule.verdict)) {
+      if (VerdictGenerosity(floor_rule.rule->verdict) >
+          VerdictGenerosity(rule.verdict)) {
         ++undercut;
-        if (worst == nullptr ||
-            Generosity(floor_rule.rule->verdict) > Generosity(worst->verdict)) {
+        if (worst == nullptr || VerdictGenerosity(floor_rule.rule->verdict) >
+                                    VerdictGenerosity(worst->verdict)) {
           worst = floor_rule.rule;
         }
       }
@@ -95,8 +84,8 @@ std::vector<FloorWeakening> FloorGuard::Check(const CompiledRule& rule) const {
                         ": a shop layer may only be more generous than the "
                         "floor (REJECT < NEGOTIATE < APPROVE)")});
     }
-    if (!decided_by_floor &&
-        Generosity(floor_.fallback_verdict) > Generosity(rule.verdict)) {
+    if (!decided_by_floor && VerdictGenerosity(floor_.fallback_verdict) >
+                                 VerdictGenerosity(rule.verdict)) {
       found.push_back(
           {"verdict", "engine.fallback",
            absl::StrCat("rule \"", rule.id, "\" gives ",
